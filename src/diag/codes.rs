@@ -1,0 +1,192 @@
+//! The single table of diagnostic codes. A code is never reused: a retired
+//! code stays here marked `removed`. The long explanation printed by
+//! `acrpc explain CODE` lives in `explain.md` next to this file, one `## CODE`
+//! section per code (a test keeps the two in step).
+
+use super::Severity;
+
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub removed: bool,
+}
+
+macro_rules! codes {
+    ($( $variant:ident $sev:ident $name:literal $summary:literal ;)*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $( $variant, )* }
+
+        static TABLE: &[CodeInfo] = &[ $(
+            CodeInfo {
+                code: stringify!($variant),
+                name: $name,
+                severity: Severity::$sev,
+                summary: $summary,
+                removed: false,
+            },
+        )* ];
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+        }
+    };
+}
+
+codes! {
+    // ---- syntax
+    E0001 Error "syntax-error" "the text does not follow the grammar";
+    E0002 Error "unterminated-string" "a string literal is not closed";
+    E0003 Error "invalid-escape" "a string contains an unknown escape sequence";
+    E0004 Error "not-utf8" "the file is not valid UTF-8";
+    E0005 Error "empty-file" "the file contains no pack, rule or initiative";
+    E0006 Error "too-deeply-nested" "brackets or conditions are nested too deeply to compile";
+    E0007 Error "invalid-number" "a number cannot be represented";
+    // ---- names and structure
+    E0101 Error "unknown-field" "a block contains a key it does not accept";
+    E0102 Error "duplicate-field" "a key is given twice in one block";
+    E0103 Error "missing-field" "a block lacks a key it requires";
+    E0104 Error "duplicate-rule" "two rules have the same id";
+    E0105 Error "duplicate-initiative" "two initiatives have the same id";
+    E0106 Error "unknown-rule" "an include names a rule that does not exist";
+    E0107 Error "unknown-param" "`param.x` names a parameter that is not declared";
+    E0108 Error "duplicate-param" "a parameter is declared twice";
+    E0109 Error "unknown-group" "a member names a group the initiative does not declare";
+    E0110 Error "duplicate-group" "a group is declared twice";
+    E0111 Error "unknown-practice" "a practice name is not one the pack knows";
+    E0112 Error "pack-declaration" "a pack declaration is missing, or there is more than one";
+    E0113 Error "unknown-name" "a bare name is neither a property, a `let` binding nor a keyword";
+    E0114 Error "invalid-field-value" "a key has a value of the wrong shape or outside its allowed set";
+    E0115 Error "invalid-identifier" "an id cannot be used as a file name or reference id";
+    // ---- catalog and types
+    E0201 Error "unknown-kind" "a target names a resource kind the catalog does not know";
+    E0202 Error "unknown-property" "a path names a property the target kind does not have";
+    E0203 Error "value-not-in-enum" "a value is outside a closed set of allowed values";
+    E0204 Error "type-mismatch" "a value has a different type from the property it is compared with";
+    E0205 Error "unknown-role" "a role name is not a known built-in role";
+    E0206 Error "unknown-function" "a call names a function Azure Policy does not provide";
+    E0207 Error "bad-arguments" "a function is called with the wrong number or kind of arguments";
+    E0208 Error "wildcard-misuse" "`[*]` is used where a single value is needed, or missing where an array is iterated";
+    E0209 Error "no-alias" "a property has no Azure Policy alias and cannot be used in a policy";
+    E0210 Error "fix-read-only" "a fix writes a read-only property";
+    E0211 Error "unknown-related-type" "a related resource type is not in the catalog";
+    E0212 Error "unknown-effect" "an effect name is not an Azure Policy effect";
+    E0213 Error "bad-effect-default" "the default effect is not among the allowed effects";
+    E0214 Error "operator-type" "an operator cannot be applied to a value of this type";
+    E0215 Error "like-pattern" "a `like` pattern has more than one `*`";
+    E0216 Error "it-outside-quantifier" "`it` is used outside `any`, `all` or `count`";
+    E0217 Error "function-not-allowed" "a function is used where Azure Policy does not allow it";
+    // ---- rule semantics
+    E0301 Error "no-condition" "a rule has neither `require`, `forbid` nor a manual effect";
+    E0302 Error "conflicting-clauses" "two clauses of a rule contradict each other";
+    E0303 Error "effect-mismatch" "the allowed effects do not fit the rule's clauses";
+    E0304 Error "bad-param-default" "a parameter default has the wrong type or is not allowed";
+    E0305 Error "unknown-member-param" "an include binds a parameter the member rule does not have";
+    E0306 Error "effect-binding" "an initiative effect parameter allows effects a member does not";
+    E0307 Error "deploy-template" "a deploy template cannot be read or is not an ARM template";
+    E0308 Error "deploy-binding" "a deploy binding does not match the template's parameters";
+    E0309 Error "unknown-param-type" "a parameter type is not one Azure Policy supports";
+    // ---- Azure limits
+    E0401 Error "too-many-parameters" "a definition or initiative has more parameters than Azure allows";
+    E0402 Error "rule-too-complex" "a policy rule exceeds Azure's limit on nested conditions";
+    E0403 Error "name-too-long" "a definition name is longer than Azure allows";
+    E0404 Error "display-name-too-long" "a display name is longer than Azure allows";
+    E0405 Error "description-too-long" "a description is longer than Azure allows";
+    E0406 Error "duplicate-reference-id" "two members of an initiative have the same reference id";
+    E0407 Error "too-many-members" "an initiative has more members than Azure allows";
+    E0408 Error "too-many-counts" "a policy rule uses more count expressions than Azure allows";
+    E0409 Error "invalid-version" "a version is not of the form MAJOR.MINOR.PATCH";
+    // ---- input and output (exit code 2)
+    E0901 Error "read-failed" "a file or directory cannot be read";
+    E0902 Error "no-packs" "no .acrp file was found";
+    E0903 Error "write-failed" "the output cannot be written";
+    // ---- warnings
+    W0001 Warning "open-enum-value" "a value is not among the known values of an extensible set";
+    W0002 Warning "enum-case" "a value differs only in case from the catalog's spelling";
+    W0003 Warning "legacy-alias" "a property is only reachable through a legacy alias";
+    W0004 Warning "preview-property" "a property exists only in a preview API version";
+    W0005 Warning "indexed-not-evaluated" "mode Indexed skips this resource kind";
+    W0006 Warning "inferred-alias" "the alias of this property is inferred and may not exist";
+    W0007 Warning "unused-param" "a parameter is declared but never used";
+    W0008 Warning "unused-let" "a `let` binding is never used";
+    W0009 Warning "duplicate-include" "a rule is included twice in one initiative";
+}
+
+impl Code {
+    pub fn info(self) -> &'static CodeInfo {
+        &TABLE[self as usize]
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.info().code
+    }
+
+    /// Looks a code up by its text, ignoring case (`e0202` finds `E0202`).
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// The `acrpc explain` page for this code.
+    pub fn explanation(self) -> Option<&'static str> {
+        explanation_section(EXPLAIN, self.as_str())
+    }
+}
+
+const EXPLAIN: &str = include_str!("explain.md");
+
+/// Finds `## CODE …` in `doc` and returns the text up to the next `## `.
+fn explanation_section(doc: &'static str, code: &str) -> Option<&'static str> {
+    let header = format!("## {code}");
+    let start = doc
+        .match_indices(&header)
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || doc[..i].ends_with('\n'))?;
+    let rest = &doc[start..];
+    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 4);
+    Some(rest[..end].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let info = code.info();
+            assert!(seen.insert(info.code), "duplicate {}", info.code);
+            let prefix = match info.severity {
+                Severity::Error => 'E',
+                Severity::Warning => 'W',
+            };
+            assert!(info.code.starts_with(prefix), "{} has the wrong prefix", info.code);
+            assert_eq!(info.code.len(), 5);
+        }
+    }
+
+    #[test]
+    fn every_code_has_an_explanation_and_every_explanation_a_code() {
+        for code in Code::ALL {
+            let page = code
+                .explanation()
+                .unwrap_or_else(|| panic!("no explain.md section for {}", code.as_str()));
+            assert!(page.lines().count() >= 4, "{} explanation too short", code.as_str());
+        }
+        for line in EXPLAIN.lines().filter(|l| l.starts_with("## ")) {
+            let code = line[3..].split_whitespace().next().unwrap_or("");
+            assert!(Code::parse(code).is_some(), "explain.md has unknown section {code}");
+        }
+    }
+
+    #[test]
+    fn parse_ignores_case() {
+        assert_eq!(Code::parse("e0202"), Some(Code::E0202));
+        assert_eq!(Code::parse("X9999"), None);
+    }
+}

@@ -1,0 +1,168 @@
+use super::ast::*;
+use super::parse;
+
+fn parse_ok(text: &str) -> File {
+    let (file, diags) = parse(0, text);
+    assert!(diags.is_empty(), "unexpected diagnostics: {diags:#?}");
+    file
+}
+
+const SAMPLE: &str = r#"
+# A comment
+pack acr-baseline {
+  title    "Azure Container Registry security baseline"
+  version  "1.0.0"
+  category "Container Registry"
+}
+
+rule admin-user-disabled {
+  title       "Container registries should have the local admin account disabled"
+  description """
+      The admin user is a shared credential
+      that bypasses Entra ID and RBAC.
+      """
+  practice    identity
+  severity    high
+  controls    ["MCSB IM-1"]
+  target      registry
+  effect      audit | deny | disabled = audit
+  require     adminUserEnabled != true
+  fix         adminUserEnabled = false
+}
+
+rule private-link-required {
+  target  registry
+  when    sku.name == "Premium"
+  require any(privateEndpointConnections[*],
+              privateLinkServiceConnectionState.status == "Approved")
+          and count(privateEndpointConnections[*]) >= 1
+          and not (publicNetworkAccess in ["Enabled"] or tags["env"] not like "prod*")
+}
+
+rule logs {
+  param categoryGroup: string = "audit" allowed ["audit", "allLogs"] { title "Category group" }
+  param logAnalytics: string strongType "omsWorkspace" assignPermissions
+  effect  auditIfNotExists | disabled = auditIfNotExists
+  let peSubscription = split(concat(name, "//"), "/")[2]
+  require related "Microsoft.Insights/diagnosticSettings" named "x" in subscription after provisioning
+          where any(logs[*], enabled == (param.categoryGroup == "audit") and categoryGroup in ["audit", "allLogs"])
+  deploy "templates/diag.json" roles ["Log Analytics Contributor"] { resourceName = name  ws = param.logAnalytics }
+}
+
+initiative acr-security {
+  title   "ACR security baseline"
+  param effect: effect = audit allowed [audit, deny, disabled]
+  group identity "Identity and access"
+  include admin-user-disabled { effect = param.effect  groups [identity] }
+  include practice network
+  include all
+}
+"#;
+
+#[test]
+fn parses_the_sample_pack() {
+    let file = parse_ok(SAMPLE);
+    assert_eq!(file.items.len(), 5);
+    let Item::Rule(rule) = &file.items[1] else {
+        panic!("expected a rule")
+    };
+    assert_eq!(rule.id.name, "admin-user-disabled");
+    let effect = rule
+        .clauses
+        .iter()
+        .find_map(|c| match c {
+            RuleClause::Effect(e) => Some(e),
+            _ => None,
+        })
+        .expect("effect clause");
+    let names: Vec<_> = effect.allowed.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["audit", "deny", "disabled"]);
+    assert_eq!(effect.default.as_ref().map(|d| d.name.as_str()), Some("audit"));
+    let desc = rule.clauses.iter().find_map(|c| match c {
+        RuleClause::Meta(m) if m.key.name == "description" => Some(&m.value),
+        _ => None,
+    });
+    assert!(matches!(desc, Some(Literal::Str(s, _)) if s == "The admin user is a shared credential\nthat bypasses Entra ID and RBAC."));
+}
+
+#[test]
+fn parses_conditions_with_precedence() {
+    let file = parse_ok(SAMPLE);
+    let Item::Rule(rule) = &file.items[2] else {
+        panic!("expected a rule")
+    };
+    let req = rule
+        .clauses
+        .iter()
+        .find_map(|c| match c {
+            RuleClause::Require(c, _) => Some(c),
+            _ => None,
+        })
+        .expect("require");
+    let Cond::And(parts, _) = req else {
+        panic!("expected and, got {req:?}")
+    };
+    assert_eq!(parts.len(), 3);
+    assert!(matches!(parts[0], Cond::Quantifier { all: false, .. }));
+    assert!(matches!(parts[1], Cond::Count { op: CmpOp::Ge, .. }));
+    let Cond::Not(inner, _) = &parts[2] else {
+        panic!("expected not")
+    };
+    let Cond::Or(ors, _) = inner.as_ref() else {
+        panic!("expected or")
+    };
+    assert!(matches!(ors[0], Cond::Compare { op: CmpOp::In, .. }));
+    assert!(matches!(ors[1], Cond::Compare { op: CmpOp::NotLike, .. }));
+}
+
+#[test]
+fn one_broken_item_does_not_hide_the_next() {
+    let text = "pack p { title \"x\" }\nrule a {\n  require adminUserEnabled = true\n}\nrule b {\n  require = \n}\nrule c { target registry }\n";
+    let (file, diags) = parse(0, text);
+    assert_eq!(diags.len(), 2, "{diags:#?}");
+    assert!(diags.iter().all(|d| d.code == crate::diag::Code::E0001));
+    assert_eq!(file.items.len(), 2);
+    // The first error suggests `==`.
+    assert!(diags[0].suggestions.iter().any(|s| s.replacement == "=="));
+}
+
+#[test]
+fn unterminated_string_is_its_own_code() {
+    let (_, diags) = parse(0, "pack p {\n title \"oops\n}\nrule r { target registry }\n");
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0].code, crate::diag::Code::E0002);
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let depth = 10_000;
+    let text = format!(
+        "rule r {{ target registry\n require {}a == 1{} }}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let (_, diags) = parse(0, &text);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0].code, crate::diag::Code::E0006);
+}
+
+#[test]
+fn long_not_chains_fold() {
+    let text = format!("rule r {{ require {} a == 1 }}\n", "not ".repeat(10_001));
+    let file = parse_ok(&text);
+    let Item::Rule(r) = &file.items[0] else { panic!() };
+    assert!(matches!(&r.clauses[0], RuleClause::Require(Cond::Not(..), _)));
+}
+
+#[test]
+fn empty_file_is_reported() {
+    let (_, diags) = parse(0, "# nothing here\n");
+    assert_eq!(diags[0].code, crate::diag::Code::E0005);
+}
+
+#[test]
+fn bad_escape_is_reported() {
+    let (_, diags) = parse(0, "pack p { title \"a\\qb\" }\n");
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].code, crate::diag::Code::E0003);
+}
