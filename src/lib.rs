@@ -4,3 +4,8 @@
 pub mod catalog;
 pub mod diag;
 pub mod syntax;
+pub mod ir;
+pub mod sema;
+pub mod compile;
+pub mod emit;
+pub mod cli;

@@ -1,0 +1,130 @@
+//! `acrpc build [PATHS…] [--out DIR]`.
+
+use super::files::{DirTemplates, collect_packs, write_atomically};
+use super::{ExitStatus, Reporter};
+use crate::compile::compile_file;
+use crate::diag::{Code, Diagnostic, SourceFile, SourceMap, Span, has_errors};
+use crate::emit::OutputFile;
+use crate::sema::Options;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args, Debug)]
+pub struct BuildArgs {
+    /// `.acrp` files, or directories to search for them.
+    #[arg(default_value = "rulepacks")]
+    pub paths: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(long, short, default_value = "dist")]
+    pub out: PathBuf,
+    /// Scope of the definitions, for initiative member ids
+    /// (`/providers/Microsoft.Management/managementGroups/<mg>` or `/subscriptions/<id>`).
+    #[arg(long)]
+    pub scope: Option<String>,
+}
+
+pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
+    let mut sources = SourceMap::default();
+    let io_error = |sources: &mut SourceMap, code: Code, name: &str, msg: String| {
+        let id = sources.add(SourceFile::new(name, ""));
+        Diagnostic::new(code, Span::new(id, 0, 0), msg)
+    };
+    let files = match collect_packs(&args.paths) {
+        Ok(f) => f,
+        Err((path, e)) => {
+            let name = path.display().to_string();
+            let d = io_error(&mut sources, Code::E0901, &name, format!("cannot read `{name}`: {e}"))
+                .with_help("give .acrp files or directories that contain them");
+            reporter.report(&[d], &sources);
+            return ExitStatus::Error;
+        }
+    };
+    if files.is_empty() {
+        let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        let d = io_error(&mut sources, Code::E0902, &shown.join(", "), format!("no .acrp files in {}", shown.join(", ")))
+            .with_help("rule packs are files ending in .acrp");
+        reporter.report(&[d], &sources);
+        return ExitStatus::Error;
+    }
+
+    let opts = Options {
+        scope: args.scope.clone(),
+    };
+    let mut all_diags = Vec::new();
+    let mut outputs: Vec<OutputFile> = Vec::new();
+    let mut packs: Vec<(String, Span)> = Vec::new();
+    let mut io_failed = false;
+    let (mut n_defs, mut n_inis) = (0, 0);
+    for path in &files {
+        let name = path.display().to_string();
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                all_diags.push(io_error(&mut sources, Code::E0901, &name, format!("cannot read `{name}`: {e}")));
+                io_failed = true;
+                continue;
+            }
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let id = sources.add(SourceFile::new(&name, lossy));
+                all_diags.push(
+                    Diagnostic::new(Code::E0004, Span::new(id, at, at + 1), format!("`{name}` is not valid UTF-8"))
+                        .with_label("invalid byte sequence here")
+                        .with_help("save the file as UTF-8"),
+                );
+                continue;
+            }
+        };
+        let id = sources.add(SourceFile::new(&name, text));
+        let templates = DirTemplates {
+            base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let compiled = compile_file(&sources, id, &templates, &opts);
+        if let Some(pack) = &compiled.pack {
+            let span = Span::new(id, 0, 0);
+            if let Some((_, prev)) = packs.iter().find(|(p, _)| *p == pack.id) {
+                all_diags.push(
+                    Diagnostic::new(Code::E0112, span, format!("pack `{}` is declared in two files", pack.id))
+                        .with_related(*prev, "also declared here")
+                        .with_help("pack ids name output directories; give each file its own pack id"),
+                );
+            }
+            packs.push((pack.id.clone(), span));
+            n_defs += pack.definitions.len();
+            n_inis += pack.initiatives.len();
+        }
+        outputs.extend(compiled.files());
+        all_diags.extend(compiled.diagnostics);
+    }
+    reporter.report(&all_diags, &sources);
+    if io_failed {
+        return ExitStatus::Error;
+    }
+    if has_errors(&all_diags) {
+        let n = all_diags.iter().filter(|d| d.is_error()).count();
+        eprintln!("error: build failed with {n} error(s); nothing was written");
+        return ExitStatus::Failure;
+    }
+    if let Err(e) = write_atomically(&args.out, &outputs) {
+        let d = io_error(&mut sources, Code::E0903, &args.out.display().to_string(), e)
+            .with_help("check that the output directory is writable");
+        reporter.report(&[d], &sources);
+        return ExitStatus::Error;
+    }
+    let warnings = all_diags.len();
+    println!(
+        "built {} pack(s): {n_defs} policy definition(s), {n_inis} initiative(s), {} checker file(s) in {}{}",
+        packs.len(),
+        packs.len(),
+        args.out.display(),
+        if warnings > 0 {
+            format!(" ({warnings} warning(s))")
+        } else {
+            String::new()
+        }
+    );
+    ExitStatus::Success
+}

@@ -1,0 +1,117 @@
+//! The command line: argument parsing, file system access, printing and exit
+//! codes. The only module that touches the outside world.
+
+mod build;
+mod explain;
+mod files;
+
+use crate::diag::render::{self, RenderOptions};
+use crate::diag::{Diagnostic, SourceMap};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "acrpc", version, about = "Compile ACR security rule packs to Azure Policy", long_about = None)]
+pub struct Cli {
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    pub color: Color,
+    /// How to print diagnostics: for people, or one JSON object per line.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human, global = true)]
+    pub message_format: MessageFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compile rule packs to policy definitions, initiatives and checker rules.
+    Build(build::BuildArgs),
+    /// Explain a diagnostic code (`acrpc explain E0202`).
+    Explain(explain::ExplainArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum MessageFormat {
+    Human,
+    Json,
+}
+
+/// Process exit status: 0 success, 1 problems in the input, 2 usage or I/O
+/// errors. Mapped to a code in exactly one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success,
+    Failure,
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> ExitCode {
+        ExitCode::from(match s {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Error => 2,
+        })
+    }
+}
+
+/// Where diagnostics go and how they look.
+pub struct Reporter {
+    pub format: MessageFormat,
+    pub render: RenderOptions,
+}
+
+impl Reporter {
+    fn new(cli: &Cli) -> Reporter {
+        let color = match cli.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        };
+        Reporter {
+            format: cli.message_format,
+            render: RenderOptions { color, width: 100 },
+        }
+    }
+
+    /// Prints diagnostics to stderr.
+    pub fn report(&self, diags: &[Diagnostic], sources: &SourceMap) {
+        let mut err = std::io::stderr().lock();
+        for d in diags {
+            let text = match self.format {
+                MessageFormat::Human => render::render(d, sources, self.render),
+                MessageFormat::Json => format!("{}\n", render::to_json(d, sources)),
+            };
+            // A closed stderr is not worth dying over.
+            let _ = err.write_all(text.as_bytes());
+        }
+    }
+}
+
+/// Runs the command line; returns the exit status.
+pub fn run() -> ExitStatus {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitStatus::Success,
+                _ => ExitStatus::Error,
+            };
+        }
+    };
+    let reporter = Reporter::new(&cli);
+    match &cli.command {
+        Command::Build(args) => build::run(args, &reporter),
+        Command::Explain(args) => explain::run(args),
+    }
+}

@@ -1,0 +1,93 @@
+//! One policy set definition (initiative).
+
+use super::definition::param;
+use super::operand;
+use crate::ir::{Initiative, Pack};
+use serde_json::{Map, Value, json};
+
+/// Written where a member id needs the definitions' scope and none was given
+/// (`--scope` or the pack's `scope`); see README "Output layout".
+pub const SCOPE_PLACEHOLDER: &str = "{scope}";
+
+pub fn initiative(i: &Initiative, pack: &Pack) -> Value {
+    let scope = pack.scope.as_deref().unwrap_or(SCOPE_PLACEHOLDER).trim_end_matches('/');
+    let mut props = Map::new();
+    props.insert("displayName".into(), json!(i.display_name));
+    if let Some(d) = &i.description {
+        props.insert("description".into(), json!(d));
+    }
+    props.insert("policyType".into(), json!("Custom"));
+    props.insert(
+        "metadata".into(),
+        json!({
+            "version": i.metadata_version,
+            "category": i.category,
+            "acrpc": { "pack": pack.id, "id": i.id },
+        }),
+    );
+    props.insert("version".into(), json!(i.version));
+    let params: Map<String, Value> = i
+        .params
+        .iter()
+        .map(|p| {
+            let mut v = param(p);
+            if p.is_effect
+                && let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut)
+                && p.display_name.is_none()
+            {
+                meta.insert("displayName".into(), json!("Effect"));
+            }
+            (p.name.clone(), v)
+        })
+        .collect();
+    props.insert("parameters".into(), Value::Object(params));
+    if !i.groups.is_empty() {
+        let groups: Vec<Value> = i
+            .groups
+            .iter()
+            .map(|g| {
+                let mut m = Map::new();
+                m.insert("name".into(), json!(g.name));
+                m.insert("displayName".into(), json!(g.display_name));
+                if let Some(c) = &g.category {
+                    m.insert("category".into(), json!(c));
+                }
+                if let Some(d) = &g.description {
+                    m.insert("description".into(), json!(d));
+                }
+                Value::Object(m)
+            })
+            .collect();
+        props.insert("policyDefinitionGroups".into(), Value::Array(groups));
+    }
+    let members: Vec<Value> = i
+        .members
+        .iter()
+        .map(|m| {
+            let mut o = Map::new();
+            o.insert("policyDefinitionReferenceId".into(), json!(m.reference_id));
+            o.insert(
+                "policyDefinitionId".into(),
+                json!(format!(
+                    "{scope}/providers/Microsoft.Authorization/policyDefinitions/{}",
+                    m.definition_name
+                )),
+            );
+            o.insert("definitionVersion".into(), json!(m.definition_version));
+            if !m.parameters.is_empty() {
+                let p: Map<String, Value> = m
+                    .parameters
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json!({ "value": operand(v) })))
+                    .collect();
+                o.insert("parameters".into(), Value::Object(p));
+            }
+            if !m.groups.is_empty() {
+                o.insert("groupNames".into(), json!(m.groups));
+            }
+            Value::Object(o)
+        })
+        .collect();
+    props.insert("policyDefinitions".into(), Value::Array(members));
+    json!({ "name": i.name, "properties": Value::Object(props) })
+}

@@ -1,0 +1,287 @@
+//! Checking and lowering: AST → IR. Resolves names (rules, params, groups,
+//! kinds, properties, roles), checks types, enums and Azure's limits, and
+//! builds the target-neutral IR that `emit` turns into JSON. Every problem is
+//! reported; nothing stops at the first one. Pure: deploy templates come in
+//! through [`Templates`], the only way this module sees the outside.
+
+mod cond;
+mod functions;
+mod initiative;
+mod limits;
+mod meta;
+mod rule;
+
+pub use cond::{all_of, any_of, negate};
+
+use crate::diag::{Code, Diagnostic, Span, has_errors};
+use crate::ir;
+use crate::syntax::ast::{self, Item};
+use meta::MetaTable;
+
+/// Supplies the text of deploy templates named in a pack, by the path as
+/// written (relative to the pack file).
+pub trait Templates {
+    fn load(&self, path: &str) -> Result<String, String>;
+}
+
+/// For packs without deploy templates, and for tests.
+pub struct NoTemplates;
+
+impl Templates for NoTemplates {
+    fn load(&self, path: &str) -> Result<String, String> {
+        Err(format!("no template source is available for `{path}`"))
+    }
+}
+
+/// In-memory templates, keyed by path as written.
+impl Templates for std::collections::BTreeMap<String, String> {
+    fn load(&self, path: &str) -> Result<String, String> {
+        self.get(path).cloned().ok_or_else(|| format!("`{path}` does not exist"))
+    }
+}
+
+/// The practices of DESIGN.md; a pack may add its own with `practices [...]`.
+pub const PRACTICES: &[&str] = &[
+    "least-privilege",
+    "entra-id",
+    "access-logs",
+    "network",
+    "vulnerability-scanning",
+    "content-trust",
+    "compliance",
+];
+
+/// Namespace of the UUID v5 definition names. Never change it: every
+/// deployed definition name derives from it.
+pub const NAME_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6f1c_2b0e_8d4a_5c3e_9a71_0b2d_4e6f_8a13);
+
+/// Stable definition name for a pack item: UUID v5 of `pack/kind/id`.
+pub fn stable_name(pack: &str, kind: &str, id: &str) -> String {
+    uuid::Uuid::new_v5(&NAME_NAMESPACE, format!("{pack}/{kind}/{id}").as_bytes()).to_string()
+}
+
+/// Result of checking one file.
+pub struct Checked {
+    /// The lowered pack; `None` when there were errors.
+    pub pack: Option<ir::Pack>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Options that come from the command line rather than the source.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Overrides the pack's `scope` for initiative member ids.
+    pub scope: Option<String>,
+}
+
+/// Checks a parsed file and lowers it to IR.
+pub fn check(file: &ast::File, file_span: Span, templates: &dyn Templates, opts: &Options) -> Checked {
+    let mut diags = Vec::new();
+    let pack_header = pack_header(file, file_span, &mut diags);
+    let practices: Vec<String> = PRACTICES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(pack_header.extra_practices.iter().cloned())
+        .collect();
+    let ctx = rule::PackCtx {
+        pack_id: &pack_header.id,
+        category: &pack_header.category,
+        practices: &practices,
+        templates,
+    };
+
+    let mut definitions: Vec<ir::Definition> = Vec::new();
+    let mut rule_index: Vec<(&ast::Rule, Vec<usize>)> = Vec::new();
+    for item in &file.items {
+        let Item::Rule(r) = item else { continue };
+        if let Some((prev, _)) = rule_index.iter().find(|(p, _)| p.id.name == r.id.name) {
+            diags.push(
+                Diagnostic::new(Code::E0104, r.id.span, format!("rule `{}` is defined twice", r.id.name))
+                    .with_label("second definition")
+                    .with_related(prev.id.span, "first defined here")
+                    .with_help("rename one of them; rule ids name the output files and initiative references"),
+            );
+            continue;
+        }
+        let defs = rule::lower_rule(r, &ctx, &mut diags);
+        let start = definitions.len();
+        definitions.extend(defs);
+        rule_index.push((r, (start..definitions.len()).collect()));
+    }
+    // A companion id (`x-modify`) must not collide with a rule of that name.
+    for (i, d) in definitions.iter().enumerate() {
+        if let Some(other) = definitions[..i].iter().find(|o| o.id == d.id) {
+            let span = rule_index
+                .iter()
+                .find(|(r, _)| r.id.name == d.id || r.id.name == other.id)
+                .map_or(file_span, |(r, _)| r.id.span);
+            diags.push(
+                Diagnostic::new(Code::E0104, span, format!("two definitions are named `{}`", d.id))
+                    .with_label("clashes with the modify companion of another rule")
+                    .with_help("a rule with `fix` also produces `<id>-modify`; rename this rule"),
+            );
+        }
+    }
+
+    let mut initiatives = Vec::new();
+    let mut seen: Vec<&ast::Ident> = Vec::new();
+    for item in &file.items {
+        let Item::Initiative(i) = item else { continue };
+        if let Some(prev) = seen.iter().find(|p| p.name == i.id.name) {
+            diags.push(
+                Diagnostic::new(Code::E0105, i.id.span, format!("initiative `{}` is defined twice", i.id.name))
+                    .with_label("second definition")
+                    .with_related(prev.span, "first defined here"),
+            );
+            continue;
+        }
+        seen.push(&i.id);
+        if let Some(ini) = initiative::lower_initiative(i, &ctx, &definitions, &rule_index, &mut diags) {
+            initiatives.push(ini);
+        }
+    }
+
+    for d in &definitions {
+        limits::check_definition(d, span_of_def(d, &rule_index, file_span), &mut diags);
+    }
+
+    let pack = ir::Pack {
+        id: pack_header.id,
+        title: pack_header.title,
+        version: pack_header.version,
+        category: pack_header.category,
+        description: pack_header.description,
+        scope: opts.scope.clone().or(pack_header.scope),
+        definitions,
+        initiatives,
+    };
+    Checked {
+        pack: if has_errors(&diags) { None } else { Some(pack) },
+        diagnostics: diags,
+    }
+}
+
+fn span_of_def(d: &ir::Definition, index: &[(&ast::Rule, Vec<usize>)], fallback: Span) -> Span {
+    let id = match &d.origin {
+        ir::Origin::Rule => d.id.as_str(),
+        ir::Origin::ModifyCompanion { of } => of.as_str(),
+    };
+    index
+        .iter()
+        .find(|(r, _)| r.id.name == id)
+        .map_or(fallback, |(r, _)| r.id.span)
+}
+
+struct PackHeader {
+    id: String,
+    title: String,
+    version: String,
+    category: String,
+    description: Option<String>,
+    scope: Option<String>,
+    extra_practices: Vec<String>,
+}
+
+fn pack_header(file: &ast::File, file_span: Span, diags: &mut Vec<Diagnostic>) -> PackHeader {
+    let packs: Vec<&ast::Pack> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Pack(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let mut header = PackHeader {
+        id: "pack".into(),
+        title: String::new(),
+        version: "1.0.0".into(),
+        category: "Container Registry".into(),
+        description: None,
+        scope: None,
+        extra_practices: Vec::new(),
+    };
+    let Some(pack) = packs.first() else {
+        if !file.items.is_empty() {
+            diags.push(
+                Diagnostic::new(Code::E0112, Span { end: file_span.start, ..file_span }, "this file has no `pack` declaration")
+                    .with_label("a pack starts here")
+                    .with_help("start the file with `pack <name> { title \"…\" version \"1.0.0\" }`"),
+            );
+        }
+        return header;
+    };
+    for extra in &packs[1..] {
+        diags.push(
+            Diagnostic::new(Code::E0112, extra.id.span, "a file declares one pack only")
+                .with_label("second pack declaration")
+                .with_related(pack.id.span, "the pack is declared here")
+                .with_help("put the second pack in its own file"),
+        );
+    }
+    check_id(&pack.id, "pack", diags);
+    let t = MetaTable::new(
+        &pack.meta,
+        &["title", "version", "category", "description", "scope", "practices"],
+        "pack",
+        pack.span,
+        diags,
+    );
+    header.id = pack.id.name.clone();
+    if let Some((s, _)) = t.required_string("title", "\"…\"", diags) {
+        header.title = s;
+    }
+    if let Some((v, span)) = t.required_string("version", "\"1.0.0\"", diags) {
+        meta::check_version(&v, span, diags);
+        header.version = v;
+    }
+    if let Some((c, _)) = t.string("category", diags) {
+        header.category = c;
+    }
+    header.description = t.string("description", diags).map(|x| x.0);
+    header.scope = t.string("scope", diags).map(|x| x.0);
+    header.extra_practices = t.strings("practices", diags);
+    header
+}
+
+/// Ids name files and reference ids: lower-case kebab-case keeps them stable
+/// on case-insensitive file systems.
+fn check_id(id: &ast::Ident, what: &str, diags: &mut Vec<Diagnostic>) {
+    let name = &id.name;
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-');
+    if !ok {
+        let fixed = kebab(name);
+        diags.push(
+            Diagnostic::new(Code::E0115, id.span, format!("{what} id `{name}` is not lower-case kebab-case"))
+                .with_label("used as a file name and reference id")
+                .with_help("ids may contain a-z, 0-9 and `-`, and start with a letter")
+                .with_suggestion(format!("rename to `{fixed}`"), fixed),
+        );
+    }
+}
+
+fn kebab(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('-') {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && i > 0 {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_matches('-').to_string();
+    if trimmed.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        trimmed
+    } else {
+        format!("r-{trimmed}")
+    }
+}
+
+#[cfg(test)]
+mod tests;
