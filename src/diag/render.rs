@@ -63,7 +63,12 @@ impl miette::Diagnostic for Report<'_> {
             parts.push(h.clone());
         }
         for s in &self.diag.suggestions {
-            parts.push(format!("{}: `{}`", s.title, s.replacement));
+            // Titles usually name the replacement already ("use `x`").
+            if s.title.contains(s.replacement.as_str()) {
+                parts.push(s.title.clone());
+            } else {
+                parts.push(format!("{}: `{}`", s.title, s.replacement));
+            }
         }
         if let Some(n) = &self.notes {
             parts.push(n.clone());
