@@ -22,7 +22,12 @@ impl Compiled {
 }
 
 /// Compiles the source of one `.acrp` file already added to `sources`.
-pub fn compile_file(sources: &SourceMap, file: FileId, templates: &dyn Templates, opts: &Options) -> Compiled {
+pub fn compile_file(
+    sources: &SourceMap,
+    file: FileId,
+    templates: &dyn Templates,
+    opts: &Options,
+) -> Compiled {
     let text = sources.get(file).map_or("", |f| f.text.as_str());
     let (ast, mut diagnostics) = syntax::parse(file, text);
     let checked = sema::check(&ast, Span::new(file, 0, 0), templates, opts);

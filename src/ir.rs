@@ -101,9 +101,14 @@ impl Severity {
     }
 
     pub fn parse(s: &str) -> Option<Severity> {
-        [Severity::Low, Severity::Medium, Severity::High, Severity::Critical]
-            .into_iter()
-            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+        [
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|v| v.as_str().eq_ignore_ascii_case(s))
     }
 }
 
@@ -263,7 +268,9 @@ impl Op {
             Op::NotIn => Op::In,
             Op::ContainsKey => Op::NotContainsKey,
             Op::NotContainsKey => Op::ContainsKey,
-            Op::Less | Op::LessOrEquals | Op::Greater | Op::GreaterOrEquals | Op::Exists => return None,
+            Op::Less | Op::LessOrEquals | Op::Greater | Op::GreaterOrEquals | Op::Exists => {
+                return None;
+            }
         })
     }
 
@@ -333,7 +340,9 @@ impl Condition {
     /// Depth of nested logical operators.
     pub fn depth(&self) -> usize {
         match self {
-            Condition::AllOf(v) | Condition::AnyOf(v) => 1 + v.iter().map(Condition::depth).max().unwrap_or(0),
+            Condition::AllOf(v) | Condition::AnyOf(v) => {
+                1 + v.iter().map(Condition::depth).max().unwrap_or(0)
+            }
             Condition::Not(c) => 1 + c.depth(),
             Condition::Count { filter, .. } => 1 + filter.as_ref().map_or(0, |f| f.depth()),
             _ => 1,
@@ -341,6 +350,8 @@ impl Condition {
     }
 }
 
+// One per definition; the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Details {
     Modify(ModifyDetails),

@@ -2,10 +2,10 @@
 //! initiatives and local checker rules. See ARCHITECTURE.md for the map.
 
 pub mod catalog;
+pub mod cli;
+pub mod compile;
 pub mod diag;
-pub mod syntax;
+pub mod emit;
 pub mod ir;
 pub mod sema;
-pub mod compile;
-pub mod emit;
-pub mod cli;
+pub mod syntax;

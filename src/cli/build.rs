@@ -32,16 +32,26 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         Ok(f) => f,
         Err((path, e)) => {
             let name = path.display().to_string();
-            let d = io_error(&mut sources, Code::E0901, &name, format!("cannot read `{name}`: {e}"))
-                .with_help("give .acrp files or directories that contain them");
+            let d = io_error(
+                &mut sources,
+                Code::E0901,
+                &name,
+                format!("cannot read `{name}`: {e}"),
+            )
+            .with_help("give .acrp files or directories that contain them");
             reporter.report(&[d], &sources);
             return ExitStatus::Error;
         }
     };
     if files.is_empty() {
         let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-        let d = io_error(&mut sources, Code::E0902, &shown.join(", "), format!("no .acrp files in {}", shown.join(", ")))
-            .with_help("rule packs are files ending in .acrp");
+        let d = io_error(
+            &mut sources,
+            Code::E0902,
+            &shown.join(", "),
+            format!("no .acrp files in {}", shown.join(", ")),
+        )
+        .with_help("rule packs are files ending in .acrp");
         reporter.report(&[d], &sources);
         return ExitStatus::Error;
     }
@@ -59,7 +69,12 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                all_diags.push(io_error(&mut sources, Code::E0901, &name, format!("cannot read `{name}`: {e}")));
+                all_diags.push(io_error(
+                    &mut sources,
+                    Code::E0901,
+                    &name,
+                    format!("cannot read `{name}`: {e}"),
+                ));
                 io_failed = true;
                 continue;
             }
@@ -71,9 +86,13 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
                 let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let id = sources.add(SourceFile::new(&name, lossy));
                 all_diags.push(
-                    Diagnostic::new(Code::E0004, Span::new(id, at, at + 1), format!("`{name}` is not valid UTF-8"))
-                        .with_label("invalid byte sequence here")
-                        .with_help("save the file as UTF-8"),
+                    Diagnostic::new(
+                        Code::E0004,
+                        Span::new(id, at, at + 1),
+                        format!("`{name}` is not valid UTF-8"),
+                    )
+                    .with_label("invalid byte sequence here")
+                    .with_help("save the file as UTF-8"),
                 );
                 continue;
             }
@@ -87,9 +106,13 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
             let span = Span::new(id, 0, 0);
             if let Some((_, prev)) = packs.iter().find(|(p, _)| *p == pack.id) {
                 all_diags.push(
-                    Diagnostic::new(Code::E0112, span, format!("pack `{}` is declared in two files", pack.id))
-                        .with_related(*prev, "also declared here")
-                        .with_help("pack ids name output directories; give each file its own pack id"),
+                    Diagnostic::new(
+                        Code::E0112,
+                        span,
+                        format!("pack `{}` is declared in two files", pack.id),
+                    )
+                    .with_related(*prev, "also declared here")
+                    .with_help("pack ids name output directories; give each file its own pack id"),
                 );
             }
             packs.push((pack.id.clone(), span));
@@ -109,8 +132,13 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         return ExitStatus::Failure;
     }
     if let Err(e) = write_atomically(&args.out, &outputs) {
-        let d = io_error(&mut sources, Code::E0903, &args.out.display().to_string(), e)
-            .with_help("check that the output directory is writable");
+        let d = io_error(
+            &mut sources,
+            Code::E0903,
+            &args.out.display().to_string(),
+            e,
+        )
+        .with_help("check that the output directory is writable");
         reporter.report(&[d], &sources);
         return ExitStatus::Error;
     }

@@ -26,7 +26,10 @@ pub fn run(args: &ExplainArgs) -> ExitStatus {
             ExitStatus::Success
         }
         None => {
-            eprintln!("error: `{}` is not a diagnostic code; `acrpc explain all` lists them", args.code);
+            eprintln!(
+                "error: `{}` is not a diagnostic code; `acrpc explain all` lists them",
+                args.code
+            );
             ExitStatus::Error
         }
     }

@@ -14,7 +14,9 @@ pub fn collect_packs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, (PathBuf, String
         if meta.is_dir() {
             for entry in walkdir::WalkDir::new(p).sort_by_file_name() {
                 let entry = entry.map_err(|e| (p.clone(), e.to_string()))?;
-                if entry.file_type().is_file() && entry.path().extension().is_some_and(|x| x == "acrp") {
+                if entry.file_type().is_file()
+                    && entry.path().extension().is_some_and(|x| x == "acrp")
+                {
                     out.push(entry.into_path());
                 }
             }
@@ -50,14 +52,20 @@ pub fn write_atomically(out: &Path, files: &[crate::emit::OutputFile]) -> Result
     result
 }
 
-fn stage_and_swap(out: &Path, stage: &Path, files: &[crate::emit::OutputFile]) -> Result<(), String> {
+fn stage_and_swap(
+    out: &Path,
+    stage: &Path,
+    files: &[crate::emit::OutputFile],
+) -> Result<(), String> {
     let mut packs: Vec<String> = Vec::new();
     for f in files {
         let path = stage.join(&f.path);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        fs::write(&path, &f.contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        fs::write(&path, &f.contents)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         let pack = f.path.split('/').next().unwrap_or_default().to_string();
         if !packs.contains(&pack) {
             packs.push(pack);
@@ -70,7 +78,8 @@ fn stage_and_swap(out: &Path, stage: &Path, files: &[crate::emit::OutputFile]) -
         let old = out.join(format!(".acrpc-old-{pack}-{}", std::process::id()));
         let had_old = target.exists();
         if had_old {
-            fs::rename(&target, &old).map_err(|e| format!("cannot replace {}: {e}", target.display()))?;
+            fs::rename(&target, &old)
+                .map_err(|e| format!("cannot replace {}: {e}", target.display()))?;
         }
         if let Err(e) = fs::rename(stage.join(pack), &target) {
             if had_old {

@@ -165,7 +165,11 @@ mod tests {
                 Severity::Error => 'E',
                 Severity::Warning => 'W',
             };
-            assert!(info.code.starts_with(prefix), "{} has the wrong prefix", info.code);
+            assert!(
+                info.code.starts_with(prefix),
+                "{} has the wrong prefix",
+                info.code
+            );
             assert_eq!(info.code.len(), 5);
         }
     }
@@ -176,11 +180,18 @@ mod tests {
             let page = code
                 .explanation()
                 .unwrap_or_else(|| panic!("no explain.md section for {}", code.as_str()));
-            assert!(page.lines().count() >= 4, "{} explanation too short", code.as_str());
+            assert!(
+                page.lines().count() >= 4,
+                "{} explanation too short",
+                code.as_str()
+            );
         }
         for line in EXPLAIN.lines().filter(|l| l.starts_with("## ")) {
             let code = line[3..].split_whitespace().next().unwrap_or("");
-            assert!(Code::parse(code).is_some(), "explain.md has unknown section {code}");
+            assert!(
+                Code::parse(code).is_some(),
+                "explain.md has unknown section {code}"
+            );
         }
     }
 

@@ -131,7 +131,11 @@ impl Diagnostic {
     }
 
     /// A machine-applicable replacement of the primary span.
-    pub fn with_suggestion(mut self, title: impl Into<String>, replacement: impl Into<String>) -> Diagnostic {
+    pub fn with_suggestion(
+        mut self,
+        title: impl Into<String>,
+        replacement: impl Into<String>,
+    ) -> Diagnostic {
         let span = self.primary.span;
         self.suggestions.push(Suggestion {
             title: title.into(),
@@ -181,7 +185,10 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let col = self.text.get(start..offset).map_or(0, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count());
         (line + 1, col + 1)
     }
 
@@ -262,7 +269,10 @@ mod tests {
     fn did_you_mean_finds_close_names_only() {
         let c = ["adminUserEnabled", "anonymousPullEnabled", "zoneRedundancy"];
         assert_eq!(did_you_mean("adminUserEnable", c), Some("adminUserEnabled"));
-        assert_eq!(did_you_mean("ADMINUSERENABLED", c), Some("adminUserEnabled"));
+        assert_eq!(
+            did_you_mean("ADMINUSERENABLED", c),
+            Some("adminUserEnabled")
+        );
         assert_eq!(did_you_mean("sku", c), None);
     }
 }

@@ -10,7 +10,11 @@ use serde_json::{Map, Value, json};
 pub const SCOPE_PLACEHOLDER: &str = "{scope}";
 
 pub fn initiative(i: &Initiative, pack: &Pack) -> Value {
-    let scope = pack.scope.as_deref().unwrap_or(SCOPE_PLACEHOLDER).trim_end_matches('/');
+    let scope = pack
+        .scope
+        .as_deref()
+        .unwrap_or(SCOPE_PLACEHOLDER)
+        .trim_end_matches('/');
     let mut props = Map::new();
     props.insert("displayName".into(), json!(i.display_name));
     if let Some(d) = &i.description {

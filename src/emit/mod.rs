@@ -75,8 +75,12 @@ fn escape_literal(v: &Value) -> Value {
 /// condition also carries `"path"`: the ARM JSON path the local checker reads.
 pub fn condition(c: &Condition, with_paths: bool) -> Value {
     match c {
-        Condition::AllOf(v) => json!({ "allOf": v.iter().map(|c| condition(c, with_paths)).collect::<Vec<_>>() }),
-        Condition::AnyOf(v) => json!({ "anyOf": v.iter().map(|c| condition(c, with_paths)).collect::<Vec<_>>() }),
+        Condition::AllOf(v) => {
+            json!({ "allOf": v.iter().map(|c| condition(c, with_paths)).collect::<Vec<_>>() })
+        }
+        Condition::AnyOf(v) => {
+            json!({ "anyOf": v.iter().map(|c| condition(c, with_paths)).collect::<Vec<_>>() })
+        }
         Condition::Not(c) => json!({ "not": condition(c, with_paths) }),
         Condition::Field { field, op, value } => {
             let mut m = Map::new();

@@ -141,8 +141,16 @@ pub fn negate(c: Condition, element_wildcards: usize) -> Condition {
         return const_cond(!b);
     }
     match c {
-        Condition::AllOf(v) => any_of(v.into_iter().map(|c| negate(c, element_wildcards)).collect()),
-        Condition::AnyOf(v) => all_of(v.into_iter().map(|c| negate(c, element_wildcards)).collect()),
+        Condition::AllOf(v) => any_of(
+            v.into_iter()
+                .map(|c| negate(c, element_wildcards))
+                .collect(),
+        ),
+        Condition::AnyOf(v) => all_of(
+            v.into_iter()
+                .map(|c| negate(c, element_wildcards))
+                .collect(),
+        ),
         Condition::Not(inner) => *inner,
         Condition::Field { field, op, value } => {
             let iterated_outside = wildcards(&field.field) > element_wildcards;
@@ -161,7 +169,11 @@ pub fn negate(c: Condition, element_wildcards: usize) -> Condition {
             }
         }
         Condition::Value { value, op, rhs } => match op.exact_inverse() {
-            Some(inv) => Condition::Value { value, op: inv, rhs },
+            Some(inv) => Condition::Value {
+                value,
+                op: inv,
+                rhs,
+            },
             None => Condition::Not(Box::new(Condition::Value { value, op, rhs })),
         },
         Condition::Count {
@@ -207,7 +219,11 @@ impl<'a, 'd> Lowerer<'a, 'd> {
     }
 
     /// A lowerer for the same rule but another kind (related resources).
-    pub fn with_kind<T>(&mut self, kind: &'static Kind, f: impl FnOnce(&mut Lowerer<'_, '_>) -> T) -> T {
+    pub fn with_kind<T>(
+        &mut self,
+        kind: &'static Kind,
+        f: impl FnOnce(&mut Lowerer<'_, '_>) -> T,
+    ) -> T {
         let saved = std::mem::replace(&mut self.env.kind, kind);
         let saved_elements = std::mem::take(&mut self.elements);
         let out = f(self);
@@ -235,9 +251,18 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 negate(lowered, self.element_wildcards())
             }
             Cond::Bool(b, _) => const_cond(*b),
-            Cond::Exists { operand, exists, span } => self.exists(operand, *exists, *span),
+            Cond::Exists {
+                operand,
+                exists,
+                span,
+            } => self.exists(operand, *exists, *span),
             Cond::Compare { lhs, op, rhs, span } => self.compare(lhs, *op, rhs, *span),
-            Cond::Quantifier { all, over, cond, span } => self.quantifier(*all, over, cond, *span),
+            Cond::Quantifier {
+                all,
+                over,
+                cond,
+                span,
+            } => self.quantifier(*all, over, cond, *span),
             Cond::Count {
                 source,
                 filter,
@@ -273,11 +298,12 @@ impl<'a, 'd> Lowerer<'a, 'd> {
 
     fn compare(&mut self, lhs: &Expr, op: CmpOp, rhs: &Expr, span: Span) -> Condition {
         // `"Premium" == sku.name` reads oddly but is meant symmetrically.
-        let (lhs, rhs) = if matches!(op, CmpOp::Eq | CmpOp::Ne) && is_literal(lhs) && is_field_like(rhs) {
-            (rhs, lhs)
-        } else {
-            (lhs, rhs)
-        };
+        let (lhs, rhs) =
+            if matches!(op, CmpOp::Eq | CmpOp::Ne) && is_literal(lhs) && is_field_like(rhs) {
+                (rhs, lhs)
+            } else {
+                (lhs, rhs)
+            };
         let azure_op = azure_op(op);
         let resolved = if is_field_like(lhs) {
             self.resolve_operand(lhs)
@@ -287,7 +313,9 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         match resolved {
             Some(Resolved::Field(f)) => {
                 self.check_field_operator(&f, op, rhs, span);
-                let value = self.operand(rhs).map_or(Operand::Literal(Value::Null), |(v, _)| v);
+                let value = self
+                    .operand(rhs)
+                    .map_or(Operand::Literal(Value::Null), |(v, _)| v);
                 Condition::Field {
                     field: f.field,
                     op: azure_op,
@@ -323,8 +351,16 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             return const_cond(true);
         };
         let filter = self.in_element(&source, |l| l.cond(cond));
-        let filter = if all { negate(filter, wildcards(&source.dsl_path)) } else { filter };
-        let (op, n) = if all { (Op::Equals, 0) } else { (Op::Greater, 0) };
+        let filter = if all {
+            negate(filter, wildcards(&source.dsl_path))
+        } else {
+            filter
+        };
+        let (op, n) = if all {
+            (Op::Equals, 0)
+        } else {
+            (Op::Greater, 0)
+        };
         Condition::Count {
             source: CountSource::Field(source.field),
             filter: Some(Box::new(filter)),
@@ -333,24 +369,48 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         }
     }
 
-    fn count(&mut self, source: &ast::CountSource, filter: Option<&Cond>, op: CmpOp, rhs: &Expr, span: Span) -> Condition {
+    fn count(
+        &mut self,
+        source: &ast::CountSource,
+        filter: Option<&Cond>,
+        op: CmpOp,
+        rhs: &Expr,
+        span: Span,
+    ) -> Condition {
         let op_azure = azure_op(op);
         if !matches!(
             op,
-            CmpOp::Eq | CmpOp::Ne | CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge | CmpOp::In | CmpOp::NotIn
+            CmpOp::Eq
+                | CmpOp::Ne
+                | CmpOp::Lt
+                | CmpOp::Le
+                | CmpOp::Gt
+                | CmpOp::Ge
+                | CmpOp::In
+                | CmpOp::NotIn
         ) {
             self.err(
-                Diagnostic::new(Code::E0214, span, format!("`{}` cannot compare a count", op.as_source_str()))
-                    .with_label("a count is a number")
-                    .with_help("compare counts with `==`, `!=`, `<`, `<=`, `>`, `>=`, `in` or `not in`"),
+                Diagnostic::new(
+                    Code::E0214,
+                    span,
+                    format!("`{}` cannot compare a count", op.as_source_str()),
+                )
+                .with_label("a count is a number")
+                .with_help(
+                    "compare counts with `==`, `!=`, `<`, `<=`, `>`, `>=`, `in` or `not in`",
+                ),
             );
         }
         let rhs_op = match self.operand(rhs) {
             Some((v, ty)) => {
                 if !matches!(ty, ExprType::Number | ExprType::Any | ExprType::Array) {
                     self.err(
-                        Diagnostic::new(Code::E0204, rhs.span(), format!("a count is compared with a {}", ty.as_str()))
-                            .with_label("expected a number"),
+                        Diagnostic::new(
+                            Code::E0204,
+                            rhs.span(),
+                            format!("a count is compared with a {}", ty.as_str()),
+                        )
+                        .with_label("expected a number"),
                     );
                 }
                 v
@@ -362,7 +422,10 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 let Some(src) = self.array_source(path, span) else {
                     return const_cond(true);
                 };
-                *self.field_counts.entry(src.field.field.to_ascii_lowercase()).or_default() += 1;
+                *self
+                    .field_counts
+                    .entry(src.field.field.to_ascii_lowercase())
+                    .or_default() += 1;
                 let filter = filter.map(|f| Box::new(self.in_element(&src, |l| l.cond(f))));
                 Condition::Count {
                     source: CountSource::Field(src.field),
@@ -380,7 +443,11 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                                 Diagnostic::new(
                                     Code::E0208,
                                     source.span(),
-                                    format!("`count({} in …)` needs a list, found a {}", name.name, ty.as_str()),
+                                    format!(
+                                        "`count({} in …)` needs a list, found a {}",
+                                        name.name,
+                                        ty.as_str()
+                                    ),
                                 )
                                 .with_label("not a list"),
                             );
@@ -428,7 +495,10 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             let mut d = Diagnostic::new(
                 Code::E0208,
                 path.span,
-                format!("`{}` must end with `[*]` to iterate its elements", path.to_text()),
+                format!(
+                    "`{}` must end with `[*]` to iterate its elements",
+                    path.to_text()
+                ),
             )
             .with_label("not iterated");
             if f.ty == PropType::Array || self.lookup(&format!("{}[*]", f.dsl_path)).is_some() {
@@ -446,14 +516,21 @@ impl<'a, 'd> Lowerer<'a, 'd> {
     fn check_field_operator(&mut self, f: &FieldInfo, op: CmpOp, rhs: &Expr, span: Span) {
         let ty = f.ty;
         let bad_op = match op {
-            CmpOp::Like | CmpOp::NotLike | CmpOp::Matches | CmpOp::NotMatches | CmpOp::IMatches | CmpOp::NotIMatches => {
-                !matches!(ty, PropType::String | PropType::Any)
-            }
+            CmpOp::Like
+            | CmpOp::NotLike
+            | CmpOp::Matches
+            | CmpOp::NotMatches
+            | CmpOp::IMatches
+            | CmpOp::NotIMatches => !matches!(ty, PropType::String | PropType::Any),
             CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
                 matches!(ty, PropType::Boolean | PropType::Array | PropType::Object)
             }
-            CmpOp::ContainsKey | CmpOp::NotContainsKey => !matches!(ty, PropType::Object | PropType::Any),
-            CmpOp::Contains | CmpOp::NotContains => matches!(ty, PropType::Boolean | PropType::Integer | PropType::Number),
+            CmpOp::ContainsKey | CmpOp::NotContainsKey => {
+                !matches!(ty, PropType::Object | PropType::Any)
+            }
+            CmpOp::Contains | CmpOp::NotContains => {
+                matches!(ty, PropType::Boolean | PropType::Integer | PropType::Number)
+            }
             _ => false,
         };
         if bad_op {
@@ -461,7 +538,12 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 Diagnostic::new(
                     Code::E0214,
                     span,
-                    format!("`{}` cannot be applied to `{}`, a {}", op.as_source_str(), f.dsl_path, ty.as_str()),
+                    format!(
+                        "`{}` cannot be applied to `{}`, a {}",
+                        op.as_source_str(),
+                        f.dsl_path,
+                        ty.as_str()
+                    ),
                 )
                 .with_label(format!("{} is a {}", f.dsl_path, ty.as_str())),
             );
@@ -486,9 +568,13 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                     }
                 }
                 Expr::Str(..) | Expr::Num(..) | Expr::Bool(..) => self.err(
-                    Diagnostic::new(Code::E0204, rhs.span(), format!("`{}` needs a list", op.as_source_str()))
-                        .with_label("not a list")
-                        .with_help("write the values as a list: `[\"a\", \"b\"]`"),
+                    Diagnostic::new(
+                        Code::E0204,
+                        rhs.span(),
+                        format!("`{}` needs a list", op.as_source_str()),
+                    )
+                    .with_label("not a list")
+                    .with_help("write the values as a list: `[\"a\", \"b\"]`"),
                 ),
                 _ => {}
             },
@@ -515,7 +601,12 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             let mut d = Diagnostic::new(
                 Code::E0204,
                 value.span(),
-                format!("`{}` is a {}, but is compared with a {}", f.dsl_path, f.ty.as_str(), found.as_str()),
+                format!(
+                    "`{}` is a {}, but is compared with a {}",
+                    f.dsl_path,
+                    f.ty.as_str(),
+                    found.as_str()
+                ),
             )
             .with_label(format!("expected a {}", f.ty.as_str()));
             if let Expr::Str(s, _) = value
@@ -541,17 +632,38 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         if let Some(canon) = f.enum_values.iter().find(|e| e.eq_ignore_ascii_case(s)) {
             // Azure compares case-insensitively, so this is only a style issue.
             self.err(
-                Diagnostic::new(Code::W0002, span, format!("\"{s}\" is spelled \"{canon}\" by the service"))
-                    .with_label("differs only in case")
-                    .with_suggestion("use the service's spelling", format!("\"{canon}\"")),
+                Diagnostic::new(
+                    Code::W0002,
+                    span,
+                    format!("\"{s}\" is spelled \"{canon}\" by the service"),
+                )
+                .with_label("differs only in case")
+                .with_suggestion("use the service's spelling", format!("\"{canon}\"")),
             );
             return;
         }
-        let list = f.enum_values.iter().map(|e| format!("\"{e}\"")).collect::<Vec<_>>().join(", ");
-        let code = if f.enum_closed { Code::E0203 } else { Code::W0001 };
-        let mut d = Diagnostic::new(code, span, format!("\"{s}\" is not a value of `{}`", f.dsl_path))
-            .with_label(if f.enum_closed { "not allowed" } else { "not a known value" })
-            .with_help(format!("known values: {list}"));
+        let list = f
+            .enum_values
+            .iter()
+            .map(|e| format!("\"{e}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let code = if f.enum_closed {
+            Code::E0203
+        } else {
+            Code::W0001
+        };
+        let mut d = Diagnostic::new(
+            code,
+            span,
+            format!("\"{s}\" is not a value of `{}`", f.dsl_path),
+        )
+        .with_label(if f.enum_closed {
+            "not allowed"
+        } else {
+            "not a known value"
+        })
+        .with_help(format!("known values: {list}"));
         if let Some(best) = did_you_mean(s, f.enum_values.iter().map(String::as_str)) {
             d = d.with_suggestion(format!("did you mean \"{best}\"?"), format!("\"{best}\""));
         }
@@ -560,11 +672,18 @@ impl<'a, 'd> Lowerer<'a, 'd> {
 
     fn check_value_operator(&mut self, lt: ExprType, op: CmpOp, rhs: &Expr, rt: Option<ExprType>) {
         let bad = match op {
-            CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => matches!(lt, ExprType::Bool | ExprType::Array | ExprType::Object),
-            CmpOp::Like | CmpOp::NotLike | CmpOp::Matches | CmpOp::NotMatches | CmpOp::IMatches | CmpOp::NotIMatches => {
-                !matches!(lt, ExprType::String | ExprType::Any)
+            CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
+                matches!(lt, ExprType::Bool | ExprType::Array | ExprType::Object)
             }
-            CmpOp::In | CmpOp::NotIn => rt.is_some_and(|t| !matches!(t, ExprType::Array | ExprType::Any)),
+            CmpOp::Like
+            | CmpOp::NotLike
+            | CmpOp::Matches
+            | CmpOp::NotMatches
+            | CmpOp::IMatches
+            | CmpOp::NotIMatches => !matches!(lt, ExprType::String | ExprType::Any),
+            CmpOp::In | CmpOp::NotIn => {
+                rt.is_some_and(|t| !matches!(t, ExprType::Array | ExprType::Any))
+            }
             _ => false,
         };
         if bad {
@@ -572,7 +691,11 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 Diagnostic::new(
                     Code::E0214,
                     rhs.span(),
-                    format!("`{}` cannot be applied to a {}", op.as_source_str(), lt.as_str()),
+                    format!(
+                        "`{}` cannot be applied to a {}",
+                        op.as_source_str(),
+                        lt.as_str()
+                    ),
                 )
                 .with_label("wrong operand type"),
             );
@@ -601,9 +724,13 @@ impl<'a, 'd> Lowerer<'a, 'd> {
 
     fn it_outside(&mut self, span: Span) {
         self.err(
-            Diagnostic::new(Code::E0216, span, "`it` is only meaningful inside `any`, `all` or `count`")
-                .with_label("no element here")
-                .with_help("`it` is the current element of the array being iterated"),
+            Diagnostic::new(
+                Code::E0216,
+                span,
+                "`it` is only meaningful inside `any`, `all` or `count`",
+            )
+            .with_label("no element here")
+            .with_help("`it` is the current element of the array being iterated"),
         );
     }
 
@@ -611,7 +738,10 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         // Single names may be `let` bindings or value-count names.
         if let [Segment::Name(n)] = p.segments.as_slice() {
             if self.value_names.iter().any(|v| v == n) {
-                return Some(Resolved::Expr(format!("current({})", quote(n)), ExprType::Any));
+                return Some(Resolved::Expr(
+                    format!("current({})", quote(n)),
+                    ExprType::Any,
+                ));
             }
             if let Some(expr) = self.env.lets.get(n.as_str()).copied() {
                 if self.expanding.iter().any(|x| x == n) {
@@ -633,8 +763,12 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         }
         if p.segments.iter().any(|s| matches!(s, Segment::Key(_))) {
             self.err(
-                Diagnostic::new(Code::E0202, p.span, format!("`{}`: only `tags[\"…\"]` takes a key", p.to_text()))
-                    .with_label("keys are not supported here"),
+                Diagnostic::new(
+                    Code::E0202,
+                    p.span,
+                    format!("`{}`: only `tags[\"…\"]` takes a key", p.to_text()),
+                )
+                .with_label("keys are not supported here"),
             );
             return None;
         }
@@ -657,16 +791,21 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         };
         let cat = catalog();
         let (field, ty) = match p.segments.as_slice() {
-            [Segment::Name(_), Segment::Key(k)] if first.eq_ignore_ascii_case("tags") => {
-                (format!("tags['{}']", k.replace('\'', "''")), PropType::String)
-            }
+            [Segment::Name(_), Segment::Key(k)] if first.eq_ignore_ascii_case("tags") => (
+                format!("tags['{}']", k.replace('\'', "''")),
+                PropType::String,
+            ),
             _ => {
                 let text = p.to_text();
                 let g = cat.generic_field(&text)?;
                 (g.field.clone(), g.ty)
             }
         };
-        if !self.elements.is_empty() && self.lookup(&format!("{}.{}", self.elements.last()?, p.to_text())).is_some() {
+        if !self.elements.is_empty()
+            && self
+                .lookup(&format!("{}.{}", self.elements.last()?, p.to_text()))
+                .is_some()
+        {
             return None;
         }
         Some(FieldInfo {
@@ -705,32 +844,49 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                     .with_help(format!("did you mean `{shown}`?"))
                     .with_suggestion(format!("use `{shown}`"), shown);
             } else {
-                d = d.with_help(format!("see the properties of `{}` with `acrpc explain E0202` or hover in an editor", kind.name));
+                d = d.with_help(format!(
+                    "see the properties of `{}` with `acrpc explain E0202` or hover in an editor",
+                    kind.name
+                ));
             }
             self.err(d);
             return None;
         };
         let Some(alias) = prop.alias.clone() else {
             self.err(
-                Diagnostic::new(Code::E0209, span, format!("`{dsl}` has no Azure Policy alias"))
-                    .with_label("Azure Policy cannot read this property")
-                    .with_help("only properties with an alias can appear in a policy condition"),
+                Diagnostic::new(
+                    Code::E0209,
+                    span,
+                    format!("`{dsl}` has no Azure Policy alias"),
+                )
+                .with_label("Azure Policy cannot read this property")
+                .with_help("only properties with an alias can appear in a policy condition"),
             );
             return None;
         };
         match prop.status {
             AliasStatus::Legacy => self.err(
-                Diagnostic::new(Code::W0003, span, format!("`{dsl}` is a legacy alias on `{}`", kind.name))
-                    .with_label("legacy alias")
-                    .with_help(format!(
-                        "target the child kind instead ({}); built-ins use the child type's own alias",
-                        prop.child_resource_type.as_deref().unwrap_or("the child resource type")
-                    )),
+                Diagnostic::new(
+                    Code::W0003,
+                    span,
+                    format!("`{dsl}` is a legacy alias on `{}`", kind.name),
+                )
+                .with_label("legacy alias")
+                .with_help(format!(
+                    "target the child kind instead ({}); built-ins use the child type's own alias",
+                    prop.child_resource_type
+                        .as_deref()
+                        .unwrap_or("the child resource type")
+                )),
             ),
             AliasStatus::Inferred | AliasStatus::Unverified => self.err(
-                Diagnostic::new(Code::W0006, span, format!("the alias of `{dsl}` is not confirmed and may not exist"))
-                    .with_label("unconfirmed alias")
-                    .with_help("Azure rejects a definition that uses an alias it does not have"),
+                Diagnostic::new(
+                    Code::W0006,
+                    span,
+                    format!("the alias of `{dsl}` is not confirmed and may not exist"),
+                )
+                .with_label("unconfirmed alias")
+                .with_help("Azure rejects a definition that uses an alias it does not have"),
             ),
             AliasStatus::Confirmed => {}
         }
@@ -759,7 +915,14 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         match self.resolve_path(p)? {
             Resolved::Field(f) => Some(f),
             Resolved::Expr(..) => {
-                self.err(Diagnostic::new(Code::E0202, p.span, "a `let` binding cannot be written by `fix`").with_label("not a property"));
+                self.err(
+                    Diagnostic::new(
+                        Code::E0202,
+                        p.span,
+                        "a `let` binding cannot be written by `fix`",
+                    )
+                    .with_label("not a property"),
+                );
                 None
             }
         }
@@ -785,13 +948,22 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             Expr::Bool(b, _) => (b.to_string(), ExprType::Bool),
             Expr::Null(_) => ("null()".to_string(), ExprType::Any),
             Expr::Array(items, _) => {
-                let parts = items.iter().map(|i| self.expr(i).map(|x| x.0)).collect::<Option<Vec<_>>>()?;
-                (format!("createArray({})", parts.join(", ")), ExprType::Array)
+                let parts = items
+                    .iter()
+                    .map(|i| self.expr(i).map(|x| x.0))
+                    .collect::<Option<Vec<_>>>()?;
+                (
+                    format!("createArray({})", parts.join(", ")),
+                    ExprType::Array,
+                )
             }
             Expr::Param(name, _) => self.param_ref(name)?,
             Expr::It(span) => match self.elements.last().cloned() {
                 Some(el) => match self.resolve_dsl(&el, *span)? {
-                    Resolved::Field(f) => (format!("current({})", quote(&f.field.field)), prop_expr_type(f.ty)),
+                    Resolved::Field(f) => (
+                        format!("current({})", quote(&f.field.field)),
+                        prop_expr_type(f.ty),
+                    ),
                     Resolved::Expr(t, ty) => (t, ty),
                 },
                 None => {
@@ -803,10 +975,18 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 Resolved::Field(f) => {
                     // Inside a count, the iterated element is read with current().
                     let func = match self.elements.last() {
-                        Some(el) if f.dsl_path.len() > el.len() && f.dsl_path.starts_with(el.as_str()) => "current",
+                        Some(el)
+                            if f.dsl_path.len() > el.len()
+                                && f.dsl_path.starts_with(el.as_str()) =>
+                        {
+                            "current"
+                        }
                         _ => "field",
                     };
-                    (format!("{func}({})", quote(&f.field.field)), prop_expr_type(f.ty))
+                    (
+                        format!("{func}({})", quote(&f.field.field)),
+                        prop_expr_type(f.ty),
+                    )
                 }
                 Resolved::Expr(t, ty) => (t, ty),
             },
@@ -814,7 +994,8 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             Expr::Member { base, name, span } => {
                 let (b, ty) = self.expr(base)?;
                 if let Expr::Call { name: fname, .. } = base.as_ref()
-                    && let Some(members) = functions::lookup(&fname.name).and_then(|f| functions::members_of(f.name))
+                    && let Some(members) =
+                        functions::lookup(&fname.name).and_then(|f| functions::members_of(f.name))
                     && !members.iter().any(|m| m.eq_ignore_ascii_case(&name.name))
                 {
                     let mut d = Diagnostic::new(
@@ -837,14 +1018,23 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             Expr::Index { base, index, .. } => {
                 let (b, ty) = self.expr(base)?;
                 let (i, _) = self.expr(index)?;
-                let elem = if ty == ExprType::Array { ExprType::Any } else { ty };
+                let elem = if ty == ExprType::Array {
+                    ExprType::Any
+                } else {
+                    ty
+                };
                 (format!("{b}[{i}]"), elem)
             }
-            Expr::Equals { lhs, rhs, negated, .. } => {
+            Expr::Equals {
+                lhs, rhs, negated, ..
+            } => {
                 let (l, _) = self.expr(lhs)?;
                 let (r, _) = self.expr(rhs)?;
                 let eq = format!("equals({l}, {r})");
-                (if *negated { format!("not({eq})") } else { eq }, ExprType::Bool)
+                (
+                    if *negated { format!("not({eq})") } else { eq },
+                    ExprType::Bool,
+                )
             }
         })
     }
@@ -853,13 +1043,24 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         match self.env.params.get(&name.name) {
             Some(info) => {
                 self.used_params.insert(name.name.clone());
-                Some((format!("parameters({})", quote(&name.name)), param_expr_type(info.ty)))
+                Some((
+                    format!("parameters({})", quote(&name.name)),
+                    param_expr_type(info.ty),
+                ))
             }
             None => {
-                let mut d = Diagnostic::new(Code::E0107, name.span, format!("no parameter named `{}`", name.name))
-                    .with_label("not declared");
-                if let Some(s) = did_you_mean(&name.name, self.env.params.keys().map(String::as_str)) {
-                    d = d.with_help(format!("did you mean `param.{s}`?")).with_suggestion(format!("use `{s}`"), s);
+                let mut d = Diagnostic::new(
+                    Code::E0107,
+                    name.span,
+                    format!("no parameter named `{}`", name.name),
+                )
+                .with_label("not declared");
+                if let Some(s) =
+                    did_you_mean(&name.name, self.env.params.keys().map(String::as_str))
+                {
+                    d = d
+                        .with_help(format!("did you mean `param.{s}`?"))
+                        .with_suggestion(format!("use `{s}`"), s);
                 } else {
                     d = d.with_help(format!("declare it: `param {}: string`", name.name));
                 }
@@ -871,12 +1072,18 @@ impl<'a, 'd> Lowerer<'a, 'd> {
 
     fn call(&mut self, name: &ast::Ident, args: &[Expr], span: Span) -> Option<(String, ExprType)> {
         if name.name.eq_ignore_ascii_case("role") {
-            return self.role_constant(args, span).map(|id| (quote(&id), ExprType::String));
+            return self
+                .role_constant(args, span)
+                .map(|id| (quote(&id), ExprType::String));
         }
         if let Some(why) = functions::forbidden(&name.name) {
-            let mut d = Diagnostic::new(Code::E0217, name.span, format!("`{}()` cannot be used in a policy rule", name.name))
-                .with_label("not allowed here")
-                .with_help(why.to_string());
+            let mut d = Diagnostic::new(
+                Code::E0217,
+                name.span,
+                format!("`{}()` cannot be used in a policy rule", name.name),
+            )
+            .with_label("not allowed here")
+            .with_help(why.to_string());
             if name.name.eq_ignore_ascii_case("parameters")
                 && let [Expr::Str(p, _)] = args
             {
@@ -888,10 +1095,16 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             return None;
         }
         let Some(f) = functions::lookup(&name.name) else {
-            let mut d = Diagnostic::new(Code::E0206, name.span, format!("unknown function `{}`", name.name))
-                .with_label("not an Azure Policy function");
+            let mut d = Diagnostic::new(
+                Code::E0206,
+                name.span,
+                format!("unknown function `{}`", name.name),
+            )
+            .with_label("not an Azure Policy function");
             if let Some(s) = did_you_mean(&name.name, functions::FUNCTIONS.iter().map(|f| f.name)) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(format!("use `{s}`"), s);
+                d = d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_suggestion(format!("use `{s}`"), s);
             }
             self.err(d);
             return None;
@@ -908,7 +1121,11 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 Diagnostic::new(
                     Code::E0207,
                     span,
-                    format!("`{}` takes {expected} argument(s), given {}", f.name, args.len()),
+                    format!(
+                        "`{}` takes {expected} argument(s), given {}",
+                        f.name,
+                        args.len()
+                    ),
                 )
                 .with_label("wrong number of arguments"),
             );
@@ -916,9 +1133,13 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         }
         if f.name == "current" && self.elements.is_empty() && self.value_names.is_empty() {
             self.err(
-                Diagnostic::new(Code::E0217, name.span, "`current()` is only available inside `count`")
-                    .with_label("no element here")
-                    .with_help("inside `any`/`all`/`count`, write the element's path or `it`"),
+                Diagnostic::new(
+                    Code::E0217,
+                    name.span,
+                    "`current()` is only available inside `count`",
+                )
+                .with_label("no element here")
+                .with_help("inside `any`/`all`/`count`, write the element's path or `it`"),
             );
             return None;
         }
@@ -942,7 +1163,11 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         match e {
             Expr::Array(..) => ExprType::Array,
             Expr::Str(..) => ExprType::String,
-            Expr::Param(n, _) => self.env.params.get(&n.name).map_or(ExprType::Any, |p| param_expr_type(p.ty)),
+            Expr::Param(n, _) => self
+                .env
+                .params
+                .get(&n.name)
+                .map_or(ExprType::Any, |p| param_expr_type(p.ty)),
             _ => ExprType::Any,
         }
     }
@@ -969,7 +1194,9 @@ pub fn role_id(name: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<St
             let mut d = Diagnostic::new(Code::E0205, span, format!("unknown role \"{name}\""))
                 .with_label("not a built-in role the catalog knows");
             if let Some(s) = did_you_mean(name, cat.roles.iter().map(|r| r.name.as_str())) {
-                d = d.with_help(format!("did you mean \"{s}\"?")).with_suggestion(format!("use \"{s}\""), format!("\"{s}\""));
+                d = d
+                    .with_help(format!("did you mean \"{s}\"?"))
+                    .with_suggestion(format!("use \"{s}\""), format!("\"{s}\""));
             }
             diags.push(d);
             None
@@ -1001,7 +1228,10 @@ fn azure_op(op: CmpOp) -> Op {
 }
 
 fn is_literal(e: &Expr) -> bool {
-    matches!(e, Expr::Str(..) | Expr::Num(..) | Expr::Bool(..) | Expr::Null(..))
+    matches!(
+        e,
+        Expr::Str(..) | Expr::Num(..) | Expr::Bool(..) | Expr::Null(..)
+    )
 }
 
 fn is_field_like(e: &Expr) -> bool {
@@ -1015,7 +1245,9 @@ pub fn literal_json(e: &Expr) -> Option<Value> {
         Expr::Num(n, text, _) => number_json(*n, text),
         Expr::Bool(b, _) => Value::Bool(*b),
         Expr::Null(_) => Value::Null,
-        Expr::Array(items, _) => Value::Array(items.iter().map(literal_json).collect::<Option<_>>()?),
+        Expr::Array(items, _) => {
+            Value::Array(items.iter().map(literal_json).collect::<Option<_>>()?)
+        }
         _ => return None,
     })
 }
@@ -1063,7 +1295,10 @@ pub fn param_expr_type(t: ParamType) -> ExprType {
 
 /// Where a generic field lives in an ARM resource body.
 fn arm_path_of_generic(field: &str) -> String {
-    if let Some(key) = field.strip_prefix("tags['").and_then(|k| k.strip_suffix("']")) {
+    if let Some(key) = field
+        .strip_prefix("tags['")
+        .and_then(|k| k.strip_suffix("']"))
+    {
         return format!("tags.{}", key.replace("''", "'"));
     }
     field.to_string()

@@ -132,8 +132,14 @@ pub static FUNCTIONS: &[Function] = &[
 /// reason shown to the user.
 pub static NOT_IN_POLICY: &[(&str, &str)] = &[
     ("parameters", "write `param.<name>` instead"),
-    ("variables", "policy definitions have no variables; use `let`"),
-    ("reference", "policy rules cannot read other resources; use `require related`"),
+    (
+        "variables",
+        "policy definitions have no variables; use `let`",
+    ),
+    (
+        "reference",
+        "policy rules cannot read other resources; use `require related`",
+    ),
     ("resourceId", "not available in policy rules"),
     ("subscriptionResourceId", "not available in policy rules"),
     ("tenantResourceId", "not available in policy rules"),
@@ -146,9 +152,15 @@ pub static NOT_IN_POLICY: &[(&str, &str)] = &[
     ("providers", "not available in policy rules"),
     ("tenant", "not available in policy rules"),
     ("managementGroup", "not available in policy rules"),
-    ("utcNow", "allowed only inside a deployment template of deployIfNotExists"),
+    (
+        "utcNow",
+        "allowed only inside a deployment template of deployIfNotExists",
+    ),
     ("list", "list* functions are not available in policy rules"),
-    ("listKeys", "list* functions are not available in policy rules"),
+    (
+        "listKeys",
+        "list* functions are not available in policy rules",
+    ),
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Function> {
@@ -170,9 +182,22 @@ pub fn forbidden(name: &str) -> Option<&'static str> {
 pub fn members_of(function: &str) -> Option<&'static [&'static str]> {
     Some(match function {
         "subscription" => &["id", "subscriptionId", "tenantId", "displayName"],
-        "resourceGroup" => &["id", "name", "type", "location", "managedBy", "tags", "properties"],
+        "resourceGroup" => &[
+            "id",
+            "name",
+            "type",
+            "location",
+            "managedBy",
+            "tags",
+            "properties",
+        ],
         "requestContext" => &["apiVersion"],
-        "policy" => &["assignmentId", "definitionId", "setDefinitionId", "definitionReferenceId"],
+        "policy" => &[
+            "assignmentId",
+            "definitionId",
+            "setDefinitionId",
+            "definitionReferenceId",
+        ],
         _ => return None,
     })
 }

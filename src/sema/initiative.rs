@@ -20,8 +20,17 @@ pub fn lower_initiative(
         InitiativeClause::Meta(m) => Some(m),
         _ => None,
     });
-    let t = MetaTable::new(metas, &["title", "description", "version", "category", "name"], "initiative", i.id.span, diags);
-    let title = t.required_string("title", "\"…\"", diags).map(|x| x.0).unwrap_or_default();
+    let t = MetaTable::new(
+        metas,
+        &["title", "description", "version", "category", "name"],
+        "initiative",
+        i.id.span,
+        diags,
+    );
+    let title = t
+        .required_string("title", "\"…\"", diags)
+        .map(|x| x.0)
+        .unwrap_or_default();
     let (metadata_version, version) = match t.string("version", diags) {
         Some((v, span)) => {
             let core = check_version(&v, span, diags);
@@ -39,9 +48,13 @@ pub fn lower_initiative(
             InitiativeClause::Param(p) => {
                 if let Some(k) = params.iter().position(|x| x.name == p.name.name) {
                     diags.push(
-                        Diagnostic::new(Code::E0108, p.name.span, format!("parameter `{}` is declared twice", p.name.name))
-                            .with_label("second declaration")
-                            .with_related(param_spans[k], "first declared here"),
+                        Diagnostic::new(
+                            Code::E0108,
+                            p.name.span,
+                            format!("parameter `{}` is declared twice", p.name.name),
+                        )
+                        .with_label("second declaration")
+                        .with_related(param_spans[k], "first declared here"),
                     );
                 } else if let Some(param) = lower_param(p, true, diags) {
                     params.push(param);
@@ -51,13 +64,23 @@ pub fn lower_initiative(
             InitiativeClause::Group(g) => {
                 if let Some(k) = groups.iter().position(|x| x.name == g.name.name) {
                     diags.push(
-                        Diagnostic::new(Code::E0110, g.name.span, format!("group `{}` is declared twice", g.name.name))
-                            .with_label("second declaration")
-                            .with_related(group_spans[k], "first declared here"),
+                        Diagnostic::new(
+                            Code::E0110,
+                            g.name.span,
+                            format!("group `{}` is declared twice", g.name.name),
+                        )
+                        .with_label("second declaration")
+                        .with_related(group_spans[k], "first declared here"),
                     );
                     continue;
                 }
-                let gt = MetaTable::new(&g.meta, &["description", "category"], "group", g.span, diags);
+                let gt = MetaTable::new(
+                    &g.meta,
+                    &["description", "category"],
+                    "group",
+                    g.span,
+                    diags,
+                );
                 groups.push(ir::Group {
                     name: g.name.name.clone(),
                     display_name: g.display_name.0.clone(),
@@ -73,14 +96,22 @@ pub fn lower_initiative(
     let mut used_params: Vec<String> = Vec::new();
     let mut members: Vec<ir::Member> = Vec::new();
     for c in &i.clauses {
-        let InitiativeClause::Include(inc) = c else { continue };
+        let InitiativeClause::Include(inc) = c else {
+            continue;
+        };
         for def_idx in expand(inc, ctx, defs, rules, diags) {
             let d = &defs[def_idx];
             if members.iter().any(|m| m.definition_id == d.id) {
                 diags.push(
-                    Diagnostic::new(Code::W0009, inc.span, format!("`{}` is already a member of this initiative", d.id))
-                        .with_label("included again")
-                        .with_help("each definition is a member once; this include adds nothing for it"),
+                    Diagnostic::new(
+                        Code::W0009,
+                        inc.span,
+                        format!("`{}` is already a member of this initiative", d.id),
+                    )
+                    .with_label("included again")
+                    .with_help(
+                        "each definition is a member once; this include adds nothing for it",
+                    ),
                 );
                 continue;
             }
@@ -100,21 +131,28 @@ pub fn lower_initiative(
     for (p, span) in params.iter().zip(&param_spans) {
         if !used_params.contains(&p.name) {
             diags.push(
-                Diagnostic::new(Code::W0007, *span, format!("initiative parameter `{}` is never bound", p.name))
-                    .with_label("unused")
-                    .with_help("bind it in an include: `include <rule> { effect = param.<name> }`"),
+                Diagnostic::new(
+                    Code::W0007,
+                    *span,
+                    format!("initiative parameter `{}` is never bound", p.name),
+                )
+                .with_label("unused")
+                .with_help("bind it in an include: `include <rule> { effect = param.<name> }`"),
             );
         }
     }
 
     let ini = ir::Initiative {
         id: i.id.name.clone(),
-        name: t
-            .string("name", diags)
-            .map_or_else(|| stable_name(ctx.pack_id, "initiative", &i.id.name), |x| x.0),
+        name: t.string("name", diags).map_or_else(
+            || stable_name(ctx.pack_id, "initiative", &i.id.name),
+            |x| x.0,
+        ),
         display_name: title,
         description: t.string("description", diags).map(|x| x.0),
-        category: t.string("category", diags).map_or_else(|| ctx.category.to_string(), |x| x.0),
+        category: t
+            .string("category", diags)
+            .map_or_else(|| ctx.category.to_string(), |x| x.0),
         metadata_version,
         version,
         params,
@@ -138,10 +176,13 @@ fn expand(
         IncludeTarget::Rule(id) => match defs.iter().position(|d| d.id == id.name) {
             Some(i) => vec![i],
             None => {
-                let mut d = Diagnostic::new(Code::E0106, id.span, format!("no rule named `{}`", id.name))
-                    .with_label("unknown rule");
+                let mut d =
+                    Diagnostic::new(Code::E0106, id.span, format!("no rule named `{}`", id.name))
+                        .with_label("unknown rule");
                 if let Some(s) = did_you_mean(&id.name, defs.iter().map(|d| d.id.as_str())) {
-                    d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(format!("use `{s}`"), s);
+                    d = d
+                        .with_help(format!("did you mean `{s}`?"))
+                        .with_suggestion(format!("use `{s}`"), s);
                 }
                 diags.push(d);
                 Vec::new()
@@ -149,8 +190,12 @@ fn expand(
         },
         IncludeTarget::Practice(p) => {
             if !ctx.practices.iter().any(|x| x == &p.name) {
-                let mut d = Diagnostic::new(Code::E0111, p.span, format!("unknown practice `{}`", p.name))
-                    .with_label("not a practice of this pack");
+                let mut d = Diagnostic::new(
+                    Code::E0111,
+                    p.span,
+                    format!("unknown practice `{}`", p.name),
+                )
+                .with_label("not a practice of this pack");
                 if let Some(s) = did_you_mean(&p.name, ctx.practices.iter().map(String::as_str)) {
                     d = d.with_suggestion(format!("use `{s}`"), s);
                 }
@@ -184,7 +229,9 @@ fn bind(
         let member_param = b.name.name.as_str();
         let is_effect = member_param == "effect";
         if !is_effect && !d.params.iter().any(|p| p.name == member_param) {
-            let names: Vec<&str> = std::iter::once("effect").chain(d.params.iter().map(|p| p.name.as_str())).collect();
+            let names: Vec<&str> = std::iter::once("effect")
+                .chain(d.params.iter().map(|p| p.name.as_str()))
+                .collect();
             let mut diag = Diagnostic::new(
                 Code::E0305,
                 b.name.span,
@@ -210,9 +257,15 @@ fn bind(
                     Operand::Expr(format!("parameters({})", super::cond::quote(&p.name)))
                 }
                 None => {
-                    let mut diag = Diagnostic::new(Code::E0107, name.span, format!("initiative has no parameter `{}`", name.name))
-                        .with_label("not declared");
-                    if let Some(s) = did_you_mean(&name.name, params.iter().map(|p| p.name.as_str())) {
+                    let mut diag = Diagnostic::new(
+                        Code::E0107,
+                        name.span,
+                        format!("initiative has no parameter `{}`", name.name),
+                    )
+                    .with_label("not declared");
+                    if let Some(s) =
+                        did_you_mean(&name.name, params.iter().map(|p| p.name.as_str()))
+                    {
                         diag = diag.with_suggestion(format!("use `{s}`"), s);
                     }
                     diags.push(diag);
@@ -223,15 +276,21 @@ fn bind(
                 // `effect = deny`: a fixed effect for this member.
                 let word = p.to_text();
                 match Effect::parse(&word) {
-                    Some(e) if d.effects.contains(&e) => Operand::Literal(Value::String(e.as_azure_str().into())),
+                    Some(e) if d.effects.contains(&e) => {
+                        Operand::Literal(Value::String(e.as_azure_str().into()))
+                    }
                     Some(e) => {
                         diags.push(effect_mismatch(&[e], d, p.span));
                         continue;
                     }
                     None => {
                         diags.push(
-                            Diagnostic::new(Code::E0212, p.span, format!("unknown effect `{word}`"))
-                                .with_label("not an Azure Policy effect"),
+                            Diagnostic::new(
+                                Code::E0212,
+                                p.span,
+                                format!("unknown effect `{word}`"),
+                            )
+                            .with_label("not an Azure Policy effect"),
                         );
                         continue;
                     }
@@ -241,8 +300,12 @@ fn bind(
                 Some(v) => v_to_operand(v, is_effect, d, other.span(), diags),
                 None => {
                     diags.push(
-                        Diagnostic::new(Code::E0114, other.span(), "a member parameter is bound to a value or `param.<name>`")
-                            .with_label("expressions are not allowed here"),
+                        Diagnostic::new(
+                            Code::E0114,
+                            other.span(),
+                            "a member parameter is bound to a value or `param.<name>`",
+                        )
+                        .with_label("expressions are not allowed here"),
                     );
                     continue;
                 }
@@ -253,7 +316,13 @@ fn bind(
     out
 }
 
-fn v_to_operand(v: Value, is_effect: bool, d: &ir::Definition, span: Span, diags: &mut Vec<Diagnostic>) -> Operand {
+fn v_to_operand(
+    v: Value,
+    is_effect: bool,
+    d: &ir::Definition,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Operand {
     if is_effect
         && let Value::String(s) = &v
         && let Some(e) = Effect::parse(s)
@@ -271,7 +340,10 @@ fn check_effect_param(p: &ir::Param, d: &ir::Definition, span: Span, diags: &mut
         .flatten()
         .filter_map(|v| v.as_str().and_then(Effect::parse))
         .collect();
-    let missing: Vec<Effect> = offered.into_iter().filter(|e| !d.effects.contains(e)).collect();
+    let missing: Vec<Effect> = offered
+        .into_iter()
+        .filter(|e| !d.effects.contains(e))
+        .collect();
     if !missing.is_empty() {
         diags.push(effect_mismatch(&missing, d, span));
     }
@@ -286,10 +358,19 @@ fn effect_mismatch(missing: &[Effect], d: &ir::Definition, span: Span) -> Diagno
         format!("`{}` does not allow effect {}", d.id, m.join(", ")),
     )
     .with_label("Azure would reject an assignment choosing it")
-    .with_help(format!("`{}` allows: {}; bind a parameter whose allowed effects are a subset", d.id, has.join(", ")))
+    .with_help(format!(
+        "`{}` allows: {}; bind a parameter whose allowed effects are a subset",
+        d.id,
+        has.join(", ")
+    ))
 }
 
-fn member_groups(inc: &ast::Include, d: &ir::Definition, groups: &[ir::Group], diags: &mut Vec<Diagnostic>) -> Vec<String> {
+fn member_groups(
+    inc: &ast::Include,
+    d: &ir::Definition,
+    groups: &[ir::Group],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<String> {
     match &inc.groups {
         Some(list) => list
             .iter()
@@ -297,9 +378,13 @@ fn member_groups(inc: &ast::Include, d: &ir::Definition, groups: &[ir::Group], d
                 if groups.iter().any(|x| x.name == g.name) {
                     Some(g.name.clone())
                 } else {
-                    let mut diag = Diagnostic::new(Code::E0109, g.span, format!("no group named `{}`", g.name))
-                        .with_label("not declared in this initiative")
-                        .with_help(format!("declare it: `group {} \"Display name\"`", g.name));
+                    let mut diag = Diagnostic::new(
+                        Code::E0109,
+                        g.span,
+                        format!("no group named `{}`", g.name),
+                    )
+                    .with_label("not declared in this initiative")
+                    .with_help(format!("declare it: `group {} \"Display name\"`", g.name));
                     if let Some(s) = did_you_mean(&g.name, groups.iter().map(|x| x.name.as_str())) {
                         diag = diag.with_suggestion(format!("use `{s}`"), s);
                     }

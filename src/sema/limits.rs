@@ -58,7 +58,10 @@ pub fn check_definition(d: &ir::Definition, span: Span, diags: &mut Vec<Diagnost
             Diagnostic::new(
                 Code::E0402,
                 span,
-                format!("`{}` nests conditions {depth} deep; Azure allows {MAX_NESTED_CONDITIONALS}", d.id),
+                format!(
+                    "`{}` nests conditions {depth} deep; Azure allows {MAX_NESTED_CONDITIONALS}",
+                    d.id
+                ),
             )
             .with_label("nested too deeply"),
         );
@@ -82,7 +85,12 @@ pub fn check_definition(d: &ir::Definition, span: Span, diags: &mut Vec<Diagnost
     }
 }
 
-pub fn check_counts(field_counts: &BTreeMap<String, usize>, value_counts: usize, span: Span, diags: &mut Vec<Diagnostic>) {
+pub fn check_counts(
+    field_counts: &BTreeMap<String, usize>,
+    value_counts: usize,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) {
     for (alias, n) in field_counts {
         if *n > MAX_FIELD_COUNTS_PER_ARRAY {
             diags.push(
@@ -116,7 +124,11 @@ pub fn check_initiative(i: &ir::Initiative, span: Span, diags: &mut Vec<Diagnost
             Diagnostic::new(
                 Code::E0401,
                 span,
-                format!("initiative `{}` has {} parameters; Azure allows {MAX_INITIATIVE_PARAMS}", i.id, i.params.len()),
+                format!(
+                    "initiative `{}` has {} parameters; Azure allows {MAX_INITIATIVE_PARAMS}",
+                    i.id,
+                    i.params.len()
+                ),
             )
             .with_label("too many parameters"),
         );
@@ -126,7 +138,11 @@ pub fn check_initiative(i: &ir::Initiative, span: Span, diags: &mut Vec<Diagnost
             Diagnostic::new(
                 Code::E0407,
                 span,
-                format!("initiative `{}` has {} members; Azure allows {MAX_INITIATIVE_MEMBERS}", i.id, i.members.len()),
+                format!(
+                    "initiative `{}` has {} members; Azure allows {MAX_INITIATIVE_MEMBERS}",
+                    i.id,
+                    i.members.len()
+                ),
             )
             .with_label("too many members")
             .with_help("split it into several initiatives"),
@@ -138,7 +154,11 @@ fn check_name(name: &str, span: Span, diags: &mut Vec<Diagnostic>) {
     let bad_char = name
         .chars()
         .find(|c| "<>*%&:\\?.+/".contains(*c) || c.is_control());
-    if name.chars().count() > MAX_NAME || name.is_empty() || bad_char.is_some() || name.ends_with(' ') {
+    if name.chars().count() > MAX_NAME
+        || name.is_empty()
+        || bad_char.is_some()
+        || name.ends_with(' ')
+    {
         let why = match bad_char {
             Some(c) => format!("contains `{}`", c.escape_default()),
             None if name.is_empty() => "is empty".to_string(),
@@ -166,9 +186,13 @@ fn check_texts(display: &str, description: Option<&str>, span: Span, diags: &mut
         let n = d.chars().count();
         if n > MAX_DESCRIPTION {
             diags.push(
-                Diagnostic::new(Code::E0405, span, format!("description is {n} characters; Azure allows {MAX_DESCRIPTION}"))
-                    .with_label("description too long")
-                    .with_help("shorten `description`; put the long explanation in `remediation`"),
+                Diagnostic::new(
+                    Code::E0405,
+                    span,
+                    format!("description is {n} characters; Azure allows {MAX_DESCRIPTION}"),
+                )
+                .with_label("description too long")
+                .with_help("shorten `description`; put the long explanation in `remediation`"),
             );
         }
     }

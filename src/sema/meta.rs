@@ -23,10 +23,16 @@ impl<'a> MetaTable<'a> {
         for m in metas {
             let key = m.key.name.as_str();
             if !allowed.contains(&key) {
-                let mut d = Diagnostic::new(Code::E0101, m.key.span, format!("unknown key `{key}` in {block}"))
-                    .with_label("not accepted here");
+                let mut d = Diagnostic::new(
+                    Code::E0101,
+                    m.key.span,
+                    format!("unknown key `{key}` in {block}"),
+                )
+                .with_label("not accepted here");
                 if let Some(s) = did_you_mean(key, allowed.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(format!("use `{s}`"), s);
+                    d = d
+                        .with_help(format!("did you mean `{s}`?"))
+                        .with_suggestion(format!("use `{s}`"), s);
                 } else {
                     d = d.with_help(format!("{block} accepts: {}", allowed.join(", ")));
                 }
@@ -57,9 +63,13 @@ impl<'a> MetaTable<'a> {
 
     fn missing(&self, key: &str, example: &str, diags: &mut Vec<Diagnostic>) {
         diags.push(
-            Diagnostic::new(Code::E0103, self.block_span, format!("{} is missing `{key}`", self.block))
-                .with_label(format!("needs `{key}`"))
-                .with_help(format!("add `{key} {example}`")),
+            Diagnostic::new(
+                Code::E0103,
+                self.block_span,
+                format!("{} is missing `{key}`", self.block),
+            )
+            .with_label(format!("needs `{key}`"))
+            .with_help(format!("add `{key} {example}`")),
         );
     }
 
@@ -68,7 +78,11 @@ impl<'a> MetaTable<'a> {
             Diagnostic::new(
                 Code::E0114,
                 m.value.span(),
-                format!("`{}` expects {expected}, found {}", m.key.name, m.value.shape()),
+                format!(
+                    "`{}` expects {expected}, found {}",
+                    m.key.name,
+                    m.value.shape()
+                ),
             )
             .with_label(format!("expected {expected}")),
         );
@@ -86,7 +100,12 @@ impl<'a> MetaTable<'a> {
         }
     }
 
-    pub fn required_string(&self, key: &str, example: &str, diags: &mut Vec<Diagnostic>) -> Option<(String, Span)> {
+    pub fn required_string(
+        &self,
+        key: &str,
+        example: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<(String, Span)> {
         if self.get(key).is_none() {
             self.missing(key, example, diags);
             return None;
@@ -108,7 +127,12 @@ impl<'a> MetaTable<'a> {
         }
     }
 
-    pub fn required_word(&self, key: &str, example: &str, diags: &mut Vec<Diagnostic>) -> Option<(String, Span)> {
+    pub fn required_word(
+        &self,
+        key: &str,
+        example: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<(String, Span)> {
         if self.get(key).is_none() {
             self.missing(key, example, diags);
             return None;
@@ -142,7 +166,10 @@ impl<'a> MetaTable<'a> {
                             Diagnostic::new(
                                 Code::E0114,
                                 other.span(),
-                                format!("`{key}` expects a list of strings, found {}", other.shape()),
+                                format!(
+                                    "`{key}` expects a list of strings, found {}",
+                                    other.shape()
+                                ),
                             )
                             .with_label("expected a string"),
                         ),

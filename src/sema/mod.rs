@@ -36,7 +36,9 @@ impl Templates for NoTemplates {
 /// In-memory templates, keyed by path as written.
 impl Templates for std::collections::BTreeMap<String, String> {
     fn load(&self, path: &str) -> Result<String, String> {
-        self.get(path).cloned().ok_or_else(|| format!("`{path}` does not exist"))
+        self.get(path)
+            .cloned()
+            .ok_or_else(|| format!("`{path}` does not exist"))
     }
 }
 
@@ -53,7 +55,8 @@ pub const PRACTICES: &[&str] = &[
 
 /// Namespace of the UUID v5 definition names. Never change it: every
 /// deployed definition name derives from it.
-pub const NAME_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6f1c_2b0e_8d4a_5c3e_9a71_0b2d_4e6f_8a13);
+pub const NAME_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6f1c_2b0e_8d4a_5c3e_9a71_0b2d_4e6f_8a13);
 
 /// Stable definition name for a pack item: UUID v5 of `pack/kind/id`.
 pub fn stable_name(pack: &str, kind: &str, id: &str) -> String {
@@ -75,7 +78,12 @@ pub struct Options {
 }
 
 /// Checks a parsed file and lowers it to IR.
-pub fn check(file: &ast::File, file_span: Span, templates: &dyn Templates, opts: &Options) -> Checked {
+pub fn check(
+    file: &ast::File,
+    file_span: Span,
+    templates: &dyn Templates,
+    opts: &Options,
+) -> Checked {
     let mut diags = Vec::new();
     let pack_header = pack_header(file, file_span, &mut diags);
     let practices: Vec<String> = PRACTICES
@@ -96,10 +104,16 @@ pub fn check(file: &ast::File, file_span: Span, templates: &dyn Templates, opts:
         let Item::Rule(r) = item else { continue };
         if let Some((prev, _)) = rule_index.iter().find(|(p, _)| p.id.name == r.id.name) {
             diags.push(
-                Diagnostic::new(Code::E0104, r.id.span, format!("rule `{}` is defined twice", r.id.name))
-                    .with_label("second definition")
-                    .with_related(prev.id.span, "first defined here")
-                    .with_help("rename one of them; rule ids name the output files and initiative references"),
+                Diagnostic::new(
+                    Code::E0104,
+                    r.id.span,
+                    format!("rule `{}` is defined twice", r.id.name),
+                )
+                .with_label("second definition")
+                .with_related(prev.id.span, "first defined here")
+                .with_help(
+                    "rename one of them; rule ids name the output files and initiative references",
+                ),
             );
             continue;
         }
@@ -116,9 +130,13 @@ pub fn check(file: &ast::File, file_span: Span, templates: &dyn Templates, opts:
                 .find(|(r, _)| r.id.name == d.id || r.id.name == other.id)
                 .map_or(file_span, |(r, _)| r.id.span);
             diags.push(
-                Diagnostic::new(Code::E0104, span, format!("two definitions are named `{}`", d.id))
-                    .with_label("clashes with the modify companion of another rule")
-                    .with_help("a rule with `fix` also produces `<id>-modify`; rename this rule"),
+                Diagnostic::new(
+                    Code::E0104,
+                    span,
+                    format!("two definitions are named `{}`", d.id),
+                )
+                .with_label("clashes with the modify companion of another rule")
+                .with_help("a rule with `fix` also produces `<id>-modify`; rename this rule"),
             );
         }
     }
@@ -129,14 +147,20 @@ pub fn check(file: &ast::File, file_span: Span, templates: &dyn Templates, opts:
         let Item::Initiative(i) = item else { continue };
         if let Some(prev) = seen.iter().find(|p| p.name == i.id.name) {
             diags.push(
-                Diagnostic::new(Code::E0105, i.id.span, format!("initiative `{}` is defined twice", i.id.name))
-                    .with_label("second definition")
-                    .with_related(prev.span, "first defined here"),
+                Diagnostic::new(
+                    Code::E0105,
+                    i.id.span,
+                    format!("initiative `{}` is defined twice", i.id.name),
+                )
+                .with_label("second definition")
+                .with_related(prev.span, "first defined here"),
             );
             continue;
         }
         seen.push(&i.id);
-        if let Some(ini) = initiative::lower_initiative(i, &ctx, &definitions, &rule_index, &mut diags) {
+        if let Some(ini) =
+            initiative::lower_initiative(i, &ctx, &definitions, &rule_index, &mut diags)
+        {
             initiatives.push(ini);
         }
     }
@@ -203,9 +227,16 @@ fn pack_header(file: &ast::File, file_span: Span, diags: &mut Vec<Diagnostic>) -
     let Some(pack) = packs.first() else {
         if !file.items.is_empty() {
             diags.push(
-                Diagnostic::new(Code::E0112, Span { end: file_span.start, ..file_span }, "this file has no `pack` declaration")
-                    .with_label("a pack starts here")
-                    .with_help("start the file with `pack <name> { title \"…\" version \"1.0.0\" }`"),
+                Diagnostic::new(
+                    Code::E0112,
+                    Span {
+                        end: file_span.start,
+                        ..file_span
+                    },
+                    "this file has no `pack` declaration",
+                )
+                .with_label("a pack starts here")
+                .with_help("start the file with `pack <name> { title \"…\" version \"1.0.0\" }`"),
             );
         }
         return header;
@@ -221,7 +252,14 @@ fn pack_header(file: &ast::File, file_span: Span, diags: &mut Vec<Diagnostic>) -
     check_id(&pack.id, "pack", diags);
     let t = MetaTable::new(
         &pack.meta,
-        &["title", "version", "category", "description", "scope", "practices"],
+        &[
+            "title",
+            "version",
+            "category",
+            "description",
+            "scope",
+            "practices",
+        ],
         "pack",
         pack.span,
         diags,
@@ -248,15 +286,21 @@ fn pack_header(file: &ast::File, file_span: Span, diags: &mut Vec<Diagnostic>) -
 fn check_id(id: &ast::Ident, what: &str, diags: &mut Vec<Diagnostic>) {
     let name = &id.name;
     let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.ends_with('-');
     if !ok {
         let fixed = kebab(name);
         diags.push(
-            Diagnostic::new(Code::E0115, id.span, format!("{what} id `{name}` is not lower-case kebab-case"))
-                .with_label("used as a file name and reference id")
-                .with_help("ids may contain a-z, 0-9 and `-`, and start with a letter")
-                .with_suggestion(format!("rename to `{fixed}`"), fixed),
+            Diagnostic::new(
+                Code::E0115,
+                id.span,
+                format!("{what} id `{name}` is not lower-case kebab-case"),
+            )
+            .with_label("used as a file name and reference id")
+            .with_help("ids may contain a-z, 0-9 and `-`, and start with a letter")
+            .with_suggestion(format!("rename to `{fixed}`"), fixed),
         );
     }
 }
@@ -276,7 +320,11 @@ fn kebab(s: &str) -> String {
         }
     }
     let trimmed = out.trim_matches('-').to_string();
-    if trimmed.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+    if trimmed
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+    {
         trimmed
     } else {
         format!("r-{trimmed}")

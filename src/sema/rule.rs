@@ -114,17 +114,27 @@ fn twice(what: &str, span: Span, prev: Span) -> Diagnostic {
     Diagnostic::new(Code::E0102, span, format!("`{what}` is given twice"))
         .with_label("second clause")
         .with_related(prev, "first given here")
-        .with_help(format!("a rule has at most one `{what}` clause; combine them"))
+        .with_help(format!(
+            "a rule has at most one `{what}` clause; combine them"
+        ))
 }
 
 fn conflict(span: Span, prev: Span) -> Diagnostic {
-    Diagnostic::new(Code::E0302, span, "a rule has one `require` or `forbid` condition")
-        .with_label("second condition")
-        .with_related(prev, "the rule's condition is here")
-        .with_help("combine the conditions with `and` / `or`")
+    Diagnostic::new(
+        Code::E0302,
+        span,
+        "a rule has one `require` or `forbid` condition",
+    )
+    .with_label("second condition")
+    .with_related(prev, "the rule's condition is here")
+    .with_help("combine the conditions with `and` / `or`")
 }
 
-pub fn lower_rule(r: &ast::Rule, ctx: &PackCtx, diags: &mut Vec<Diagnostic>) -> Vec<ir::Definition> {
+pub fn lower_rule(
+    r: &ast::Rule,
+    ctx: &PackCtx,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<ir::Definition> {
     check_id(&r.id, "rule", diags);
     let c = sort_clauses(r, diags);
     let t = MetaTable::new(c.meta.iter().copied(), RULE_KEYS, "rule", r.id.span, diags);
@@ -148,15 +158,22 @@ pub fn lower_rule(r: &ast::Rule, ctx: &PackCtx, diags: &mut Vec<Diagnostic>) -> 
     };
     let mode = mode(&t, kind, diags);
 
-    let param_env: BTreeMap<String, ParamInfo> = params.iter().map(|p| (p.name.clone(), ParamInfo { ty: p.ty })).collect();
+    let param_env: BTreeMap<String, ParamInfo> = params
+        .iter()
+        .map(|p| (p.name.clone(), ParamInfo { ty: p.ty }))
+        .collect();
     let mut lets: BTreeMap<String, &Expr> = BTreeMap::new();
     let mut let_spans: BTreeMap<String, Span> = BTreeMap::new();
     for l in &c.lets {
         if let Some(prev) = let_spans.get(&l.name.name) {
             diags.push(
-                Diagnostic::new(Code::E0113, l.name.span, format!("`let {}` is bound twice", l.name.name))
-                    .with_label("second binding")
-                    .with_related(*prev, "first bound here"),
+                Diagnostic::new(
+                    Code::E0113,
+                    l.name.span,
+                    format!("`let {}` is bound twice", l.name.name),
+                )
+                .with_label("second binding")
+                .with_related(*prev, "first bound here"),
             );
             continue;
         }
@@ -191,7 +208,9 @@ pub fn lower_rule(r: &ast::Rule, ctx: &PackCtx, diags: &mut Vec<Diagnostic>) -> 
     }
     let condition = all_of(parts);
 
-    let existence = c.related.map(|(rel, _)| lower_related(rel, c.deploy, ctx, &mut lw));
+    let existence = c
+        .related
+        .map(|(rel, _)| lower_related(rel, c.deploy, ctx, &mut lw));
     let modify = c.fix.map(|f| lower_fix(f, &mut lw));
     let deploy_without_related = c.deploy.filter(|_| c.related.is_none());
     let used_params = std::mem::take(&mut lw.used_params);
@@ -213,8 +232,12 @@ pub fn lower_rule(r: &ast::Rule, ctx: &PackCtx, diags: &mut Vec<Diagnostic>) -> 
     for l in &c.lets {
         if !used_lets.contains(&l.name.name) && let_spans.get(&l.name.name) == Some(&l.name.span) {
             diags.push(
-                Diagnostic::new(Code::W0008, l.name.span, format!("`let {}` is never used", l.name.name))
-                    .with_label("unused binding"),
+                Diagnostic::new(
+                    Code::W0008,
+                    l.name.span,
+                    format!("`let {}` is never used", l.name.name),
+                )
+                .with_label("unused binding"),
             );
         }
     }
@@ -229,13 +252,23 @@ pub fn lower_rule(r: &ast::Rule, ctx: &PackCtx, diags: &mut Vec<Diagnostic>) -> 
     check_effects(r, &c, &effects, diags);
 
     let title = title.unwrap_or_default();
-    let name = t.string("name", diags).map_or_else(|| stable_name(ctx.pack_id, "rule", &r.id.name), |x| x.0);
-    let category = t.string("category", diags).map_or_else(|| ctx.category.to_string(), |x| x.0);
+    let name = t
+        .string("name", diags)
+        .map_or_else(|| stable_name(ctx.pack_id, "rule", &r.id.name), |x| x.0);
+    let category = t
+        .string("category", diags)
+        .map_or_else(|| ctx.category.to_string(), |x| x.0);
     let description = t.string("description", diags).map(|x| x.0);
-    let message = t.string("message", diags).map_or_else(|| title.clone(), |x| x.0);
+    let message = t
+        .string("message", diags)
+        .map_or_else(|| title.clone(), |x| x.0);
     let remediation = t.string("remediation", diags).map(|x| x.0);
-    let preview = t.boolean("preview", diags).unwrap_or(metadata_version.contains("preview"));
-    let deprecated = t.boolean("deprecated", diags).unwrap_or(metadata_version.contains("deprecated"));
+    let preview = t
+        .boolean("preview", diags)
+        .unwrap_or(metadata_version.contains("preview"));
+    let deprecated = t
+        .boolean("deprecated", diags)
+        .unwrap_or(metadata_version.contains("deprecated"));
     let is_manual = effects.contains(&Effect::Manual);
 
     let details = if let Some(ex) = existence {
@@ -286,7 +319,9 @@ pub fn lower_rule(r: &ast::Rule, ctx: &PackCtx, diags: &mut Vec<Diagnostic>) -> 
             Some(ir::Definition {
                 id: id.clone(),
                 name: stable_name(ctx.pack_id, "rule", &id),
-                origin: ir::Origin::ModifyCompanion { of: r.id.name.clone() },
+                origin: ir::Origin::ModifyCompanion {
+                    of: r.id.name.clone(),
+                },
                 display_name: display,
                 effects: vec![Effect::Modify, Effect::Disabled],
                 default_effect: Effect::Modify,
@@ -347,7 +382,9 @@ fn target_kind(t: &MetaTable, diags: &mut Vec<Diagnostic>) -> Option<&'static Ki
     let mut d = Diagnostic::new(Code::E0201, span, format!("unknown resource kind `{name}`"))
         .with_label("not in the catalog");
     if let Some(s) = did_you_mean(&name, cat.kinds.iter().map(|k| k.name.as_str())) {
-        d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(format!("use `{s}`"), s);
+        d = d
+            .with_help(format!("did you mean `{s}`?"))
+            .with_suggestion(format!("use `{s}`"), s);
     } else {
         let names: Vec<&str> = cat.kinds.iter().map(|k| k.name.as_str()).collect();
         d = d.with_help(format!("known kinds: {}", names.join(", ")));
@@ -357,7 +394,11 @@ fn target_kind(t: &MetaTable, diags: &mut Vec<Diagnostic>) -> Option<&'static Ki
 }
 
 fn mode(t: &MetaTable, kind: &Kind, diags: &mut Vec<Diagnostic>) -> Mode {
-    let default = if kind.taggable { Mode::Indexed } else { Mode::All };
+    let default = if kind.taggable {
+        Mode::Indexed
+    } else {
+        Mode::All
+    };
     let Some((m, span)) = t.word("mode", diags) else {
         return default;
     };
@@ -369,7 +410,9 @@ fn mode(t: &MetaTable, kind: &Kind, diags: &mut Vec<Diagnostic>) -> Mode {
         diags.push(
             Diagnostic::new(Code::E0114, span, format!("unknown mode `{m}`"))
                 .with_label("expected `all` or `indexed`")
-                .with_help("resource provider modes (Microsoft.Kubernetes.Data, …) do not apply to ACR"),
+                .with_help(
+                    "resource provider modes (Microsoft.Kubernetes.Data, …) do not apply to ACR",
+                ),
         );
         return default;
     };
@@ -410,21 +453,35 @@ fn effects(c: &Clauses, diags: &mut Vec<Diagnostic>) -> (Vec<Effect>, Effect) {
         // The conventional effect set of each rule shape, as the built-ins use.
         return if c.related.is_some() && c.deploy.is_some() {
             (
-                vec![Effect::DeployIfNotExists, Effect::AuditIfNotExists, Effect::Disabled],
+                vec![
+                    Effect::DeployIfNotExists,
+                    Effect::AuditIfNotExists,
+                    Effect::Disabled,
+                ],
                 Effect::DeployIfNotExists,
             )
         } else if c.related.is_some() {
-            (vec![Effect::AuditIfNotExists, Effect::Disabled], Effect::AuditIfNotExists)
+            (
+                vec![Effect::AuditIfNotExists, Effect::Disabled],
+                Effect::AuditIfNotExists,
+            )
         } else {
-            (vec![Effect::Audit, Effect::Deny, Effect::Disabled], Effect::Audit)
+            (
+                vec![Effect::Audit, Effect::Deny, Effect::Disabled],
+                Effect::Audit,
+            )
         };
     };
     let mut allowed = Vec::new();
     for name in &e.allowed {
         match Effect::parse(&name.name) {
             Some(eff) if allowed.contains(&eff) => diags.push(
-                Diagnostic::new(Code::E0102, name.span, format!("effect `{}` is listed twice", name.name))
-                    .with_label("duplicate"),
+                Diagnostic::new(
+                    Code::E0102,
+                    name.span,
+                    format!("effect `{}` is listed twice", name.name),
+                )
+                .with_label("duplicate"),
             ),
             Some(eff) => allowed.push(eff),
             None => diags.push(unknown_effect(name)),
@@ -435,9 +492,16 @@ fn effects(c: &Clauses, diags: &mut Vec<Diagnostic>) -> (Vec<Effect>, Effect) {
             Some(eff) if allowed.contains(&eff) => eff,
             Some(_) => {
                 diags.push(
-                    Diagnostic::new(Code::E0213, d.span, format!("default effect `{}` is not among the allowed effects", d.name))
-                        .with_label("not allowed")
-                        .with_help("add it to the list or choose one of the listed effects"),
+                    Diagnostic::new(
+                        Code::E0213,
+                        d.span,
+                        format!(
+                            "default effect `{}` is not among the allowed effects",
+                            d.name
+                        ),
+                    )
+                    .with_label("not allowed")
+                    .with_help("add it to the list or choose one of the listed effects"),
                 );
                 allowed.first().copied().unwrap_or(Effect::Audit)
             }
@@ -453,11 +517,17 @@ fn effects(c: &Clauses, diags: &mut Vec<Diagnostic>) -> (Vec<Effect>, Effect) {
 
 fn unknown_effect(name: &ast::Ident) -> Diagnostic {
     let names: Vec<&str> = Effect::ALL.iter().map(|e| e.as_azure_str()).collect();
-    let mut d = Diagnostic::new(Code::E0212, name.span, format!("unknown effect `{}`", name.name))
-        .with_label("not an Azure Policy effect");
+    let mut d = Diagnostic::new(
+        Code::E0212,
+        name.span,
+        format!("unknown effect `{}`", name.name),
+    )
+    .with_label("not an Azure Policy effect");
     if let Some(s) = did_you_mean(&name.name, names.iter().copied()) {
         let lower = lower_first(s);
-        d = d.with_help(format!("did you mean `{lower}`?")).with_suggestion(format!("use `{lower}`"), lower);
+        d = d
+            .with_help(format!("did you mean `{lower}`?"))
+            .with_suggestion(format!("use `{lower}`"), lower);
     } else {
         d = d.with_help(format!("effects: {}", names.join(", ")));
     }
@@ -480,7 +550,8 @@ fn check_effects(r: &ast::Rule, c: &Clauses, effects: &[Effect], diags: &mut Vec
             .with_label("these effects")
             .with_help(help.to_string())
     };
-    let is_existence = |e: &Effect| matches!(e, Effect::AuditIfNotExists | Effect::DeployIfNotExists);
+    let is_existence =
+        |e: &Effect| matches!(e, Effect::AuditIfNotExists | Effect::DeployIfNotExists);
     if effects.contains(&Effect::Manual) {
         if has_condition || c.related.is_some() {
             diags.push(mismatch(
@@ -491,7 +562,10 @@ fn check_effects(r: &ast::Rule, c: &Clauses, effects: &[Effect], diags: &mut Vec
         return;
     }
     if c.related.is_some() {
-        if let Some(bad) = effects.iter().find(|e| !is_existence(e) && **e != Effect::Disabled) {
+        if let Some(bad) = effects
+            .iter()
+            .find(|e| !is_existence(e) && **e != Effect::Disabled)
+        {
             diags.push(mismatch(
                 format!("`require related` cannot use effect {}", bad.as_azure_str()),
                 "related-resource rules use auditIfNotExists or deployIfNotExists (and disabled)",
@@ -507,7 +581,10 @@ fn check_effects(r: &ast::Rule, c: &Clauses, effects: &[Effect], diags: &mut Vec
     }
     if let Some(bad) = effects.iter().find(|e| is_existence(e)) {
         diags.push(mismatch(
-            format!("{} needs `require related \"<type>\" …`", bad.as_azure_str()),
+            format!(
+                "{} needs `require related \"<type>\" …`",
+                bad.as_azure_str()
+            ),
             "existence effects check for a related resource; state which one",
         ));
     }
@@ -532,17 +609,25 @@ fn lower_params(params: &[&ast::Param], diags: &mut Vec<Diagnostic>) -> Vec<ir::
     for p in params {
         if p.name.name.eq_ignore_ascii_case("effect") {
             diags.push(
-                Diagnostic::new(Code::E0108, p.name.span, "the `effect` parameter is declared by the `effect` clause")
-                    .with_label("reserved")
-                    .with_help("write `effect audit | deny | disabled = audit` instead"),
+                Diagnostic::new(
+                    Code::E0108,
+                    p.name.span,
+                    "the `effect` parameter is declared by the `effect` clause",
+                )
+                .with_label("reserved")
+                .with_help("write `effect audit | deny | disabled = audit` instead"),
             );
             continue;
         }
         if let Some(i) = out.iter().position(|o| o.name == p.name.name) {
             diags.push(
-                Diagnostic::new(Code::E0108, p.name.span, format!("parameter `{}` is declared twice", p.name.name))
-                    .with_label("second declaration")
-                    .with_related(spans[i], "first declared here"),
+                Diagnostic::new(
+                    Code::E0108,
+                    p.name.span,
+                    format!("parameter `{}` is declared twice", p.name.name),
+                )
+                .with_label("second declaration")
+                .with_related(spans[i], "first declared here"),
             );
             continue;
         }
@@ -556,7 +641,11 @@ fn lower_params(params: &[&ast::Param], diags: &mut Vec<Diagnostic>) -> Vec<ir::
 
 /// Lowers a parameter declaration; `allow_effect` admits type `effect`
 /// (initiatives).
-pub fn lower_param(p: &ast::Param, allow_effect: bool, diags: &mut Vec<Diagnostic>) -> Option<ir::Param> {
+pub fn lower_param(
+    p: &ast::Param,
+    allow_effect: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ir::Param> {
     let ty_name = p.ty.name.to_ascii_lowercase();
     let (ty, is_effect) = match ty_name.as_str() {
         "string" => (ParamType::String, false),
@@ -568,13 +657,19 @@ pub fn lower_param(p: &ast::Param, allow_effect: bool, diags: &mut Vec<Diagnosti
         "datetime" => (ParamType::DateTime, false),
         "effect" if allow_effect => (ParamType::String, true),
         _ => {
-            let mut names = vec!["string", "array", "object", "boolean", "integer", "float", "datetime"];
+            let mut names = vec![
+                "string", "array", "object", "boolean", "integer", "float", "datetime",
+            ];
             if allow_effect {
                 names.push("effect");
             }
-            let mut d = Diagnostic::new(Code::E0309, p.ty.span, format!("unknown parameter type `{}`", p.ty.name))
-                .with_label("not a policy parameter type")
-                .with_help(format!("types: {}", names.join(", ")));
+            let mut d = Diagnostic::new(
+                Code::E0309,
+                p.ty.span,
+                format!("unknown parameter type `{}`", p.ty.name),
+            )
+            .with_label("not a policy parameter type")
+            .with_help(format!("types: {}", names.join(", ")));
             if let Some(s) = did_you_mean(&p.ty.name, names.iter().copied()) {
                 d = d.with_suggestion(format!("use `{s}`"), s);
             }
@@ -582,7 +677,13 @@ pub fn lower_param(p: &ast::Param, allow_effect: bool, diags: &mut Vec<Diagnosti
             return None;
         }
     };
-    let t = MetaTable::new(&p.meta, &["title", "description", "deprecated"], "parameter", p.span, diags);
+    let t = MetaTable::new(
+        &p.meta,
+        &["title", "description", "deprecated"],
+        "parameter",
+        p.span,
+        diags,
+    );
     let allowed = p.allowed.as_ref().and_then(|a| match a {
         Literal::Array(items, _) => Some(
             items
@@ -592,8 +693,12 @@ pub fn lower_param(p: &ast::Param, allow_effect: bool, diags: &mut Vec<Diagnosti
         ),
         other => {
             diags.push(
-                Diagnostic::new(Code::E0304, other.span(), "`allowed` takes a list of values")
-                    .with_label(format!("found {}", other.shape())),
+                Diagnostic::new(
+                    Code::E0304,
+                    other.span(),
+                    "`allowed` takes a list of values",
+                )
+                .with_label(format!("found {}", other.shape())),
             );
             None
         }
@@ -604,18 +709,28 @@ pub fn lower_param(p: &ast::Param, allow_effect: bool, diags: &mut Vec<Diagnosti
             && !allowed.iter().any(|a| json_eq_ci(a, &v))
         {
             diags.push(
-                Diagnostic::new(Code::E0304, d.span(), "the default is not among the allowed values")
-                    .with_label("not allowed")
-                    .with_help("Azure rejects a definition whose defaultValue is outside allowedValues"),
+                Diagnostic::new(
+                    Code::E0304,
+                    d.span(),
+                    "the default is not among the allowed values",
+                )
+                .with_label("not allowed")
+                .with_help(
+                    "Azure rejects a definition whose defaultValue is outside allowedValues",
+                ),
             );
         }
         Some(v)
     });
     if is_effect && allowed.is_none() {
         diags.push(
-            Diagnostic::new(Code::E0304, p.span, "an `effect` parameter needs `allowed [...]`")
-                .with_label("which effects may be chosen?")
-                .with_help("e.g. `param effect: effect = audit allowed [audit, deny, disabled]`"),
+            Diagnostic::new(
+                Code::E0304,
+                p.span,
+                "an `effect` parameter needs `allowed [...]`",
+            )
+            .with_label("which effects may be chosen?")
+            .with_help("e.g. `param effect: effect = audit allowed [audit, deny, disabled]`"),
         );
     }
     Some(ir::Param {
@@ -639,7 +754,12 @@ fn json_eq_ci(a: &Value, b: &Value) -> bool {
 }
 
 /// A literal as a parameter value of type `ty`, or E0304.
-fn param_value(l: &Literal, ty: ParamType, is_effect: bool, diags: &mut Vec<Diagnostic>) -> Option<Value> {
+fn param_value(
+    l: &Literal,
+    ty: ParamType,
+    is_effect: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Value> {
     let v = match (l, ty) {
         (Literal::Word(w, span), ParamType::String) if is_effect => match Effect::parse(w) {
             Some(e) => Value::String(e.as_azure_str().into()),
@@ -653,18 +773,29 @@ fn param_value(l: &Literal, ty: ParamType, is_effect: bool, diags: &mut Vec<Diag
         },
         (Literal::Str(s, _), ParamType::String | ParamType::DateTime) => Value::String(s.clone()),
         (Literal::Bool(b, _), ParamType::Boolean) => Value::Bool(*b),
-        (Literal::Num(n, text, _), ParamType::Integer) if n.fract() == 0.0 => super::cond::number_json(*n, text),
+        (Literal::Num(n, text, _), ParamType::Integer) if n.fract() == 0.0 => {
+            super::cond::number_json(*n, text)
+        }
         (Literal::Num(n, text, _), ParamType::Float) => super::cond::number_json(*n, text),
-        (Literal::Array(items, _), ParamType::Array) => Value::Array(items.iter().filter_map(literal_value).collect()),
+        (Literal::Array(items, _), ParamType::Array) => {
+            Value::Array(items.iter().filter_map(literal_value).collect())
+        }
         (Literal::Null(_), ParamType::Object) => Value::Null,
         _ => {
             diags.push(
                 Diagnostic::new(
                     Code::E0304,
                     l.span(),
-                    format!("a {} parameter cannot take {}", ty.as_azure_str(), l.shape()),
+                    format!(
+                        "a {} parameter cannot take {}",
+                        ty.as_azure_str(),
+                        l.shape()
+                    ),
                 )
-                .with_label(format!("expected a {} value", ty.as_azure_str().to_ascii_lowercase())),
+                .with_label(format!(
+                    "expected a {} value",
+                    ty.as_azure_str().to_ascii_lowercase()
+                )),
             );
             return None;
         }
@@ -694,7 +825,8 @@ fn role_ids(roles: &Literal, diags: &mut Vec<Diagnostic>) -> Vec<String> {
             Literal::Str(s, span) | Literal::Word(s, span) => role_id(s, *span, diags),
             other => {
                 diags.push(
-                    Diagnostic::new(Code::E0114, other.span(), "roles are given by name").with_label("expected a role name in quotes"),
+                    Diagnostic::new(Code::E0114, other.span(), "roles are given by name")
+                        .with_label("expected a role name in quotes"),
                 );
                 None
             }
@@ -706,10 +838,17 @@ fn role_ids(roles: &Literal, diags: &mut Vec<Diagnostic>) -> Vec<String> {
 fn lower_fix(f: &ast::Fix, lw: &mut Lowerer) -> ir::ModifyDetails {
     let mut operations = Vec::new();
     for a in &f.assignments {
-        let Some(target) = lw.fix_target(&a.path) else { continue };
+        let Some(target) = lw.fix_target(&a.path) else {
+            continue;
+        };
         check_fix_target(&target, a, lw.diags);
-        let Some((value, _)) = lw.operand(&a.value) else { continue };
-        operations.push(ir::ModifyOperation { field: target.field, value });
+        let Some((value, _)) = lw.operand(&a.value) else {
+            continue;
+        };
+        operations.push(ir::ModifyOperation {
+            field: target.field,
+            value,
+        });
     }
     let role_definition_ids = match &f.roles {
         Some(r) => role_ids(r, lw.diags),
@@ -727,9 +866,13 @@ fn lower_fix(f: &ast::Fix, lw: &mut Lowerer) -> ir::ModifyDetails {
 fn check_fix_target(target: &FieldInfo, a: &ast::Assignment, diags: &mut Vec<Diagnostic>) {
     if target.read_only {
         diags.push(
-            Diagnostic::new(Code::E0210, a.path.span, format!("`{}` is read-only", target.dsl_path))
-                .with_label("set by the service")
-                .with_help("modify can only write properties a template can set"),
+            Diagnostic::new(
+                Code::E0210,
+                a.path.span,
+                format!("`{}` is read-only", target.dsl_path),
+            )
+            .with_label("set by the service")
+            .with_help("modify can only write properties a template can set"),
         );
     }
     let lit_type = match &a.value {
@@ -749,7 +892,12 @@ fn check_fix_target(target: &FieldInfo, a: &ast::Assignment, diags: &mut Vec<Dia
                 Diagnostic::new(
                     Code::E0204,
                     a.value.span(),
-                    format!("`{}` is a {}, but `fix` writes a {}", target.dsl_path, target.ty.as_str(), lt.as_str()),
+                    format!(
+                        "`{}` is a {}, but `fix` writes a {}",
+                        target.dsl_path,
+                        target.ty.as_str(),
+                        lt.as_str()
+                    ),
                 )
                 .with_label(format!("expected a {}", target.ty.as_str())),
             );
@@ -759,23 +907,37 @@ fn check_fix_target(target: &FieldInfo, a: &ast::Assignment, diags: &mut Vec<Dia
             && target.enum_closed
         {
             diags.push(
-                Diagnostic::new(Code::E0203, *span, format!("\"{s}\" is not a value of `{}`", target.dsl_path))
-                    .with_label("not allowed")
-                    .with_help(format!("values: {}", target.enum_values.join(", "))),
+                Diagnostic::new(
+                    Code::E0203,
+                    *span,
+                    format!("\"{s}\" is not a value of `{}`", target.dsl_path),
+                )
+                .with_label("not allowed")
+                .with_help(format!("values: {}", target.enum_values.join(", "))),
             );
         }
     }
 }
 
-fn lower_related(rel: &ast::Related, deploy: Option<&ast::Deploy>, ctx: &PackCtx, lw: &mut Lowerer) -> ir::ExistenceDetails {
+fn lower_related(
+    rel: &ast::Related,
+    deploy: Option<&ast::Deploy>,
+    ctx: &PackCtx,
+    lw: &mut Lowerer,
+) -> ir::ExistenceDetails {
     let cat = catalog();
     let (kind, resource_type) = match &rel.target {
         ast::RelatedTarget::ResourceType(t, span) => match cat.kind_by_type(t) {
             Some(k) => (Some(k), t.clone()),
             None => {
-                let mut d = Diagnostic::new(Code::E0211, *span, format!("related type \"{t}\" is not in the catalog"))
-                    .with_label("unknown resource type");
-                if let Some(s) = did_you_mean(t, cat.kinds.iter().map(|k| k.resource_type.as_str())) {
+                let mut d = Diagnostic::new(
+                    Code::E0211,
+                    *span,
+                    format!("related type \"{t}\" is not in the catalog"),
+                )
+                .with_label("unknown resource type");
+                if let Some(s) = did_you_mean(t, cat.kinds.iter().map(|k| k.resource_type.as_str()))
+                {
                     d = d.with_suggestion(format!("use \"{s}\""), format!("\"{s}\""));
                 }
                 lw.diags.push(d);
@@ -785,8 +947,12 @@ fn lower_related(rel: &ast::Related, deploy: Option<&ast::Deploy>, ctx: &PackCtx
         ast::RelatedTarget::Kind(id) => match cat.kind(&id.name) {
             Some(k) => (Some(k), k.resource_type.clone()),
             None => {
-                let mut d = Diagnostic::new(Code::E0211, id.span, format!("unknown related kind `{}`", id.name))
-                    .with_label("not in the catalog");
+                let mut d = Diagnostic::new(
+                    Code::E0211,
+                    id.span,
+                    format!("unknown related kind `{}`", id.name),
+                )
+                .with_label("not in the catalog");
                 if let Some(s) = did_you_mean(&id.name, cat.kinds.iter().map(|k| k.name.as_str())) {
                     d = d.with_suggestion(format!("use `{s}`"), s);
                 }
@@ -797,14 +963,21 @@ fn lower_related(rel: &ast::Related, deploy: Option<&ast::Deploy>, ctx: &PackCtx
     };
     let name = rel.named.as_ref().and_then(|n| lw.operand(n).map(|x| x.0));
     let existence_scope = rel.scope.as_ref().and_then(|s| scope_name(s, lw.diags));
-    let evaluation_delay = rel.after.as_ref().and_then(|(a, span)| evaluation_delay(a, *span, lw.diags));
+    let evaluation_delay = rel
+        .after
+        .as_ref()
+        .and_then(|(a, span)| evaluation_delay(a, *span, lw.diags));
     let existence_condition = match (&rel.condition, kind) {
         (Some(c), Some(k)) => Some(lw.with_kind(k, |l| l.cond(c))),
         _ => None,
     };
     let (role_definition_ids, deployment) = match deploy {
         Some(d) => {
-            let roles = d.roles.as_ref().map(|r| role_ids(r, lw.diags)).unwrap_or_default();
+            let roles = d
+                .roles
+                .as_ref()
+                .map(|r| role_ids(r, lw.diags))
+                .unwrap_or_default();
             if d.roles.is_none() {
                 lw.diags.push(
                     Diagnostic::new(Code::E0308, d.span, "a deploy needs the roles its managed identity is granted")
@@ -845,7 +1018,11 @@ fn scope_name(s: &ast::Ident, diags: &mut Vec<Diagnostic>) -> Option<String> {
 /// documented values or an ISO 8601 duration of at most 360 minutes
 /// (effect-audit-if-not-exists doc, `evaluationDelay`).
 fn evaluation_delay(a: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<String> {
-    let known = ["AfterProvisioning", "AfterProvisioningSuccess", "AfterProvisioningFailure"];
+    let known = [
+        "AfterProvisioning",
+        "AfterProvisioningSuccess",
+        "AfterProvisioningFailure",
+    ];
     if a.eq_ignore_ascii_case("provisioning") {
         return Some("AfterProvisioning".into());
     }
@@ -875,9 +1052,13 @@ fn lower_deploy(d: &ast::Deploy, ctx: &PackCtx, lw: &mut Lowerer) -> Option<ir::
         Ok(t) => t,
         Err(e) => {
             lw.diags.push(
-                Diagnostic::new(Code::E0307, *pspan, format!("cannot read deploy template \"{path}\": {e}"))
-                    .with_label("template not readable")
-                    .with_help("template paths are relative to the .acrp file"),
+                Diagnostic::new(
+                    Code::E0307,
+                    *pspan,
+                    format!("cannot read deploy template \"{path}\": {e}"),
+                )
+                .with_label("template not readable")
+                .with_help("template paths are relative to the .acrp file"),
             );
             return None;
         }
@@ -886,17 +1067,27 @@ fn lower_deploy(d: &ast::Deploy, ctx: &PackCtx, lw: &mut Lowerer) -> Option<ir::
         Ok(v) => v,
         Err(e) => {
             lw.diags.push(
-                Diagnostic::new(Code::E0307, *pspan, format!("deploy template \"{path}\" is not valid JSON: {e}"))
-                    .with_label("invalid JSON"),
+                Diagnostic::new(
+                    Code::E0307,
+                    *pspan,
+                    format!("deploy template \"{path}\" is not valid JSON: {e}"),
+                )
+                .with_label("invalid JSON"),
             );
             return None;
         }
     };
     let Some(resources) = template.get("resources") else {
         lw.diags.push(
-            Diagnostic::new(Code::E0307, *pspan, format!("\"{path}\" is not an ARM template (no `resources`)"))
-                .with_label("not an ARM template")
-                .with_help("a deploy template has `$schema`, `contentVersion`, `parameters` and `resources`"),
+            Diagnostic::new(
+                Code::E0307,
+                *pspan,
+                format!("\"{path}\" is not an ARM template (no `resources`)"),
+            )
+            .with_label("not an ARM template")
+            .with_help(
+                "a deploy template has `$schema`, `contentVersion`, `parameters` and `resources`",
+            ),
         );
         return None;
     };
@@ -912,7 +1103,10 @@ fn lower_deploy(d: &ast::Deploy, ctx: &PackCtx, lw: &mut Lowerer) -> Option<ir::
         .unwrap_or_default();
     let mut parameters = Vec::new();
     for b in &d.bindings {
-        if !declared.keys().any(|k| k.eq_ignore_ascii_case(&b.name.name)) {
+        if !declared
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case(&b.name.name))
+        {
             let mut diag = Diagnostic::new(
                 Code::E0308,
                 b.name.span,
@@ -930,11 +1124,20 @@ fn lower_deploy(d: &ast::Deploy, ctx: &PackCtx, lw: &mut Lowerer) -> Option<ir::
         }
     }
     for (name, has_default) in &declared {
-        if !has_default && !d.bindings.iter().any(|b| b.name.name.eq_ignore_ascii_case(name)) {
+        if !has_default
+            && !d
+                .bindings
+                .iter()
+                .any(|b| b.name.name.eq_ignore_ascii_case(name))
+        {
             lw.diags.push(
-                Diagnostic::new(Code::E0308, d.span, format!("template parameter `{name}` has no default and is not bound"))
-                    .with_label("missing binding")
-                    .with_help(format!("bind it in the deploy block: `{{ {name} = … }}`")),
+                Diagnostic::new(
+                    Code::E0308,
+                    d.span,
+                    format!("template parameter `{name}` has no default and is not bound"),
+                )
+                .with_label("missing binding")
+                .with_help(format!("bind it in the deploy block: `{{ {name} = … }}`")),
             );
         }
     }

@@ -56,6 +56,8 @@ pub struct Rule {
     pub span: Span,
 }
 
+// Clauses are built once per parse; boxing the larger ones buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuleClause {
     Meta(Meta),

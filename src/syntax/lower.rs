@@ -1,6 +1,10 @@
 //! pest pairs → AST, and pest errors → diagnostics. The only file that sees
 //! pest's types besides the derive in `mod.rs`.
 
+// An item fails with exactly one diagnostic, so a large `Err` costs nothing
+// worth boxing for.
+#![allow(clippy::result_large_err)]
+
 use super::Rule;
 use super::ast::*;
 use crate::diag::{Code, Diagnostic, FileId, Span};
@@ -15,7 +19,11 @@ pub struct Ctx {
 }
 
 /// Takes the next pair, which the grammar guarantees exists.
-fn next<'i>(it: &mut impl Iterator<Item = Pair<'i, Rule>>, ctx: &Ctx, what: &str) -> Result<Pair<'i, Rule>> {
+fn next<'i>(
+    it: &mut impl Iterator<Item = Pair<'i, Rule>>,
+    ctx: &Ctx,
+    what: &str,
+) -> Result<Pair<'i, Rule>> {
     it.next().ok_or_else(|| {
         Diagnostic::new(
             Code::E0001,
@@ -53,10 +61,12 @@ impl Ctx {
                 let mut it = decl.into_inner().filter(|p| p.as_rule() != Rule::kw_rule);
                 let id = self.ident(next(&mut it, self, "rule id")?);
                 let clauses = it.map(|p| self.rule_clause(p)).collect::<Result<_>>()?;
-                Ok(Item::Rule(Rule_ { id, clauses, span }.into()))
+                Ok(Item::Rule(Rule_ { id, clauses, span }))
             }
             _ => {
-                let mut it = decl.into_inner().filter(|p| p.as_rule() != Rule::kw_initiative);
+                let mut it = decl
+                    .into_inner()
+                    .filter(|p| p.as_rule() != Rule::kw_initiative);
                 let id = self.ident(next(&mut it, self, "initiative id")?);
                 let clauses = it
                     .map(|p| self.initiative_clause(p))
@@ -84,7 +94,9 @@ impl Ctx {
                 let mut default = None;
                 for p in pair.into_inner() {
                     match p.as_rule() {
-                        Rule::effect_list => allowed = p.into_inner().map(|i| self.ident(i)).collect(),
+                        Rule::effect_list => {
+                            allowed = p.into_inner().map(|i| self.ident(i)).collect()
+                        }
                         Rule::effect_default => {
                             default = p.into_inner().next().map(|i| self.ident(i));
                         }
@@ -182,7 +194,10 @@ impl Ctx {
                     }
                 }
                 Rule::param_meta => {
-                    p.meta = part.into_inner().map(|m| self.meta(m)).collect::<Result<_>>()?;
+                    p.meta = part
+                        .into_inner()
+                        .map(|m| self.meta(m))
+                        .collect::<Result<_>>()?;
                 }
                 _ => {}
             }
@@ -258,7 +273,11 @@ impl Ctx {
                     match opt.as_rule() {
                         Rule::roles_opt => d.roles = Some(self.roles(opt)?),
                         Rule::scope_opt => {
-                            d.scope = Some(self.ident(next(&mut opt.into_inner().skip(1), self, "scope")?))
+                            d.scope = Some(self.ident(next(
+                                &mut opt.into_inner().skip(1),
+                                self,
+                                "scope",
+                            )?))
                         }
                         _ => {
                             let s = next(&mut opt.into_inner().skip(1), self, "location")?;
@@ -267,7 +286,10 @@ impl Ctx {
                     }
                 }
                 Rule::deploy_bindings => {
-                    d.bindings = p.into_inner().map(|b| self.binding(b)).collect::<Result<_>>()?;
+                    d.bindings = p
+                        .into_inner()
+                        .map(|b| self.binding(b))
+                        .collect::<Result<_>>()?;
                 }
                 _ => {}
             }
@@ -294,7 +316,10 @@ impl Ctx {
                 let s = next(&mut it, self, "display name")?;
                 let display_name = (self.string(&s)?, self.span(&s));
                 let meta = match it.next() {
-                    Some(m) => m.into_inner().map(|m| self.meta(m)).collect::<Result<_>>()?,
+                    Some(m) => m
+                        .into_inner()
+                        .map(|m| self.meta(m))
+                        .collect::<Result<_>>()?,
                     None => Vec::new(),
                 };
                 InitiativeClause::Group(Group {
@@ -309,9 +334,11 @@ impl Ctx {
                 let t = next(&mut it, self, "include target")?;
                 let t = next(&mut t.into_inner(), self, "include target")?;
                 let target = match t.as_rule() {
-                    Rule::practice_target => {
-                        IncludeTarget::Practice(self.ident(next(&mut t.into_inner().skip(1), self, "practice")?))
-                    }
+                    Rule::practice_target => IncludeTarget::Practice(self.ident(next(
+                        &mut t.into_inner().skip(1),
+                        self,
+                        "practice",
+                    )?)),
                     Rule::all_target => IncludeTarget::All(self.span(&t)),
                     _ => IncludeTarget::Rule(self.ident(t)),
                 };
@@ -380,7 +407,9 @@ impl Ctx {
                         atom = Some(self.cond(p)?);
                     }
                 }
-                let atom = atom.ok_or_else(|| Diagnostic::new(Code::E0001, span, "expected a condition after `not`"))?;
+                let atom = atom.ok_or_else(|| {
+                    Diagnostic::new(Code::E0001, span, "expected a condition after `not`")
+                })?;
                 // `not not x` is `x`: fold by parity so long chains cannot
                 // build a deep tree.
                 Ok(if nots % 2 == 1 {
@@ -532,7 +561,12 @@ impl Ctx {
             Rule::kw_true => Expr::Bool(true, span),
             Rule::kw_false => Expr::Bool(false, span),
             Rule::kw_null => Expr::Null(span),
-            Rule::array_expr => Expr::Array(pair.into_inner().map(|p| self.expr(p)).collect::<Result<_>>()?, span),
+            Rule::array_expr => Expr::Array(
+                pair.into_inner()
+                    .map(|p| self.expr(p))
+                    .collect::<Result<_>>()?,
+                span,
+            ),
             Rule::param_ref => {
                 let name = next(&mut pair.into_inner().skip(1), self, "parameter name")?;
                 Expr::Param(self.ident(name), span)
@@ -558,8 +592,8 @@ impl Ctx {
                     let text = p.as_str();
                     if text == "[*]" {
                         segments.push(Segment::Wildcard);
-                    } else if text.starts_with('.') {
-                        segments.push(Segment::Name(text[1..].to_string()));
+                    } else if let Some(name) = text.strip_prefix('.') {
+                        segments.push(Segment::Name(name.to_string()));
                     } else {
                         let key = p
                             .into_inner()
@@ -592,7 +626,12 @@ impl Ctx {
             Rule::kw_true => Literal::Bool(true, span),
             Rule::kw_false => Literal::Bool(false, span),
             Rule::kw_null => Literal::Null(span),
-            Rule::array_lit => Literal::Array(pair.into_inner().map(|p| self.literal(p)).collect::<Result<_>>()?, span),
+            Rule::array_lit => Literal::Array(
+                pair.into_inner()
+                    .map(|p| self.literal(p))
+                    .collect::<Result<_>>()?,
+                span,
+            ),
             _ => Literal::Word(pair.as_str().to_string(), span),
         })
     }
@@ -601,8 +640,12 @@ impl Ctx {
         let text = pair.as_str().to_string();
         match text.parse::<f64>() {
             Ok(n) if n.is_finite() => Ok((n, text)),
-            _ => Err(Diagnostic::new(Code::E0007, self.span(pair), format!("number `{text}` cannot be represented"))
-                .with_label("out of range")),
+            _ => Err(Diagnostic::new(
+                Code::E0007,
+                self.span(pair),
+                format!("number `{text}` cannot be represented"),
+            )
+            .with_label("out of range")),
         }
     }
 
@@ -610,7 +653,10 @@ impl Ctx {
     /// dedented.
     pub fn string(&self, pair: &Pair<Rule>) -> Result<String> {
         let raw = pair.as_str();
-        if let Some(body) = raw.strip_prefix("\"\"\"").and_then(|r| r.strip_suffix("\"\"\"")) {
+        if let Some(body) = raw
+            .strip_prefix("\"\"\"")
+            .and_then(|r| r.strip_suffix("\"\"\""))
+        {
             return Ok(dedent(body));
         }
         let body = &raw[1..raw.len().saturating_sub(1).max(1)];
@@ -690,14 +736,25 @@ fn dedent(body: &str) -> String {
         .unwrap_or(0);
     lines
         .iter()
-        .map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() })
+        .map(|l| {
+            if l.len() >= indent {
+                &l[indent..]
+            } else {
+                l.trim_start()
+            }
+        })
         .map(|l| l.trim_end_matches('\r'))
         .collect::<Vec<_>>()
         .join("\n")
 }
 
 /// Converts a pest error into a diagnostic with a readable "expected" list.
-pub fn syntax_error(file: FileId, offset: usize, src: &str, err: &pest::error::Error<Rule>) -> Diagnostic {
+pub fn syntax_error(
+    file: FileId,
+    offset: usize,
+    src: &str,
+    err: &pest::error::Error<Rule>,
+) -> Diagnostic {
     let (start, end) = match err.location {
         InputLocation::Pos(p) => (p, p),
         InputLocation::Span((s, e)) => (s, e),
@@ -738,12 +795,21 @@ pub fn syntax_error(file: FileId, offset: usize, src: &str, err: &pest::error::E
         message,
     )
     .with_label("unexpected here");
-    if src[start..].starts_with('=') && !src[start..].starts_with("==") && expected.iter().any(|e| e.contains("==")) {
-        d = d.with_help("comparison is written `==`").with_suggestion("use `==`", "==");
+    if src[start..].starts_with('=')
+        && !src[start..].starts_with("==")
+        && expected.iter().any(|e| e.contains("=="))
+    {
+        d = d
+            .with_help("comparison is written `==`")
+            .with_suggestion("use `==`", "==");
     } else if src[start..].starts_with("&&") {
-        d = d.with_help("conditions are joined with `and`").with_suggestion("use `and`", "and");
+        d = d
+            .with_help("conditions are joined with `and`")
+            .with_suggestion("use `and`", "and");
     } else if src[start..].starts_with("||") {
-        d = d.with_help("conditions are joined with `or`").with_suggestion("use `or`", "or");
+        d = d
+            .with_help("conditions are joined with `or`")
+            .with_suggestion("use `or`", "or");
     }
     d
 }
@@ -764,14 +830,23 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::string | Rule::plain_string | Rule::triple_string => "a string",
         Rule::number => "a number",
         Rule::literal | Rule::array_lit => "a value",
-        Rule::cond | Rule::cond_and | Rule::cond_not | Rule::comparison | Rule::bool_cond => "a condition",
-        Rule::expr | Rule::path | Rule::call | Rule::param_ref | Rule::paren_expr | Rule::array_expr => {
-            "an expression"
+        Rule::cond | Rule::cond_and | Rule::cond_not | Rule::comparison | Rule::bool_cond => {
+            "a condition"
         }
+        Rule::expr
+        | Rule::path
+        | Rule::call
+        | Rule::param_ref
+        | Rule::paren_expr
+        | Rule::array_expr => "an expression",
         Rule::cmp_op => "an operator (`==`, `!=`, `in`, `like`, …)",
         Rule::exists_op => "`exists` or `missing`",
-        Rule::meta_clause | Rule::param_clause | Rule::effect_clause | Rule::let_clause => "a clause",
-        Rule::when_clause | Rule::require_clause | Rule::forbid_clause | Rule::fix_clause => "a clause",
+        Rule::meta_clause | Rule::param_clause | Rule::effect_clause | Rule::let_clause => {
+            "a clause"
+        }
+        Rule::when_clause | Rule::require_clause | Rule::forbid_clause | Rule::fix_clause => {
+            "a clause"
+        }
         Rule::deploy_clause | Rule::group_clause | Rule::include_clause => "a clause",
         Rule::kw_pack => "`pack`",
         Rule::kw_rule => "`rule`",

@@ -163,9 +163,13 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
 }
 
 fn unterminated(file: FileId, open: usize, end: usize) -> Diagnostic {
-    Diagnostic::new(Code::E0002, Span::new(file, open, end), "unterminated string")
-        .with_label("this string is never closed")
-        .with_help("close it with `\"` on the same line, or use `\"\"\"` for text over several lines")
+    Diagnostic::new(
+        Code::E0002,
+        Span::new(file, open, end),
+        "unterminated string",
+    )
+    .with_label("this string is never closed")
+    .with_help("close it with `\"` on the same line, or use `\"\"\"` for text over several lines")
 }
 
 fn too_deep(file: FileId, at: usize) -> Diagnostic {

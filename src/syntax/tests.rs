@@ -77,12 +77,17 @@ fn parses_the_sample_pack() {
         .expect("effect clause");
     let names: Vec<_> = effect.allowed.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["audit", "deny", "disabled"]);
-    assert_eq!(effect.default.as_ref().map(|d| d.name.as_str()), Some("audit"));
+    assert_eq!(
+        effect.default.as_ref().map(|d| d.name.as_str()),
+        Some("audit")
+    );
     let desc = rule.clauses.iter().find_map(|c| match c {
         RuleClause::Meta(m) if m.key.name == "description" => Some(&m.value),
         _ => None,
     });
-    assert!(matches!(desc, Some(Literal::Str(s, _)) if s == "The admin user is a shared credential\nthat bypasses Entra ID and RBAC."));
+    assert!(
+        matches!(desc, Some(Literal::Str(s, _)) if s == "The admin user is a shared credential\nthat bypasses Entra ID and RBAC.")
+    );
 }
 
 #[test]
@@ -112,7 +117,13 @@ fn parses_conditions_with_precedence() {
         panic!("expected or")
     };
     assert!(matches!(ors[0], Cond::Compare { op: CmpOp::In, .. }));
-    assert!(matches!(ors[1], Cond::Compare { op: CmpOp::NotLike, .. }));
+    assert!(matches!(
+        ors[1],
+        Cond::Compare {
+            op: CmpOp::NotLike,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -128,7 +139,10 @@ fn one_broken_item_does_not_hide_the_next() {
 
 #[test]
 fn unterminated_string_is_its_own_code() {
-    let (_, diags) = parse(0, "pack p {\n title \"oops\n}\nrule r { target registry }\n");
+    let (_, diags) = parse(
+        0,
+        "pack p {\n title \"oops\n}\nrule r { target registry }\n",
+    );
     assert_eq!(diags.len(), 1, "{diags:#?}");
     assert_eq!(diags[0].code, crate::diag::Code::E0002);
 }
@@ -150,8 +164,13 @@ fn deep_nesting_is_an_error_not_a_crash() {
 fn long_not_chains_fold() {
     let text = format!("rule r {{ require {} a == 1 }}\n", "not ".repeat(10_001));
     let file = parse_ok(&text);
-    let Item::Rule(r) = &file.items[0] else { panic!() };
-    assert!(matches!(&r.clauses[0], RuleClause::Require(Cond::Not(..), _)));
+    let Item::Rule(r) = &file.items[0] else {
+        panic!()
+    };
+    assert!(matches!(
+        &r.clauses[0],
+        RuleClause::Require(Cond::Not(..), _)
+    ));
 }
 
 #[test]
