@@ -1,1 +1,151 @@
+//! Lowering semantics, each case tied to Azure's documented behaviour.
 
+use crate::compile::compile_str;
+use crate::diag::Code;
+use crate::emit;
+use crate::sema::NoTemplates;
+use serde_json::{Value, json};
+
+const HEADER: &str = "pack t { title \"t\" version \"1.0.0\" }\n";
+
+/// Compiles one rule body (clauses) and returns the emitted `if`.
+fn if_of(body: &str) -> Value {
+    let src = format!(
+        "{HEADER}rule r {{ title \"r\" practice network severity low target registry\n{body}\n}}\n"
+    );
+    let (_, c) = compile_str("t.acrp", &src, &NoTemplates);
+    let pack = c
+        .pack
+        .unwrap_or_else(|| panic!("does not compile: {:#?}", c.diagnostics));
+    emit::definition(&pack.definitions[0], &pack)["properties"]["policyRule"]["if"].clone()
+}
+
+fn codes(src_body: &str) -> Vec<Code> {
+    let src = format!("{HEADER}{src_body}\n");
+    let (_, c) = compile_str("t.acrp", &src, &NoTemplates);
+    c.diagnostics.iter().map(|d| d.code).collect()
+}
+
+fn type_gate() -> Value {
+    json!({"field": "type", "equals": "Microsoft.ContainerRegistry/registries"})
+}
+
+#[test]
+fn require_not_equals_lowers_to_equals() {
+    // ACR_AdminAccountDisabled_AuditDeny: `adminUserEnabled equals true` is the
+    // non-compliant condition; notEquals is defined as not(equals).
+    assert_eq!(
+        if_of("require adminUserEnabled != true"),
+        json!({"allOf": [type_gate(), {"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true}]})
+    );
+}
+
+#[test]
+fn negated_count_uses_the_numeric_inverse() {
+    // ACR_PrivateEndpointEnabled_Audit: count(...) less 1. A count is always a
+    // number, so not(>= 1) is exactly < 1.
+    let got = if_of(
+        "require count(privateEndpointConnections[*], privateLinkServiceConnectionState.status == \"Approved\") >= 1",
+    );
+    assert_eq!(got["allOf"][1]["less"], json!(1));
+}
+
+#[test]
+fn not_is_kept_over_ordering_operators_on_fields() {
+    // definition-structure-policy-rule: ordering operators on a missing or
+    // mistyped value are false (or an error), so not(a >= 7) is not a < 7.
+    let got = if_of("require policies.retentionPolicy.days >= 7");
+    assert_eq!(
+        got["allOf"][1],
+        json!({"not": {"field": "Microsoft.ContainerRegistry/registries/policies.retentionPolicy.days", "greaterOrEquals": 7}})
+    );
+}
+
+#[test]
+fn not_is_kept_over_wildcard_field_paths() {
+    // author-policies-for-arrays: `[*]` in a field condition means every
+    // element; "not every element equals" is not "every element differs".
+    let got = if_of("require networkRuleSet.ipRules[*].action == \"Allow\"");
+    assert!(got["allOf"][1].get("not").is_some(), "{got}");
+}
+
+#[test]
+fn all_is_vacuously_true_through_count() {
+    // author-policies-for-arrays: an empty array has no member in violation.
+    // all(a, c) → count(a where not c) == 0, which is 0 for empty or missing.
+    let got = if_of("require all(networkRuleSet.ipRules[*], value != \"0.0.0.0/0\")");
+    let cond = &got["allOf"][1];
+    assert_eq!(cond["notEquals"], json!(0), "{got}");
+    assert_eq!(
+        cond["count"]["where"],
+        json!({"field": "Microsoft.ContainerRegistry/registries/networkRuleSet.ipRules[*].value", "equals": "0.0.0.0/0"})
+    );
+}
+
+#[test]
+fn exists_negates_exactly() {
+    let got = if_of("require zoneRedundancy exists");
+    assert_eq!(got["allOf"][1]["exists"], json!(false));
+}
+
+#[test]
+fn de_morgan_flattens_into_the_top_level_allof() {
+    let got = if_of(
+        "require publicNetworkAccess == \"Disabled\" or networkRuleSet.defaultAction == \"Deny\"",
+    );
+    assert_eq!(got["allOf"].as_array().map(Vec::len), Some(3), "{got}");
+}
+
+#[test]
+fn forbid_true_is_just_the_type_gate() {
+    let src = format!(
+        "{HEADER}rule r {{ title \"r\" practice network severity low target registry.cache-rule\nforbid true }}\n"
+    );
+    let (_, c) = compile_str("t.acrp", &src, &NoTemplates);
+    let pack = c.pack.expect("compiles");
+    let def = emit::definition(&pack.definitions[0], &pack);
+    assert_eq!(
+        def["properties"]["policyRule"]["if"],
+        json!({"field": "type", "equals": "Microsoft.ContainerRegistry/registries/cacheRules"})
+    );
+    // Child types cannot be tagged, so Indexed would skip them (definition-structure-basics).
+    assert_eq!(def["properties"]["mode"], json!("All"));
+}
+
+#[test]
+fn literal_strings_starting_with_a_bracket_are_escaped() {
+    // A string value starting with `[` is a template expression to Azure;
+    // `[[` is the documented escape.
+    let got = if_of("require name != \"[x]\"");
+    assert_eq!(got["allOf"][1]["equals"], json!("[[x]"));
+}
+
+#[test]
+fn closed_enum_values_are_errors_and_case_only_differences_warnings() {
+    let rule = |cond: &str| {
+        format!(
+            "rule r {{ title \"r\" practice network severity low target registry\nrequire {cond} }}"
+        )
+    };
+    assert!(codes(&rule("identity.type == \"SystemAssigned\"")).is_empty());
+    assert!(codes(&rule("publicNetworkAccess == \"disabled\"")).contains(&Code::W0002));
+    assert!(codes(&rule("adminUserEnabled == \"yes\"")).contains(&Code::E0204));
+    assert!(codes(&rule("publicNetwrkAccess == \"Disabled\"")).contains(&Code::E0202));
+}
+
+#[test]
+fn names_are_stable_uuid_v5() {
+    let a = super::stable_name("acr-baseline", "rule", "admin-user-disabled");
+    assert_eq!(
+        a,
+        super::stable_name("acr-baseline", "rule", "admin-user-disabled")
+    );
+    assert_ne!(
+        a,
+        super::stable_name("acr-baseline", "rule", "admin-user-disabled-modify")
+    );
+    assert_eq!(
+        uuid::Uuid::parse_str(&a).map(|u| u.get_version_num()).ok(),
+        Some(5)
+    );
+}
