@@ -6,6 +6,7 @@ pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod emit;
+pub mod eval;
 pub mod ir;
 pub mod sema;
 pub mod syntax;
