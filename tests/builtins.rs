@@ -72,7 +72,11 @@ fn norm(v: &Value) -> Value {
                         for item in val.as_array().into_iter().flatten() {
                             let n = norm(item);
                             // Flatten same-kind nesting.
-                            match n.as_object().and_then(|m| m.get(&key)).filter(|_| n.as_object().is_some_and(|m| m.len() == 1)) {
+                            match n
+                                .as_object()
+                                .and_then(|m| m.get(&key))
+                                .filter(|_| n.as_object().is_some_and(|m| m.len() == 1))
+                            {
                                 Some(Value::Array(inner)) => items.extend(inner.iter().cloned()),
                                 _ => items.push(n),
                             }
@@ -132,7 +136,11 @@ fn param_summary(params: &Value) -> BTreeMap<String, Value> {
 fn originals(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for sub in ["definitions", "related-definitions"] {
-        for e in std::fs::read_dir(dir.join(sub)).into_iter().flatten().flatten() {
+        for e in std::fs::read_dir(dir.join(sub))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             if e.path().extension().is_some_and(|x| x == "json") {
                 files.push(e.path());
             }
@@ -145,16 +153,28 @@ fn originals(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn all_28_builtins_compile_back_to_the_original() {
     let Some(dir) = shared_builtins() else {
-        println!("skipping: ../shared/reference/azure-builtins not found (a clone without the shared folder)");
+        println!(
+            "skipping: ../shared/reference/azure-builtins not found (a clone without the shared folder)"
+        );
         return;
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let originals = originals(&dir);
-    assert_eq!(originals.len(), 28, "expected the 28 built-ins of the reference set");
+    assert_eq!(
+        originals.len(),
+        28,
+        "expected the 28 built-ins of the reference set"
+    );
     let mut failures = Vec::new();
     for orig_path in &originals {
-        let base = orig_path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        let orig: Value = serde_json::from_str(&std::fs::read_to_string(orig_path).unwrap_or_default()).unwrap_or(Value::Null);
+        let base = orig_path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let orig: Value =
+            serde_json::from_str(&std::fs::read_to_string(orig_path).unwrap_or_default())
+                .unwrap_or(Value::Null);
         let props = &orig["properties"];
         let src_path = root.join("tests/builtins").join(format!("{base}.acrp"));
         let Ok(text) = std::fs::read_to_string(&src_path) else {
@@ -163,7 +183,8 @@ fn all_28_builtins_compile_back_to_the_original() {
         };
         // The original's deploy template, served at the path the pack names.
         let mut templates = BTreeMap::new();
-        let template = &props["policyRule"]["then"]["details"]["deployment"]["properties"]["template"];
+        let template =
+            &props["policyRule"]["then"]["details"]["deployment"]["properties"]["template"];
         if !template.is_null() {
             templates.insert(format!("templates/{base}.json"), template.to_string());
         }
@@ -179,7 +200,11 @@ fn all_28_builtins_compile_back_to_the_original() {
             failures.push(format!("{base}: does not compile\n{rendered}"));
             continue;
         };
-        let defs: Vec<_> = pack.definitions.iter().filter(|d| d.origin == Origin::Rule).collect();
+        let defs: Vec<_> = pack
+            .definitions
+            .iter()
+            .filter(|d| d.origin == Origin::Rule)
+            .collect();
         if defs.len() != 1 {
             failures.push(format!("{base}: expected one rule, found {}", defs.len()));
             continue;
@@ -204,9 +229,15 @@ fn all_28_builtins_compile_back_to_the_original() {
             }
         }
         if ep["metadata"]["version"] != props["metadata"]["version"] {
-            diffs.push(format!("metadata.version: {} != {}", ep["metadata"]["version"], props["metadata"]["version"]));
+            diffs.push(format!(
+                "metadata.version: {} != {}",
+                ep["metadata"]["version"], props["metadata"]["version"]
+            ));
         }
-        let (pa, pb) = (param_summary(&ep["parameters"]), param_summary(&props["parameters"]));
+        let (pa, pb) = (
+            param_summary(&ep["parameters"]),
+            param_summary(&props["parameters"]),
+        );
         if pa != pb {
             diffs.push(format!(
                 "parameters differ\n  emitted:  {}\n  original: {}",

@@ -45,7 +45,11 @@ fn compile(path: &Path) -> Vec<acrpc::emit::OutputFile> {
         .filter(|d| d.is_error())
         .map(|d| render::render(d, &sources, render::RenderOptions::default()))
         .collect();
-    assert!(errors.is_empty(), "{} does not compile:\n{errors}", path.display());
+    assert!(
+        errors.is_empty(),
+        "{} does not compile:\n{errors}",
+        path.display()
+    );
     compiled.files()
 }
 
@@ -71,6 +75,11 @@ fn bundled_packs_match_golden_output() {
 #[test]
 fn builds_are_byte_identical() {
     for pack in packs() {
-        assert_eq!(compile(&pack), compile(&pack), "{} is not deterministic", pack.display());
+        assert_eq!(
+            compile(&pack),
+            compile(&pack),
+            "{} is not deterministic",
+            pack.display()
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 use super::ExitStatus;
 use crate::diag::Code;
+use std::io::Write;
 
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
@@ -11,18 +12,21 @@ pub struct ExplainArgs {
 
 pub fn run(args: &ExplainArgs) -> ExitStatus {
     if args.code.eq_ignore_ascii_case("all") {
+        let mut out = std::io::stdout().lock();
         for c in Code::ALL {
             let info = c.info();
-            println!("{}  {:<24} {}", info.code, info.name, info.summary);
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = writeln!(out, "{}  {:<24} {}", info.code, info.name, info.summary);
         }
         return ExitStatus::Success;
     }
     match Code::parse(&args.code) {
         Some(code) => {
-            match code.explanation() {
-                Some(page) => println!("{page}"),
-                None => println!("{}: {}", code.as_str(), code.info().summary),
-            }
+            let page = code.explanation().map_or_else(
+                || format!("{}: {}", code.as_str(), code.info().summary),
+                str::to_string,
+            );
+            let _ = writeln!(std::io::stdout().lock(), "{page}");
             ExitStatus::Success
         }
         None => {

@@ -259,8 +259,23 @@ fn resolve_operand(v: &Value, ctx: &Ctx) -> Option<Value> {
         Some(s) if s.starts_with("[[") => Some(Value::String(s[1..].to_string())),
         Some(s) if s.starts_with('[') && s.ends_with(']') => {
             let inner = &s[1..s.len() - 1];
-            let name = inner.strip_prefix("parameters('")?.strip_suffix("')")?;
-            ctx.params.get(name).cloned()
+            if let Some(name) = inner
+                .strip_prefix("parameters('")
+                .and_then(|r| r.strip_suffix("')"))
+            {
+                return ctx.params.get(name).cloned();
+            }
+            // contains(current('<array alias>[*]'), '<text>') inside a count.
+            let rest = inner.strip_prefix("contains(current('")?;
+            let (_, needle) = rest.split_once("'), '")?;
+            let needle = needle.strip_suffix("')")?;
+            let (_, element) = ctx.elements.last()?;
+            Some(Value::Bool(
+                element
+                    .as_str()?
+                    .to_ascii_lowercase()
+                    .contains(&needle.to_ascii_lowercase()),
+            ))
         }
         _ => Some(v.clone()),
     }

@@ -285,6 +285,8 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 op: Op::Exists,
                 rhs: Operand::Literal(json!(exists)),
             },
+            // A path that did not resolve has been reported already.
+            None if is_field_like(operand) => const_cond(true),
             None => match self.operand(operand) {
                 Some((value, _)) => Condition::Value {
                     value,
@@ -331,6 +333,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                     rhs: r.map_or(Operand::Literal(Value::Null), |x| x.0),
                 }
             }
+            None if is_field_like(lhs) => const_cond(true),
             None => {
                 let l = self.operand(lhs);
                 let r = self.operand(rhs);
@@ -933,6 +936,13 @@ impl<'a, 'd> Lowerer<'a, 'd> {
     /// Lowers an expression used as a value: a JSON literal where possible,
     /// otherwise a template expression.
     pub fn operand(&mut self, e: &Expr) -> Option<(Operand, ExprType)> {
+        // `role("Owner")` is a constant: emit the GUID itself, not an expression.
+        if let Expr::Call { name, args, span } = e
+            && name.name.eq_ignore_ascii_case("role")
+        {
+            let id = self.role_constant(args, *span)?;
+            return Some((Operand::Literal(Value::String(id)), ExprType::String));
+        }
         if let Some(v) = literal_json(e) {
             return Some((Operand::Literal(v), literal_type(e)));
         }

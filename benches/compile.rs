@@ -1,0 +1,291 @@
+//! Compile-time benchmark: one generated 2,000-rule pack, compiled end to end
+//! (parse → check → emit every output file to a string), against the floor of
+//! merely parsing the emitted JSON back with serde_json.
+//!
+//! Run with `cargo bench --bench compile`. Plain `fn main` (harness = false):
+//! no benchmark framework, just `Instant` and the median of a few runs.
+//! Goal: under 200 ms per 2,000-rule compile in release.
+//!
+//! Set `ACRPC_BENCH_DUMP=<file>` to also write the generated pack there
+//! (to inspect it, or to build it with `acrpc build`).
+
+use acrpc::compile::compile_str;
+use acrpc::diag::Span;
+use acrpc::diag::render::{RenderOptions, render};
+use acrpc::emit::OutputFile;
+use acrpc::sema::{NoTemplates, Options};
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const RULES: usize = 2_000;
+const ITERATIONS: usize = 10;
+
+const PRACTICES: &[&str] = &[
+    "least-privilege",
+    "entra-id",
+    "access-logs",
+    "network",
+    "vulnerability-scanning",
+    "content-trust",
+    "compliance",
+];
+const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
+const LOCATIONS: &[&str] = &[
+    "westeurope",
+    "northeurope",
+    "eastus",
+    "eastus2",
+    "westus3",
+    "uksouth",
+];
+
+/// One rule body (the clauses after the common header); `i` varies literals so
+/// that no two rules are identical.
+fn rule_body(i: usize, out: &mut String) {
+    let loc = |k: usize| LOCATIONS[(i + k) % LOCATIONS.len()];
+    let body = match i % 12 {
+        0 => "effect audit | deny | disabled = audit\n  \
+              require publicNetworkAccess == \"Disabled\"\n  \
+              fix publicNetworkAccess = \"Disabled\""
+            .to_string(),
+        1 => format!(
+            "effect audit | deny | disabled = deny\n  \
+             when sku.name in [\"Standard\", \"Premium\"] and location in [\"{}\", \"{}\", \"{}\"]\n  \
+             require networkRuleSet.defaultAction == \"Deny\" or publicNetworkAccess == \"Disabled\"",
+            loc(0),
+            loc(1),
+            loc(2)
+        ),
+        2 => "effect audit | disabled = audit\n  \
+              require any(privateEndpointConnections[*],\n              \
+              privateLinkServiceConnectionState.status == \"Approved\" and privateEndpoint.id exists)"
+            .to_string(),
+        3 => format!(
+            "effect audit | deny | disabled = audit\n  \
+             require count(privateEndpointConnections[*],\n                \
+             privateLinkServiceConnectionState.status in [\"Pending\", \"Rejected\", \"Disconnected\"]) <= {}",
+            i % 3
+        ),
+        4 => "effect audit | deny | disabled = audit\n  \
+              require adminUserEnabled != true\n  \
+              fix adminUserEnabled = false"
+            .to_string(),
+        5 => format!(
+            "effect audit | deny | disabled = audit\n  \
+             when tags[\"env\"] like \"prod-{}*\" and sku.name == \"Premium\"\n  \
+             require policies.trustPolicy.status == \"enabled\" and policies.quarantinePolicy.status == \"enabled\"",
+            i % 17
+        ),
+        6 => format!(
+            "param allowedSkus: array = [\"Premium\", \"Standard\"] {{\n    \
+             title \"Allowed SKUs {i}\"\n  }}\n  \
+             effect audit | deny | disabled = deny\n  \
+             require sku.name in param.allowedSkus"
+        ),
+        7 => format!(
+            "effect audit | deny | disabled = audit\n  \
+             forbid zoneRedundancy == \"Disabled\" and sku.name == \"Premium\" and location not in [\"{}\", \"{}\"]",
+            loc(3),
+            loc(4)
+        ),
+        8 if i % 48 == 8 => "effect auditIfNotExists | disabled = auditIfNotExists\n  \
+              require related \"Microsoft.Insights/diagnosticSettings\" after provisioning\n    \
+              where any(logs[*], categoryGroup == \"audit\" and enabled == true)"
+            .to_string(),
+        8 => "effect audit | deny | disabled = audit\n  \
+              require anonymousPullEnabled != true\n  \
+              fix anonymousPullEnabled = false"
+            .to_string(),
+        9 => format!(
+            "effect audit | deny | disabled = audit\n  \
+             require all(networkRuleSet.ipRules[*], action == \"Allow\" and value not like \"0.0.0.0*\")\n      \
+             and count(networkRuleSet.ipRules[*]) <= {}",
+            10 + i % 90
+        ),
+        10 => "effect audit | deny | disabled = audit\n  \
+               when sku.name == \"Premium\"\n  \
+               require dataEndpointEnabled == true and networkRuleBypassOptions == \"None\""
+            .to_string(),
+        _ => format!(
+            "effect audit | deny | disabled = audit\n  \
+             when not (tags[\"exempt-{}\"] exists)\n  \
+             require policies.exportPolicy.status == \"disabled\"\n      \
+             or (policies.retentionPolicy.status == \"enabled\" and encryption.status == \"enabled\")",
+            i % 23
+        ),
+    };
+    out.push_str(&body);
+}
+
+/// The pack text: a header, `rules` rules, and one initiative per practice
+/// (together they include every rule; a single `include all` would exceed
+/// Azure's 1,000 members per initiative, which the compiler rejects).
+fn generate(rules: usize) -> String {
+    let mut s = String::with_capacity(rules * 400);
+    s.push_str(
+        "pack bench {\n  title    \"Generated benchmark pack\"\n  version  \"1.0.0\"\n  \
+         category \"Container Registry\"\n}\n\n",
+    );
+    for i in 0..rules {
+        let practice = PRACTICES[i % PRACTICES.len()];
+        let severity = SEVERITIES[(i / 7) % SEVERITIES.len()];
+        let _ = write!(
+            s,
+            "rule r{i:04} {{\n  title    \"Generated rule {i}\"\n  description \"Rule {i} of the benchmark pack.\"\n  \
+             practice {practice}\n  severity {severity}\n  controls [\"MCSB NS-{}\"]\n  target   registry\n  ",
+            i % 10
+        );
+        rule_body(i, &mut s);
+        s.push_str("\n}\n\n");
+    }
+    for p in PRACTICES {
+        let _ = write!(
+            s,
+            "initiative all-{p} {{\n  title \"Every {p} rule\"\n  version \"1.0.0\"\n  \
+             group {p} \"{p}\"\n  include practice {p} {{ groups [{p}] }}\n}}\n\n"
+        );
+    }
+    s
+}
+
+fn compile(text: &str) -> Vec<OutputFile> {
+    let (sources, compiled) = compile_str("bench.acrp", text, &NoTemplates);
+    if compiled.pack.is_none() {
+        for d in compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .take(20)
+        {
+            eprintln!("{}", render(d, &sources, RenderOptions::default()));
+        }
+        eprintln!("the generated pack does not compile");
+        std::process::exit(1);
+    }
+    compiled.files()
+}
+
+fn parse_all(files: &[OutputFile]) -> usize {
+    files
+        .iter()
+        .map(
+            |f| match serde_json::from_str::<serde_json::Value>(&f.contents) {
+                Ok(v) => usize::from(!v.is_null()),
+                Err(e) => {
+                    eprintln!("{} is not JSON: {e}", f.path);
+                    std::process::exit(1);
+                }
+            },
+        )
+        .sum()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// (median, min)
+fn stats(mut v: Vec<Duration>) -> (Duration, Duration) {
+    v.sort();
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2
+    };
+    (median, v[0])
+}
+
+fn main() {
+    let text = generate(RULES);
+    if let Ok(path) = std::env::var("ACRPC_BENCH_DUMP")
+        && let Err(e) = std::fs::write(&path, &text)
+    {
+        eprintln!("cannot write {path}: {e}");
+    }
+
+    // Warm-up, and the output we measure the parse floor on.
+    let files = compile(&text);
+    let bytes: usize = files.iter().map(|f| f.contents.len()).sum();
+    let definitions = files
+        .iter()
+        .filter(|f| f.path.contains("/policyDefinitions/"))
+        .count();
+    let initiatives = files
+        .iter()
+        .filter(|f| f.path.contains("/policySetDefinitions/"))
+        .count();
+
+    let mut compile_times = Vec::with_capacity(ITERATIONS);
+    for _ in 0..ITERATIONS {
+        let start = Instant::now();
+        let out = compile(black_box(&text));
+        compile_times.push(start.elapsed());
+        black_box(out);
+    }
+
+    // Where the time goes: the same three stages `compile_file` runs, timed
+    // one by one (parse → check and lower → emit).
+    let mut stage_times = [Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..ITERATIONS {
+        let start = Instant::now();
+        let (ast, _) = acrpc::syntax::parse(0, black_box(&text));
+        stage_times[0].push(start.elapsed());
+        let start = Instant::now();
+        let checked =
+            acrpc::sema::check(&ast, Span::new(0, 0, 0), &NoTemplates, &Options::default());
+        stage_times[1].push(start.elapsed());
+        let start = Instant::now();
+        black_box(checked.pack.as_ref().map(acrpc::emit::pack_files));
+        stage_times[2].push(start.elapsed());
+    }
+
+    black_box(parse_all(&files));
+    let mut parse_times = Vec::with_capacity(ITERATIONS);
+    for _ in 0..ITERATIONS {
+        let start = Instant::now();
+        black_box(parse_all(black_box(&files)));
+        parse_times.push(start.elapsed());
+    }
+
+    let (c_med, c_min) = stats(compile_times);
+    let (p_med, p_min) = stats(parse_times);
+    let [syntax_med, check_med, emit_med] = stage_times.map(|t| stats(t).0);
+    println!("acrpc compile benchmark ({ITERATIONS} iterations after 1 warm-up)");
+    println!("  rules:          {RULES}");
+    println!("  source bytes:   {}", text.len());
+    println!(
+        "  output:         {} files ({definitions} definitions, {initiatives} initiatives, checker.json), {bytes} bytes",
+        files.len()
+    );
+    println!(
+        "  compile:        median {:.1} ms, min {:.1} ms",
+        ms(c_med),
+        ms(c_min)
+    );
+    println!(
+        "    by stage:     parse {:.1} ms, check + lower {:.1} ms, emit {:.1} ms (medians of separate runs)",
+        ms(syntax_med),
+        ms(check_med),
+        ms(emit_med)
+    );
+    println!(
+        "  rules/s:        {:.0} (median)",
+        RULES as f64 / c_med.as_secs_f64()
+    );
+    println!(
+        "  serde_json parse of the output: median {:.1} ms, min {:.1} ms",
+        ms(p_med),
+        ms(p_min)
+    );
+    println!(
+        "  compile / parse: {:.1}x (medians)",
+        c_med.as_secs_f64() / p_med.as_secs_f64()
+    );
+    let goal = Duration::from_millis(200);
+    println!(
+        "  goal < 200 ms per 2,000-rule compile: {}",
+        if c_med < goal { "met" } else { "NOT met" }
+    );
+}
