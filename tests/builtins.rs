@@ -223,7 +223,7 @@ fn all_28_builtins_compile_back_to_the_original() {
         if emitted["name"] != orig["name"] {
             diffs.push(format!("name {} != {}", emitted["name"], orig["name"]));
         }
-        for key in ["displayName", "mode"] {
+        for key in ["displayName", "mode", "version"] {
             if ep[key] != props[key] {
                 diffs.push(format!("{key}: {} != {}", ep[key], props[key]));
             }

@@ -199,5 +199,12 @@ pub fn check_version(version: &str, span: Span, diags: &mut Vec<Diagnostic>) -> 
                 .with_help("Azure policy versions are `{Major}.{Minor}.{Patch}`, optionally with a suffix such as `-preview` in metadata"),
         );
     }
-    core.to_string()
+    // Azure keeps `-preview` in properties.version (the built-in
+    // ContainerRegistry_registries_ZoneRedundant_Audit has "1.0.0-preview")
+    // but not `-deprecated` (ASC_Azure_Defender_..._DINE has "1.0.0").
+    if _suffix.eq_ignore_ascii_case("preview") {
+        version.to_string()
+    } else {
+        core.to_string()
+    }
 }
