@@ -13,7 +13,7 @@ use acrpc::compile::compile_str;
 use acrpc::diag::Span;
 use acrpc::diag::render::{RenderOptions, render};
 use acrpc::emit::OutputFile;
-use acrpc::sema::{NoTemplates, Options};
+use acrpc::sema::{NoTemplates, Options, PRACTICES};
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -21,15 +21,6 @@ use std::time::{Duration, Instant};
 const RULES: usize = 2_000;
 const ITERATIONS: usize = 10;
 
-const PRACTICES: &[&str] = &[
-    "least-privilege",
-    "entra-id",
-    "access-logs",
-    "network",
-    "vulnerability-scanning",
-    "content-trust",
-    "compliance",
-];
 const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
 const LOCATIONS: &[&str] = &[
     "westeurope",

@@ -79,40 +79,32 @@ fn as_const(c: &Condition) -> Option<bool> {
 
 /// `allOf`, flattening nested `allOf` and dropping `true`.
 pub fn all_of(parts: Vec<Condition>) -> Condition {
-    let mut out = Vec::new();
-    for p in parts {
-        match p {
-            Condition::AllOf(inner) => out.extend(inner),
-            other => match as_const(&other) {
-                Some(true) => {}
-                Some(false) => return const_cond(false),
-                None => out.push(other),
-            },
-        }
-    }
-    match out.len() {
-        0 => const_cond(true),
-        1 => out.remove(0),
-        _ => Condition::AllOf(out),
-    }
+    junction(parts, true)
 }
 
 /// `anyOf`, flattening nested `anyOf` and dropping `false`.
 pub fn any_of(parts: Vec<Condition>) -> Condition {
+    junction(parts, false)
+}
+
+/// `allOf` (`conjunction`) or `anyOf`: nested junctions of the same kind are
+/// flattened, the neutral constant dropped, the absorbing one returned.
+fn junction(parts: Vec<Condition>, conjunction: bool) -> Condition {
     let mut out = Vec::new();
     for p in parts {
-        match p {
-            Condition::AnyOf(inner) => out.extend(inner),
-            other => match as_const(&other) {
-                Some(false) => {}
-                Some(true) => return const_cond(true),
+        match (p, conjunction) {
+            (Condition::AllOf(inner), true) | (Condition::AnyOf(inner), false) => out.extend(inner),
+            (other, _) => match as_const(&other) {
+                Some(b) if b == conjunction => {}
+                Some(_) => return const_cond(!conjunction),
                 None => out.push(other),
             },
         }
     }
     match out.len() {
-        0 => const_cond(false),
+        0 => const_cond(conjunction),
         1 => out.remove(0),
+        _ if conjunction => Condition::AllOf(out),
         _ => Condition::AnyOf(out),
     }
 }
@@ -252,17 +244,12 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             }
             Cond::Bool(b, _) => const_cond(*b),
             Cond::Exists {
-                operand,
-                exists,
-                span,
-            } => self.exists(operand, *exists, *span),
+                operand, exists, ..
+            } => self.exists(operand, *exists),
             Cond::Compare { lhs, op, rhs, span } => self.compare(lhs, *op, rhs, *span),
             Cond::Quantifier {
-                all,
-                over,
-                cond,
-                span,
-            } => self.quantifier(*all, over, cond, *span),
+                all, over, cond, ..
+            } => self.quantifier(*all, over, cond),
             Cond::Count {
                 source,
                 filter,
@@ -273,7 +260,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         }
     }
 
-    fn exists(&mut self, operand: &Expr, exists: bool, _span: Span) -> Condition {
+    fn exists(&mut self, operand: &Expr, exists: bool) -> Condition {
         match self.resolve_operand(operand) {
             Some(Resolved::Field(f)) => Condition::Field {
                 field: f.field,
@@ -349,8 +336,8 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         }
     }
 
-    fn quantifier(&mut self, all: bool, over: &Path, cond: &Cond, span: Span) -> Condition {
-        let Some(source) = self.array_source(over, span) else {
+    fn quantifier(&mut self, all: bool, over: &Path, cond: &Cond) -> Condition {
+        let Some(source) = self.array_source(over) else {
             return const_cond(true);
         };
         let filter = self.in_element(&source, |l| l.cond(cond));
@@ -422,7 +409,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         };
         match source {
             ast::CountSource::Field(path) => {
-                let Some(src) = self.array_source(path, span) else {
+                let Some(src) = self.array_source(path) else {
                     return const_cond(true);
                 };
                 *self
@@ -483,7 +470,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
     }
 
     /// Resolves the array path of `any`/`all`/`count`; it must end in `[*]`.
-    fn array_source(&mut self, path: &Path, span: Span) -> Option<FieldInfo> {
+    fn array_source(&mut self, path: &Path) -> Option<FieldInfo> {
         let f = match self.resolve_path(path)? {
             Resolved::Field(f) => f,
             Resolved::Expr(..) => {
@@ -507,7 +494,6 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             if f.ty == PropType::Array || self.lookup(&format!("{}[*]", f.dsl_path)).is_some() {
                 d = d.with_suggestion("iterate the array", format!("{}[*]", path.to_text()));
             }
-            let _ = span;
             self.err(d);
             return None;
         }
@@ -1001,8 +987,8 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 Resolved::Expr(t, ty) => (t, ty),
             },
             Expr::Call { name, args, span } => self.call(name, args, *span)?,
-            Expr::Member { base, name, span } => {
-                let (b, ty) = self.expr(base)?;
+            Expr::Member { base, name, .. } => {
+                let (b, _) = self.expr(base)?;
                 if let Expr::Call { name: fname, .. } = base.as_ref()
                     && let Some(members) =
                         functions::lookup(&fname.name).and_then(|f| functions::members_of(f.name))
@@ -1019,10 +1005,8 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                         d = d.with_suggestion(format!("use `{s}`"), s);
                     }
                     self.err(d);
-                    let _ = span;
                     return None;
                 }
-                let _ = ty;
                 (format!("{b}.{}", name.name), ExprType::Any)
             }
             Expr::Index { base, index, .. } => {

@@ -1,6 +1,6 @@
 //! Initiatives: members, parameter bindings, groups.
 
-use super::meta::{MetaTable, check_version};
+use super::meta::MetaTable;
 use super::rule::{PackCtx, lower_param};
 use super::{check_id, stable_name};
 use crate::diag::{Code, Diagnostic, Span, did_you_mean};
@@ -12,7 +12,6 @@ pub fn lower_initiative(
     i: &ast::Initiative,
     ctx: &PackCtx,
     defs: &[ir::Definition],
-    rules: &[(&ast::Rule, Vec<usize>)],
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ir::Initiative> {
     check_id(&i.id, "initiative", diags);
@@ -31,13 +30,7 @@ pub fn lower_initiative(
         .required_string("title", "\"…\"", diags)
         .map(|x| x.0)
         .unwrap_or_default();
-    let (metadata_version, version) = match t.string("version", diags) {
-        Some((v, span)) => {
-            let core = check_version(&v, span, diags);
-            (v, core)
-        }
-        None => ("1.0.0".into(), "1.0.0".into()),
-    };
+    let (metadata_version, version) = t.version(diags);
 
     let mut params: Vec<ir::Param> = Vec::new();
     let mut param_spans: Vec<Span> = Vec::new();
@@ -99,7 +92,7 @@ pub fn lower_initiative(
         let InitiativeClause::Include(inc) = c else {
             continue;
         };
-        for def_idx in expand(inc, ctx, defs, rules, diags) {
+        for def_idx in expand(inc, ctx, defs, diags) {
             let d = &defs[def_idx];
             if members.iter().any(|m| m.definition_id == d.id) {
                 diags.push(
@@ -168,10 +161,8 @@ fn expand(
     inc: &ast::Include,
     ctx: &PackCtx,
     defs: &[ir::Definition],
-    rules: &[(&ast::Rule, Vec<usize>)],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<usize> {
-    let _ = rules;
     match &inc.target {
         IncludeTarget::Rule(id) => match defs.iter().position(|d| d.id == id.name) {
             Some(i) => vec![i],

@@ -88,16 +88,45 @@ impl<'a> MetaTable<'a> {
         );
     }
 
+    /// The value of `key` read by `extract`; a value of another shape is
+    /// E0114 naming what was `expected`.
+    fn typed<T>(
+        &self,
+        key: &str,
+        expected: &str,
+        extract: impl Fn(&Literal) -> Option<T>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<T> {
+        let m = self.get(key)?;
+        let value = extract(&m.value);
+        if value.is_none() {
+            self.wrong(m, expected, diags);
+        }
+        value
+    }
+
+    /// Like `getter`, but a missing key is E0103.
+    fn required<T>(
+        &self,
+        key: &str,
+        example: &str,
+        diags: &mut Vec<Diagnostic>,
+        getter: impl FnOnce(&Self, &mut Vec<Diagnostic>) -> Option<T>,
+    ) -> Option<T> {
+        if self.get(key).is_none() {
+            self.missing(key, example, diags);
+            return None;
+        }
+        getter(self, diags)
+    }
+
     /// A string value, with its span.
     pub fn string(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<(String, Span)> {
-        let m = self.get(key)?;
-        match &m.value {
+        let extract = |l: &Literal| match l {
             Literal::Str(s, span) => Some((s.clone(), *span)),
-            _ => {
-                self.wrong(m, "a string", diags);
-                None
-            }
-        }
+            _ => None,
+        };
+        self.typed(key, "a string", extract, diags)
     }
 
     pub fn required_string(
@@ -106,25 +135,17 @@ impl<'a> MetaTable<'a> {
         example: &str,
         diags: &mut Vec<Diagnostic>,
     ) -> Option<(String, Span)> {
-        if self.get(key).is_none() {
-            self.missing(key, example, diags);
-            return None;
-        }
-        self.string(key, diags)
+        self.required(key, example, diags, |t, d| t.string(key, d))
     }
 
-    /// A bare word (`high`, `registry.token`) with its span.
+    /// A bare word (`high`, `registry.token`) with its span; a quoted word is
+    /// accepted too (`severity "high"`).
     pub fn word(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<(String, Span)> {
-        let m = self.get(key)?;
-        match &m.value {
-            Literal::Word(s, span) => Some((s.clone(), *span)),
-            // A quoted word is accepted too: `severity "high"`.
-            Literal::Str(s, span) => Some((s.clone(), *span)),
-            _ => {
-                self.wrong(m, "a name", diags);
-                None
-            }
-        }
+        let extract = |l: &Literal| match l {
+            Literal::Word(s, span) | Literal::Str(s, span) => Some((s.clone(), *span)),
+            _ => None,
+        };
+        self.typed(key, "a name", extract, diags)
     }
 
     pub fn required_word(
@@ -133,21 +154,25 @@ impl<'a> MetaTable<'a> {
         example: &str,
         diags: &mut Vec<Diagnostic>,
     ) -> Option<(String, Span)> {
-        if self.get(key).is_none() {
-            self.missing(key, example, diags);
-            return None;
-        }
-        self.word(key, diags)
+        self.required(key, example, diags, |t, d| t.word(key, d))
     }
 
     pub fn boolean(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<bool> {
-        let m = self.get(key)?;
-        match &m.value {
+        let extract = |l: &Literal| match l {
             Literal::Bool(b, _) => Some(*b),
-            _ => {
-                self.wrong(m, "`true` or `false`", diags);
-                None
+            _ => None,
+        };
+        self.typed(key, "`true` or `false`", extract, diags)
+    }
+
+    /// `version "x.y.z[-suffix]"`, default 1.0.0: (metadata.version, properties.version).
+    pub fn version(&self, diags: &mut Vec<Diagnostic>) -> (String, String) {
+        match self.string("version", diags) {
+            Some((v, span)) => {
+                let version = check_version(&v, span, diags);
+                (v, version)
             }
+            None => ("1.0.0".to_string(), "1.0.0".to_string()),
         }
     }
 

@@ -158,9 +158,7 @@ pub fn check(
             continue;
         }
         seen.push(&i.id);
-        if let Some(ini) =
-            initiative::lower_initiative(i, &ctx, &definitions, &rule_index, &mut diags)
-        {
+        if let Some(ini) = initiative::lower_initiative(i, &ctx, &definitions, &mut diags) {
             initiatives.push(ini);
         }
     }

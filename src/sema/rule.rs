@@ -1,7 +1,7 @@
 //! One rule → one policy definition (plus a modify companion for `fix`).
 
 use super::cond::{Env, FieldInfo, Lowerer, ParamInfo, all_of, negate, role_id};
-use super::meta::{MetaTable, check_version};
+use super::meta::MetaTable;
 use super::{Templates, check_id, stable_name};
 use crate::catalog::{Kind, catalog};
 use crate::diag::{Code, Diagnostic, Span, did_you_mean};
@@ -44,67 +44,104 @@ struct Clauses<'a> {
     effect: Option<&'a ast::EffectClause>,
     lets: Vec<&'a ast::Let>,
     when: Vec<&'a ast::Cond>,
-    require: Option<(&'a ast::Cond, Span)>,
-    forbid: Option<(&'a ast::Cond, Span)>,
-    related: Option<(&'a ast::Related, Span)>,
+    /// The one `require`, `require related` or `forbid`, with its span.
+    condition: Option<(RuleCondition<'a>, Span)>,
     fix: Option<&'a ast::Fix>,
     deploy: Option<&'a ast::Deploy>,
 }
 
+#[derive(Clone, Copy)]
+enum RuleCondition<'a> {
+    Require(&'a ast::Cond),
+    Related(&'a ast::Related),
+    Forbid(&'a ast::Cond),
+}
+
+impl<'a> Clauses<'a> {
+    fn require(&self) -> Option<&'a ast::Cond> {
+        match self.condition {
+            Some((RuleCondition::Require(c), _)) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn forbid(&self) -> Option<&'a ast::Cond> {
+        match self.condition {
+            Some((RuleCondition::Forbid(c), _)) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn related(&self) -> Option<&'a ast::Related> {
+        match self.condition {
+            Some((RuleCondition::Related(r), _)) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Keeps the first of a clause a rule may have once; reports the others.
+fn keep_first<T>(
+    slot: &mut Option<T>,
+    value: T,
+    span: Span,
+    prev_span: impl Fn(&T) -> Span,
+    report: impl Fn(Span, Span) -> Diagnostic,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match slot {
+        Some(prev) => diags.push(report(span, prev_span(prev))),
+        None => *slot = Some(value),
+    }
+}
+
 fn sort_clauses<'a>(r: &'a ast::Rule, diags: &mut Vec<Diagnostic>) -> Clauses<'a> {
     let mut c = Clauses::default();
-    let mut condition_span: Option<Span> = None;
     for clause in &r.clauses {
-        match clause {
-            RuleClause::Meta(m) => c.meta.push(m),
-            RuleClause::Param(p) => c.params.push(p),
+        let condition = match clause {
+            RuleClause::Meta(m) => {
+                c.meta.push(m);
+                None
+            }
+            RuleClause::Param(p) => {
+                c.params.push(p);
+                None
+            }
+            RuleClause::Let(l) => {
+                c.lets.push(l);
+                None
+            }
+            RuleClause::When(cond, _) => {
+                c.when.push(cond);
+                None
+            }
             RuleClause::Effect(e) => {
-                if let Some(prev) = c.effect {
-                    diags.push(twice("effect", e.span, prev.span));
-                } else {
-                    c.effect = Some(e);
-                }
-            }
-            RuleClause::Let(l) => c.lets.push(l),
-            RuleClause::When(cond, _) => c.when.push(cond),
-            RuleClause::Require(cond, span) => {
-                if let Some(prev) = condition_span {
-                    diags.push(conflict(*span, prev));
-                } else {
-                    condition_span = Some(*span);
-                    c.require = Some((cond, *span));
-                }
-            }
-            RuleClause::RequireRelated(rel, span) => {
-                if let Some(prev) = condition_span {
-                    diags.push(conflict(*span, prev));
-                } else {
-                    condition_span = Some(*span);
-                    c.related = Some((rel, *span));
-                }
-            }
-            RuleClause::Forbid(cond, span) => {
-                if let Some(prev) = condition_span {
-                    diags.push(conflict(*span, prev));
-                } else {
-                    condition_span = Some(*span);
-                    c.forbid = Some((cond, *span));
-                }
+                let dup = |s, p| twice("effect", s, p);
+                keep_first(&mut c.effect, e, e.span, |p| p.span, dup, diags);
+                None
             }
             RuleClause::Fix(f) => {
-                if let Some(prev) = c.fix {
-                    diags.push(twice("fix", f.span, prev.span));
-                } else {
-                    c.fix = Some(f);
-                }
+                keep_first(
+                    &mut c.fix,
+                    f,
+                    f.span,
+                    |p| p.span,
+                    |s, p| twice("fix", s, p),
+                    diags,
+                );
+                None
             }
             RuleClause::Deploy(d) => {
-                if let Some(prev) = c.deploy {
-                    diags.push(twice("deploy", d.span, prev.span));
-                } else {
-                    c.deploy = Some(d);
-                }
+                let dup = |s, p| twice("deploy", s, p);
+                keep_first(&mut c.deploy, d, d.span, |p| p.span, dup, diags);
+                None
             }
+            RuleClause::Require(cond, span) => Some((RuleCondition::Require(cond), *span)),
+            RuleClause::RequireRelated(rel, span) => Some((RuleCondition::Related(rel), *span)),
+            RuleClause::Forbid(cond, span) => Some((RuleCondition::Forbid(cond), *span)),
+        };
+        if let Some(cond @ (_, span)) = condition {
+            keep_first(&mut c.condition, cond, span, |p| p.1, conflict, diags);
         }
     }
     c
@@ -143,13 +180,7 @@ pub fn lower_rule(
     let practice = practice(&t, ctx, diags);
     let severity = severity(&t, diags);
     let controls = t.strings("controls", diags);
-    let (metadata_version, version) = match t.string("version", diags) {
-        Some((v, span)) => {
-            let core = check_version(&v, span, diags);
-            (v, core)
-        }
-        None => ("1.0.0".to_string(), "1.0.0".to_string()),
-    };
+    let (metadata_version, version) = t.version(diags);
     let kind = target_kind(&t, diags);
     let params = lower_params(&c.params, diags);
     let (effects, default_effect) = effects(&c, diags);
@@ -199,20 +230,20 @@ pub fn lower_rule(
     for w in &c.when {
         parts.push(lw.cond(w));
     }
-    if let Some((req, _)) = c.require {
+    if let Some(req) = c.require() {
         let lowered = lw.cond(req);
         parts.push(negate(lowered, 0));
     }
-    if let Some((forbid, _)) = c.forbid {
+    if let Some(forbid) = c.forbid() {
         parts.push(lw.cond(forbid));
     }
     let condition = all_of(parts);
 
     let existence = c
-        .related
-        .map(|(rel, _)| lower_related(rel, c.deploy, ctx, &mut lw));
+        .related()
+        .map(|rel| lower_related(rel, c.deploy, ctx, &mut lw));
     let modify = c.fix.map(|f| lower_fix(f, &mut lw));
-    let deploy_without_related = c.deploy.filter(|_| c.related.is_none());
+    let deploy_without_related = c.deploy.filter(|_| c.related().is_none());
     let used_params = std::mem::take(&mut lw.used_params);
     let used_lets = std::mem::take(&mut lw.used_lets);
     let field_counts = std::mem::take(&mut lw.field_counts);
@@ -451,7 +482,7 @@ fn default_state(t: &MetaTable, diags: &mut Vec<Diagnostic>) -> String {
 fn effects(c: &Clauses, diags: &mut Vec<Diagnostic>) -> (Vec<Effect>, Effect) {
     let Some(e) = c.effect else {
         // The conventional effect set of each rule shape, as the built-ins use.
-        return if c.related.is_some() && c.deploy.is_some() {
+        return if c.related().is_some() && c.deploy.is_some() {
             (
                 vec![
                     Effect::DeployIfNotExists,
@@ -460,7 +491,7 @@ fn effects(c: &Clauses, diags: &mut Vec<Diagnostic>) -> (Vec<Effect>, Effect) {
                 ],
                 Effect::DeployIfNotExists,
             )
-        } else if c.related.is_some() {
+        } else if c.related().is_some() {
             (
                 vec![Effect::AuditIfNotExists, Effect::Disabled],
                 Effect::AuditIfNotExists,
@@ -544,7 +575,7 @@ fn lower_first(s: &str) -> String {
 /// Checks that the allowed effects fit the rule's clauses (E0303/E0301).
 fn check_effects(r: &ast::Rule, c: &Clauses, effects: &[Effect], diags: &mut Vec<Diagnostic>) {
     let span = c.effect.map_or(r.id.span, |e| e.span);
-    let has_condition = c.require.is_some() || c.forbid.is_some();
+    let has_condition = c.require().is_some() || c.forbid().is_some();
     let mismatch = |msg: String, help: &str| {
         Diagnostic::new(Code::E0303, span, msg)
             .with_label("these effects")
@@ -553,7 +584,7 @@ fn check_effects(r: &ast::Rule, c: &Clauses, effects: &[Effect], diags: &mut Vec
     let is_existence =
         |e: &Effect| matches!(e, Effect::AuditIfNotExists | Effect::DeployIfNotExists);
     if effects.contains(&Effect::Manual) {
-        if has_condition || c.related.is_some() {
+        if has_condition || c.related().is_some() {
             diags.push(mismatch(
                 "a manual rule has no condition to evaluate".into(),
                 "manual rules report an attested state; remove `require`/`forbid`, or use audit/deny",
@@ -561,7 +592,7 @@ fn check_effects(r: &ast::Rule, c: &Clauses, effects: &[Effect], diags: &mut Vec
         }
         return;
     }
-    if c.related.is_some() {
+    if c.related().is_some() {
         if let Some(bad) = effects
             .iter()
             .find(|e| !is_existence(e) && **e != Effect::Disabled)
@@ -1077,7 +1108,7 @@ fn lower_deploy(d: &ast::Deploy, ctx: &PackCtx, lw: &mut Lowerer) -> Option<ir::
             return None;
         }
     };
-    let Some(resources) = template.get("resources") else {
+    if template.get("resources").is_none() {
         lw.diags.push(
             Diagnostic::new(
                 Code::E0307,
@@ -1091,7 +1122,6 @@ fn lower_deploy(d: &ast::Deploy, ctx: &PackCtx, lw: &mut Lowerer) -> Option<ir::
         );
         return None;
     };
-    let _ = resources;
     let declared: BTreeMap<String, bool> = template
         .get("parameters")
         .and_then(Value::as_object)
