@@ -83,12 +83,13 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
             Ok(t) => t,
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
+                // The span covers the U+FFFD that replaces the bad byte in the lossy text.
                 let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let id = sources.add(SourceFile::new(&name, lossy));
                 all_diags.push(
                     Diagnostic::new(
                         Code::E0004,
-                        Span::new(id, at, at + 1),
+                        Span::new(id, at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
                         format!("`{name}` is not valid UTF-8"),
                     )
                     .with_label("invalid byte sequence here")

@@ -57,7 +57,7 @@ codes! {
     E0110 Error "duplicate-group" "a group is declared twice";
     E0111 Error "unknown-practice" "a practice name is not one the pack knows";
     E0112 Error "pack-declaration" "a pack declaration is missing, or there is more than one";
-    E0113 Error "unknown-name" "a bare name is neither a property, a `let` binding nor a keyword";
+    E0113 Error "unknown-name" "a `let` binding is bound twice or refers to itself";
     E0114 Error "invalid-field-value" "a key has a value of the wrong shape or outside its allowed set";
     E0115 Error "invalid-identifier" "an id cannot be used as a file name or reference id";
     // ---- catalog and types

@@ -184,8 +184,6 @@ fn count_of(count: &Value, r: &Value, ctx: &mut Ctx) -> Option<usize> {
     };
     let mut n = 0;
     for e in elements {
-        // Safety of the borrow: elements live in `r`, which outlives ctx use here.
-        let e: &Value = e;
         let mut inner = Ctx {
             params: ctx.params,
             elements: ctx.elements.clone(),
@@ -216,6 +214,16 @@ fn lookup<'a>(r: &'a Value, path: &str, ctx: &Ctx<'a>) -> Lookup<'a> {
         {
             return walk(element, rest);
         }
+    }
+    // A tag name may contain dots: everything after `tags.` is the key
+    // (docs/checker-format.md).
+    if let Some(key) = path.strip_prefix("tags.") {
+        let tag = r
+            .get("tags")
+            .and_then(Value::as_object)
+            .and_then(|t| t.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .map(|(_, v)| v);
+        return Lookup::One(tag.filter(|v| !v.is_null()));
     }
     walk(r, path)
 }
@@ -381,6 +389,18 @@ mod tests {
             compare("equals", Some(&json!(1)), &json!(true)),
             Some(false)
         );
+    }
+
+    #[test]
+    fn tag_names_may_contain_dots() {
+        let params = Map::new();
+        let ctx = Ctx {
+            params: &params,
+            elements: Vec::new(),
+        };
+        let r = json!({"tags": {"Cost.Center": "42"}});
+        assert!(matches!(lookup(&r, "tags.cost.center", &ctx), Lookup::One(Some(v)) if v == "42"));
+        assert!(matches!(lookup(&r, "tags.cost", &ctx), Lookup::One(None)));
     }
 
     #[test]

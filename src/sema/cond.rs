@@ -36,7 +36,8 @@ pub struct Lowerer<'a, 'd> {
     /// `let` bindings being expanded, to catch cycles.
     expanding: Vec<String>,
     /// Field counts per array alias and value counts, for Azure's limits.
-    pub field_counts: BTreeMap<String, usize>,
+    /// Lower-case alias → (alias as written, number of counts over it).
+    pub field_counts: BTreeMap<String, (String, usize)>,
     pub value_counts: usize,
 }
 
@@ -412,10 +413,12 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 let Some(src) = self.array_source(path) else {
                     return const_cond(true);
                 };
-                *self
+                // Keyed case-insensitively (aliases are), shown as written.
+                let entry = self
                     .field_counts
                     .entry(src.field.field.to_ascii_lowercase())
-                    .or_default() += 1;
+                    .or_insert_with(|| (src.field.field.clone(), 0));
+                entry.1 += 1;
                 let filter = filter.map(|f| Box::new(self.in_element(&src, |l| l.cond(f))));
                 Condition::Count {
                     source: CountSource::Field(src.field),

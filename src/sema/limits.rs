@@ -86,12 +86,12 @@ pub fn check_definition(d: &ir::Definition, span: Span, diags: &mut Vec<Diagnost
 }
 
 pub fn check_counts(
-    field_counts: &BTreeMap<String, usize>,
+    field_counts: &BTreeMap<String, (String, usize)>,
     value_counts: usize,
     span: Span,
     diags: &mut Vec<Diagnostic>,
 ) {
-    for (alias, n) in field_counts {
+    for (alias, n) in field_counts.values() {
         if *n > MAX_FIELD_COUNTS_PER_ARRAY {
             diags.push(
                 Diagnostic::new(

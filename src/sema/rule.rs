@@ -583,6 +583,18 @@ fn check_effects(r: &ast::Rule, c: &Clauses, effects: &[Effect], diags: &mut Vec
     };
     let is_existence =
         |e: &Effect| matches!(e, Effect::AuditIfNotExists | Effect::DeployIfNotExists);
+    // Append needs `details` (the fields to add) and denyAction `actionNames`;
+    // the language cannot state either yet, and Azure rejects a definition
+    // without them, so refuse rather than emit one.
+    if let Some(bad) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::Append | Effect::DenyAction))
+    {
+        diags.push(mismatch(
+            format!("effect {} is not supported yet", bad.as_azure_str()),
+            "use audit or deny to report the condition, or modify (with `fix`) to change it",
+        ));
+    }
     if effects.contains(&Effect::Manual) {
         if has_condition || c.related().is_some() {
             diags.push(mismatch(
@@ -818,20 +830,26 @@ fn param_value(
                     Code::E0304,
                     l.span(),
                     format!(
-                        "a {} parameter cannot take {}",
-                        ty.as_azure_str(),
+                        "{} parameter cannot take {}",
+                        with_article(ty.as_azure_str()),
                         l.shape()
                     ),
                 )
                 .with_label(format!(
-                    "expected a {} value",
-                    ty.as_azure_str().to_ascii_lowercase()
+                    "expected {} value",
+                    with_article(&ty.as_azure_str().to_ascii_lowercase())
                 )),
             );
             return None;
         }
     };
     Some(v)
+}
+
+/// `a String`, `an Integer`.
+fn with_article(word: &str) -> String {
+    let vowel = word.starts_with(|c: char| "aeiouAEIOU".contains(c));
+    format!("{} {word}", if vowel { "an" } else { "a" })
 }
 
 fn literal_value(l: &Literal) -> Option<Value> {

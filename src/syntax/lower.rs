@@ -34,9 +34,13 @@ fn next<'i>(
 }
 
 impl Ctx {
+    /// The pair's span without trailing whitespace and comments: pest ends
+    /// a rule after the implicit whitespace it skipped while looking for an
+    /// optional continuation, which would make labels spill onto the next line.
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+        let end = s.start() + trimmed_len(pair.as_str());
+        Span::new(self.file, self.offset + s.start(), self.offset + end)
     }
 
     fn ident(&self, pair: Pair<Rule>) -> Ident {
@@ -716,6 +720,21 @@ fn unescape(body: &str) -> std::result::Result<String, (usize, usize)> {
         }
     }
     Ok(out)
+}
+
+/// Length of `text` without trailing whitespace and trailing `#` comments.
+fn trimmed_len(text: &str) -> usize {
+    let mut t = text.trim_end();
+    // A trailing comment line: cut at its `#` if no string is open there.
+    while let Some(line_start) = t.rfind('\n').map(|i| i + 1) {
+        let last = &t[line_start..];
+        if last.trim_start().starts_with('#') {
+            t = t[..line_start].trim_end();
+        } else {
+            break;
+        }
+    }
+    t.len()
 }
 
 /// Removes the common indentation of a triple-quoted string, and the first
