@@ -1,19 +1,43 @@
-//! A first, deliberately small evaluator of compiled rules (`checker.json`)
-//! against ARM resource bodies. It implements Azure Policy's documented
-//! semantics for what the bundled baseline uses — field/count/value
-//! conditions, case-insensitive comparison, missing fields, `[*]` and
-//! existence effects — and answers `Unknown` for anything it cannot decide
-//! (template functions other than `parameters`), never a guess. The full
-//! evaluator (`acrpc check`) grows from here.
+//! The Azure Policy evaluator: one rule (an acrpc checker rule or any policy
+//! definition) against one resource, with Azure's documented semantics, and
+//! an honest `unknown` wherever a value cannot be known before deployment.
+//!
+//! Effects (sources: policy-applicability, compliance-states, effect-*
+//! docs; notes §8–§10): `disabled` is checked first and skips the rule;
+//! for audit/deny/modify/append the `type`/`name`/`kind` conditions decide
+//! applicability, then the whole `if` decides compliance; for
+//! auditIfNotExists/deployIfNotExists the whole `if` decides applicability
+//! and a related resource satisfying `existenceCondition` decides compliance.
 
+pub mod compare;
+mod cond;
+pub mod fields;
+pub mod rule;
+
+pub use rule::{Mode, Rule, RuleError, from_checker, from_definition};
+
+use crate::catalog::catalog;
+use crate::inputs::Resource;
+use cond::Scope;
+use fields::GenericValues;
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a value or condition cannot be decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown(pub String);
+
+impl Unknown {
+    pub fn new(reason: impl Into<String>) -> Unknown {
+        Unknown(reason.into())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verdict {
-    Compliant,
     NonCompliant,
-    NotApplicable,
     Unknown,
+    Compliant,
+    NotApplicable,
 }
 
 impl Verdict {
@@ -27,397 +51,311 @@ impl Verdict {
     }
 }
 
-/// Evaluation context: parameters and the element stack of `count`.
-struct Ctx<'a> {
-    params: &'a Map<String, Value>,
-    /// (ARM path of the iterated array, current element)
-    elements: Vec<(String, &'a Value)>,
+/// A leaf condition that decided a verdict, with the value seen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// The field (alias or generic field), `count`, or `value …`.
+    pub subject: String,
+    /// The ARM path read, when the subject is a field.
+    pub path: Option<String>,
+    pub operator: String,
+    pub expected: Value,
+    /// The value seen; `None` when missing (or unknown).
+    pub actual: Option<Value>,
+    /// Whether the condition held.
+    pub held: bool,
 }
 
-/// Evaluates one checker rule against a resource; `others` are the other
-/// resources of the same input, searched for related resources.
-pub fn evaluate(rule: &Value, resource: &Value, others: &[Value]) -> Verdict {
-    let params: Map<String, Value> = rule["parameters"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter_map(|(k, p)| p.get("defaultValue").map(|d| (k.clone(), d.clone())))
-        .collect();
-    let effect = params
-        .get("effect")
-        .and_then(Value::as_str)
-        .unwrap_or("Audit")
-        .to_ascii_lowercase();
-    let resource_type = rule["resourceType"].as_str().unwrap_or_default();
-    let type_matches = resource["type"]
-        .as_str()
-        .is_some_and(|t| t.eq_ignore_ascii_case(resource_type));
-    if !type_matches || effect == "disabled" {
-        return Verdict::NotApplicable;
-    }
-    if effect == "manual" {
-        return Verdict::Unknown;
-    }
-    let mut ctx = Ctx {
-        params: &params,
-        elements: Vec::new(),
-    };
-    let matched = match cond(&rule["policyRule"]["if"], resource, &mut ctx) {
-        Some(b) => b,
-        None => return Verdict::Unknown,
-    };
-    let details = &rule["policyRule"]["then"]["details"];
-    let existence = matches!(effect.as_str(), "auditifnotexists" | "deployifnotexists");
-    match (matched, existence) {
-        // Applicability of existence effects is the whole `if` (policy-applicability doc).
-        (false, true) => Verdict::NotApplicable,
-        (false, false) => Verdict::Compliant,
-        (true, false) => Verdict::NonCompliant,
-        (true, true) => existence_verdict(details, resource, others, &mut ctx),
-    }
+/// What a `modify` would change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub operation: String,
+    pub field: String,
+    pub path: Option<String>,
+    pub value: Value,
+    pub current: Option<Value>,
 }
 
-fn existence_verdict(
-    details: &Value,
-    resource: &Value,
-    others: &[Value],
-    ctx: &mut Ctx,
-) -> Verdict {
-    let ty = details["type"].as_str().unwrap_or_default();
-    let name = details["name"].as_str();
-    let mut unknown = false;
-    for other in others {
-        if std::ptr::eq(other, resource)
-            || !other["type"]
-                .as_str()
-                .is_some_and(|t| t.eq_ignore_ascii_case(ty))
-        {
-            continue;
-        }
-        if let Some(n) = name
-            && !n.starts_with('[')
-            && !other["name"]
-                .as_str()
-                .is_some_and(|x| x.eq_ignore_ascii_case(n) || x.ends_with(&format!("/{n}")))
-        {
-            continue;
-        }
-        match details.get("existenceCondition") {
-            None => return Verdict::Compliant,
-            Some(c) => match cond(c, other, ctx) {
-                Some(true) => return Verdict::Compliant,
-                Some(false) => {}
-                None => unknown = true,
-            },
+/// The verdict of one rule on one resource, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    /// The effect in force, as written in the parameter (`Audit`, `Deny`, …).
+    pub effect: String,
+    /// Why the verdict is unknown or not applicable, or what an existence
+    /// check looked for.
+    pub reason: Option<String>,
+    pub evidence: Vec<Evidence>,
+    pub changes: Vec<Change>,
+    /// For existence effects: the related resource type looked for.
+    pub related_type: Option<String>,
+}
+
+impl Outcome {
+    fn new(verdict: Verdict, effect: &str) -> Outcome {
+        Outcome {
+            verdict,
+            effect: effect.to_string(),
+            reason: None,
+            evidence: Vec::new(),
+            changes: Vec::new(),
+            related_type: None,
         }
     }
-    if unknown {
-        Verdict::Unknown
-    } else {
-        Verdict::NonCompliant
+
+    fn because(mut self, reason: impl Into<String>) -> Outcome {
+        self.reason = Some(reason.into());
+        self
     }
 }
 
-fn cond(c: &Value, r: &Value, ctx: &mut Ctx) -> Option<bool> {
-    let o = c.as_object()?;
-    if let Some(items) = o.get("allOf").and_then(Value::as_array) {
-        return fold(items, r, ctx, true);
-    }
-    if let Some(items) = o.get("anyOf").and_then(Value::as_array) {
-        return fold(items, r, ctx, false);
-    }
-    if let Some(inner) = o.get("not") {
-        return cond(inner, r, ctx).map(|b| !b);
-    }
-    let (op, rhs) = o
-        .iter()
-        .find(|(k, _)| !matches!(k.as_str(), "field" | "path" | "value" | "count"))?;
-    let rhs = resolve_operand(rhs, ctx)?;
-    if let Some(count) = o.get("count") {
-        let n = count_of(count, r, ctx)?;
-        return compare(op, Some(&Value::from(n)), &rhs);
-    }
-    if let Some(v) = o.get("value") {
-        let v = resolve_operand(v, ctx)?;
-        return compare(op, Some(&v), &rhs);
-    }
-    let path = o.get("path").and_then(Value::as_str)?;
-    let values = lookup(r, path, ctx);
-    match values {
-        Lookup::One(v) => compare(op, v, &rhs),
-        // `[*]` outside a count: every element must satisfy the condition;
-        // an empty collection satisfies it (author-policies-for-arrays).
-        Lookup::Many(vs) => {
-            let mut all = Some(true);
-            for v in vs {
-                match compare(op, Some(v), &rhs) {
-                    Some(true) => {}
-                    Some(false) => return Some(false),
-                    None => all = None,
-                }
-            }
-            all
-        }
-    }
+/// What else the evaluation can see.
+#[derive(Default)]
+pub struct Env<'a> {
+    /// Every resource of the same input, searched for related resources.
+    pub resources: &'a [Resource],
+    /// Parameter values given on the command line (`--param name=value`).
+    pub overrides: Map<String, Value>,
+    pub subscription_id: Option<String>,
+    pub resource_group: Option<String>,
 }
 
-fn fold(items: &[Value], r: &Value, ctx: &mut Ctx, all: bool) -> Option<bool> {
-    let mut unknown = false;
-    for i in items {
-        match cond(i, r, ctx) {
-            Some(b) if b != all => return Some(b),
-            Some(_) => {}
-            None => unknown = true,
-        }
-    }
-    if unknown { None } else { Some(all) }
-}
-
-fn count_of(count: &Value, r: &Value, ctx: &mut Ctx) -> Option<usize> {
-    let path = count.get("path").and_then(Value::as_str)?;
-    let elements: Vec<&Value> = match lookup(r, path, ctx) {
-        Lookup::Many(vs) => vs,
-        Lookup::One(_) => Vec::new(),
-    };
-    let Some(filter) = count.get("where") else {
-        return Some(elements.len());
-    };
-    let mut n = 0;
-    for e in elements {
-        let mut inner = Ctx {
-            params: ctx.params,
-            elements: ctx.elements.clone(),
-        };
-        inner.elements.push((path.to_string(), e));
-        if cond(filter, r, &mut inner)? {
-            n += 1;
-        }
-    }
-    Some(n)
-}
-
-enum Lookup<'a> {
-    One(Option<&'a Value>),
-    Many(Vec<&'a Value>),
-}
-
-/// Walks an ARM path (`properties.a.b[*].c`) with case-insensitive keys;
-/// inside a count, paths under the iterated array start at the element.
-fn lookup<'a>(r: &'a Value, path: &str, ctx: &Ctx<'a>) -> Lookup<'a> {
-    for (prefix, element) in ctx.elements.iter().rev() {
-        if path == prefix {
-            return Lookup::One(Some(element));
-        }
-        if let Some(rest) = path
-            .strip_prefix(prefix.as_str())
-            .and_then(|r| r.strip_prefix('.'))
-        {
-            return walk(element, rest);
-        }
-    }
-    // A tag name may contain dots: everything after `tags.` is the key
-    // (docs/checker-format.md).
-    if let Some(key) = path.strip_prefix("tags.") {
-        let tag = r
-            .get("tags")
-            .and_then(Value::as_object)
-            .and_then(|t| t.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+/// The parameter values of a rule: overrides, else defaults.
+pub fn parameter_values(rule: &Rule, overrides: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, decl) in &rule.parameters {
+        let given = overrides
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v);
-        return Lookup::One(tag.filter(|v| !v.is_null()));
+        if let Some(v) = given.or_else(|| decl.get("defaultValue")) {
+            out.insert(name.clone(), v.clone());
+        }
     }
-    walk(r, path)
+    out
 }
 
-fn walk<'a>(start: &'a Value, path: &str) -> Lookup<'a> {
-    let mut current: Vec<&'a Value> = vec![start];
-    let mut many = false;
-    for raw in path.split('.') {
-        let (key, star) = match raw.strip_suffix("[*]") {
-            Some(k) => (k, true),
-            None => (raw, false),
+/// Evaluates `rule` on `resource`.
+pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
+    let params = parameter_values(rule, &env.overrides);
+    let generic = GenericValues::of(resource);
+    let mut scope = new_scope(resource, &generic, &params, env);
+    let then = &rule.policy_rule["then"];
+    let effect = match scope.resolve(then.get("effect").unwrap_or(&Value::Null)) {
+        Ok(Value::String(e)) => e,
+        Ok(other) => {
+            return Outcome::new(Verdict::Unknown, "?")
+                .because(format!("the effect is not a string: {other}"));
+        }
+        Err(u) => return Outcome::new(Verdict::Unknown, "?").because(u.0),
+    };
+    let kind = effect.to_ascii_lowercase();
+    // effect-basics: `disabled` is checked first.
+    if kind == "disabled" {
+        return Outcome::new(Verdict::NotApplicable, &effect).because("the effect is Disabled");
+    }
+    if let Some(reason) = outside_mode(rule, resource) {
+        return Outcome::new(Verdict::NotApplicable, &effect).because(reason);
+    }
+    let condition = &rule.policy_rule["if"];
+    if matches!(kind.as_str(), "auditifnotexists" | "deployifnotexists") {
+        return match scope.eval(condition) {
+            Ok(false) => Outcome::new(Verdict::NotApplicable, &effect)
+                .because("the policy rule's `if` is false, so the existence check does not apply"),
+            Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
+            Ok(true) => existence(rule, resource, env, &params, &effect),
         };
-        let mut next = Vec::new();
-        for v in current {
-            if let Some(child) = v.as_object().and_then(|o| {
-                o.iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                    .map(|x| x.1)
-            }) {
-                if star {
-                    if let Some(arr) = child.as_array() {
-                        next.extend(arr.iter());
-                    }
-                } else if !child.is_null() {
-                    next.push(child);
-                }
+    }
+    scope.applicability = true;
+    let applicable = scope.eval(condition);
+    scope.applicability = false;
+    match applicable {
+        Ok(false) => {
+            return Outcome::new(Verdict::NotApplicable, &effect)
+                .because("the type, name or kind conditions exclude this resource");
+        }
+        Err(u) => return Outcome::new(Verdict::Unknown, &effect).because(u.0),
+        Ok(true) => {}
+    }
+    match kind.as_str() {
+        "manual" => {
+            return Outcome::new(Verdict::Unknown, &effect)
+                .because("a manual rule is attested by people, not evaluated");
+        }
+        "denyaction" => {
+            return Outcome::new(Verdict::NotApplicable, &effect)
+                .because("denyAction blocks delete requests; a resource body has nothing to check");
+        }
+        _ => {}
+    }
+    match scope.eval(condition) {
+        Ok(false) => Outcome::new(Verdict::Compliant, &effect),
+        Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
+        Ok(true) => {
+            let mut out = Outcome::new(Verdict::NonCompliant, &effect);
+            scope.explain(condition, true, &mut out.evidence);
+            if kind == "modify" {
+                out.changes = planned_changes(&scope, then);
             }
+            out
         }
-        many |= star;
-        current = next;
-    }
-    if many {
-        Lookup::Many(current)
-    } else {
-        Lookup::One(current.first().copied())
     }
 }
 
-fn resolve_operand(v: &Value, ctx: &Ctx) -> Option<Value> {
-    match v.as_str() {
-        Some(s) if s.starts_with("[[") => Some(Value::String(s[1..].to_string())),
-        Some(s) if s.starts_with('[') && s.ends_with(']') => {
-            let inner = &s[1..s.len() - 1];
-            if let Some(name) = inner
-                .strip_prefix("parameters('")
-                .and_then(|r| r.strip_suffix("')"))
-            {
-                return ctx.params.get(name).cloned();
-            }
-            // contains(current('<array alias>[*]'), '<text>') inside a count.
-            let rest = inner.strip_prefix("contains(current('")?;
-            let (_, needle) = rest.split_once("'), '")?;
-            let needle = needle.strip_suffix("')")?;
-            let (_, element) = ctx.elements.last()?;
-            Some(Value::Bool(
-                element
-                    .as_str()?
-                    .to_ascii_lowercase()
-                    .contains(&needle.to_ascii_lowercase()),
-            ))
-        }
-        _ => Some(v.clone()),
+fn new_scope<'a>(
+    resource: &'a Resource,
+    generic: &'a GenericValues,
+    params: &'a Map<String, Value>,
+    env: &'a Env,
+) -> Scope<'a> {
+    Scope {
+        resource,
+        generic,
+        params,
+        subscription_id: resource
+            .subscription_id
+            .as_deref()
+            .or(env.subscription_id.as_deref()),
+        resource_group: resource
+            .resource_group
+            .as_deref()
+            .or(env.resource_group.as_deref()),
+        fields: Vec::new(),
+        values: Vec::new(),
+        applicability: false,
     }
 }
 
-/// Azure's comparison: strings case-insensitively, booleans and numbers as
-/// strings for equality (semantics-notes §2), missing fields never equal.
-fn loose_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
-        (Value::Bool(x), Value::String(y)) | (Value::String(y), Value::Bool(x)) => {
-            y.eq_ignore_ascii_case(&x.to_string())
-        }
-        (Value::Number(x), Value::String(y)) | (Value::String(y), Value::Number(x)) => {
-            y.parse::<f64>().ok() == x.as_f64()
-        }
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        _ => a == b,
+/// Indexed mode evaluates only types that support tags and location
+/// (definition-structure-basics, Mode); Azure never evaluates resources of
+/// `Microsoft.Resources` other than subscriptions and resource groups
+/// (policy-applicability).
+fn outside_mode(rule: &Rule, resource: &Resource) -> Option<String> {
+    let ty = resource.ty.to_ascii_lowercase();
+    if ty.starts_with("microsoft.resources/")
+        && !matches!(
+            ty.as_str(),
+            "microsoft.resources/subscriptions" | "microsoft.resources/subscriptions/resourcegroups"
+        )
+    {
+        return Some(format!("Azure Policy does not evaluate {}", resource.ty));
     }
-}
-
-fn like(value: &str, pattern: &str) -> bool {
-    let (v, p) = (value.to_ascii_lowercase(), pattern.to_ascii_lowercase());
-    match p.split_once('*') {
-        Some((pre, post)) => {
-            v.len() >= pre.len() + post.len() && v.starts_with(pre) && v.ends_with(post)
-        }
-        None => v == p,
-    }
-}
-
-fn compare(op: &str, lhs: Option<&Value>, rhs: &Value) -> Option<bool> {
-    let op = op.to_ascii_lowercase();
-    Some(match op.as_str() {
-        "equals" => lhs.is_some_and(|l| loose_eq(l, rhs)),
-        "notequals" => !lhs.is_some_and(|l| loose_eq(l, rhs)),
-        "in" => lhs.is_some_and(|l| {
-            rhs.as_array()
-                .is_some_and(|a| a.iter().any(|x| loose_eq(l, x)))
-        }),
-        "notin" => !lhs.is_some_and(|l| {
-            rhs.as_array()
-                .is_some_and(|a| a.iter().any(|x| loose_eq(l, x)))
-        }),
-        "exists" => {
-            let want = rhs
-                .as_bool()
-                .or_else(|| rhs.as_str().map(|s| s.eq_ignore_ascii_case("true")))?;
-            lhs.is_some() == want
-        }
-        "like" | "notlike" => {
-            let m = lhs
-                .and_then(Value::as_str)
-                .is_some_and(|l| rhs.as_str().is_some_and(|p| like(l, p)));
-            if op == "like" { m } else { !m }
-        }
-        "contains" | "notcontains" => {
-            let needle = rhs.as_str().unwrap_or_default().to_ascii_lowercase();
-            let m = match lhs {
-                Some(Value::String(s)) => s.to_ascii_lowercase().contains(&needle),
-                Some(Value::Array(a)) => a.iter().any(|x| loose_eq(x, rhs)),
-                _ => false,
-            };
-            if op == "contains" { m } else { !m }
-        }
-        "less" | "lessorequals" | "greater" | "greaterorequals" => {
-            let (l, r) = (lhs?.as_f64()?, rhs.as_f64()?);
-            match op.as_str() {
-                "less" => l < r,
-                "lessorequals" => l <= r,
-                "greater" => l > r,
-                _ => l >= r,
-            }
-        }
-        _ => return None,
+    let kind = catalog().kind_by_type(&resource.ty)?;
+    (rule.mode == Mode::Indexed && !kind.taggable).then(|| {
+        format!(
+            "mode Indexed evaluates only types that support tags and location; {} does not",
+            resource.ty
+        )
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn missing_fields_follow_azure() {
-        // notEquals on a missing field is true, equals false (semantics-notes §1).
-        assert_eq!(compare("notEquals", None, &json!("x")), Some(true));
-        assert_eq!(compare("equals", None, &json!("x")), Some(false));
-        assert_eq!(compare("exists", None, &json!(false)), Some(true));
+/// auditIfNotExists/deployIfNotExists: a related resource of `details.type`
+/// (a child, an extension resource scoped to this one, or a resource in the
+/// same input) that satisfies `existenceCondition` makes the resource
+/// compliant (effect-audit-if-not-exists doc).
+fn existence(
+    rule: &Rule,
+    resource: &Resource,
+    env: &Env,
+    params: &Map<String, Value>,
+    effect: &str,
+) -> Outcome {
+    let generic = GenericValues::of(resource);
+    let scope = new_scope(resource, &generic, params, env);
+    let details = &rule.policy_rule["then"]["details"];
+    let ty = match scope.resolve(details.get("type").unwrap_or(&Value::Null)) {
+        Ok(Value::String(t)) => t,
+        Ok(_) => return Outcome::new(Verdict::Unknown, effect).because("details.type is not a string"),
+        Err(u) => return Outcome::new(Verdict::Unknown, effect).because(u.0),
+    };
+    let name = match details.get("name").map(|n| scope.resolve(n)) {
+        None => None,
+        Some(Ok(Value::String(n))) => Some(n),
+        Some(Ok(_)) => None,
+        Some(Err(u)) => return Outcome::new(Verdict::Unknown, effect).because(u.0),
+    };
+    let mut out = Outcome::new(Verdict::NonCompliant, effect);
+    out.related_type = Some(ty.clone());
+    let candidates: Vec<&Resource> = env
+        .resources
+        .iter()
+        .filter(|c| is_related(resource, c, &ty, name.as_deref()))
+        .collect();
+    let named = name.as_deref().map(|n| format!(" named `{n}`")).unwrap_or_default();
+    if candidates.is_empty() {
+        return out.because(format!(
+            "looked for a related {ty}{named} in the same input and found none"
+        ));
     }
-
-    #[test]
-    fn comparison_is_case_insensitive_and_coerces_bools() {
-        assert_eq!(
-            compare("equals", Some(&json!("Disabled")), &json!("disabled")),
-            Some(true)
-        );
-        assert_eq!(
-            compare("equals", Some(&json!(true)), &json!("True")),
-            Some(true)
-        );
-        assert_eq!(
-            compare("equals", Some(&json!(1)), &json!(true)),
-            Some(false)
-        );
+    let Some(condition) = details.get("existenceCondition") else {
+        return Outcome::new(Verdict::Compliant, effect);
+    };
+    let mut unknown = None;
+    for c in &candidates {
+        let g = GenericValues::of(c);
+        let mut s = new_scope(c, &g, params, env);
+        match s.eval(condition) {
+            Ok(true) => {
+                let mut ok = Outcome::new(Verdict::Compliant, effect);
+                ok.related_type = Some(ty);
+                return ok;
+            }
+            Ok(false) => {}
+            Err(u) => unknown = unknown.or(Some(u)),
+        }
     }
-
-    #[test]
-    fn tag_names_may_contain_dots() {
-        let params = Map::new();
-        let ctx = Ctx {
-            params: &params,
-            elements: Vec::new(),
-        };
-        let r = json!({"tags": {"Cost.Center": "42"}});
-        assert!(matches!(lookup(&r, "tags.cost.center", &ctx), Lookup::One(Some(v)) if v == "42"));
-        assert!(matches!(lookup(&r, "tags.cost", &ctx), Lookup::One(None)));
+    if let Some(u) = unknown {
+        let mut o = Outcome::new(Verdict::Unknown, effect).because(u.0);
+        o.related_type = Some(ty);
+        return o;
     }
+    let first = candidates[0];
+    let g = GenericValues::of(first);
+    let mut s = new_scope(first, &g, params, env);
+    s.explain(condition, false, &mut out.evidence);
+    out.because(format!(
+        "{} related {ty}{named} found; none satisfies the existenceCondition",
+        candidates.len()
+    ))
+}
 
-    #[test]
-    fn like_takes_one_wildcard() {
-        assert!(like("prod-acr", "PROD*"));
-        assert!(!like("dev-acr", "prod*"));
+/// Is `candidate` a related resource of `resource` for `ty`/`name`?
+fn is_related(resource: &Resource, candidate: &Resource, ty: &str, name: Option<&str>) -> bool {
+    if std::ptr::eq(resource, candidate) || !candidate.ty.eq_ignore_ascii_case(ty) {
+        return false;
     }
+    if name.is_some_and(|n| !compare::fold_eq(candidate.name(), n)) {
+        return false;
+    }
+    let child_prefix = format!("{}/", resource.ty);
+    if compare::fold_eq(ty.get(..child_prefix.len()).unwrap_or_default(), &child_prefix) {
+        // A child type: it must be this resource's child.
+        let parent = format!("{}/", resource.full_name.to_ascii_lowercase());
+        return candidate.full_name.to_ascii_lowercase().starts_with(&parent);
+    }
+    match &candidate.scope {
+        Some(s) => resource.is_scope_of(s),
+        None => true,
+    }
+}
 
-    #[test]
-    fn wildcard_fields_are_vacuously_true_on_empty_arrays() {
-        let ctx_params = Map::new();
-        let mut ctx = Ctx {
-            params: &ctx_params,
-            elements: Vec::new(),
-        };
-        let c = json!({"field": "x", "path": "properties.ipRules[*].value", "equals": "1.2.3.4"});
-        let r = json!({"properties": {"ipRules": []}});
-        assert_eq!(cond(&c, &r, &mut ctx), Some(true));
-    }
+/// The operations of a modify rule, with the values they would replace.
+fn planned_changes(scope: &Scope, then: &Value) -> Vec<Change> {
+    let ops = then["details"]["operations"].as_array().map(Vec::as_slice).unwrap_or_default();
+    ops.iter()
+        .map(|op| {
+            let field = op["field"].as_str().unwrap_or_default().to_string();
+            let current = match scope.field_values(&field, op.get("path")) {
+                Ok(fields::Found::One(v)) => v.cloned(),
+                _ => None,
+            };
+            Change {
+                operation: op["operation"].as_str().unwrap_or_default().to_string(),
+                path: op.get("path").and_then(Value::as_str).map(str::to_string),
+                value: scope.resolve(&op["value"]).unwrap_or(Value::Null),
+                current,
+                field,
+            }
+        })
+        .collect()
 }

@@ -1,0 +1,314 @@
+//! Azure Policy's condition operators on JSON values.
+//!
+//! Sources (PR-doc = learn.microsoft.com/azure/governance/policy/concepts/
+//! definition-structure-policy-rule; notes = shared design semantics notes):
+//! * string comparison is `InvariantCultureIgnoreCase` except `match`/`notMatch` (PR-doc);
+//! * bools and numbers compare as strings for equality: `true` equals `"True"`,
+//!   `"1"` equals `1`, `1` does not equal `true` (notes §2, MicrosoftDocs PR #41628);
+//! * a missing field equals nothing, so `notEquals`/`notIn`/`notContains`/
+//!   `notLike`/`notMatch` hold on it (notes §1, PR-doc "exists");
+//! * `like` takes `*` wildcards, `match` takes `#` digit, `?` letter, `.` any
+//!   character, the whole string (PR-doc; notes §11);
+//! * ordering operators need operands of one type; a mismatch is an error
+//!   in Azure (PR-doc), reported here as unknown; on a missing field they are
+//!   false (regorus `greater_on_missing_field`; Azure undocumented, notes §12);
+//! * `location` values are normalised: `East US 2` equals `eastus2` (PR-doc, Fields).
+
+use super::Unknown;
+use serde_json::Value;
+use std::cmp::Ordering;
+
+/// How the left-hand value is to be read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Lhs {
+    Plain,
+    /// The `location` field: compared after normalisation.
+    Location,
+}
+
+/// Evaluates `lhs <op> rhs`; `lhs` is `None` when the field is missing.
+pub fn compare(op: &str, lhs: Option<&Value>, rhs: &Value, how: Lhs) -> Result<bool, Unknown> {
+    let op = op.to_ascii_lowercase();
+    let normalised;
+    let (lhs, rhs) = if how == Lhs::Location {
+        normalised = (lhs.map(normalise_location), normalise_location(rhs));
+        (normalised.0.as_ref(), &normalised.1)
+    } else {
+        (lhs, rhs)
+    };
+    let positive = |o: &str| o.strip_prefix("not").map(str::to_string);
+    if let Some(base) = positive(&op)
+        && matches!(
+            base.as_str(),
+            "equals" | "in" | "like" | "match" | "matchinsensitively" | "contains" | "containskey"
+        )
+    {
+        return compare(&base, lhs, rhs, Lhs::Plain).map(|b| !b);
+    }
+    match op.as_str() {
+        "equals" => Ok(lhs.is_some_and(|l| loose_eq(l, rhs))),
+        "in" => {
+            let list = rhs
+                .as_array()
+                .ok_or_else(|| Unknown::new("the value of `in` is not an array"))?;
+            Ok(lhs.is_some_and(|l| list.iter().any(|x| loose_eq(l, x))))
+        }
+        "like" => Ok(lhs
+            .and_then(scalar_text)
+            .is_some_and(|l| rhs.as_str().is_some_and(|p| like(&l, p)))),
+        "match" => Ok(lhs
+            .and_then(scalar_text)
+            .is_some_and(|l| rhs.as_str().is_some_and(|p| matches(&l, p, false)))),
+        "matchinsensitively" => Ok(lhs
+            .and_then(scalar_text)
+            .is_some_and(|l| rhs.as_str().is_some_and(|p| matches(&l, p, true)))),
+        "contains" => Ok(contains(lhs, rhs)),
+        "containskey" => Ok(lhs.and_then(Value::as_object).is_some_and(|o| {
+            rhs.as_str()
+                .is_some_and(|k| o.keys().any(|x| fold_eq(x, k)))
+        })),
+        "exists" => {
+            let want = rhs
+                .as_bool()
+                .or_else(|| rhs.as_str().and_then(parse_bool))
+                .ok_or_else(|| Unknown::new("the value of `exists` is not a boolean"))?;
+            Ok(lhs.is_some() == want)
+        }
+        "less" | "lessorequals" | "greater" | "greaterorequals" => {
+            let Some(l) = lhs else { return Ok(false) };
+            let ord = order(l, rhs)?;
+            Ok(match op.as_str() {
+                "less" => ord == Ordering::Less,
+                "lessorequals" => ord != Ordering::Greater,
+                "greater" => ord == Ordering::Greater,
+                _ => ord != Ordering::Less,
+            })
+        }
+        other => Err(Unknown::new(format!("unsupported operator `{other}`"))),
+    }
+}
+
+/// Location normalisation: lower case without spaces.
+fn normalise_location(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(s.replace(' ', "").to_lowercase()),
+        Value::Array(a) => Value::Array(a.iter().map(normalise_location).collect()),
+        other => other.clone(),
+    }
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    if s.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if s.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Case-insensitive string equality with Unicode simple folding, as
+/// `InvariantCultureIgnoreCase` compares.
+pub fn fold_eq(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+        || (!a.is_ascii() || !b.is_ascii()) && a.to_lowercase() == b.to_lowercase()
+}
+
+/// The text Azure compares for a scalar: strings as they are, booleans as
+/// `True`/`False`, numbers in their shortest form.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Azure's equality: strings ignore case; a bool or number equals the string
+/// that spells it; number vs bool never; arrays and objects element-wise.
+pub fn loose_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => fold_eq(x, y),
+        (Value::Bool(x), Value::String(y)) | (Value::String(y), Value::Bool(x)) => {
+            parse_bool(y) == Some(*x)
+        }
+        (Value::Number(x), Value::String(y)) | (Value::String(y), Value::Number(x)) => {
+            y.trim().parse::<f64>().ok() == x.as_f64()
+        }
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| loose_eq(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| {
+                    y.iter()
+                        .find(|(k2, _)| fold_eq(k, k2))
+                        .is_some_and(|(_, v2)| loose_eq(v, v2))
+                })
+        }
+        _ => a == b,
+    }
+}
+
+/// `contains`: substring of a string (ignoring case), element of an array.
+fn contains(lhs: Option<&Value>, rhs: &Value) -> bool {
+    match lhs {
+        Some(Value::String(s)) => scalar_text(rhs)
+            .is_some_and(|n| s.to_lowercase().contains(&n.to_lowercase())),
+        Some(Value::Array(a)) => a.iter().any(|x| loose_eq(x, rhs)),
+        _ => false,
+    }
+}
+
+/// `like`: `*` matches any run of characters; case-insensitive, whole value.
+/// Azure allows one `*`; more are matched the same way (a superset).
+pub fn like(value: &str, pattern: &str) -> bool {
+    let (v, p) = (value.to_lowercase(), pattern.to_lowercase());
+    let parts: Vec<&str> = p.split('*').collect();
+    if parts.len() == 1 {
+        return v == p;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !v.starts_with(first) || v.len() < first.len() + last.len() || !v.ends_with(last) {
+        return false;
+    }
+    let mut rest = &v[first.len()..v.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(i) => rest = &rest[i + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// `match`: `#` a digit, `?` a letter, `.` any character, others themselves;
+/// the pattern covers the whole value.
+pub fn matches(value: &str, pattern: &str, insensitive: bool) -> bool {
+    let v: Vec<char> = value.chars().collect();
+    let p: Vec<char> = pattern.chars().collect();
+    v.len() == p.len()
+        && v.iter().zip(&p).all(|(c, pc)| match pc {
+            '#' => c.is_ascii_digit(),
+            '?' => c.is_alphabetic(),
+            '.' => true,
+            _ if insensitive => c.to_lowercase().eq(pc.to_lowercase()),
+            _ => c == pc,
+        })
+}
+
+/// Ordering of two values of one type (numbers, numeric strings against
+/// numbers, strings ignoring case, which orders ISO 8601 dates correctly).
+fn order(l: &Value, r: &Value) -> Result<Ordering, Unknown> {
+    let num = |v: &Value| match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match (l, r) {
+        (Value::String(a), Value::String(b)) => Ok(a.to_lowercase().cmp(&b.to_lowercase())),
+        _ => match (num(l), num(r)) {
+            (Some(a), Some(b)) => a
+                .partial_cmp(&b)
+                .ok_or_else(|| Unknown::new("numbers that cannot be ordered")),
+            _ => Err(Unknown::new(format!(
+                "ordering {l} against {r}: Azure fails the evaluation when the types differ"
+            ))),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cmp(op: &str, l: Option<Value>, r: Value) -> bool {
+        compare(op, l.as_ref(), &r, Lhs::Plain).unwrap()
+    }
+
+    #[test]
+    fn missing_fields_match_only_negative_operators() {
+        // PR-doc: a condition on a missing field compares against nothing.
+        assert!(!cmp("equals", None, json!("x")));
+        assert!(cmp("notEquals", None, json!("x")));
+        assert!(!cmp("in", None, json!(["x"])));
+        assert!(cmp("notIn", None, json!(["x"])));
+        assert!(cmp("notLike", None, json!("x*")));
+        assert!(cmp("notContains", None, json!("x")));
+        assert!(cmp("exists", None, json!(false)));
+        assert!(cmp("exists", None, json!("False")));
+        // notes §12 / regorus: ordering on a missing field is false.
+        assert!(!cmp("greater", None, json!(1)));
+        assert!(!cmp("lessOrEquals", None, json!(1)));
+    }
+
+    #[test]
+    fn operator_keys_are_case_insensitive() {
+        // PR-doc lists camelCase; Azure accepts any case (regorus casing.yaml).
+        assert!(cmp("EQUALS", Some(json!("a")), json!("A")));
+        assert!(cmp("NotIn", Some(json!("a")), json!(["b"])));
+    }
+
+    #[test]
+    fn strings_compare_ignoring_case_with_unicode_folding() {
+        // PR-doc: InvariantCultureIgnoreCase.
+        assert!(cmp("equals", Some(json!("Disabled")), json!("disabled")));
+        assert!(cmp("equals", Some(json!("ÄRGER")), json!("ärger")));
+        // notes §6: no trimming.
+        assert!(!cmp("equals", Some(json!("Disabled ")), json!("Disabled")));
+    }
+
+    #[test]
+    fn bools_and_numbers_compare_as_their_text() {
+        // notes §2 (MicrosoftDocs PR #41628; regorus type_coercion.yaml).
+        assert!(cmp("equals", Some(json!(true)), json!("True")));
+        assert!(cmp("equals", Some(json!("1")), json!(1)));
+        assert!(!cmp("equals", Some(json!(1)), json!(true)));
+        assert!(cmp("in", Some(json!("443")), json!([80, 443])));
+    }
+
+    #[test]
+    fn like_and_match_follow_the_documented_wildcards() {
+        // PR-doc: like `*`; match `#` digit, `?` letter, `.` any, whole string.
+        assert!(like("prod-acr", "PROD*"));
+        assert!(like("prod-acr", "*acr"));
+        assert!(!like("dev-acr", "prod*"));
+        assert!(!like("prod?", "prod."));
+        assert!(matches("ab1-", "??#.", false));
+        assert!(!matches("ab1", "??#.", false));
+        assert!(!matches("AB1", "ab#", false));
+        assert!(matches("AB1", "ab#", true));
+        assert!(cmp("notMatch", Some(json!("x")), json!("#")));
+    }
+
+    #[test]
+    fn contains_reads_strings_and_arrays() {
+        // PR-doc: contains on a string is a substring test, on an array membership.
+        assert!(cmp("contains", Some(json!("Hello World")), json!("world")));
+        assert!(cmp("contains", Some(json!(["a", "B"])), json!("b")));
+        assert!(!cmp("contains", Some(json!(["a"])), json!("ab")));
+        assert!(cmp("containsKey", Some(json!({"Env": 1})), json!("env")));
+        assert!(cmp("notContainsKey", Some(json!({})), json!("env")));
+    }
+
+    #[test]
+    fn ordering_needs_one_type() {
+        // PR-doc: "if the property type doesn't match the condition type, an error is thrown".
+        assert!(cmp("greaterOrEquals", Some(json!(7)), json!(7)));
+        assert!(cmp("greater", Some(json!("8080")), json!(1024)));
+        assert!(cmp("less", Some(json!("2024-01-01")), json!("2025-01-01")));
+        assert!(compare("less", Some(&json!(true)), &json!(1), Lhs::Plain).is_err());
+    }
+
+    #[test]
+    fn locations_are_normalised() {
+        // PR-doc, Fields: `East US 2` is considered equal to `eastus2`.
+        let l = json!("East US 2");
+        assert!(compare("equals", Some(&l), &json!("eastus2"), Lhs::Location).unwrap());
+        assert!(compare("in", Some(&l), &json!(["westeurope", "EastUS2"]), Lhs::Location).unwrap());
+        assert!(!compare("equals", Some(&l), &json!("eastus2"), Lhs::Plain).unwrap());
+    }
+}

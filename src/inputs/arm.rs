@@ -1,0 +1,537 @@
+//! ARM templates and Bicep-compiled JSON, read as the deployment requests
+//! Azure Resource Manager would send: parameters (parameter file values,
+//! else `defaultValue`), variables, `condition`, `copy` loops, nested child
+//! resources, extension resources (`scope`, or the older
+//! `…/providers/…` form), `languageVersion` 2.0 symbolic resources, and
+//! nested deployments with inline templates (inner and outer scope).
+//!
+//! Template expressions are evaluated by [`crate::expr`]. A value that
+//! cannot be known before deployment (`reference()`, a parameter without a
+//! value, an unknown resource group location) becomes an unknown value,
+//! which the evaluator never reads as a pass.
+
+use super::{Origin, Place, Problem, ProblemCode, Resource, suppress, unknown_value};
+use crate::expr::{self, Context, EvalError};
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+/// What the command line adds to a template.
+#[derive(Debug, Clone, Default)]
+pub struct ArmOptions {
+    /// An ARM parameters file (`{parameters: {name: {value}}}`).
+    pub parameters: Option<Value>,
+    pub subscription_id: Option<String>,
+    pub resource_group: Option<String>,
+    /// The resource group's location, for `resourceGroup().location`.
+    pub location: Option<String>,
+}
+
+/// ARM's limit on copy loop iterations (copy-resources doc: 800).
+const MAX_COPY: usize = 800;
+/// Nested deployments deeper than this are not followed.
+const MAX_DEPTH: usize = 16;
+
+pub fn looks_like(doc: &Value) -> bool {
+    let schema = doc.get("$schema").and_then(Value::as_str).unwrap_or_default();
+    schema.contains("deploymentTemplate.json")
+        || (doc.get("resources").is_some() && doc.get("contentVersion").is_some())
+}
+
+pub fn is_parameters_file(doc: &Value) -> bool {
+    let schema = doc.get("$schema").and_then(Value::as_str).unwrap_or_default();
+    schema.contains("deploymentParameters.json")
+}
+
+/// The resources a template deploys.
+pub fn load(doc: &Value, file: &str, text: &str, opts: &ArmOptions) -> (Vec<Resource>, Vec<Problem>) {
+    let mut loader = Loader {
+        file,
+        text,
+        opts,
+        out: Vec::new(),
+        problems: Vec::new(),
+    };
+    let given = opts
+        .parameters
+        .as_ref()
+        .and_then(|p| p.get("parameters"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let tpl = Template::new(doc, given, &mut loader.problems, "", opts);
+    loader.template(&tpl, doc, "", None, 0);
+    (loader.out, loader.problems)
+}
+
+/// One template's parameters and variables: the context of its expressions.
+struct Template<'t> {
+    params: Map<String, Value>,
+    variables: &'t Map<String, Value>,
+    cache: RefCell<Map<String, Value>>,
+    evaluating: RefCell<BTreeSet<String>>,
+    subscription_id: Option<String>,
+    resource_group: Option<String>,
+    location: Option<String>,
+}
+
+static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
+impl<'t> Template<'t> {
+    /// Resolves parameter values: given values (parameter file, or the
+    /// parameters of a nested deployment), else defaults (which may refer
+    /// to other parameters), else unknown.
+    fn new(
+        doc: &'t Value,
+        given: Map<String, Value>,
+        problems: &mut Vec<Problem>,
+        base: &str,
+        opts: &ArmOptions,
+    ) -> Template<'t> {
+        let mut tpl = Template {
+            params: Map::new(),
+            variables: doc.get("variables").and_then(Value::as_object).unwrap_or(&EMPTY),
+            cache: RefCell::new(Map::new()),
+            evaluating: RefCell::new(BTreeSet::new()),
+            subscription_id: opts.subscription_id.clone(),
+            resource_group: opts.resource_group.clone(),
+            location: opts.location.clone(),
+        };
+        let declared = doc.get("parameters").and_then(Value::as_object);
+        for (name, decl) in declared.into_iter().flatten() {
+            let value = match given.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                Some((_, v)) => parameter_file_value(name, v),
+                None => match decl.get("defaultValue") {
+                    Some(d) => tpl.eval_deep(d, &[], &mut Vec::new()),
+                    None => {
+                        problems.push(Problem::new(
+                            ProblemCode::ParameterWithoutValue,
+                            format!("template parameter `{name}` has no value and no defaultValue; what depends on it is unknown"),
+                            format!("{base}/parameters/{}", escape(name)),
+                        ).help(format!("pass a parameters file with --parameters, or give `{name}` a defaultValue")));
+                        unknown_value(&format!("template parameter `{name}` has no value (pass --parameters)"))
+                    }
+                },
+            };
+            tpl.params.insert(name.clone(), value);
+        }
+        tpl
+    }
+
+    /// Evaluates every expression string inside `v`.
+    fn eval_deep(&self, v: &Value, copies: &[(String, i64)], errors: &mut Vec<String>) -> Value {
+        match v {
+            Value::String(s) => {
+                let ctx = Ctx { tpl: self, copies };
+                match expr::eval_string(s, &ctx) {
+                    Ok(x) => x,
+                    Err(EvalError::Unknown(r)) => unknown_value(&r),
+                    Err(EvalError::Invalid(r)) => {
+                        errors.push(format!("`{s}`: {r}"));
+                        unknown_value(&format!("invalid expression: {r}"))
+                    }
+                }
+            }
+            Value::Array(a) => Value::Array(a.iter().map(|x| self.eval_deep(x, copies, errors)).collect()),
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), self.eval_deep(x, copies, errors)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn variable(&self, name: &str) -> Result<Value, EvalError> {
+        if let Some(v) = self.cache.borrow().get(name) {
+            return Ok(v.clone());
+        }
+        let (key, raw) = self
+            .variables
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .ok_or_else(|| EvalError::Invalid(format!("the template has no variable `{name}`")))?;
+        if !self.evaluating.borrow_mut().insert(key.clone()) {
+            return Err(EvalError::Invalid(format!("variable `{name}` refers to itself")));
+        }
+        let value = self.eval_deep(raw, &[], &mut Vec::new());
+        self.evaluating.borrow_mut().remove(key);
+        self.cache.borrow_mut().insert(key.clone(), value.clone());
+        Ok(value)
+    }
+}
+
+/// A parameter file entry: `{value}`; a Key Vault `reference` is unknown.
+fn parameter_file_value(name: &str, v: &Value) -> Value {
+    match v.get("value") {
+        Some(x) => x.clone(),
+        None => unknown_value(&format!(
+            "parameter `{name}` comes from a Key Vault reference, known only at deployment"
+        )),
+    }
+}
+
+fn escape(seg: &str) -> String {
+    seg.replace('~', "~0").replace('/', "~1")
+}
+
+/// The expression context of a template (and the current copy indexes).
+struct Ctx<'c, 't> {
+    tpl: &'c Template<'t>,
+    copies: &'c [(String, i64)],
+}
+
+impl Context for Ctx<'_, '_> {
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>> {
+        let arg = args.first().and_then(Value::as_str);
+        Some(match name {
+            "parameters" => self
+                .tpl
+                .params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(arg.unwrap_or_default()))
+                .map(|(_, v)| known(v))
+                .unwrap_or_else(|| Err(EvalError::Invalid(format!("the template has no parameter `{}`", arg.unwrap_or_default())))),
+            "variables" => self.tpl.variable(arg.unwrap_or_default()),
+            "copyindex" => self.copy_index(args),
+            "resourcegroup" => Ok(self.resource_group()),
+            "subscription" => Ok(self.subscription()),
+            "deployment" => Ok(serde_json::json!({
+                "name": unknown_value("deployment().name is known only at deployment"),
+                "properties": {"templateLink": unknown_value("deployment() is known only at deployment")}
+            })),
+            "tenant" => Ok(serde_json::json!({"tenantId": unknown_value("tenant() is known only at deployment")})),
+            "environment" => Err(EvalError::Unknown("environment() depends on the cloud deployed to".into())),
+            _ => return None,
+        })
+    }
+}
+
+/// A parameter value: unknown values stay unknown (as an error, so an
+/// expression using them is unknown as a whole).
+fn known(v: &Value) -> Result<Value, EvalError> {
+    match super::as_unknown(v) {
+        Some(r) => Err(EvalError::Unknown(r.to_string())),
+        None => Ok(v.clone()),
+    }
+}
+
+impl Ctx<'_, '_> {
+    /// `copyIndex()`, `copyIndex(offset)`, `copyIndex('loop')`, `copyIndex('loop', offset)`.
+    fn copy_index(&self, args: &[Value]) -> Result<Value, EvalError> {
+        let (loop_name, offset) = match args {
+            [] => (None, 0),
+            [Value::String(n)] => (Some(n.as_str()), 0),
+            [o] => (None, o.as_i64().unwrap_or(0)),
+            [Value::String(n), o, ..] => (Some(n.as_str()), o.as_i64().unwrap_or(0)),
+            _ => (None, 0),
+        };
+        let found = match loop_name {
+            None => self.copies.last(),
+            Some(n) => self.copies.iter().rev().find(|(k, _)| k.eq_ignore_ascii_case(n)),
+        };
+        match found {
+            Some((_, i)) if *i >= 0 => Ok(Value::from(i + offset)),
+            Some(_) => Err(EvalError::Unknown("the copy count is unknown, so copyIndex() is too".into())),
+            None => Err(EvalError::Invalid("copyIndex() outside a copy loop".into())),
+        }
+    }
+
+    fn resource_group(&self) -> Value {
+        let name = self.tpl.resource_group.clone().map_or_else(
+            || unknown_value("resourceGroup().name needs --resource-group"),
+            Value::String,
+        );
+        let location = self.tpl.location.clone().map_or_else(
+            || unknown_value("resourceGroup().location needs --location"),
+            Value::String,
+        );
+        let id = match (&self.tpl.subscription_id, &self.tpl.resource_group) {
+            (Some(s), Some(g)) => Value::String(format!("/subscriptions/{s}/resourceGroups/{g}")),
+            _ => unknown_value("resourceGroup().id needs --subscription and --resource-group"),
+        };
+        serde_json::json!({"id": id, "name": name, "location": location, "type": "Microsoft.Resources/resourceGroups"})
+    }
+
+    fn subscription(&self) -> Value {
+        match &self.tpl.subscription_id {
+            Some(s) => serde_json::json!({"id": format!("/subscriptions/{s}"), "subscriptionId": s,
+                "tenantId": unknown_value("subscription().tenantId is known only at deployment")}),
+            None => serde_json::json!({
+                "id": unknown_value("subscription().id needs --subscription"),
+                "subscriptionId": unknown_value("subscription().subscriptionId needs --subscription"),
+                "tenantId": unknown_value("subscription().tenantId is known only at deployment")}),
+        }
+    }
+}
+
+struct Loader<'l> {
+    file: &'l str,
+    text: &'l str,
+    opts: &'l ArmOptions,
+    out: Vec<Resource>,
+    problems: Vec<Problem>,
+}
+
+/// The parent of a nested resource declaration.
+#[derive(Clone)]
+struct Parent {
+    ty: String,
+    full_name: String,
+    copies: Vec<(String, i64)>,
+}
+
+impl Loader<'_> {
+    fn template(&mut self, tpl: &Template, doc: &Value, base: &str, parent: Option<&Parent>, depth: usize) {
+        match doc.get("resources") {
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.declaration(tpl, item, &format!("{base}/resources/{i}"), parent, depth);
+                }
+            }
+            // languageVersion 2.0: resources keyed by symbolic name.
+            Some(Value::Object(items)) => {
+                for (name, item) in items {
+                    self.declaration(tpl, item, &format!("{base}/resources/{}", escape(name)), parent, depth);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// One resource declaration, expanded over its copy loop.
+    fn declaration(&mut self, tpl: &Template, item: &Value, pointer: &str, parent: Option<&Parent>, depth: usize) {
+        if item.get("existing").and_then(Value::as_bool) == Some(true) {
+            return;
+        }
+        let outer: Vec<(String, i64)> = parent.map(|p| p.copies.clone()).unwrap_or_default();
+        let Some(copy) = item.get("copy") else {
+            self.instance(tpl, item, pointer, parent, outer, None, depth);
+            return;
+        };
+        let loop_name = copy.get("name").and_then(Value::as_str).unwrap_or("copy").to_string();
+        let mut errors = Vec::new();
+        let count = tpl.eval_deep(copy.get("count").unwrap_or(&Value::Null), &outer, &mut errors);
+        self.report_invalid(errors, &format!("{pointer}/copy/count"));
+        match count.as_i64() {
+            Some(n) => {
+                for i in 0..(n.max(0) as usize).min(MAX_COPY) {
+                    let mut copies = outer.clone();
+                    copies.push((loop_name.clone(), i as i64));
+                    self.instance(tpl, item, pointer, parent, copies, None, depth);
+                }
+            }
+            None => {
+                let reason = super::as_unknown(&count)
+                    .map_or("the copy count is not a number".to_string(), str::to_string);
+                let mut copies = outer.clone();
+                copies.push((loop_name, -1));
+                self.instance(tpl, item, pointer, parent, copies, Some(format!("copy count unknown: {reason}")), depth);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn instance(
+        &mut self,
+        tpl: &Template,
+        item: &Value,
+        pointer: &str,
+        parent: Option<&Parent>,
+        copies: Vec<(String, i64)>,
+        mut doubt: Option<String>,
+        depth: usize,
+    ) {
+        let mut errors = Vec::new();
+        if let Some(cond) = item.get("condition") {
+            let c = tpl.eval_deep(cond, &copies, &mut errors);
+            match c {
+                Value::Bool(false) => return,
+                Value::Bool(true) => {}
+                other => {
+                    doubt = Some(super::as_unknown(&other).map_or_else(
+                        || format!("the deployment condition is not a boolean: {other}"),
+                        |r| format!("the deployment condition is unknown: {r}"),
+                    ));
+                }
+            }
+        }
+        let ty = tpl.eval_deep(item.get("type").unwrap_or(&Value::Null), &copies, &mut errors);
+        let name = tpl.eval_deep(item.get("name").unwrap_or(&Value::Null), &copies, &mut errors);
+        self.report_invalid(std::mem::take(&mut errors), pointer);
+        let (Some(ty), Some(name)) = (ty.as_str(), name.as_str()) else {
+            self.problems.push(Problem::new(
+                ProblemCode::ResourceWithoutType,
+                "a template resource has no string `type` and `name`".to_string(),
+                pointer.to_string(),
+            ));
+            return;
+        };
+        let (mut ty, mut full_name) = qualify(ty, name, parent);
+        if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+            self.nested_deployment(tpl, item, pointer, &copies, depth);
+            return;
+        }
+        let mut scope = item
+            .get("scope")
+            .map(|s| tpl.eval_deep(s, &copies, &mut errors))
+            .and_then(|s| s.as_str().map(str::to_string));
+        if let Some((t, n, s)) = split_provider_form(&ty, &full_name) {
+            (ty, full_name, scope) = (t, n, Some(s));
+        }
+        let mut body = Map::new();
+        for (k, v) in item.as_object().into_iter().flatten() {
+            if matches!(k.as_str(), "resources" | "copy" | "condition" | "dependsOn" | "comments" | "metadata" | "existing" | "scope") {
+                continue;
+            }
+            body.insert(k.clone(), tpl.eval_deep(v, &copies, &mut errors));
+        }
+        self.report_invalid(errors, pointer);
+        body.insert("type".into(), Value::String(ty.clone()));
+        body.insert("name".into(), Value::String(full_name.clone()));
+        let body = Value::Object(body);
+        let (line, column) = super::locate::line_col(self.text, pointer);
+        let mut suppressions = suppress::from_metadata(item);
+        suppressions.extend(suppress::from_tags(&body));
+        let known_name = super::as_unknown(&Value::String(full_name.clone())).is_none();
+        let id = match (&self.opts.subscription_id, &self.opts.resource_group) {
+            (Some(s), Some(g)) if known_name && scope.is_none() => {
+                let r = Resource::relative(&ty, &full_name);
+                Some(format!("/subscriptions/{s}/resourceGroups/{g}/providers/{r}"))
+            }
+            _ => None,
+        };
+        self.out.push(Resource {
+            ty: ty.clone(),
+            full_name: full_name.clone(),
+            id,
+            scope,
+            body,
+            place: Place {
+                file: self.file.to_string(),
+                pointer: pointer.to_string(),
+                line,
+                column,
+            },
+            origin: Origin::Template,
+            condition_unknown: doubt,
+            subscription_id: self.opts.subscription_id.clone(),
+            resource_group: self.opts.resource_group.clone(),
+            suppressions,
+        });
+        if let Some(children) = item.get("resources").and_then(Value::as_array) {
+            let me = Parent { ty, full_name, copies };
+            for (i, child) in children.iter().enumerate() {
+                self.declaration(tpl, child, &format!("{pointer}/resources/{i}"), Some(&me), 0);
+            }
+        }
+    }
+
+    /// A `Microsoft.Resources/deployments` with an inline template: its
+    /// resources are deployed too. Inner scope takes the deployment's
+    /// `parameters`; outer scope (the default) reads the parent's.
+    fn nested_deployment(&mut self, tpl: &Template, item: &Value, pointer: &str, copies: &[(String, i64)], depth: usize) {
+        let props = item.get("properties").cloned().unwrap_or(Value::Null);
+        let Some(inner) = props.get("template") else {
+            if props.get("templateLink").is_some() {
+                self.problems.push(Problem::new(
+                    ProblemCode::LinkedTemplate,
+                    "a nested deployment uses templateLink; linked templates are not followed".to_string(),
+                    pointer.to_string(),
+                ).help("check the linked template as its own input".to_string()));
+            }
+            return;
+        };
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        let inner_scope = props
+            .pointer("/expressionEvaluationOptions/scope")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let base = format!("{pointer}/properties/template");
+        if inner_scope {
+            let mut errors = Vec::new();
+            let given: Map<String, Value> = props
+                .get("parameters")
+                .and_then(Value::as_object)
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), tpl.eval_deep(v, copies, &mut errors))).collect())
+                .unwrap_or_default();
+            self.report_invalid(errors, &format!("{pointer}/properties/parameters"));
+            let child = Template::new(inner, given, &mut self.problems, &base, self.opts);
+            self.template(&child, inner, &base, None, depth + 1);
+        } else {
+            self.template(tpl, inner, &base, None, depth + 1);
+        }
+    }
+
+    fn report_invalid(&mut self, errors: Vec<String>, pointer: &str) {
+        for e in errors {
+            self.problems.push(Problem::new(
+                ProblemCode::InvalidExpression,
+                format!("invalid template expression {e}"),
+                pointer.to_string(),
+            ));
+        }
+    }
+}
+
+/// Full type and name of a declaration, nested under `parent` when given
+/// (template-syntax, child resources: a nested child has a short type and
+/// name; a top-level child carries both in full).
+fn qualify(ty: &str, name: &str, parent: Option<&Parent>) -> (String, String) {
+    match parent {
+        Some(p) if !ty.contains('/') => (format!("{}/{ty}", p.ty), format!("{}/{name}", p.full_name)),
+        _ => (ty.to_string(), name.to_string()),
+    }
+}
+
+/// `Microsoft.ContainerRegistry/registries/providers/diagnosticSettings`
+/// named `acr/Microsoft.Insights/ds`: the extension resource
+/// `Microsoft.Insights/diagnosticSettings` `ds` scoped to the registry.
+fn split_provider_form(ty: &str, name: &str) -> Option<(String, String, String)> {
+    let lower = ty.to_ascii_lowercase();
+    let at = lower.find("/providers/")?;
+    let base_ty = &ty[..at];
+    let ext_type = &ty[at + "/providers/".len()..];
+    let base_depth = base_ty.split('/').count() - 1;
+    let segs: Vec<&str> = name.split('/').collect();
+    if segs.len() < base_depth + 2 {
+        return None;
+    }
+    let (base_names, rest) = segs.split_at(base_depth);
+    let namespace = rest[0];
+    let ext_name = rest[1..].join("/");
+    let scope = Resource::relative(base_ty, &base_names.join("/"));
+    Some((format!("{namespace}/{ext_type}"), ext_name, scope))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_form_becomes_an_extension_resource() {
+        let (t, n, s) = split_provider_form(
+            "Microsoft.ContainerRegistry/registries/providers/diagnosticSettings",
+            "acr/Microsoft.Insights/ds",
+        )
+        .unwrap();
+        assert_eq!(t, "Microsoft.Insights/diagnosticSettings");
+        assert_eq!(n, "ds");
+        assert_eq!(s, "Microsoft.ContainerRegistry/registries/acr");
+    }
+
+    #[test]
+    fn nested_children_are_qualified() {
+        let p = Parent { ty: "Microsoft.ContainerRegistry/registries".into(), full_name: "acr".into(), copies: vec![] };
+        assert_eq!(
+            qualify("tokens", "t", Some(&p)),
+            ("Microsoft.ContainerRegistry/registries/tokens".into(), "acr/t".into())
+        );
+        assert_eq!(
+            qualify("Microsoft.ContainerRegistry/registries/tokens", "acr/t", Some(&p)).1,
+            "acr/t"
+        );
+    }
+}

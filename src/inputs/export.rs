@@ -1,0 +1,257 @@
+//! Resource exports: ARM GET bodies, `az resource show`, `az acr show` /
+//! `az acr list` (properties flattened to the top level), ARM list responses
+//! (`{value: […]}`), Azure Resource Graph results (`{data: […]}` or a bare
+//! array of rows), and PowerShell `Get-AzResource` objects (PascalCase keys,
+//! `ResourceType`, nested `resources`). A file may hold one resource or a
+//! list. Exports are checked as they are: no defaults are filled in.
+
+use super::{Origin, Place, Resource, suppress};
+use serde_json::{Map, Value};
+
+/// Top-level keys of a resource that are not properties (ARM's resource
+/// envelope plus what `az`/PowerShell/Resource Graph add).
+const ENVELOPE: &[&str] = &[
+    "id", "name", "type", "location", "tags", "sku", "kind", "identity", "systemData", "etag",
+    "zones", "plan", "managedBy", "extendedLocation", "resourceGroup", "subscriptionId",
+    "tenantId", "properties", "resources", "resourceId", "resourceName", "resourceType",
+    "resourceGroupName", "extensionResourceName", "extensionResourceType", "parentResource",
+    "createdTime", "changedTime", "apiVersion", "scope",
+];
+
+/// Is this document an export (one resource, or a list of them)?
+pub fn looks_like(doc: &Value) -> bool {
+    match doc {
+        Value::Array(items) => !items.is_empty() && items.iter().all(is_resource),
+        Value::Object(o) => {
+            is_resource(doc)
+                || ["value", "data"].iter().any(|k| {
+                    o.get(*k)
+                        .and_then(Value::as_array)
+                        .is_some_and(|a| a.iter().all(is_resource))
+                })
+        }
+        _ => false,
+    }
+}
+
+fn get_ci<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    v.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|x| x.1)
+        .filter(|v| !v.is_null())
+}
+
+fn text_ci(v: &Value, key: &str) -> Option<String> {
+    get_ci(v, key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn is_resource(v: &Value) -> bool {
+    let ty = text_ci(v, "resourceType").or_else(|| text_ci(v, "type"));
+    ty.is_some_and(|t| t.contains('/')) && (get_ci(v, "name").is_some() || get_ci(v, "id").is_some())
+}
+
+/// The resources of an export document.
+pub fn load(doc: &Value, file: &str, text: &str) -> Vec<Resource> {
+    let (items, base): (Vec<&Value>, String) = match doc {
+        Value::Array(a) => (a.iter().collect(), String::new()),
+        Value::Object(o) if !is_resource(doc) => {
+            let key = if o.contains_key("value") { "value" } else { "data" };
+            let list = o.get(key).and_then(Value::as_array);
+            (list.map(|a| a.iter().collect()).unwrap_or_default(), format!("/{key}"))
+        }
+        _ => (vec![doc], String::new()),
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let pointer = if base.is_empty() && !doc.is_array() {
+            String::new()
+        } else {
+            format!("{base}/{i}")
+        };
+        collect(item, file, text, pointer, None, &mut out);
+    }
+    out
+}
+
+/// One exported resource and its nested sub-resources (PowerShell exports
+/// carry children under `resources`).
+fn collect(
+    item: &Value,
+    file: &str,
+    text: &str,
+    pointer: String,
+    parent: Option<&Resource>,
+    out: &mut Vec<Resource>,
+) {
+    let Some(r) = resource(item, file, text, &pointer, parent) else {
+        return;
+    };
+    let children = get_ci(item, "resources").and_then(Value::as_array).cloned();
+    out.push(r);
+    let this = out.last().cloned();
+    for (i, child) in children.iter().flatten().enumerate() {
+        if is_resource(child) {
+            collect(child, file, text, format!("{pointer}/resources/{i}"), this.as_ref(), out);
+        }
+    }
+}
+
+fn resource(
+    item: &Value,
+    file: &str,
+    text: &str,
+    pointer: &str,
+    parent: Option<&Resource>,
+) -> Option<Resource> {
+    let id = text_ci(item, "id").or_else(|| text_ci(item, "resourceId"));
+    let parsed = id.as_deref().and_then(parse_id);
+    let ty = text_ci(item, "resourceType")
+        .or_else(|| text_ci(item, "type"))
+        .or_else(|| parsed.as_ref().map(|p| p.ty.clone()))?;
+    let name = text_ci(item, "name").unwrap_or_default();
+    let full_name = match (&parsed, parent) {
+        (Some(p), _) => p.full_name.clone(),
+        (None, Some(parent)) if !name.contains('/') => format!("{}/{name}", parent.full_name),
+        _ => name,
+    };
+    let (line, column) = super::locate::line_col(text, pointer);
+    let body = flatten_into_properties(item);
+    Some(Resource {
+        ty,
+        full_name,
+        scope: parsed.as_ref().and_then(|p| p.scope.clone()),
+        subscription_id: text_ci(item, "subscriptionId")
+            .or_else(|| parsed.as_ref().and_then(|p| p.subscription.clone())),
+        resource_group: text_ci(item, "resourceGroup")
+            .or_else(|| text_ci(item, "resourceGroupName"))
+            .or_else(|| parsed.as_ref().and_then(|p| p.resource_group.clone())),
+        suppressions: suppress::from_tags(&body),
+        id,
+        body,
+        place: Place {
+            file: file.to_string(),
+            pointer: pointer.to_string(),
+            line,
+            column,
+        },
+        origin: Origin::Export,
+        condition_unknown: None,
+    })
+}
+
+/// `az acr show` prints the properties at the top level; put them back
+/// under `properties` where Azure Policy's aliases read them.
+fn flatten_into_properties(item: &Value) -> Value {
+    let Some(o) = item.as_object() else {
+        return item.clone();
+    };
+    let has_properties = o.keys().any(|k| k.eq_ignore_ascii_case("properties"));
+    if has_properties {
+        return item.clone();
+    }
+    let mut body = Map::new();
+    let mut props = Map::new();
+    for (k, v) in o {
+        if ENVELOPE.iter().any(|e| e.eq_ignore_ascii_case(k)) {
+            body.insert(k.clone(), v.clone());
+        } else {
+            props.insert(k.clone(), v.clone());
+        }
+    }
+    body.insert("properties".into(), Value::Object(props));
+    Value::Object(body)
+}
+
+/// What a resource id says.
+#[derive(Debug, PartialEq)]
+pub struct ParsedId {
+    pub ty: String,
+    pub full_name: String,
+    pub subscription: Option<String>,
+    pub resource_group: Option<String>,
+    /// For an extension resource: the id of the resource it extends.
+    pub scope: Option<String>,
+}
+
+/// Parses `/subscriptions/s/resourceGroups/g/providers/NS/t1/n1/t2/n2` and
+/// extension ids (`…/providers/NS/t/n/providers/Microsoft.Insights/diagnosticSettings/d`).
+pub fn parse_id(id: &str) -> Option<ParsedId> {
+    let lower = id.to_ascii_lowercase();
+    let at = lower.rfind("/providers/")?;
+    let scope = &id[..at];
+    let tail: Vec<&str> = id[at + "/providers/".len()..].split('/').collect();
+    if tail.len() < 3 || tail.len() % 2 == 0 {
+        return None;
+    }
+    let mut ty = tail[0].to_string();
+    let mut names = Vec::new();
+    for pair in tail[1..].chunks(2) {
+        ty.push('/');
+        ty.push_str(pair[0]);
+        names.push(pair[1]);
+    }
+    let segs: Vec<&str> = id.split('/').collect();
+    let after = |key: &str| {
+        segs.windows(2)
+            .find(|w| w[0].eq_ignore_ascii_case(key))
+            .map(|w| w[1].to_string())
+    };
+    // The scope is a resource when it itself has a provider segment.
+    let extends = scope.to_ascii_lowercase().contains("/providers/");
+    Some(ParsedId {
+        ty,
+        full_name: names.join("/"),
+        subscription: after("subscriptions"),
+        resource_group: after("resourceGroups"),
+        scope: extends.then(|| scope.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_parse_with_children_and_extensions() {
+        let p = parse_id("/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr/tokens/t").unwrap();
+        assert_eq!(p.ty, "Microsoft.ContainerRegistry/registries/tokens");
+        assert_eq!(p.full_name, "acr/t");
+        assert_eq!(p.subscription.as_deref(), Some("s"));
+        assert_eq!(p.resource_group.as_deref(), Some("g"));
+        assert_eq!(p.scope, None);
+        let d = parse_id("/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr/providers/Microsoft.Insights/diagnosticSettings/ds").unwrap();
+        assert_eq!(d.ty, "Microsoft.Insights/diagnosticSettings");
+        assert_eq!(d.full_name, "ds");
+        assert_eq!(
+            d.scope.as_deref(),
+            Some("/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr")
+        );
+    }
+
+    #[test]
+    fn az_acr_show_properties_move_under_properties() {
+        let doc = json!({"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr",
+            "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "adminUserEnabled": true,
+            "sku": {"name": "Basic"}, "resourceGroup": "g"});
+        let rs = load(&doc, "f.json", "");
+        assert_eq!(rs[0].body["properties"]["adminUserEnabled"], true);
+        assert_eq!(rs[0].body["sku"]["name"], "Basic");
+        assert_eq!(rs[0].resource_group.as_deref(), Some("g"));
+    }
+
+    #[test]
+    fn lists_graph_results_and_powershell_exports() {
+        let row = json!({"id": "/subscriptions/s/resourceGroups/g/providers/microsoft.containerregistry/registries/a",
+            "name": "a", "type": "microsoft.containerregistry/registries", "properties": {}});
+        assert!(looks_like(&json!({"data": [row.clone()]})));
+        assert_eq!(load(&json!({"data": [row.clone()]}), "f", "").len(), 1);
+        assert_eq!(load(&json!({"value": [row.clone(), row.clone()]}), "f", "")[1].place.pointer, "/value/1");
+        let ps = json!([{"Name": "r", "ResourceType": "Microsoft.ContainerRegistry/registries", "Properties": {},
+            "resources": [{"Name": "rep", "ResourceType": "Microsoft.ContainerRegistry/registries/replications"}]}]);
+        let rs = load(&ps, "f", "");
+        assert_eq!(rs.len(), 2);
+        assert_eq!(rs[1].full_name, "r/rep");
+    }
+}
