@@ -2,6 +2,7 @@
 //! initiatives and local checker rules. See ARCHITECTURE.md for the map.
 
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod diag;

@@ -2,6 +2,7 @@
 //! codes. The only module that touches the outside world.
 
 mod build;
+mod check;
 mod explain;
 mod files;
 
@@ -28,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Compile rule packs to policy definitions, initiatives and checker rules.
     Build(build::BuildArgs),
+    /// Predict Azure Policy's verdicts on templates, exports and plans.
+    Check(check::CheckArgs),
     /// Explain a diagnostic code (`acrpc explain E0202`).
     Explain(explain::ExplainArgs),
 }
@@ -116,6 +119,7 @@ pub fn run() -> ExitStatus {
     let reporter = Reporter::new(&cli);
     match &cli.command {
         Command::Build(args) => build::run(args, &reporter),
+        Command::Check(args) => check::run(args, &reporter),
         Command::Explain(args) => explain::run(args),
     }
 }

@@ -98,6 +98,16 @@ codes! {
     E0407 Error "too-many-members" "an initiative has more members than Azure allows";
     E0408 Error "too-many-counts" "a policy rule uses more count expressions than Azure allows";
     E0409 Error "invalid-version" "a version is not of the form MAJOR.MINOR.PATCH";
+    // ---- acrpc check: inputs and rules (exit code 2, warnings aside)
+    E0501 Error "input-not-json" "an input file is not valid JSON";
+    E0502 Error "input-not-recognised" "an input is not an ARM template, a resource export or a Terraform plan";
+    E0503 Error "bicep-source" "a Bicep source file must be compiled to JSON before it is checked";
+    E0504 Error "parameters-file-as-input" "an ARM parameters file was given as an input";
+    E0505 Error "invalid-template-expression" "a template expression is invalid";
+    E0506 Error "resource-without-type" "a template resource has no type or name";
+    E0507 Error "rules-unusable" "a rules, policy or pack file cannot be used by acrpc check";
+    E0508 Error "bad-param" "a --param is not NAME=VALUE";
+    E0509 Error "no-inputs" "no input file was found";
     // ---- input and output (exit code 2)
     E0901 Error "read-failed" "a file or directory cannot be read";
     E0902 Error "no-packs" "no .acrp file was found";
@@ -112,6 +122,8 @@ codes! {
     W0007 Warning "unused-param" "a parameter is declared but never used";
     W0008 Warning "unused-let" "a `let` binding is never used";
     W0009 Warning "duplicate-include" "a rule is included twice in one initiative";
+    W0501 Warning "parameter-without-value" "a template parameter has neither a value nor a default";
+    W0502 Warning "linked-template" "a nested deployment links to a template acrpc does not follow";
 }
 
 impl Code {

@@ -50,7 +50,7 @@ fn child(b: &[u8], pos: usize, seg: &str) -> Option<usize> {
                 i = skip_ws(b, end);
                 (b.get(i) == Some(&b':')).then_some(())?;
                 i = skip_ws(b, i + 1);
-                if key == seg {
+                if key.eq_ignore_ascii_case(seg) {
                     return Some(i);
                 }
                 i = skip_ws(b, value_end(b, i)?);

@@ -1,0 +1,329 @@
+//! `acrpc check`'s core: every rule on every resource of every input, the
+//! deploy-time and after-deployment verdicts, suppressions, and the
+//! results the reports print. Pure: the CLI reads files and writes output.
+
+pub mod report;
+
+use crate::catalog::catalog;
+use crate::eval::{self, Env, Outcome, Rule, Verdict};
+use crate::inputs::{Origin, Resource, Suppression, suppress};
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+/// One input file's resources.
+pub struct Input {
+    /// The path as the user gave it.
+    pub file: String,
+    /// `arm`, `export`, `terraform`.
+    pub format: &'static str,
+    pub resources: Vec<Resource>,
+    /// The file's text, to locate properties for reports.
+    pub text: String,
+}
+
+/// What the command line sets.
+#[derive(Default, Clone)]
+pub struct Settings {
+    pub overrides: Map<String, Value>,
+    pub subscription_id: Option<String>,
+    pub resource_group: Option<String>,
+    /// `YYYY-MM-DD`, for suppression expiry.
+    pub today: String,
+}
+
+/// A suppression applied to a result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    pub suppression: Suppression,
+    /// An expired suppression no longer hides the finding.
+    pub expired: bool,
+}
+
+/// A default the catalog fills in after deployment that changed the verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Default {
+    pub path: String,
+    pub value: Value,
+}
+
+/// A deployment request checked as Azure sees it (unset properties
+/// missing) and as the compliance scan sees it after deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phases {
+    pub at_deploy: Verdict,
+    pub after_deploy: Verdict,
+    /// The service defaults, read by the rule, that were filled in.
+    pub defaults: Vec<Default>,
+}
+
+/// One rule on one resource.
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    /// Index into [`Report::rules`].
+    pub rule: usize,
+    /// Index into [`Report::inputs`] and that input's resources.
+    pub input: usize,
+    pub resource: usize,
+    /// The verdict that counts (see [`combine`]).
+    pub verdict: Verdict,
+    /// Templates and plans whose deploy-time and after-deployment verdicts
+    /// differ: both, and the defaults that make the difference.
+    pub phases: Option<Phases>,
+    /// The evaluation behind `verdict`.
+    pub outcome: Outcome,
+    pub suppressed: Option<Applied>,
+}
+
+impl CheckResult {
+    /// A finding that should be acted on: non-compliant and not suppressed.
+    pub fn is_finding(&self) -> bool {
+        self.verdict == Verdict::NonCompliant
+            && self.suppressed.as_ref().is_none_or(|s| s.expired)
+    }
+}
+
+pub struct Report {
+    pub rules: Vec<Rule>,
+    pub inputs: Vec<Input>,
+    /// Ordered by input, resource, rule.
+    pub results: Vec<CheckResult>,
+}
+
+impl Report {
+    pub fn rule(&self, r: &CheckResult) -> &Rule {
+        &self.rules[r.rule]
+    }
+
+    pub fn resource(&self, r: &CheckResult) -> &Resource {
+        &self.inputs[r.input].resources[r.resource]
+    }
+
+    pub fn count(&self, v: Verdict) -> usize {
+        self.results.iter().filter(|r| r.verdict == v).count()
+    }
+}
+
+/// Runs every rule on every resource. Modify companions are not reported on
+/// their own: their changes are attached to the rule they remedy.
+pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report {
+    let reported: Vec<usize> = (0..rules.len())
+        .filter(|&i| rules[i].companion_of.is_none())
+        .collect();
+    let mut results = Vec::new();
+    for (ii, input) in inputs.iter().enumerate() {
+        let env = Env {
+            resources: &input.resources,
+            overrides: settings.overrides.clone(),
+            subscription_id: settings.subscription_id.clone(),
+            resource_group: settings.resource_group.clone(),
+        };
+        let per_resource: Vec<Vec<CheckResult>> = (0..input.resources.len())
+            .into_par_iter()
+            .map(|ri| {
+                let resource = &input.resources[ri];
+                let filled = with_defaults(resource);
+                reported
+                    .iter()
+                    .map(|&rule| {
+                        check_one(&rules, rule, resource, filled.as_ref(), &env, settings, (ii, ri))
+                    })
+                    .collect()
+            })
+            .collect();
+        results.extend(per_resource.into_iter().flatten());
+    }
+    Report {
+        rules,
+        inputs,
+        results,
+    }
+}
+
+fn check_one(
+    rules: &[Rule],
+    rule: usize,
+    resource: &Resource,
+    filled: Option<&(Resource, Vec<Default>)>,
+    env: &Env,
+    settings: &Settings,
+    (input, index): (usize, usize),
+) -> CheckResult {
+    let r = &rules[rule];
+    let mut outcome = eval::evaluate(r, resource, env);
+    let mut phases = None;
+    let mut verdict = outcome.verdict;
+    if let Some((with_defaults, defaults)) = filled {
+        let later = eval::evaluate(r, with_defaults, env);
+        if later.verdict != outcome.verdict {
+            let read = paths_read(&r.policy_rule);
+            phases = Some(Phases {
+                at_deploy: outcome.verdict,
+                after_deploy: later.verdict,
+                defaults: defaults
+                    .iter()
+                    .filter(|d| read.iter().any(|p| p.eq_ignore_ascii_case(&d.path)))
+                    .cloned()
+                    .collect(),
+            });
+            verdict = combine(outcome.verdict, later.verdict);
+            if verdict == later.verdict {
+                outcome = later;
+            }
+        }
+    }
+    if verdict == Verdict::NonCompliant
+        && let Some(doubt) = &resource.condition_unknown
+    {
+        verdict = Verdict::Unknown;
+        outcome.reason = Some(format!("the resource may not be deployed: {doubt}"));
+    }
+    if verdict == Verdict::NonCompliant {
+        attach_companion_changes(rules, rule, resource, env, &mut outcome);
+    }
+    let suppressed = resource
+        .suppressions
+        .iter()
+        .find(|s| names_rule(s, r))
+        .map(|s| Applied {
+            expired: !suppress::in_force(s, &settings.today),
+            suppression: s.clone(),
+        });
+    CheckResult {
+        rule,
+        input,
+        resource: index,
+        verdict,
+        phases,
+        outcome,
+        suppressed,
+    }
+}
+
+/// The verdict that counts when the request and the deployed resource
+/// disagree: non-compliant if either is (Azure flags it at deployment or
+/// at the next compliance scan), else unknown if either is.
+pub fn combine(at_deploy: Verdict, after: Verdict) -> Verdict {
+    at_deploy.min(after)
+}
+
+fn names_rule(s: &Suppression, rule: &Rule) -> bool {
+    [&rule.id, &rule.name]
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(&s.rule))
+}
+
+/// A modify companion's operations, shown as the fix of its rule.
+fn attach_companion_changes(rules: &[Rule], rule: usize, resource: &Resource, env: &Env, outcome: &mut Outcome) {
+    if !outcome.changes.is_empty() {
+        return;
+    }
+    let id = &rules[rule].id;
+    if let Some(companion) = rules.iter().find(|c| c.companion_of.as_ref() == Some(id)) {
+        let mut overrides = env.overrides.clone();
+        overrides.insert("effect".into(), Value::String("Modify".into()));
+        let env = Env { resources: env.resources, overrides, subscription_id: env.subscription_id.clone(), resource_group: env.resource_group.clone() };
+        outcome.changes = eval::evaluate(companion, resource, &env).changes;
+    }
+}
+
+/// Every ARM path a rule reads.
+fn paths_read(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(p) = o.get("path").and_then(Value::as_str) {
+                    out.push(p.to_string());
+                }
+                o.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(v, &mut out);
+    out
+}
+
+/// A template or plan resource as the compliance scan will see it after
+/// deployment: the catalog's service defaults filled in where unset.
+/// `None` for exports (checked as they are) or when nothing is filled.
+fn with_defaults(resource: &Resource) -> Option<(Resource, Vec<Default>)> {
+    if resource.origin == Origin::Export {
+        return None;
+    }
+    let kind = catalog().kind_by_type(&resource.ty)?;
+    let mut body = resource.body.clone();
+    let mut filled = Vec::new();
+    for p in &kind.properties {
+        let Some(default) = &p.default else { continue };
+        if p.arm_path.contains("[*]") {
+            continue;
+        }
+        if set_if_missing(&mut body, &p.arm_path, default) {
+            filled.push(Default {
+                path: p.arm_path.clone(),
+                value: default.clone(),
+            });
+        }
+    }
+    if filled.is_empty() {
+        return None;
+    }
+    let mut r = resource.clone();
+    r.body = body;
+    Some((r, filled))
+}
+
+/// Sets `path` to `value` when it is missing (keys matched ignoring case);
+/// never overwrites a value, never descends into a non-object.
+fn set_if_missing(body: &mut Value, path: &str, value: &Value) -> bool {
+    let mut cur = body;
+    let segs: Vec<&str> = path.split('.').collect();
+    for (i, seg) in segs.iter().enumerate() {
+        let Some(obj) = cur.as_object_mut() else {
+            return false;
+        };
+        let key = obj
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(seg))
+            .cloned()
+            .unwrap_or_else(|| seg.to_string());
+        let last = i == segs.len() - 1;
+        let slot = obj.entry(key).or_insert(Value::Null);
+        if last {
+            if slot.is_null() {
+                *slot = value.clone();
+                return true;
+            }
+            return false;
+        }
+        if slot.is_null() {
+            *slot = Value::Object(Map::new());
+        }
+        cur = slot;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_fill_only_missing_values() {
+        let mut body = json!({"properties": {"adminUserEnabled": true}});
+        assert!(!set_if_missing(&mut body, "properties.adminUserEnabled", &json!(false)));
+        assert!(set_if_missing(&mut body, "properties.policies.quarantinePolicy.status", &json!("disabled")));
+        assert_eq!(body["properties"]["policies"]["quarantinePolicy"]["status"], "disabled");
+        assert_eq!(body["properties"]["adminUserEnabled"], true);
+    }
+
+    #[test]
+    fn non_compliance_wins_when_request_and_resource_disagree() {
+        assert_eq!(combine(Verdict::Compliant, Verdict::NonCompliant), Verdict::NonCompliant);
+        assert_eq!(combine(Verdict::NonCompliant, Verdict::Compliant), Verdict::NonCompliant);
+        assert_eq!(combine(Verdict::Compliant, Verdict::Unknown), Verdict::Unknown);
+    }
+}

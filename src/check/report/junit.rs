@@ -1,0 +1,78 @@
+//! JUnit XML: one test suite per input file, one test case per applicable
+//! rule and resource; findings fail, unknown and suppressed are skipped.
+
+use super::super::Report;
+use super::describe;
+use crate::eval::Verdict;
+use std::fmt::Write;
+
+pub fn junit(report: &Report) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let applicable = |v: Verdict| v != Verdict::NotApplicable;
+    let total = report.results.iter().filter(|r| applicable(r.verdict)).count();
+    let failures = report.results.iter().filter(|r| r.is_finding()).count();
+    let _ = writeln!(out, "<testsuites name=\"acrpc check\" tests=\"{total}\" failures=\"{failures}\">");
+    for (i, input) in report.inputs.iter().enumerate() {
+        let cases: Vec<_> = report
+            .results
+            .iter()
+            .filter(|r| r.input == i && applicable(r.verdict))
+            .collect();
+        let fails = cases.iter().filter(|r| r.is_finding()).count();
+        let skipped = cases.iter().filter(|r| !r.is_finding() && r.verdict != Verdict::Compliant).count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\" skipped=\"{skipped}\">",
+            esc(&input.file),
+            cases.len()
+        );
+        for r in cases {
+            let rule = report.rule(r);
+            let res = report.resource(r);
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                esc(&format!("{} {}", res.ty, res.full_name)),
+                esc(&rule.id)
+            );
+            if r.is_finding() {
+                let details: Vec<String> = r.outcome.evidence.iter().map(describe).collect();
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                    esc(&rule.message),
+                    rule.severity.as_str(),
+                    esc(&details.join("\n"))
+                );
+            } else if r.verdict == Verdict::Compliant {
+                out.push_str("/>\n");
+            } else {
+                let why = match &r.suppressed {
+                    Some(s) if r.verdict == Verdict::NonCompliant => format!("suppressed: {}", s.suppression.reason),
+                    _ => format!("unknown: {}", r.outcome.reason.as_deref().unwrap_or_default()),
+                };
+                let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", esc(&why));
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            // XML 1.0 forbids most control characters, even escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => o.push('?'),
+            c => o.push(c),
+        }
+    }
+    o
+}

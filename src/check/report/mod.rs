@@ -1,0 +1,181 @@
+//! The reports of `acrpc check`: text for people, JSON (documented in
+//! docs/check.md), SARIF 2.1.0 for code scanning, JUnit XML, and a markdown
+//! summary for pull-request comments. Pure functions of a [`Report`];
+//! deterministic (no timestamps, results in input order).
+
+mod junit;
+mod markdown;
+mod sarif;
+mod text;
+
+pub use junit::junit;
+pub use markdown::markdown;
+pub use sarif::sarif;
+pub use text::text;
+
+use super::{CheckResult, Report};
+use crate::eval::{Evidence, Verdict};
+use crate::inputs::locate;
+use serde_json::{Value, json};
+
+/// `--format json`: format `acrpc-check/1`.
+pub fn json(report: &Report) -> String {
+    let results: Vec<Value> = report.results.iter().map(|r| result_json(report, r)).collect();
+    let inputs: Vec<Value> = report
+        .inputs
+        .iter()
+        .map(|i| json!({"file": i.file, "format": i.format, "resources": i.resources.len()}))
+        .collect();
+    let doc = json!({
+        "format": "acrpc-check/1",
+        "summary": summary(report),
+        "inputs": inputs,
+        "results": results,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+pub fn summary(report: &Report) -> Value {
+    json!({
+        "resources": report.inputs.iter().map(|i| i.resources.len()).sum::<usize>(),
+        "rules": report.rules.iter().filter(|r| r.companion_of.is_none()).count(),
+        "nonCompliant": report.count(Verdict::NonCompliant),
+        "unknown": report.count(Verdict::Unknown),
+        "compliant": report.count(Verdict::Compliant),
+        "notApplicable": report.count(Verdict::NotApplicable),
+        "findings": report.results.iter().filter(|r| r.is_finding()).count(),
+        "suppressed": report.results.iter().filter(|r| r.suppressed.as_ref().is_some_and(|s| !s.expired) && r.verdict == Verdict::NonCompliant).count(),
+    })
+}
+
+fn result_json(report: &Report, r: &CheckResult) -> Value {
+    let rule = report.rule(r);
+    let res = report.resource(r);
+    let (line, column) = location(report, r);
+    let mut o = json!({
+        "rule": rule.id,
+        "definitionName": rule.name,
+        "title": rule.title,
+        "severity": rule.severity.as_str(),
+        "file": res.place.file,
+        "line": line,
+        "column": column,
+        "resource": res.label(),
+        "resourceType": res.ty,
+        "resourceName": res.full_name,
+        "verdict": r.verdict.as_str(),
+        "effect": r.outcome.effect,
+    });
+    let m = o.as_object_mut().expect("object");
+    if r.verdict == Verdict::NonCompliant {
+        m.insert("message".into(), json!(rule.message));
+        if let Some(fix) = &rule.remediation {
+            m.insert("remediation".into(), json!(fix));
+        }
+    }
+    if let Some(reason) = &r.outcome.reason {
+        m.insert("reason".into(), json!(reason));
+    }
+    if let Some(t) = &r.outcome.related_type {
+        m.insert("relatedType".into(), json!(t));
+    }
+    if let Some(p) = &r.phases {
+        m.insert("atDeploy".into(), json!(p.at_deploy.as_str()));
+        m.insert("afterDeploy".into(), json!(p.after_deploy.as_str()));
+        let d: Vec<Value> = p.defaults.iter().map(|d| json!({"path": d.path, "value": d.value})).collect();
+        m.insert("defaults".into(), Value::Array(d));
+    }
+    if !r.outcome.evidence.is_empty() {
+        let e: Vec<Value> = r.outcome.evidence.iter().map(evidence_json).collect();
+        m.insert("evidence".into(), Value::Array(e));
+    }
+    if !r.outcome.changes.is_empty() {
+        let c: Vec<Value> = r
+            .outcome
+            .changes
+            .iter()
+            .map(|c| json!({"operation": c.operation, "field": c.field, "path": c.path, "value": c.value, "current": c.current}))
+            .collect();
+        m.insert("changes".into(), Value::Array(c));
+    }
+    if let Some(s) = &r.suppressed {
+        m.insert("suppression".into(), json!({
+            "reason": s.suppression.reason, "expires": s.suppression.expires, "expired": s.expired}));
+    }
+    o
+}
+
+fn evidence_json(e: &Evidence) -> Value {
+    json!({"field": e.subject, "path": e.path, "operator": e.operator, "expected": e.expected,
+        "actual": e.actual, "held": e.held})
+}
+
+/// Line and column of a result: the first property its evidence names, if
+/// the input spells it out, else the resource.
+pub fn location(report: &Report, r: &CheckResult) -> (usize, usize) {
+    let res = report.resource(r);
+    let input = &report.inputs[r.input];
+    let property = r
+        .outcome
+        .evidence
+        .iter()
+        .filter_map(|e| e.path.as_deref())
+        .find(|p| !p.contains("[*]") && !matches!(*p, "type" | "name"));
+    match property {
+        Some(p) if !input.text.is_empty() => {
+            let pointer = format!("{}/{}", res.place.pointer, p.replace('.', "/"));
+            let at = locate::offset_of(&input.text, &pointer);
+            if at > locate::offset_of(&input.text, &res.place.pointer) {
+                return locate::line_col(&input.text, &pointer);
+            }
+            (res.place.line.max(1), res.place.column.max(1))
+        }
+        _ => (res.place.line.max(1), res.place.column.max(1)),
+    }
+}
+
+/// How a piece of evidence reads: `adminUserEnabled equals true (saw true)`.
+pub fn describe(e: &Evidence) -> String {
+    let subject = e.subject.rsplit('/').next().unwrap_or(&e.subject);
+    let subject = if e.subject.contains('/') && e.path.is_some() {
+        e.path.clone().unwrap_or_default()
+    } else {
+        subject.to_string()
+    };
+    let saw = match &e.actual {
+        None => "missing".to_string(),
+        Some(v) => short(v),
+    };
+    let held = if e.held { "" } else { "not " };
+    format!("{held}{subject} {} {}: saw {saw}", e.operator, short(&e.expected))
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 80 {
+        format!("{}…", s.chars().take(79).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// Stable identity of a result across runs and line moves.
+pub fn fingerprint(report: &Report, r: &CheckResult) -> String {
+    let res = report.resource(r);
+    let key = format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}",
+        report.rule(r).id,
+        res.place.file,
+        res.ty.to_ascii_lowercase(),
+        res.full_name.to_ascii_lowercase()
+    );
+    // FNV-1a 64: stable across platforms and releases, unlike std's hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}

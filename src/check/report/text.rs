@@ -1,0 +1,99 @@
+//! The text report: findings grouped by file and resource, then a summary.
+
+use super::super::{CheckResult, Report};
+use super::{describe, location};
+use crate::eval::Verdict;
+use std::fmt::Write;
+
+pub fn text(report: &Report) -> String {
+    let mut out = String::new();
+    let mut last: Option<(usize, usize)> = None;
+    for r in report.results.iter().filter(|r| shown(r)) {
+        if last.map(|l| l.0) != Some(r.input) {
+            let _ = writeln!(out, "{}", report.inputs[r.input].file);
+        }
+        if last != Some((r.input, r.resource)) {
+            let res = report.resource(r);
+            let _ = writeln!(out, "  {} {} (line {})", res.ty, res.full_name, res.place.line.max(1));
+        }
+        last = Some((r.input, r.resource));
+        result(report, r, &mut out);
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    summary(report, &mut out);
+    out
+}
+
+fn shown(r: &CheckResult) -> bool {
+    matches!(r.verdict, Verdict::NonCompliant | Verdict::Unknown)
+}
+
+fn result(report: &Report, r: &CheckResult, out: &mut String) {
+    let rule = report.rule(r);
+    let (line, _) = location(report, r);
+    let tag = match (&r.verdict, &r.suppressed) {
+        (Verdict::NonCompliant, Some(s)) if !s.expired => "suppressed",
+        (Verdict::NonCompliant, _) => "FAIL",
+        _ => "unknown",
+    };
+    let _ = writeln!(out, "    {tag} {} [{}] line {line}: {}", rule.id, rule.severity.as_str(), headline(report, r));
+    for e in r.outcome.evidence.iter().filter(|e| !e.subject.eq_ignore_ascii_case("type")) {
+        let _ = writeln!(out, "        {}", describe(e));
+    }
+    if let Some(p) = &r.phases {
+        let _ = writeln!(
+            out,
+            "        at deployment: {}; after deployment: {}",
+            p.at_deploy.as_str(),
+            p.after_deploy.as_str()
+        );
+        for d in &p.defaults {
+            let _ = writeln!(out, "        service default {} = {}", d.path, d.value);
+        }
+    }
+    if let Some(s) = &r.suppressed {
+        let until = s.suppression.expires.as_deref().map(|e| format!(" until {e}")).unwrap_or_default();
+        let state = if s.expired { "EXPIRED suppression" } else { "suppressed" };
+        let _ = writeln!(out, "        {state}{until}: {}", s.suppression.reason);
+    }
+    for c in &r.outcome.changes {
+        let current = c.current.as_ref().map_or("missing".to_string(), |v| v.to_string());
+        let _ = writeln!(out, "        modify would {} {} = {} (now {current})", c.operation, c.path.as_deref().unwrap_or(&c.field), c.value);
+    }
+    if r.verdict == Verdict::NonCompliant
+        && let Some(fix) = &rule.remediation
+    {
+        let _ = writeln!(out, "        fix: {fix}");
+    }
+}
+
+fn headline(report: &Report, r: &CheckResult) -> String {
+    let rule = report.rule(r);
+    match (&r.verdict, &r.outcome.reason) {
+        (Verdict::NonCompliant, Some(reason)) if r.outcome.related_type.is_some() => {
+            format!("{} ({reason})", rule.message)
+        }
+        (Verdict::NonCompliant, _) => rule.message.clone(),
+        (_, Some(reason)) => format!("{}: {reason}", rule.title),
+        (_, None) => rule.title.clone(),
+    }
+}
+
+fn summary(report: &Report, out: &mut String) {
+    let s = super::summary(report);
+    let n = |k: &str| s[k].as_u64().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "{} resources in {} files, {} rules: {} findings, {} suppressed, {} unknown, {} compliant, {} not applicable",
+        n("resources"),
+        report.inputs.len(),
+        n("rules"),
+        n("findings"),
+        n("suppressed"),
+        n("unknown"),
+        n("compliant"),
+        n("notApplicable"),
+    );
+}
