@@ -5,7 +5,8 @@
 
 use acrpc::compile::compile_file;
 use acrpc::diag::{SourceFile, SourceMap};
-use acrpc::eval::{Verdict, evaluate};
+use acrpc::eval::{Env, Rule, Verdict, evaluate, from_checker};
+use acrpc::inputs::export;
 use acrpc::sema::{Options, Templates};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -36,18 +37,30 @@ fn baseline_rules() -> Vec<Value> {
     checker["rules"].as_array().cloned().unwrap_or_default()
 }
 
+fn as_rules(rules: &[Value]) -> Vec<Rule> {
+    let doc = serde_json::json!({"format": "acrpc-checker/1", "rules": rules});
+    from_checker(&doc, "acr-baseline").expect("checker rules")
+}
+
 /// Rule ids with a non-compliant verdict on any resource of the fixture.
 fn failing(rules: &[Value], resources: &[Value]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let rules = as_rules(rules);
     let mut fail = BTreeSet::new();
     let mut unknown = BTreeSet::new();
-    for rule in rules {
+    // The fixtures hold resource bodies as Azure returns them: exports.
+    let resources = export::load(&Value::Array(resources.to_vec()), "fixture", "");
+    let env = Env {
+        resources: &resources,
+        ..Env::default()
+    };
+    for rule in &rules {
         // Modify companions repeat their rule's condition; judge the rule once.
-        if rule.get("companionOf").is_some() {
+        if rule.companion_of.is_some() {
             continue;
         }
-        let id = rule["id"].as_str().unwrap_or_default().to_string();
-        for r in resources {
-            match evaluate(rule, r, resources) {
+        let id = rule.id.clone();
+        for r in &resources {
+            match evaluate(rule, r, &env).verdict {
                 Verdict::NonCompliant => {
                     fail.insert(id.clone());
                 }

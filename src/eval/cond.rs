@@ -281,7 +281,9 @@ impl<'a> Scope<'a> {
         });
         let (subject, path, actual) = if let Some(count) = get_ci(o, "count") {
             let seen = self.count(count).ok().map(|(n, _)| Value::from(n));
-            ("count".to_string(), count_path(count), seen)
+            let what = count_path(count).or_else(|| count.get("name").and_then(Value::as_str).map(str::to_string));
+            let filtered = if count.get("where").is_some() { " matching the rule's `where`" } else { "" };
+            (format!("count of {}{filtered}", what.unwrap_or_else(|| "values".into())), None, seen)
         } else if let Some(v) = get_ci(o, "value") {
             let seen = self.resolve(v).ok();
             (format!("value {v}"), None, seen)
