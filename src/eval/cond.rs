@@ -272,7 +272,10 @@ impl<'a> Scope<'a> {
             self.explain(inner, !outcome, out);
             return;
         }
-        out.push(self.evidence(o, outcome));
+        // The type gate decided applicability, not the finding.
+        if !get_ci(o, "field").and_then(Value::as_str).is_some_and(|f| f.eq_ignore_ascii_case("type")) {
+            out.push(self.evidence(o, outcome));
+        }
     }
 
     fn evidence(&mut self, o: &Map<String, Value>, held: bool) -> Evidence {

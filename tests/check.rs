@@ -1,0 +1,370 @@
+//! `acrpc check` end to end: the real binary on inputs written by each test
+//! into its own temporary directory. Covers the E05xx/W05xx diagnostics,
+//! exit codes, `--fail-on`, the report formats (SARIF validated against the
+//! SARIF 2.1.0 schema), suppressions and deploy-time vs after-deployment
+//! verdicts.
+
+use acrpc::diag::Code;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let p = std::env::temp_dir().join(format!("acrpc-check-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("temp dir");
+        Dir(p)
+    }
+
+    fn write(&self, name: &str, text: &str) -> String {
+        let p = self.0.join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+        p.display().to_string()
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn acrpc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_acrpc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run acrpc")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Codes of the JSON diagnostics on stderr.
+fn codes(o: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|d| d["code"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn template(resources: Value) -> String {
+    serde_json::to_string_pretty(&json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"name": {"type": "string", "defaultValue": "acr1"}},
+        "resources": resources,
+    }))
+    .expect("json")
+}
+
+fn registry(props: Value) -> Value {
+    json!({"type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01",
+        "name": "[parameters('name')]", "location": "westeurope", "sku": {"name": "Premium"},
+        "properties": props})
+}
+
+/// A one-rule pack, so that verdicts are easy to read.
+const PACK: &str = r#"pack t {
+  title "T"
+  version "1.0.0"
+  category "Container Registry"
+}
+
+rule admin-user-disabled {
+  title "Admin user disabled"
+  message "The admin user is enabled"
+  remediation "Set adminUserEnabled to false"
+  practice entra-id
+  severity high
+  target registry
+  effect audit | deny | disabled = audit
+  require adminUserEnabled != true
+}
+
+rule zone-redundant {
+  title "Zone redundant"
+  message "The registry is not zone redundant"
+  practice compliance
+  severity low
+  target registry
+  effect audit | disabled = audit
+  require zoneRedundancy != "Disabled"
+}
+"#;
+
+fn results(o: &Output) -> Vec<Value> {
+    let doc: Value = serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("json report: {e}\n{}", stdout(o)));
+    doc["results"].as_array().cloned().unwrap_or_default()
+}
+
+fn verdict(results: &[Value], rule: &str) -> String {
+    results
+        .iter()
+        .find(|r| r["rule"] == rule)
+        .map(|r| r["verdict"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_else(|| panic!("no result for {rule}"))
+}
+
+#[test]
+fn every_check_code_is_triggered() {
+    let d = Dir::new("codes");
+    let pack = d.write("t.acrp", PACK);
+    let ok = d.write("ok.json", &template(json!([registry(json!({"adminUserEnabled": false}))])));
+    let run = |args: &[&str]| {
+        let mut all = vec!["--message-format", "json", "check", "--pack", &pack];
+        all.extend_from_slice(args);
+        acrpc(&all)
+    };
+    let cases: Vec<(Code, Output)> = vec![
+        (Code::E0501, run(&[&d.write("bad.json", "{ \"resources\": [ , ] }")])),
+        (Code::E0502, run(&[&d.write("other.json", "{\"hello\": \"world\"}")])),
+        (Code::E0503, run(&[&d.write("main.bicep", "resource acr 'x' = {}")])),
+        (Code::E0504, run(&[&d.write("p.json", r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "contentVersion": "1.0.0.0", "parameters": {}}"#)])),
+        (Code::E0505, run(&[&d.write("expr.json", &template(json!([registry(json!({"adminUserEnabled": "[parameters('name'"}))])))])),
+        (Code::E0506, run(&[&d.write("notype.json", &template(json!([{"apiVersion": "2023-07-01"}])))])),
+        (Code::E0507, acrpc(&["--message-format", "json", "check", "--policy", &d.write("notpolicy.json", "{\"x\": 1}"), &ok])),
+        (Code::E0508, run(&["--param", "Deny", &ok])),
+        (Code::E0509, {
+            d.write("empty/README.md", "no inputs here");
+            run(&[d.0.join("empty").to_str().expect("utf8")])
+        }),
+        (Code::W0501, run(&[&d.write("noval.json", &serde_json::to_string(&json!({
+            "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0", "parameters": {"admin": {"type": "bool"}},
+            "resources": [registry(json!({"adminUserEnabled": "[parameters('admin')]"}))]})).expect("json"))])),
+        (Code::W0502, run(&[&d.write("linked.json", &template(json!([registry(json!({})), {
+            "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "child",
+            "properties": {"mode": "Incremental", "templateLink": {"uri": "https://example.org/t.json"}}}])))])),
+    ];
+    for (code, out) in &cases {
+        let got = codes(out);
+        assert!(
+            got.iter().any(|c| c == code.as_str()),
+            "{} not reported; got {got:?}\nstderr: {}",
+            code.as_str(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let status = out.status.code().expect("exit code");
+        let warning = code.as_str().starts_with('W');
+        assert!(
+            if warning { status == 0 || status == 1 } else { status == 2 },
+            "{}: exit {status}",
+            code.as_str()
+        );
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    }
+    // Every E05xx/W05xx code in the table is covered above (tests/cases.rs
+    // relies on this test for them).
+    for code in Code::ALL.iter().filter(|c| c.as_str()[1..].starts_with("05")) {
+        assert!(cases.iter().any(|(c, _)| c == code), "{} has no case here", code.as_str());
+    }
+}
+
+#[test]
+fn exit_status_follows_findings_and_fail_on() {
+    let d = Dir::new("exit");
+    let pack = d.write("t.acrp", PACK);
+    let clean = d.write("clean.json", &template(json!([registry(json!({"adminUserEnabled": false, "zoneRedundancy": "Enabled"}))])));
+    let admin = d.write("admin.json", &template(json!([registry(json!({"adminUserEnabled": true, "zoneRedundancy": "Enabled"}))])));
+    let zone = d.write("zone.json", &template(json!([registry(json!({"zoneRedundancy": "Disabled"}))])));
+    assert_eq!(acrpc(&["check", "--pack", &pack, &clean]).status.code(), Some(0));
+    assert_eq!(acrpc(&["check", "--pack", &pack, &admin]).status.code(), Some(1));
+    // zone-redundant is low severity: --fail-on medium lets it through.
+    assert_eq!(acrpc(&["check", "--pack", &pack, &zone]).status.code(), Some(1));
+    assert_eq!(acrpc(&["check", "--pack", &pack, "--fail-on", "medium", &zone]).status.code(), Some(0));
+    assert_eq!(acrpc(&["check", "--pack", &pack, "--param", "effect=Disabled", &admin]).status.code(), Some(0));
+    assert_eq!(acrpc(&["check", "--nope"]).status.code(), Some(2));
+}
+
+#[test]
+fn json_results_name_rule_file_resource_and_verdict() {
+    let d = Dir::new("json");
+    let pack = d.write("t.acrp", PACK);
+    let admin = d.write("admin.json", &template(json!([registry(json!({"adminUserEnabled": true}))])));
+    let out = acrpc(&["check", "--pack", &pack, "--format", "json", &admin]);
+    let rs = results(&out);
+    assert_eq!(rs.len(), 2);
+    for r in &rs {
+        for key in ["rule", "file", "resource", "verdict"] {
+            assert!(r.get(key).is_some(), "{key} missing in {r}");
+        }
+        assert_eq!(r["file"], admin.as_str());
+    }
+    assert_eq!(verdict(&rs, "admin-user-disabled"), "non_compliant");
+    let admin_result = rs.iter().find(|r| r["rule"] == "admin-user-disabled").expect("result");
+    assert_eq!(admin_result["evidence"][0]["field"], "Microsoft.ContainerRegistry/registries/adminUserEnabled");
+    assert_eq!(admin_result["evidence"][0]["actual"], true);
+    assert_eq!(admin_result["line"], 11, "points at adminUserEnabled in the template");
+}
+
+#[test]
+fn defaults_after_deployment_are_reported_when_they_change_the_verdict() {
+    // zoneRedundancy is unset: the deployment request passes `!= "Disabled"`,
+    // but the registry Azure creates has the default "Disabled", which the
+    // compliance scan flags (catalog default; acr-properties reference).
+    let d = Dir::new("defaults");
+    let pack = d.write("t.acrp", PACK);
+    let unset = d.write("unset.json", &template(json!([registry(json!({}))])));
+    let rs = results(&acrpc(&["check", "--pack", &pack, "--format", "json", &unset]));
+    let zone = rs.iter().find(|r| r["rule"] == "zone-redundant").expect("result");
+    assert_eq!(zone["verdict"], "non_compliant");
+    assert_eq!(zone["atDeploy"], "compliant");
+    assert_eq!(zone["afterDeploy"], "non_compliant");
+    assert_eq!(zone["defaults"][0]["path"], "properties.zoneRedundancy");
+    // An export is checked as it is: no defaults.
+    let export = d.write("export.json", &serde_json::to_string(&json!({
+        "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr1",
+        "name": "acr1", "type": "Microsoft.ContainerRegistry/registries", "properties": {}})).expect("json"));
+    let rs = results(&acrpc(&["check", "--pack", &pack, "--format", "json", &export]));
+    assert_eq!(verdict(&rs, "zone-redundant"), "compliant");
+}
+
+#[test]
+fn suppressions_are_listed_and_expire() {
+    let d = Dir::new("suppress");
+    let pack = d.write("t.acrp", PACK);
+    let mut reg = registry(json!({"adminUserEnabled": true, "zoneRedundancy": "Disabled"}));
+    reg["metadata"] = json!({"acrpc": {"suppress": [
+        {"rule": "admin-user-disabled", "reason": "legacy agents", "expires": "2026-12-31"}]}});
+    reg["tags"] = json!({"acrpc-suppress:zone-redundant": "single-zone region; expires 2026-01-01"});
+    let file = d.write("s.json", &template(json!([reg])));
+    let out = acrpc(&["check", "--pack", &pack, "--format", "json", "--today", "2026-11-25", &file]);
+    let rs = results(&out);
+    let admin = rs.iter().find(|r| r["rule"] == "admin-user-disabled").expect("admin");
+    assert_eq!(admin["suppression"]["expired"], false);
+    let zone = rs.iter().find(|r| r["rule"] == "zone-redundant").expect("zone");
+    assert_eq!(zone["suppression"]["expired"], true);
+    // The expired one is a finding again; the other is listed, not dropped.
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&acrpc(&["check", "--pack", &pack, "--today", "2026-11-25", &file]));
+    assert!(text.contains("suppressed admin-user-disabled"), "{text}");
+    assert!(text.contains("EXPIRED suppression until 2026-01-01"), "{text}");
+    // After the first one expires too, both fail; with both in force, exit 0.
+    let later = acrpc(&["check", "--pack", &pack, "--format", "json", "--today", "2027-01-01", &file]);
+    assert!(results(&later).iter().all(|r| r["suppression"]["expired"] == true));
+}
+
+/// The SARIF 2.1.0 schema (OASIS), as shipped in the sources of the
+/// `serde-sarif` dev-dependency: found in cargo's registry by the version
+/// Cargo.lock pins.
+fn sarif_schema() -> Option<Value> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).ok()?;
+    let version = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"serde-sarif\""))?
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))?
+        .trim_end_matches('"')
+        .to_string();
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+    let registries = std::fs::read_dir(home.join("registry/src")).ok()?;
+    registries.flatten().find_map(|r| {
+        let path = r.path().join(format!("serde-sarif-{version}/src/schema.json"));
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+    })
+}
+
+fn mend_patterns(v: &mut Value, from: &str, to: &str) -> usize {
+    match v {
+        Value::Object(o) => {
+            let mut n = 0;
+            for (k, x) in o.iter_mut() {
+                if k == "pattern" && x == from {
+                    *x = json!(to);
+                    n += 1;
+                } else {
+                    n += mend_patterns(x, from, to);
+                }
+            }
+            n
+        }
+        Value::Array(a) => a.iter_mut().map(|x| mend_patterns(x, from, to)).sum(),
+        _ => 0,
+    }
+}
+
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let d = Dir::new("sarif");
+    let pack = d.write("t.acrp", PACK);
+    let mut reg = registry(json!({"adminUserEnabled": true}));
+    reg["tags"] = json!({"acrpc-suppress:zone-redundant": "waiver"});
+    let file = d.write("admin.json", &template(json!([reg])));
+    let out = acrpc(&["check", "--pack", &pack, "--format", "sarif", &file]);
+    let doc: Value = serde_json::from_str(&stdout(&out)).expect("sarif json");
+    let mut schema = sarif_schema().expect("the SARIF schema from serde-sarif's sources");
+    // One mend: the published schema's `language` patterns (on `run` and
+    // `toolComponent`) have a stray `]` (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`)
+    // that strict regex engines reject; they mean a language tag like `en`
+    // or `en-US` (SARIF 2.1.0 §3.14.7, §3.19.21). acrpc emits no `language`.
+    let mended = mend_patterns(&mut schema, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$", "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+    assert!(mended > 0, "the schema changed: drop this mend");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    // The validator does reject what SARIF forbids.
+    let mut broken = doc.clone();
+    broken["runs"][0]["results"][0]["level"] = json!("fatal");
+    assert!(!validator.is_valid(&broken));
+    // And it reads as SARIF with the typed model too.
+    let _: serde_sarif::sarif::Sarif = serde_json::from_value(doc.clone()).expect("typed SARIF");
+    // What GitHub code scanning needs.
+    let run = &doc["runs"][0];
+    assert_eq!(doc["runs"].as_array().map(Vec::len), Some(1));
+    for rule in run["tool"]["driver"]["rules"].as_array().expect("rules") {
+        assert!(rule["helpUri"].is_string() && rule["help"]["text"].is_string());
+        let sev: f64 = rule["properties"]["security-severity"].as_str().expect("severity").parse().expect("number");
+        assert!((0.0..=10.0).contains(&sev));
+    }
+    for result in run["results"].as_array().expect("results") {
+        let loc = &result["locations"][0]["physicalLocation"];
+        assert!(loc["artifactLocation"]["uri"].is_string());
+        assert!(loc["region"]["startLine"].as_u64().expect("line") >= 1);
+        assert!(result["partialFingerprints"]["acrpcResult/v1"].is_string());
+    }
+    let suppressed = run["results"].as_array().expect("results").iter().filter(|r| r.get("suppressions").is_some()).count();
+    assert_eq!(suppressed, 1);
+    // Stable: same input, same bytes.
+    assert_eq!(stdout(&out), stdout(&acrpc(&["check", "--pack", &pack, "--format", "sarif", &file])));
+}
+
+#[test]
+fn reports_in_every_format_are_stable_and_reviewed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let input = "tests/fixtures/cli/registry-with-findings.json";
+    if !root.join(input).exists() {
+        panic!("{input} missing");
+    }
+    for format in ["text", "json", "sarif", "junit", "markdown"] {
+        let out = acrpc(&["check", "--format", format, "--today", "2026-11-25", input]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let again = acrpc(&["check", "--format", format, "--today", "2026-11-25", input]);
+        assert_eq!(out.stdout, again.stdout, "{format} output is not stable");
+        insta::with_settings!({snapshot_path => root.join("golden/check"), prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(format!("report.{format}"), stdout(&out));
+        });
+    }
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let d = Dir::new("output");
+    let pack = d.write("t.acrp", PACK);
+    let file = d.write("admin.json", &template(json!([registry(json!({"adminUserEnabled": true}))])));
+    let out_path = d.0.join("report.json");
+    let out = acrpc(&["check", "--pack", &pack, "--format", "json", "-o", out_path.to_str().expect("utf8"), &file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&out_path).expect("report")).expect("json");
+    assert_eq!(written["format"], "acrpc-check/1");
+}
