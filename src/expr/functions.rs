@@ -455,24 +455,24 @@ fn position(
 ) -> Result<Value, EvalError> {
     let found = match haystack {
         Value::Array(items) => {
-            let mut hits = items
-                .iter()
-                .enumerate()
-                .filter(|(_, x)| json_eq(x, needle))
-                .map(|(i, _)| i);
-            if from_end { hits.last() } else { hits.next() }
+            let hit = |x: &Value| json_eq(x, needle);
+            if from_end {
+                items.iter().rposition(hit)
+            } else {
+                items.iter().position(hit)
+            }
         }
         Value::String(s) => {
-            let (hay, pat) = (utf16(&fold(s)), utf16(&fold(str_arg(name, needle)?)));
+            let (hay, pat) = (fold16(s), fold16(str_arg(name, needle)?));
             if pat.is_empty() {
                 Some(if from_end { hay.len() } else { 0 })
             } else {
-                let mut hits = hay
-                    .windows(pat.len())
-                    .enumerate()
-                    .filter(|(_, w)| *w == pat.as_slice())
-                    .map(|(i, _)| i);
-                if from_end { hits.last() } else { hits.next() }
+                let mut windows = hay.windows(pat.len());
+                if from_end {
+                    windows.rposition(|w| w == pat.as_slice())
+                } else {
+                    windows.position(|w| w == pat.as_slice())
+                }
             }
         }
         other => {
@@ -483,6 +483,22 @@ fn position(
         }
     };
     Ok(Value::from(found.map_or(-1, |i| i as i64)))
+}
+
+/// UTF-16 units of `s` with each character lower-cased where that keeps one character,
+/// so positions in the folded text are positions in the original.
+fn fold16(s: &str) -> Vec<u16> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut buf = [0u16; 2];
+    for c in s.chars() {
+        let mut lower = c.to_lowercase();
+        let folded = match (lower.next(), lower.next()) {
+            (Some(l), None) if l.len_utf16() == c.len_utf16() => l,
+            _ => c,
+        };
+        out.extend_from_slice(folded.encode_utf16(&mut buf));
+    }
+    out
 }
 
 fn join(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
@@ -910,7 +926,7 @@ fn create_array(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
 }
 
 fn create_object(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return invalid("createObject expects an even number of arguments (key, value pairs)");
     }
     let mut map = Map::new();
@@ -1062,11 +1078,71 @@ fn items(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     Ok(Value::Array(out.collect()))
 }
 
+/// json(text): ARM parses with Newtonsoft.Json, which also reads single-quoted strings
+/// and bare property names (the docs' base64ToJson example decodes
+/// `{'one': 'a', 'two': 'b'}`); strict JSON is tried first.
 fn json(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("json", args, 1, 1)?;
     let text = str_arg("json", &args[0])?;
     serde_json::from_str(text)
+        .or_else(|e| {
+            relaxed_json(text)
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .ok_or(e)
+        })
         .map_err(|e| EvalError::Invalid(format!("json: '{text}' is not valid JSON: {e}")))
+}
+
+/// Rewrites Newtonsoft's relaxed syntax into strict JSON: `'single'` strings become
+/// `"double"` ones and bare property names get quotes. `None` when nothing changed.
+fn relaxed_json(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    let mut changed = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                changed |= c == '\'';
+                out.push('"');
+                loop {
+                    match chars.next()? {
+                        '\\' => match chars.next()? {
+                            '\'' => out.push('\''),
+                            escaped => {
+                                out.push('\\');
+                                out.push(escaped);
+                            }
+                        },
+                        d if d == c => break,
+                        '"' => out.push_str("\\\""),
+                        d => out.push(d),
+                    }
+                }
+                out.push('"');
+            }
+            c if c.is_alphabetic() || c == '_' || c == '$' => {
+                let mut word = String::from(c);
+                while let Some(&d) = chars
+                    .peek()
+                    .filter(|d| d.is_alphanumeric() || **d == '_' || **d == '$')
+                {
+                    word.push(d);
+                    chars.next();
+                }
+                let before_colon = chars.clone().find(|d| !d.is_whitespace()) == Some(':');
+                if before_colon {
+                    out.push('"');
+                    out.push_str(&word);
+                    out.push('"');
+                    changed = true;
+                } else {
+                    out.push_str(&word);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    changed.then_some(out)
 }
 
 fn null(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
@@ -1209,13 +1285,45 @@ fn order(name: &str, args: &[Value]) -> Result<std::cmp::Ordering, EvalError> {
                 .partial_cmp(&y.as_f64())
                 .ok_or_else(|| EvalError::Invalid(format!("{name}: incomparable numbers"))),
         },
-        (Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
+        (Value::String(x), Value::String(y)) => Ok(culture_cmp(x, y)),
         (a, b) => invalid(format!(
             "{name} expects two integers or two strings, got {} and {}",
             type_name(a),
             type_name(b)
         )),
     }
+}
+
+/// String order as .NET's culture-aware comparison sees it (the docs' `greater('A', 'a')`
+/// is True): alphabetical ignoring case first, with whitespace, then punctuation, then
+/// digits, then letters; then, at the first difference in case, lower case first.
+/// An approximation of the invariant culture's collation, exact for ASCII letters and digits.
+fn culture_cmp(x: &str, y: &str) -> std::cmp::Ordering {
+    fn class(c: char) -> u8 {
+        match c {
+            c if c.is_alphabetic() => 3,
+            c if c.is_numeric() => 2,
+            c if c.is_whitespace() => 0,
+            _ => 1,
+        }
+    }
+    fn primary(s: &str) -> Vec<(u8, char)> {
+        s.chars()
+            .flat_map(|c| c.to_lowercase().map(move |l| (class(c), l)))
+            .collect()
+    }
+    let case = || {
+        x.chars()
+            .zip(y.chars())
+            .find(|(a, b)| a != b)
+            .map_or(std::cmp::Ordering::Equal, |(a, b)| {
+                a.is_uppercase().cmp(&b.is_uppercase())
+            })
+    };
+    primary(x)
+        .cmp(&primary(y))
+        .then_with(case)
+        .then_with(|| x.cmp(y))
 }
 
 fn greater(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
