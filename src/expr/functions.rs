@@ -106,7 +106,9 @@ pub fn builtin(name: &str) -> Option<Builtin> {
         "parameters" | "variables" | "field" | "current" | "resourcegroup" | "subscription"
         | "deployment" | "environment" | "tenant" | "managementgroup" | "copyindex"
         | "requestcontext" | "policy" | "ipprefix" | "addressprefix" => context_only,
-        "datetimeadd" | "datetimefromepoch" | "datetimetoepoch" => not_supported,
+        // policy rules only (definition-structure-policy-rule.md)
+        "iprangecontains" => ip_range_contains,
+        "datetimeadd" | "datetimefromepoch" | "datetimetoepoch" | "adddays" => not_supported,
         _ => return None,
     };
     Some(f)
@@ -1568,6 +1570,84 @@ fn extension_resource_id(args: &[Value], _: &dyn Context) -> Result<Value, EvalE
         "{}/{tail}",
         all[0].trim_end_matches('/')
     )))
+}
+
+// ---------------------------------------------------------------------------------
+// Policy-only functions (definition-structure-policy-rule.md, "Policy functions")
+
+/// ipRangeContains(range, targetRange): does `range` contain all of `targetRange`? Each is
+/// a single address, a CIDR block or `start-end`; empty ranges and mixed IP families are
+/// evaluation failures.
+fn ip_range_contains(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
+    arity("ipRangeContains", args, 2, 2)?;
+    let outer = ip_range(str_arg("ipRangeContains", &args[0])?)?;
+    let inner = ip_range(str_arg("ipRangeContains", &args[1])?)?;
+    if outer.v6 != inner.v6 {
+        return invalid("ipRangeContains cannot compare IPv4 and IPv6 ranges");
+    }
+    Ok(Value::Bool(
+        outer.start <= inner.start && inner.end <= outer.end,
+    ))
+}
+
+/// An inclusive address range, both ends as 128-bit numbers.
+struct IpRange {
+    v6: bool,
+    start: u128,
+    end: u128,
+}
+
+fn ip_range(text: &str) -> Result<IpRange, EvalError> {
+    let bad = || {
+        EvalError::Invalid(format!(
+            "'{text}' is not an IP address, CIDR range or start-end range"
+        ))
+    };
+    let text = text.trim();
+    if let Some((addr, bits)) = text.split_once('/') {
+        let (v6, base) = ip_number(addr).ok_or_else(bad)?;
+        let width = if v6 { 128 } else { 32 };
+        let bits: u32 = bits
+            .trim()
+            .parse()
+            .ok()
+            .filter(|b| *b <= width)
+            .ok_or_else(bad)?;
+        let host = if bits == width {
+            0
+        } else {
+            u128::MAX >> (128 - (width - bits))
+        };
+        return Ok(IpRange {
+            v6,
+            start: base & !host,
+            end: base | host,
+        });
+    }
+    if let Some((a, b)) = text.split_once('-') {
+        let (v6, start) = ip_number(a).ok_or_else(bad)?;
+        let (v6_end, end) = ip_number(b).ok_or_else(bad)?;
+        if v6 != v6_end {
+            return invalid(format!("'{text}' mixes IPv4 and IPv6"));
+        }
+        if start > end {
+            return invalid(format!("'{text}' is an empty range"));
+        }
+        return Ok(IpRange { v6, start, end });
+    }
+    let (v6, n) = ip_number(text).ok_or_else(bad)?;
+    Ok(IpRange {
+        v6,
+        start: n,
+        end: n,
+    })
+}
+
+fn ip_number(text: &str) -> Option<(bool, u128)> {
+    match text.trim().parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(a) => Some((false, u128::from(u32::from(a)))),
+        std::net::IpAddr::V6(a) => Some((true, u128::from(a))),
+    }
 }
 
 // ---------------------------------------------------------------------------------

@@ -1279,3 +1279,55 @@ fn huge_outputs_are_refused() {
             || ev("[format('{0,999999999}', 'a')]").is_ok()
     );
 }
+
+#[test]
+fn ip_range_contains_formats() {
+    // definition-structure-policy-rule.md, "Policy functions": single address, CIDR,
+    // start-end; mixing families fails.
+    assert_eq!(
+        ok("[ipRangeContains('10.0.0.0/24', '10.0.0.0')]"),
+        json!(true)
+    );
+    assert_eq!(
+        ok("[ipRangeContains('10.0.0.0/24', '10.0.0.255')]"),
+        json!(true)
+    );
+    assert_eq!(
+        ok("[ipRangeContains('10.0.0.0/24', '10.0.1.0')]"),
+        json!(false)
+    );
+    assert_eq!(
+        ok("[ipRangeContains('10.0.0.0/8', '10.1.0.0/16')]"),
+        json!(true)
+    );
+    assert_eq!(
+        ok("[ipRangeContains('10.1.0.0/16', '10.0.0.0/8')]"),
+        json!(false)
+    );
+    assert_eq!(
+        ok("[ipRangeContains('192.168.0.1-192.168.0.9', '192.168.0.5')]"),
+        json!(true)
+    );
+    assert_eq!(
+        ok("[ipRangeContains('192.168.0.1-192.168.0.9', '192.168.0.0/30')]"),
+        json!(false)
+    );
+    assert_eq!(ok("[ipRangeContains('0.0.0.0/0', '1.2.3.4')]"), json!(true));
+    assert_eq!(
+        ok("[ipRangeContains('2001:0DB8::/110', '2001:0DB8::3:FFFE')]"),
+        json!(true)
+    );
+    assert_eq!(
+        ok("[ipRangeContains('2001:0DB8::-2001:0DB8::3:FFFF', '2001:0DB8::4:0')]"),
+        json!(false)
+    );
+    assert_eq!(ok("[ipRangeContains('::/0', '::1')]"), json!(true));
+    assert!(is_invalid(ev("[ipRangeContains('10.0.0.0/24', '::1')]")));
+    assert!(is_invalid(ev(
+        "[ipRangeContains('10.0.0.9-10.0.0.1', '10.0.0.2')]"
+    )));
+    assert!(is_invalid(ev(
+        "[ipRangeContains('10.0.0.0/33', '10.0.0.1')]"
+    )));
+    assert!(is_invalid(ev("[ipRangeContains('', '10.0.0.1')]")));
+}
