@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use super::functions;
+use super::lambda;
 use super::{Context, EvalError, Expr};
 
 pub fn eval(expr: &Expr, ctx: &dyn Context) -> Result<Value, EvalError> {
@@ -96,6 +97,9 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError
         "or" => return eval_junction(args, ctx, true, "or"),
         "coalesce" => return eval_coalesce(args, ctx),
         _ => {}
+    }
+    if let Some(result) = lambda::call(&lname, args, ctx) {
+        return result;
     }
     let values = eval_args(args, ctx)?;
     if let Some(result) = ctx.call(&lname, &values) {

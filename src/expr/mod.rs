@@ -16,6 +16,7 @@
 mod eval;
 mod functions;
 mod hash;
+mod lambda;
 mod parse;
 #[cfg(test)]
 mod tests;

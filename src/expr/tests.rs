@@ -1331,3 +1331,144 @@ fn ip_range_contains_formats() {
     )));
     assert!(is_invalid(ev("[ipRangeContains('', '10.0.0.1')]")));
 }
+
+// ---------------------------------------------------------------------------------
+// Lambda functions: template-functions-lambda.md
+
+fn dogs() -> Template {
+    Template::default().with_vars(json!({
+        "dogs": [
+            {"name": "Evie", "age": 5, "interests": ["Ball", "Frisbee"]},
+            {"name": "Casper", "age": 3, "interests": ["Other dogs"]},
+            {"name": "Indy", "age": 2, "interests": ["Butter"]},
+            {"name": "Kira", "age": 8, "interests": ["Rubs"]}
+        ],
+        "ages": "[map(variables('dogs'), lambda('dog', lambdaVariables('dog').age))]"
+    }))
+}
+
+#[test]
+fn lambda_filter() {
+    let t = dogs();
+    assert_eq!(
+        t.eval("[filter(variables('dogs'), lambda('dog', greaterOrEquals(lambdaVariables('dog').age, 5)))]"),
+        Ok(json!([
+            {"name": "Evie", "age": 5, "interests": ["Ball", "Frisbee"]},
+            {"name": "Kira", "age": 8, "interests": ["Rubs"]}
+        ]))
+    );
+    assert_eq!(
+        ok("[filter(range(0, 10), lambda('i', equals(0, mod(lambdaVariables('i'), 2))))]"),
+        json!([0, 2, 4, 6, 8])
+    );
+    assert_eq!(
+        ok("[filter(range(0, 10), lambda('i', greater(lambdaVariables('i'), 5)))]"),
+        json!([6, 7, 8, 9])
+    );
+    assert!(is_invalid(ev("[filter(range(0, 3), lambda('i', 1))]")));
+}
+
+#[test]
+fn lambda_map() {
+    let t = dogs();
+    assert_eq!(
+        t.eval("[map(variables('dogs'), lambda('dog', lambdaVariables('dog').name))]"),
+        Ok(json!(["Evie", "Casper", "Indy", "Kira"]))
+    );
+    assert_eq!(
+        t.eval("[map(variables('dogs'), lambda('dog', format('Hello {0}!', lambdaVariables('dog').name)))]"),
+        Ok(json!(["Hello Evie!", "Hello Casper!", "Hello Indy!", "Hello Kira!"]))
+    );
+    assert_eq!(
+        t.eval("[map(range(0, length(variables('dogs'))), lambda('i', createObject('i', lambdaVariables('i'), 'dog', variables('dogs')[lambdaVariables('i')].name, 'greeting', format('Ahoy, {0}!', variables('dogs')[lambdaVariables('i')].name))))]"),
+        Ok(json!([
+            {"i": 0, "dog": "Evie", "greeting": "Ahoy, Evie!"},
+            {"i": 1, "dog": "Casper", "greeting": "Ahoy, Casper!"},
+            {"i": 2, "dog": "Indy", "greeting": "Ahoy, Indy!"},
+            {"i": 3, "dog": "Kira", "greeting": "Ahoy, Kira!"}
+        ]))
+    );
+    // Index variable (Bicep's map((item, i) => ...)).
+    assert_eq!(
+        ok(
+            "[map(createArray('a', 'b'), lambda('x', 'i', concat(lambdaVariables('x'), string(lambdaVariables('i')))))]"
+        ),
+        json!(["a0", "b1"])
+    );
+    // Nested lambdas see outer variables.
+    assert_eq!(
+        ok(
+            "[map(range(1, 2), lambda('x', map(range(0, 2), lambda('y', add(lambdaVariables('x'), lambdaVariables('y'))))))]"
+        ),
+        json!([[1, 2], [2, 3]])
+    );
+}
+
+#[test]
+fn lambda_reduce() {
+    let t = dogs();
+    assert_eq!(t.eval("[reduce(variables('ages'), 0, lambda('cur', 'next', add(lambdaVariables('cur'), lambdaVariables('next'))))]"), Ok(json!(18)));
+    assert_eq!(t.eval("[reduce(variables('ages'), 1, lambda('cur', 'next', add(lambdaVariables('cur'), lambdaVariables('next'))))]"), Ok(json!(19)));
+    assert_eq!(
+        ok(
+            "[reduce(createArray(createObject('foo', 123), createObject('bar', 456), createObject('baz', 789)), createObject(), lambda('cur', 'next', union(lambdaVariables('cur'), lambdaVariables('next'))))]"
+        ),
+        json!({"foo": 123, "bar": 456, "baz": 789})
+    );
+}
+
+#[test]
+fn lambda_sort() {
+    let t = dogs();
+    let sorted = t.eval("[sort(variables('dogs'), lambda('a', 'b', less(lambdaVariables('a').age, lambdaVariables('b').age)))]").unwrap();
+    let names: Vec<&str> = sorted
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Indy", "Casper", "Evie", "Kira"]);
+    // Stable, and an inconsistent comparator neither panics nor loops.
+    assert_eq!(
+        ok("[sort(createArray(3, 1, 2), lambda('a', 'b', true()))]")
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        ok("[sort(createArray('b1', 'a', 'b2'), lambda('a', 'b', false()))]"),
+        json!(["b1", "a", "b2"])
+    );
+}
+
+#[test]
+fn lambda_to_object_group_by_map_values() {
+    let t = dogs();
+    let by_name = t
+        .eval("[toObject(variables('dogs'), lambda('entry', lambdaVariables('entry').name))]")
+        .unwrap();
+    assert_eq!(
+        by_name["Kira"],
+        json!({"name": "Kira", "age": 8, "interests": ["Rubs"]})
+    );
+    assert_eq!(
+        t.eval("[toObject(variables('dogs'), lambda('entry', lambdaVariables('entry').name), lambda('entry', lambdaVariables('entry').age))]"),
+        Ok(json!({"Evie": 5, "Casper": 3, "Indy": 2, "Kira": 8}))
+    );
+    assert_eq!(
+        ok(
+            "[groupBy(createArray('foo', 'bar', 'baz'), lambda('x', substring(lambdaVariables('x'), 0, 1)))]"
+        ),
+        json!({"f": ["foo"], "b": ["bar", "baz"]})
+    );
+    assert_eq!(
+        ok(
+            "[mapValues(createObject('a', 'x', 'b', 'y'), lambda('v', toUpper(lambdaVariables('v'))))]"
+        ),
+        json!({"a": "X", "b": "Y"})
+    );
+    assert!(is_invalid(ev("[lambda('x', 1)]")));
+    assert!(is_invalid(ev("[map(createArray(1), 'notalambda')]")));
+    assert!(is_invalid(ev("[lambdaVariables('x')]")));
+}
