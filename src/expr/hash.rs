@@ -1,17 +1,24 @@
 //! The hashes behind `uniqueString()` and `guid()`.
 //!
-//! Neither algorithm is in Microsoft's documentation. Sources:
-//! - uniqueString: reverse-engineered from `Azure.Deployments.Expression`
-//!   (`UniqueStringFunction`) and `Microsoft.WindowsAzure.ResourceStack.Common.Algorithms.ComputeHash`
-//!   (a MurmurHash64 variant built from two MurmurHash3 x86 lanes), described in
-//!   <https://gist.github.com/maskati/23f329e7db43c00184143f04498e537c> and
-//!   <https://github.com/JasonWhall/go-azure-uniquestring>. Test vectors in `tests.rs` come
-//!   from outputs of the real implementation quoted there and on Stack Overflow question
-//!   43295720 (`uniqueString('tyeth')` = `zcztcwvu6iyg6`).
+//! Neither algorithm is in Microsoft's documentation; both are reverse-engineered.
+//!
+//! - uniqueString: the arguments joined by `-`, UTF-8, hashed with the MurmurHash64 variant
+//!   of `Microsoft.WindowsAzure.ResourceStack.Common.Algorithms.ComputeHash` (two
+//!   MurmurHash3-x86 lanes over 8-byte blocks), written as 13 base-32 digits `a-z2-7`,
+//!   most significant first. Described in
+//!   <https://gist.github.com/maskati/23f329e7db43c00184143f04498e537c> (derived from
+//!   `Azure.Deployments.Expression`) and <https://github.com/JasonWhall/go-azure-uniquestring>.
+//!   Confirmed against outputs of Microsoft's own implementation:
+//!   `uniqueString('tyeth')` = `zcztcwvu6iyg6` (Stack Overflow question 43295720, computed
+//!   with the Azure.Deployments.Expression package) and `uniqueString('hello', 'world')` =
+//!   `a7wkljktk6wne` (go-azure-uniquestring); more vectors in `tests.rs`.
 //! - guid: an RFC 4122 version-5 (SHA-1) UUID in the namespace
-//!   `11fb06fb-712d-4ddd-98c7-e71bbd588830` over the arguments joined by `-`, as used by
-//!   independent reimplementations that must match ARM role-assignment names
-//!   (Terraform `uuidv5("11fb06fb-…", join("-", …))`, Python `uuid5`).
+//!   `11fb06fb-712d-4ddd-98c7-e71bbd588830` over the arguments joined by `-`. Corroborated,
+//!   not documented: `guid('test')` = `d6a5baf1-8b9b-542a-8525-2982f1f98a0c` in the arm2tf
+//!   Terraform provider's tests, and Terraform/PowerShell code that reproduces the names of
+//!   role assignments deployed with `guid(a, b, c)` uses `uuidv5(ns, join("-", ...))`. (One
+//!   reimplementation, arm2tf, joins multiple arguments without a separator; the hyphen has
+//!   the wider and deployment-verified support.)
 
 /// The 64-bit hash of `data` (seed 0).
 pub fn murmur64(data: &[u8]) -> u64 {

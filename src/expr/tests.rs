@@ -714,6 +714,20 @@ fn unique_string_matches_azure() {
         json!("a7wkljktk6wne")
     );
     assert_eq!(hash::murmur64(b"hello-world"), 571013382255652050);
+    // Further vectors shared by independent reimplementations (a bash port's self-test;
+    // the arm2tf Terraform provider's tests for uniqueString('test')).
+    assert_eq!(ok("[uniqueString('test')]"), json!("rbgf3xv4ufgzg"));
+    assert_eq!(ok("[uniqueString('abc')]"), json!("cgtzqvhu4i23s"));
+    assert_eq!(
+        ok(
+            "[uniqueString('/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/my-rg')]"
+        ),
+        json!("bmg7c6xu4tw46")
+    );
+    assert_eq!(
+        ok("[uniqueString('foo', 'bar', 'baz')]"),
+        json!("xzi4ioaxtmth4")
+    );
     // 13 characters from a-z2-7, whatever the input.
     for input in [
         "",
@@ -736,6 +750,17 @@ fn unique_string_matches_azure() {
 
 #[test]
 fn guid_is_a_v5_uuid_in_arms_namespace() {
+    // guid('test'): the arm2tf Terraform provider's test vector; guid('hello', 'world'):
+    // uuid5(11fb06fb-…, "hello-world"), the hyphen join that Terraform configurations use to
+    // reproduce the role-assignment names Bicep's guid() gives.
+    assert_eq!(
+        ok("[guid('test')]"),
+        json!("d6a5baf1-8b9b-542a-8525-2982f1f98a0c")
+    );
+    assert_eq!(
+        ok("[guid('hello', 'world')]"),
+        json!("a5b868f8-11fe-567a-ace0-e77cc87f104e")
+    );
     let g = ok("[guid('a', 'b')]");
     let g = g.as_str().unwrap();
     assert_eq!(g.len(), 36);
@@ -1471,4 +1496,33 @@ fn lambda_to_object_group_by_map_values() {
     assert!(is_invalid(ev("[lambda('x', 1)]")));
     assert!(is_invalid(ev("[map(createArray(1), 'notalambda')]")));
     assert!(is_invalid(ev("[lambdaVariables('x')]")));
+}
+
+#[test]
+fn deepest_accepted_expressions_evaluate_without_overflow() {
+    // For each shape, nest as deep as the parser accepts and evaluate on the default
+    // test-thread stack: the depth bound must protect the evaluator.
+    let shapes: [(&str, &str); 6] = [
+        ("concat(", ")"),
+        ("if(true(), ", ", 'x')"),
+        ("and(true(), ", ")"),
+        ("coalesce(null(), ", ")"),
+        ("first(map(createArray(1), lambda('x', ", ")))"),
+        ("createArray(", ")[0]"),
+    ];
+    for (open, close) in shapes {
+        let mut n = 1;
+        while parse(&format!(
+            "{}true(){}",
+            open.repeat(n + 1),
+            close.repeat(n + 1)
+        ))
+        .is_ok()
+        {
+            n += 1;
+        }
+        assert!(n > 20, "{open}: only {n} levels");
+        let text = format!("[{}true(){}]", open.repeat(n), close.repeat(n));
+        let _ = ev(&text);
+    }
 }
