@@ -1256,6 +1256,19 @@ fn random_strings_never_panic() {
         "'%'",
         "'%zz'",
         "length",
+        "cidrSubnet",
+        "cidrHost",
+        "parseCidr",
+        "ipRangeContains",
+        "'::/0'",
+        "'10.0.0.0/8'",
+        "128",
+        "filter",
+        "map",
+        "sort",
+        "lambda",
+        "lambdaVariables",
+        "'x'",
         "indexOf",
         "''",
         "'a'",
@@ -1525,4 +1538,107 @@ fn deepest_accepted_expressions_evaluate_without_overflow() {
         let text = format!("[{}true(){}]", open.repeat(n), close.repeat(n));
         let _ = ev(&text);
     }
+}
+
+// ---------------------------------------------------------------------------------
+// CIDR functions: template-functions-cidr.md
+
+#[test]
+fn parse_cidr_examples() {
+    assert_eq!(
+        ok("[parseCidr('10.144.0.0/20')]"),
+        json!({"network": "10.144.0.0", "netmask": "255.255.240.0", "broadcast": "10.144.15.255",
+               "firstUsable": "10.144.0.1", "lastUsable": "10.144.15.254", "cidr": 20})
+    );
+    assert_eq!(
+        ok("[parseCidr('fdad:3236:5555::/48')]"),
+        json!({"network": "fdad:3236:5555::", "netmask": "ffff:ffff:ffff::",
+               "firstUsable": "fdad:3236:5555::", "lastUsable": "fdad:3236:5555:ffff:ffff:ffff:ffff:ffff", "cidr": 48})
+    );
+    assert!(is_invalid(ev("[parseCidr('10.0.0.0')]")));
+    assert!(is_unknown(ev("[parseCidr('10.0.0.0/32')]")));
+}
+
+#[test]
+fn cidr_subnet_and_host_examples() {
+    let subnets: Vec<Value> = (0..5)
+        .map(|i| ok(&format!("[cidrSubnet('10.144.0.0/20', 24, {i})]")))
+        .collect();
+    assert_eq!(
+        subnets,
+        [
+            "10.144.0.0/24",
+            "10.144.1.0/24",
+            "10.144.2.0/24",
+            "10.144.3.0/24",
+            "10.144.4.0/24"
+        ]
+        .map(|s| json!(s))
+    );
+    let v6: Vec<Value> = (0..5)
+        .map(|i| ok(&format!("[cidrSubnet('fdad:3236:5555::/48', 52, {i})]")))
+        .collect();
+    assert_eq!(
+        v6,
+        [
+            "fdad:3236:5555::/52",
+            "fdad:3236:5555:1000::/52",
+            "fdad:3236:5555:2000::/52",
+            "fdad:3236:5555:3000::/52",
+            "fdad:3236:5555:4000::/52"
+        ]
+        .map(|s| json!(s))
+    );
+    let hosts: Vec<Value> = (0..5)
+        .map(|i| ok(&format!("[cidrHost('10.144.3.0/24', {i})]")))
+        .collect();
+    assert_eq!(
+        hosts,
+        [
+            "10.144.3.1",
+            "10.144.3.2",
+            "10.144.3.3",
+            "10.144.3.4",
+            "10.144.3.5"
+        ]
+        .map(|s| json!(s))
+    );
+    let hosts6: Vec<Value> = (0..5)
+        .map(|i| ok(&format!("[cidrHost('fdad:3236:5555:3000::/52', {i})]")))
+        .collect();
+    assert_eq!(
+        hosts6,
+        [
+            "fdad:3236:5555:3000::1",
+            "fdad:3236:5555:3000::2",
+            "fdad:3236:5555:3000::3",
+            "fdad:3236:5555:3000::4",
+            "fdad:3236:5555:3000::5"
+        ]
+        .map(|s| json!(s))
+    );
+    assert!(is_invalid(ev("[cidrSubnet('10.144.0.0/20', 19, 0)]")));
+    assert!(is_invalid(ev("[cidrSubnet('10.144.0.0/20', 24, 16)]")));
+    assert!(is_invalid(ev("[cidrSubnet('10.144.0.0/20', 24, -1)]")));
+    assert_eq!(ok("[cidrSubnet('::/0', 128, 5)]"), json!("::5/128"));
+    assert!(is_invalid(ev("[cidrHost('10.144.3.0/24', 254)]")));
+    assert_eq!(
+        ok("[cidrHost('10.144.3.0/24', 253)]"),
+        json!("10.144.3.254")
+    );
+    assert!(is_invalid(ev("[cidrHost('10.144.3.0/24', -1)]")));
+}
+
+#[test]
+fn object_keys_and_shallow_merge() {
+    assert_eq!(
+        ok("[objectKeys(createObject('a', 1, 'b', 2))]"),
+        json!(["a", "b"])
+    );
+    assert_eq!(
+        ok(
+            "[shallowMerge(createArray(createObject('a', createObject('x', 1)), createObject('a', createObject('y', 2), 'b', 3)))]"
+        ),
+        json!({"a": {"y": 2}, "b": 3})
+    );
 }
