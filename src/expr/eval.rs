@@ -107,10 +107,12 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError
     }
     match functions::builtin(&lname) {
         Some(f) => f(&values, ctx),
-        None if lname.starts_with("list") => Err(EvalError::Unknown(format!(
-            "{} cannot be known before deployment",
-            render_call(name, args)
-        ))),
+        None if lname.starts_with("list") && !lname.contains('.') => {
+            Err(EvalError::Unknown(format!(
+                "{} cannot be known before deployment",
+                render_call(name, args)
+            )))
+        }
         None => Err(EvalError::Invalid(format!("unknown function '{name}'"))),
     }
     .map_err(|e| match e {
@@ -238,7 +240,7 @@ impl std::fmt::Display for Expr {
         match self {
             Expr::String(s) => write!(f, "'{}'", s.replace('\'', "''")),
             Expr::Int(n) => write!(f, "{n}"),
-            Expr::Float(x) => write!(f, "{x}"),
+            Expr::Float(x) => write!(f, "{x:?}"),
             Expr::Bool(b) => write!(f, "{b}"),
             Expr::Null => write!(f, "null"),
             Expr::Call { name, args } => {

@@ -857,45 +857,57 @@ fn format_value(value: &Value, spec: &str) -> Result<String, EvalError> {
     if spec.is_empty() {
         return Ok(to_text(value));
     }
-    let Value::Number(n) = value else {
-        return Err(unknown_self(&format!(
-            "uses the format specifier '{spec}' on {}, which is not evaluated statically",
+    let not_static = || {
+        unknown_self(&format!(
+            "uses the format '{spec}' on {}, which is not evaluated statically",
             type_name(value)
-        )));
+        ))
     };
-    let (kind, digits) = spec.split_at(1);
-    let precision: Option<usize> = if digits.is_empty() {
-        None
-    } else {
-        digits.parse().ok().filter(|p| *p <= 99)
+    let Value::Number(n) = value else {
+        return Err(not_static());
     };
-    if precision.is_none() && !digits.is_empty() {
-        return Err(unknown_self(&format!(
-            "uses the custom format '{spec}', which is not evaluated statically"
-        )));
-    }
-    let int = n.as_i64();
-    let x = n.as_f64().unwrap_or(0.0);
-    let text = match (kind, int) {
-        ("N" | "n", _) => group_thousands(&format!("{:.*}", precision.unwrap_or(2), x)),
-        ("F" | "f", _) => format!("{:.*}", precision.unwrap_or(2), x),
-        ("D" | "d", Some(i)) => {
+    let mut chars = spec.chars();
+    let kind = chars.next().unwrap_or('G');
+    let digits = chars.as_str();
+    let precision: Option<usize> = match digits {
+        "" => None,
+        d => Some(d.parse().ok().filter(|p| *p <= 99).ok_or_else(not_static)?),
+    };
+    let text = match (kind.to_ascii_uppercase(), n.as_i64()) {
+        // Integers keep every digit (no detour through f64).
+        ('N', Some(i)) => with_decimals(&group_thousands(&i.to_string()), precision.unwrap_or(2)),
+        ('F', Some(i)) => with_decimals(&i.to_string(), precision.unwrap_or(2)),
+        ('N', None) => group_thousands(&format!(
+            "{:.*}",
+            precision.unwrap_or(2),
+            n.as_f64().unwrap_or(0.0)
+        )),
+        ('F', None) => format!("{:.*}", precision.unwrap_or(2), n.as_f64().unwrap_or(0.0)),
+        ('D', Some(i)) => {
             let p = precision.unwrap_or(0);
-            if i < 0 {
-                format!("-{:0>p$}", i.unsigned_abs())
-            } else {
-                format!("{i:0>p$}")
-            }
+            let sign = if i < 0 { "-" } else { "" };
+            format!("{sign}{:0>p$}", i.unsigned_abs())
         }
-        ("X", Some(i)) => format!("{:0>1$X}", i, precision.unwrap_or(0)),
-        ("x", Some(i)) => format!("{:0>1$x}", i, precision.unwrap_or(0)),
-        _ => {
-            return Err(unknown_self(&format!(
-                "uses the format specifier '{spec}', which is not evaluated statically"
-            )));
+        ('X', Some(i)) if kind == 'X' => format!("{:0>1$X}", i, precision.unwrap_or(0)),
+        ('X', Some(i)) => format!("{:0>1$x}", i, precision.unwrap_or(0)),
+        // .NET rejects D and X for non-integers.
+        ('D' | 'X', None) => {
+            return invalid(format!(
+                "format specifier '{spec}' requires an integer, got {n}"
+            ));
         }
+        _ => return Err(not_static()),
     };
     Ok(text)
+}
+
+/// `1,234` with 2 decimals → `1,234.00`.
+fn with_decimals(int: &str, decimals: usize) -> String {
+    if decimals == 0 {
+        int.to_string()
+    } else {
+        format!("{int}.{}", "0".repeat(decimals))
+    }
 }
 
 /// `1234567.50` → `1,234,567.50` (invariant culture).

@@ -1642,3 +1642,21 @@ fn object_keys_and_shallow_merge() {
         json!({"a": {"y": 2}, "b": 3})
     );
 }
+
+#[test]
+fn format_numbers_keep_precision_and_reject_bad_specs() {
+    assert_eq!(
+        ok("[format('{0:N0}', 9007199254740993)]"),
+        json!("9,007,199,254,740,993")
+    );
+    assert_eq!(ok("[format('{0:N}', 1234)]"), json!("1,234.00"));
+    assert_eq!(ok("[format('{0:F1}', -5)]"), json!("-5.0"));
+    assert_eq!(ok("[format('{0:N0}', -1234567)]"), json!("-1,234,567"));
+    assert_eq!(ok("[format('{0:x4}', 255)]"), json!("00ff"));
+    assert!(is_invalid(ev("[format('{0:D}', 1.5)]")));
+    assert!(is_unknown(ev("[format('{0:é}', 1)]")));
+    assert!(is_unknown(ev("[format('{0:N999}', 1)]")));
+    // A user-defined function whose namespace starts with "list" is not a list* call.
+    assert!(is_invalid(ev("[listing.fn()]")));
+    assert!(is_unknown(ev("[listSecrets('x', '2020-01-01')]")));
+}
