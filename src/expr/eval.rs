@@ -99,14 +99,14 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError
         _ => {}
     }
     if let Some(result) = lambda::call(&lname, args, ctx) {
-        return result;
+        return result.and_then(|v| bounded(v, name, args));
     }
     let values = eval_args(args, ctx)?;
     if let Some(result) = ctx.call(&lname, &values) {
         return result;
     }
     match functions::builtin(&lname) {
-        Some(f) => f(&values, ctx),
+        Some(f) => f(&values, ctx).and_then(|v| bounded(v, name, args)),
         None if lname.starts_with("list") && !lname.contains('.') => {
             Err(EvalError::Unknown(format!(
                 "{} cannot be known before deployment",
@@ -124,6 +124,41 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError
         )),
         other => other,
     })
+}
+
+/// Most nodes (values) a built-in may return; Azure Policy's documented evaluation limit
+/// for complex values returned by a function (definition-structure-policy-rule.md,
+/// "Limits enforced during evaluation").
+const MAX_NODES: usize = 32_768;
+
+/// Most string bytes, summed over a returned value.
+const MAX_TEXT: usize = 1 << 20;
+
+/// Keeps a built-in's result within [`MAX_NODES`] and [`MAX_TEXT`]. Doubling a value in a
+/// `reduce` would otherwise grow exponentially. A larger result is not wrong, just beyond
+/// what this evaluator computes, so it is `Unknown`.
+fn bounded(value: Value, name: &str, args: &[Expr]) -> Result<Value, EvalError> {
+    let (mut nodes, mut text) = (0usize, 0usize);
+    let mut stack = vec![&value];
+    while let Some(v) = stack.pop() {
+        nodes += 1;
+        match v {
+            Value::String(s) => text += s.len(),
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => {
+                text += map.keys().map(String::len).sum::<usize>();
+                stack.extend(map.values());
+            }
+            _ => {}
+        }
+        if nodes > MAX_NODES || text > MAX_TEXT {
+            return Err(EvalError::Unknown(format!(
+                "{} is too large to evaluate statically (over {MAX_NODES} values or {MAX_TEXT} bytes of text)",
+                render_call(name, args)
+            )));
+        }
+    }
+    Ok(value)
 }
 
 fn render_call(name: &str, args: &[Expr]) -> String {

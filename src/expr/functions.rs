@@ -843,9 +843,11 @@ fn format_item(item: &str, values: &[Value], fmt: &str) -> Result<String, EvalEr
         return Ok(text);
     }
     let width: i64 = align.trim().parse().map_err(|_| bad())?;
-    let pad = (width.unsigned_abs() as usize)
-        .saturating_sub(text.chars().count())
-        .min(MAX_LEN);
+    // .NET refuses alignments of a million or more (String.Format's width limit).
+    if width.unsigned_abs() >= 1_000_000 {
+        return Err(bad());
+    }
+    let pad = (width.unsigned_abs() as usize).saturating_sub(text.chars().count());
     Ok(if width < 0 {
         format!("{text}{}", " ".repeat(pad))
     } else {
