@@ -5,13 +5,58 @@
 //! language rather than functions), then the [`Context`], then the built-ins of
 //! [`super::functions`].
 
+use std::cell::Cell;
+
 use serde_json::Value;
 
 use super::functions;
 use super::lambda;
 use super::{Context, EvalError, Expr};
 
+/// Most expression nodes one top-level evaluation may visit. Lambdas nest loops
+/// (`filter` inside `map` over `range(0, 10000)`), so a small expression can ask for
+/// billions of steps; past this budget the result is `Unknown` rather than a hang.
+const MAX_STEPS: u64 = 1_000_000;
+
+thread_local! {
+    /// (evaluations in progress on this thread, steps taken by the outermost one).
+    /// Contexts may call back into `eval` (a variable's value is an expression); those
+    /// nested evaluations share the outermost budget.
+    static BUDGET: Cell<(u32, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// The entry point: [`eval`] with a fresh step budget unless one is already running.
+pub fn eval_top(expr: &Expr, ctx: &dyn Context) -> Result<Value, EvalError> {
+    struct Running;
+    impl Drop for Running {
+        fn drop(&mut self) {
+            BUDGET.with(|b| b.set((b.get().0.saturating_sub(1), b.get().1)));
+        }
+    }
+    BUDGET.with(|b| {
+        let (running, steps) = b.get();
+        b.set((running + 1, if running == 0 { 0 } else { steps }));
+    });
+    let _running = Running;
+    eval(expr, ctx)
+}
+
+/// Counts one step against the budget.
+fn step() -> Result<(), EvalError> {
+    BUDGET.with(|b| {
+        let (running, steps) = b.get();
+        b.set((running, steps + 1));
+        if steps >= MAX_STEPS {
+            return Err(EvalError::Unknown(format!(
+                "the expression takes more than {MAX_STEPS} evaluation steps; not evaluated statically"
+            )));
+        }
+        Ok(())
+    })
+}
+
 pub fn eval(expr: &Expr, ctx: &dyn Context) -> Result<Value, EvalError> {
+    step()?;
     match expr {
         Expr::String(s) => Ok(Value::String(s.clone())),
         Expr::Int(n) => Ok(Value::from(*n)),

@@ -108,7 +108,7 @@ pub fn parse(text: &str) -> Result<Expr, ParseError> {
 /// Evaluates a parsed expression. Arguments are evaluated left to right, except that
 /// `if`, `and`, `or` and `coalesce` skip what cannot change their result.
 pub fn eval(expr: &Expr, ctx: &dyn Context) -> Result<Value, EvalError> {
-    eval::eval(expr, ctx)
+    eval::eval_top(expr, ctx)
 }
 
 /// Is this JSON string an expression? ARM rule: starts with `[` and ends with `]` and does

@@ -1671,3 +1671,12 @@ fn exponential_growth_is_cut_off() {
     assert!(is_unknown(ev("[range(0, 10000)]")) || ev("[range(0, 10000)]").is_ok());
     assert_eq!(ok("[length(range(0, 10000))]"), json!(10000));
 }
+
+#[test]
+fn runaway_loops_stop_at_the_step_budget() {
+    // 10^4 × 10^4 lambda bodies: far beyond the budget, so Unknown rather than a hang.
+    let nested = "[length(map(range(0, 10000), lambda('i', length(filter(range(0, 10000), lambda('j', equals(lambdaVariables('i'), lambdaVariables('j'))))))))]";
+    assert!(is_unknown(ev(nested)));
+    // The budget is per top-level evaluation: the next one starts afresh.
+    assert_eq!(ok("[length(range(0, 100))]"), json!(100));
+}
