@@ -8,10 +8,32 @@
 //! Azure Policy's subset: `articles/governance/policy/concepts/definition-structure-policy-rule.md`
 //! ("Policy functions").
 //!
-//! The module is pure: no I/O, and nothing here panics on any input. What depends on
-//! where an expression is evaluated (parameters, field, resourceGroup, ...) comes from a
-//! [`Context`]; values that cannot be known before deployment (`reference()`,
-//! `utcNow()`, ...) evaluate to [`EvalError::Unknown`].
+//! The module is pure: no I/O, and nothing here panics on any input. Layout:
+//! `parse.rs` (lexer and parser, byte offsets, bounded nesting), `eval.rs` (evaluation,
+//! laziness, resource bounds), `functions.rs` (built-ins), `lambda.rs` (`filter`, `map`,
+//! ... and `lambdaVariables`), `hash.rs` (`uniqueString`, `guid`).
+//!
+//! # Resolution of a call
+//! 1. `if`, `and`, `or`, `coalesce`: they decide which arguments to evaluate (`if` only
+//!    its chosen branch; `and`/`or` stop at a decisive argument; `coalesce` at the first
+//!    non-null one), so an unknown argument they do not need does not make them unknown.
+//! 2. The lambda functions, whose `lambda(...)` arguments are not values.
+//! 3. The [`Context`], with the evaluated arguments (left to right).
+//! 4. The built-ins. A name that is none of these is `Invalid`, except `list*` names.
+//!
+//! # Unknown values
+//! [`EvalError::Unknown`] means the value exists only at deployment time or only where a
+//! context supplies it; it propagates through every function that needs it:
+//! - deployment-time functions: `reference`, `list*` (`listKeys`, `listSecrets`, ...),
+//!   `newGuid`, `utcNow`, `pickZones`, `providers`, `deployer`;
+//! - context functions the context does not define: `parameters`, `variables`, `field`,
+//!   `current`, `resourceGroup`, `subscription`, `deployment`, `environment`, `tenant`,
+//!   `managementGroup`, `copyIndex`, `requestContext`, `policy`, and the resource-id
+//!   functions when they need a subscription, group or management group from it;
+//! - deterministic functions not implemented here: `dateTimeAdd`, `dateTimeFromEpoch`,
+//!   `dateTimeToEpoch`, `addDays`, custom `format` specifiers, `parseCidr` of a /31 or /32;
+//! - results beyond the evaluator's bounds (32768 values or 1 MiB of text per result,
+//!   1,000,000 steps per evaluation).
 
 mod eval;
 mod functions;
