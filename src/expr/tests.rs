@@ -1680,3 +1680,119 @@ fn runaway_loops_stop_at_the_step_budget() {
     // The budget is per top-level evaluation: the next one starts afresh.
     assert_eq!(ok("[length(range(0, 100))]"), json!(100));
 }
+
+// ---------------------------------------------------------------------------------
+// End to end: expressions as they appear in ACR templates and policy rules
+
+#[test]
+fn bicep_compiled_registry_template() {
+    // The shapes `bicep build` emits for a registry module.
+    let t = Template::params(json!({
+        "registryName": "contosoacr",
+        "sku": "Premium",
+        "allowedIps": ["10.0.0.0/24", "192.168.1.4"],
+        "zoneRedundancy": null,
+        "tags": {"env": "prod"}
+    }))
+    .with_vars(json!({
+        "name": "[format('{0}{1}', parameters('registryName'), uniqueString(resourceGroup().id))]",
+        "ipRules": "[map(parameters('allowedIps'), lambda('ip', createObject('action', 'Allow', 'value', lambdaVariables('ip'))))]"
+    }))
+    .scoped();
+    let name = t.eval("[variables('name')]").unwrap();
+    assert_eq!(name.as_str().unwrap().len(), "contosoacr".len() + 13);
+    assert_eq!(
+        t.eval("[resourceId('Microsoft.ContainerRegistry/registries', variables('name'))]")
+            .unwrap(),
+        json!(format!(
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/{}",
+            name.as_str().unwrap()
+        ))
+    );
+    assert_eq!(
+        t.eval("[variables('ipRules')]"),
+        Ok(
+            json!([{"action": "Allow", "value": "10.0.0.0/24"}, {"action": "Allow", "value": "192.168.1.4"}])
+        )
+    );
+    assert_eq!(
+        t.eval("[if(equals(parameters('sku'), 'Premium'), coalesce(parameters('zoneRedundancy'), 'Disabled'), null())]"),
+        Ok(json!("Disabled"))
+    );
+    assert_eq!(
+        t.eval("[union(parameters('tags'), createObject('owner', 'platform'))]"),
+        Ok(json!({"env": "prod", "owner": "platform"}))
+    );
+    assert_eq!(
+        t.eval("[tryGet(parameters('tags'), 'missing')]"),
+        Ok(json!(null))
+    );
+    // A property read from a deployed resource stays unknown, named by its path.
+    assert_eq!(
+        t.eval("[reference(resourceId('Microsoft.ContainerRegistry/registries', 'x'), '2023-07-01').loginServer]"),
+        Err(EvalError::Unknown(
+            "reference(resourceId('Microsoft.ContainerRegistry/registries', 'x'), '2023-07-01').loginServer cannot be known before deployment".into()
+        ))
+    );
+}
+
+#[test]
+fn policy_rule_expressions() {
+    struct Policy;
+    impl Context for Policy {
+        fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>> {
+            let key = args.first().and_then(Value::as_str).unwrap_or_default();
+            match (name, key) {
+                ("parameters", "effect") => Some(Ok(json!("Deny"))),
+                ("parameters", "allowedRanges") => Some(Ok(json!(["10.0.0.0/8"]))),
+                ("parameters", _) => Some(Err(EvalError::Unknown(format!(
+                    "parameter '{key}' is not assigned"
+                )))),
+                ("field", "name") => Some(Ok(json!("contosoacr"))),
+                (
+                    "field",
+                    "Microsoft.ContainerRegistry/registries/networkRuleSet.ipRules[*].value",
+                ) => Some(Ok(json!(["10.1.2.0/24", "52.1.1.1"]))),
+                ("resourcegroup", _) => Some(Ok(json!({"name": "rg-contoso"}))),
+                ("current", _) => Some(Err(EvalError::Unknown("current() outside a count".into()))),
+                _ => None,
+            }
+        }
+    }
+    let ev = |s: &str| eval_string(s, &Policy);
+    assert_eq!(ev("[parameters('effect')]"), Ok(json!("Deny")));
+    assert_eq!(ev("[toLower(parameters('effect'))]"), Ok(json!("deny")));
+    assert_eq!(
+        ev("[concat(resourceGroup().name, '*')]"),
+        Ok(json!("rg-contoso*"))
+    );
+    assert_eq!(
+        ev("[concat(field('name'), '-x')]"),
+        Ok(json!("contosoacr-x"))
+    );
+    assert_eq!(
+        ev(
+            "[ipRangeContains(first(parameters('allowedRanges')), first(field('Microsoft.ContainerRegistry/registries/networkRuleSet.ipRules[*].value')))]"
+        ),
+        Ok(json!(true))
+    );
+    assert_eq!(
+        ev(
+            "[ipRangeContains(first(parameters('allowedRanges')), last(field('Microsoft.ContainerRegistry/registries/networkRuleSet.ipRules[*].value')))]"
+        ),
+        Ok(json!(false))
+    );
+    assert_eq!(
+        ev(
+            "[length(field('Microsoft.ContainerRegistry/registries/networkRuleSet.ipRules[*].value'))]"
+        ),
+        Ok(json!(2))
+    );
+    assert!(is_unknown(ev("[parameters('notAssigned')]")));
+    assert!(is_unknown(ev("[toLower(current('x'))]")));
+    // A literal that looks like an expression, escaped.
+    assert_eq!(
+        ev("[[parameters('effect')]"),
+        Ok(json!("[parameters('effect')]"))
+    );
+}
