@@ -35,6 +35,7 @@ enum Tok {
     End,
 }
 
+#[derive(Clone)]
 struct Lexer<'a> {
     text: &'a str,
     pos: usize,
@@ -270,19 +271,16 @@ impl Parser<'_> {
         match self.tok {
             Tok::LParen => return self.call(name, depth),
             Tok::Dot => {
-                // `ns.fn(` is a user-defined function; anything else after a bare name is
-                // not an expression (a name alone is never a value in ARM).
-                let saved = (self.lexer.pos, self.at);
-                self.advance()?;
-                if let Tok::Ident(member) = &self.tok {
-                    let full = format!("{name}.{member}");
-                    self.advance()?;
-                    if self.tok == Tok::LParen {
-                        return self.call(full, depth);
-                    }
+                // `ns.fn(` is a user-defined function; a look-ahead decides, so that
+                // `true.x` still reads as a property access (rejected at evaluation).
+                let mut look = self.lexer.clone();
+                if let (Ok((Tok::Ident(member), _)), Ok((Tok::LParen, _))) =
+                    (look.next(), look.next())
+                {
+                    self.advance()?; // past '.', onto the member name
+                    self.advance()?; // past the member name, onto '('
+                    return self.call(format!("{name}.{member}"), depth);
                 }
-                (self.lexer.pos, self.at) = saved;
-                self.tok = Tok::Dot;
             }
             _ => {}
         }

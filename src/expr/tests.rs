@@ -174,6 +174,16 @@ fn namespaced_user_functions_parse_as_one_name() {
         })
     );
     assert!(is_invalid(ev("[contoso.uniqueName('x')]")));
+    // Without a call it is not a namespaced name.
+    assert_eq!(
+        parse("true.x"),
+        Ok(Expr::Property {
+            target: Box::new(Expr::Bool(true)),
+            name: "x".into()
+        })
+    );
+    assert!(parse("contoso.uniqueName").is_err());
+    assert!(parse("a.b.c()").is_err());
 }
 
 #[test]
