@@ -372,7 +372,7 @@ fn empty(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
 /// Case-insensitive comparisons (startsWith, endsWith, indexOf) fold with .NET's
 /// invariant culture; Unicode lower-casing is the nearest Rust equivalent.
 fn fold(s: &str) -> String {
-    s.to_lowercase()
+    simple_case(s, false)
 }
 
 fn ends_with(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
@@ -698,14 +698,39 @@ fn substring(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     )))
 }
 
+/// toLower / toUpper: .NET's invariant casing maps one character to one character
+/// (`toUpper('ß')` stays `ß`, no final-sigma rule), unlike Rust's full Unicode mapping.
 fn to_lower(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("toLower", args, 1, 1)?;
-    Ok(Value::String(str_arg("toLower", &args[0])?.to_lowercase()))
+    Ok(Value::String(simple_case(
+        str_arg("toLower", &args[0])?,
+        false,
+    )))
 }
 
 fn to_upper(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("toUpper", args, 1, 1)?;
-    Ok(Value::String(str_arg("toUpper", &args[0])?.to_uppercase()))
+    Ok(Value::String(simple_case(
+        str_arg("toUpper", &args[0])?,
+        true,
+    )))
+}
+
+/// Each character's case mapping where it is a single character; others stay as they are.
+fn simple_case(s: &str, upper: bool) -> String {
+    s.chars()
+        .map(|c| {
+            let mapped: Vec<char> = if upper {
+                c.to_uppercase().collect()
+            } else {
+                c.to_lowercase().collect()
+            };
+            match mapped[..] {
+                [one] => one,
+                _ => c,
+            }
+        })
+        .collect()
 }
 
 fn trim(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {

@@ -710,6 +710,10 @@ fn case_and_trim() {
     assert_eq!(ok("[toLower('One Two Three')]"), json!("one two three"));
     assert_eq!(ok("[toUpper('One Two Three')]"), json!("ONE TWO THREE"));
     assert_eq!(ok("[trim('    one two three   ')]"), json!("one two three"));
+    // One character to one character, as .NET's invariant casing.
+    assert_eq!(ok("[toUpper('straße')]"), json!("STRAßE"));
+    assert_eq!(ok("[toLower('ΟΔΟΣ')]"), json!("οδοσ"));
+    assert_eq!(ok("[toUpper('ÉCOLE é')]"), json!("ÉCOLE É"));
 }
 
 #[test]
