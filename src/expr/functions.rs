@@ -369,8 +369,8 @@ fn empty(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     Ok(Value::Bool(is_empty))
 }
 
-/// Case-insensitive comparisons (startsWith, endsWith, indexOf) fold with .NET's
-/// invariant culture; Unicode lower-casing is the nearest Rust equivalent.
+/// Case-insensitive comparisons (startsWith, endsWith) fold as .NET's invariant culture
+/// does: one character to one character.
 fn fold(s: &str) -> String {
     simple_case(s, false)
 }
