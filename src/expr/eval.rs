@@ -55,8 +55,44 @@ fn step() -> Result<(), EvalError> {
     })
 }
 
+/// Deepest nesting of evaluations on one thread. One parsed expression nests at most
+/// [`super::parse::MAX_DEPTH`] levels, but a context can evaluate more expressions from
+/// inside a call (a variable defined by an expression, a user-defined function); a cycle
+/// there would otherwise recurse until the stack overflows.
+const MAX_NESTING: u32 = 2 * super::parse::MAX_DEPTH as u32;
+
+thread_local! {
+    static NESTING: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Holds one level of [`NESTING`] while alive.
+struct Nested;
+
+impl Nested {
+    fn enter() -> Result<Nested, EvalError> {
+        let depth = NESTING.with(|n| {
+            n.set(n.get() + 1);
+            n.get()
+        });
+        let guard = Nested;
+        if depth > MAX_NESTING {
+            return Err(EvalError::Invalid(format!(
+                "evaluation nests deeper than {MAX_NESTING} levels (does a variable or function refer to itself?)"
+            )));
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for Nested {
+    fn drop(&mut self) {
+        NESTING.with(|n| n.set(n.get().saturating_sub(1)));
+    }
+}
+
 pub fn eval(expr: &Expr, ctx: &dyn Context) -> Result<Value, EvalError> {
     step()?;
+    let _nested = Nested::enter()?;
     match expr {
         Expr::String(s) => Ok(Value::String(s.clone())),
         Expr::Int(n) => Ok(Value::from(*n)),

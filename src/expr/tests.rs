@@ -1810,3 +1810,30 @@ fn policy_rule_expressions() {
         Ok(json!("[parameters('effect')]"))
     );
 }
+
+#[test]
+fn cycles_through_the_context_are_invalid_not_a_stack_overflow() {
+    // A variable defined in terms of itself: ARM rejects the circular reference.
+    let t = Template::default().with_vars(json!({
+        "a": "[concat('x', variables('b'))]",
+        "b": "[toLower(variables('a'))]",
+        "self": "[variables('self')]"
+    }));
+    assert!(is_invalid(t.eval("[variables('a')]")));
+    assert!(is_invalid(t.eval("[variables('self')]")));
+    // A long but finite chain still evaluates.
+    let chain: Map<String, Value> = (0..40)
+        .map(|i| {
+            (
+                format!("v{i}"),
+                json!(if i == 0 {
+                    "end".to_string()
+                } else {
+                    format!("[variables('v{}')]", i - 1)
+                }),
+            )
+        })
+        .collect();
+    let t = Template::default().with_vars(Value::Object(chain));
+    assert_eq!(t.eval("[variables('v39')]"), Ok(json!("end")));
+}
