@@ -34,6 +34,10 @@
 //!   `dateTimeToEpoch`, `addDays`, custom `format` specifiers, `parseCidr` of a /31 or /32;
 //! - results beyond the evaluator's bounds (32768 values or 1 MiB of text per result,
 //!   1,000,000 steps per evaluation).
+//!
+//! Nesting is bounded too: 128 levels in one expression (a parse error beyond), 256
+//! levels of evaluation including those a context starts (a self-referring variable is
+//! `Invalid`, not a stack overflow).
 
 mod eval;
 mod functions;
@@ -111,6 +115,16 @@ impl std::error::Error for EvalError {}
 /// built-in functions, and if none matches returns `EvalError::Invalid("unknown function …")`.
 pub trait Context {
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>>;
+}
+
+/// A closure is a context: `|name, args| match name { "field" => ..., _ => None }`.
+impl<F> Context for F
+where
+    F: Fn(&str, &[Value]) -> Option<Result<Value, EvalError>>,
+{
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>> {
+        self(name, args)
+    }
 }
 
 /// A context with no context functions (only built-ins).

@@ -1837,3 +1837,15 @@ fn cycles_through_the_context_are_invalid_not_a_stack_overflow() {
     let t = Template::default().with_vars(Value::Object(chain));
     assert_eq!(t.eval("[variables('v39')]"), Ok(json!("end")));
 }
+
+#[test]
+fn closures_are_contexts() {
+    let ctx = |name: &str, _: &[Value]| match name {
+        "field" => Some(Ok(json!("Microsoft.ContainerRegistry/registries"))),
+        _ => None,
+    };
+    assert_eq!(
+        eval_string("[split(field('type'), '/')[1]]", &ctx),
+        Ok(json!("registries"))
+    );
+}
