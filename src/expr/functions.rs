@@ -1115,7 +1115,7 @@ fn items(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
         ));
     };
     let mut pairs: Vec<(&String, &Value)> = map.iter().collect();
-    pairs.sort_by(|a, b| a.0.cmp(b.0));
+    pairs.sort_by_cached_key(|(k, _)| culture_key(k));
     let out = pairs.into_iter().map(|(k, v)| {
         let mut entry = Map::new();
         entry.insert("key".into(), Value::String(k.clone()));
@@ -1383,6 +1383,12 @@ fn order(name: &str, args: &[Value]) -> Result<std::cmp::Ordering, EvalError> {
 /// digits, then letters; then, at the first difference in case, lower case first.
 /// An approximation of the invariant culture's collation, exact for ASCII letters and digits.
 fn culture_cmp(x: &str, y: &str) -> std::cmp::Ordering {
+    culture_key(x).cmp(&culture_key(y))
+}
+
+/// The sort key behind [`culture_cmp`]: a plain tuple, so the order is total (sorting
+/// with it can never see an inconsistent comparison).
+fn culture_key(s: &str) -> (Vec<(u8, char)>, Vec<bool>, &str) {
     fn class(c: char) -> u8 {
         match c {
             c if c.is_alphabetic() => 3,
@@ -1391,23 +1397,12 @@ fn culture_cmp(x: &str, y: &str) -> std::cmp::Ordering {
             _ => 1,
         }
     }
-    fn primary(s: &str) -> Vec<(u8, char)> {
-        s.chars()
-            .flat_map(|c| c.to_lowercase().map(move |l| (class(c), l)))
-            .collect()
-    }
-    let case = || {
-        x.chars()
-            .zip(y.chars())
-            .find(|(a, b)| a != b)
-            .map_or(std::cmp::Ordering::Equal, |(a, b)| {
-                a.is_uppercase().cmp(&b.is_uppercase())
-            })
-    };
-    primary(x)
-        .cmp(&primary(y))
-        .then_with(case)
-        .then_with(|| x.cmp(y))
+    let primary = s
+        .chars()
+        .flat_map(|c| c.to_lowercase().map(move |l| (class(c), l)))
+        .collect();
+    let case = s.chars().map(char::is_uppercase).collect();
+    (primary, case, s)
 }
 
 fn greater(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {

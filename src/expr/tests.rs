@@ -915,6 +915,13 @@ fn intersection_and_union() {
 
 #[test]
 fn items_sorted_by_key() {
+    // Sorted as .NET sorts strings by default (culture order: case-insensitive first).
+    assert_eq!(
+        ok(
+            "[map(items(json('{\"b\": 1, \"B\": 2, \"a\": 3, \"_x\": 4}')), lambda('e', lambdaVariables('e').key))]"
+        ),
+        json!(["_x", "a", "b", "B"])
+    );
     assert_eq!(
         ok("[items(json('{\"b\": 2, \"a\": {\"x\": 1}}'))]"),
         json!([{"key": "a", "value": {"x": 1}}, {"key": "b", "value": 2}])
