@@ -672,30 +672,33 @@ fn string(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
 fn substring(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("substring", args, 1, 3)?;
     let units = utf16(str_arg("substring", &args[0])?);
-    let start = args
-        .get(1)
-        .map(|v| int_arg("substring", v))
-        .transpose()?
-        .unwrap_or(0);
-    let len = units.len() as i64;
-    let count = args
-        .get(2)
-        .map(|v| int_arg("substring", v))
-        .transpose()?
-        .unwrap_or(len - start);
-    if start < 0 || start > len {
-        return invalid(format!(
-            "substring start index {start} is out of range for a string of length {len}"
-        ));
-    }
-    if count < 0 || count > len - start {
-        return invalid(format!(
-            "substring length {count} is out of range: start {start} + length exceeds the string length {len}"
-        ));
-    }
-    Ok(Value::String(from_utf16(
-        &units[start as usize..(start + count) as usize],
-    )))
+    let len = units.len();
+    let start = match args.get(1) {
+        Some(v) => int_arg("substring", v)?,
+        None => 0,
+    };
+    let start = usize::try_from(start)
+        .ok()
+        .filter(|s| *s <= len)
+        .ok_or_else(|| {
+            EvalError::Invalid(format!(
+                "substring start index {start} is out of range for a string of length {len}"
+            ))
+        })?;
+    let count = match args.get(2) {
+        Some(v) => int_arg("substring", v)?,
+        None => (len - start) as i64,
+    };
+    let end = usize::try_from(count)
+        .ok()
+        .and_then(|c| start.checked_add(c))
+        .filter(|e| *e <= len)
+        .ok_or_else(|| {
+            EvalError::Invalid(format!(
+                "substring: the index {start} and length {count} must refer to a location within the string of length {len}"
+            ))
+        })?;
+    Ok(Value::String(from_utf16(&units[start..end])))
 }
 
 /// toLower / toUpper: .NET's invariant casing maps one character to one character
