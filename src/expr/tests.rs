@@ -1995,7 +1995,7 @@ fn random_calls_never_panic() {
         "lambda('x', 'i', lambdaVariables('i'))",
     ];
     fn random_call(rng: &mut Rng, depth: u32) -> String {
-        if depth == 0 || rng.next() % 3 == 0 {
+        if depth == 0 || rng.next().is_multiple_of(3) {
             return rng.pick(LITERALS).to_string();
         }
         let name = rng.pick(NAMES);
