@@ -2012,7 +2012,7 @@ fn random_calls_never_panic() {
     let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
     let mut rng = Rng(env("EXPR_FUZZ_SEED").unwrap_or(0x2545_f491_4f6c_dd1d) | 1);
     for _ in 0..env("EXPR_FUZZ_ITERS").unwrap_or(30_000) {
-        let text = random_call(&mut rng, 4);
+        let text = random_call(&mut rng, env("EXPR_FUZZ_DEPTH").unwrap_or(4) as u32);
         let _ = eval_string(&format!("[{text}]"), &NoContext);
     }
 }
