@@ -30,8 +30,9 @@
 //!   `current`, `resourceGroup`, `subscription`, `deployment`, `environment`, `tenant`,
 //!   `managementGroup`, `copyIndex`, `requestContext`, `policy`, and the resource-id
 //!   functions when they need a subscription, group or management group from it;
-//! - deterministic functions not implemented here: `dateTimeAdd`, `dateTimeFromEpoch`,
-//!   `dateTimeToEpoch`, `addDays`, custom `format` specifiers, `parseCidr` of a /31 or /32;
+//! - deterministic functions not implemented here: `dateTimeAdd`, `addDays` (their output
+//!   follows .NET date formats), custom `format` specifiers, `parseCidr` of a /31 or /32,
+//!   `dateTimeToEpoch` of a date-time that is not plain ISO 8601;
 //! - results beyond the evaluator's bounds (32768 values or 1 MiB of text per result,
 //!   1,000,000 steps per evaluation).
 //!

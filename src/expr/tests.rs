@@ -1950,6 +1950,8 @@ fn random_calls_never_panic() {
         "toObject",
         "groupBy",
         "mapValues",
+        "dateTimeFromEpoch",
+        "dateTimeToEpoch",
     ];
     const LITERALS: &[&str] = &[
         "''",
@@ -1970,6 +1972,9 @@ fn random_calls_never_panic() {
         "'A/b'",
         "'Microsoft.Storage/storageAccounts'",
         "'ß😀'",
+        "'2023-05-02T15:16:13Z'",
+        "'2023-05-02 25:00'",
+        "'0001-01-01T00:00:00-14:00'",
         "'data:;base64,QQ=='",
         "0",
         "1",
@@ -2015,4 +2020,38 @@ fn random_calls_never_panic() {
         let text = random_call(&mut rng, env("EXPR_FUZZ_DEPTH").unwrap_or(4) as u32);
         let _ = eval_string(&format!("[{text}]"), &NoContext);
     }
+}
+
+#[test]
+fn epoch_conversions() {
+    // template-functions-date.md: dateTimeFromEpoch / dateTimeToEpoch example.
+    assert_eq!(
+        ok("[dateTimeFromEpoch(1683040573)]"),
+        json!("2023-05-02T15:16:13Z")
+    );
+    assert_eq!(
+        ok("[dateTimeToEpoch('2023-05-02T15:16:13Z')]"),
+        json!(1683040573)
+    );
+    assert_eq!(ok("[dateTimeToEpoch(dateTimeFromEpoch(0))]"), json!(0));
+    assert_eq!(ok("[dateTimeFromEpoch(-1)]"), json!("1969-12-31T23:59:59Z"));
+    assert_eq!(
+        ok("[dateTimeFromEpoch(951782400)]"),
+        json!("2000-02-29T00:00:00Z")
+    );
+    assert_eq!(
+        ok("[dateTimeToEpoch('2020-04-07 14:53:14Z')]"),
+        json!(1586271194)
+    );
+    assert_eq!(
+        ok("[dateTimeToEpoch('2023-05-02T17:16:13.123+02:00')]"),
+        json!(1683040573)
+    );
+    assert_eq!(ok("[dateTimeToEpoch('2023-05-02')]"), json!(1682985600));
+    assert!(is_invalid(ev("[dateTimeFromEpoch(253402300800)]")));
+    assert!(is_unknown(ev("[dateTimeToEpoch('May 2, 2023')]")));
+    assert!(is_unknown(ev("[dateTimeToEpoch('2023-02-30T00:00:00Z')]")));
+    assert!(is_unknown(ev(
+        "[dateTimeAdd('2020-04-07 14:53:14Z', 'P3Y')]"
+    )));
 }
