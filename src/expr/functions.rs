@@ -532,7 +532,6 @@ fn length(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
         Value::String(s) => len16(s),
         Value::Array(a) => a.len(),
         Value::Object(o) => o.len(),
-        Value::Null => 0,
         other => {
             return invalid(format!(
                 "length expects a string, array or object, got {}",

@@ -593,6 +593,9 @@ fn length_counts() {
     assert_eq!(t.eval("[length(parameters('objectToTest'))]"), Ok(json!(4)));
     // .NET counts UTF-16 units: an emoji is two.
     assert_eq!(ok("[length('😀')]"), json!(2));
+    // ARM types length's argument strictly: null is an error (empty(null()) is the test).
+    assert!(is_invalid(ev("[length(null())]")));
+    assert!(is_invalid(ev("[length(1)]")));
 }
 
 #[test]
