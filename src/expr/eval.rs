@@ -2,8 +2,11 @@
 //!
 //! Calls are resolved in this order: the short-circuiting forms (`if`, `and`, `or`,
 //! `coalesce`, which decide how their arguments are evaluated and so are part of the
-//! language rather than functions), then the [`Context`], then the built-ins of
-//! [`super::functions`].
+//! language rather than functions), the lambda functions of [`super::lambda`], the
+//! [`Context`], then the built-ins of [`super::functions`].
+//!
+//! Three bounds keep hostile input cheap: a step budget per top-level evaluation, a
+//! nesting bound across context callbacks, and a size bound on what a built-in returns.
 
 use std::cell::Cell;
 
