@@ -743,9 +743,10 @@ fn trim(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     Ok(Value::String(str_arg("trim", &args[0])?.trim().to_string()))
 }
 
-/// uri(base, relative): RFC 3986 reference resolution for the common cases (an absolute
-/// relative URI wins; `/path` replaces the path; otherwise the last segment of the base
-/// is replaced), as .NET's `new Uri(baseUri, relativeUri)`.
+/// uri(base, relative): RFC 3986 reference resolution (section 5.2), as .NET's
+/// `new Uri(baseUri, relativeUri)` does it: an absolute reference wins, `//host` keeps
+/// the scheme, `/path` replaces the path, `?query` and `#fragment` keep the path, and
+/// anything else replaces the base's last segment; `.` and `..` segments are removed.
 fn uri(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("uri", args, 2, 2)?;
     let base = str_arg("uri", &args[0])?;
@@ -753,28 +754,61 @@ fn uri(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     let Some(scheme_end) = base.find("://") else {
         return invalid(format!("uri expects an absolute base URI, got '{base}'"));
     };
-    if rel.contains("://") {
+    let has_scheme = rel
+        .split_once(':')
+        .is_some_and(|(s, _)| !s.is_empty() && !s.contains(['/', '?', '#']));
+    if has_scheme {
         return Ok(Value::String(rel.to_string()));
     }
+    let base = &base[..base.find('#').unwrap_or(base.len())];
     let authority_end = base[scheme_end + 3..]
-        .find('/')
+        .find(['/', '?'])
         .map_or(base.len(), |i| scheme_end + 3 + i);
-    let joined = if rel.starts_with('/') {
-        format!("{}{rel}", &base[..authority_end])
+    let (origin, rest) = base.split_at(authority_end);
+    let base_path = &rest[..rest.find('?').unwrap_or(rest.len())];
+    let joined = if let Some(net) = rel.strip_prefix("//") {
+        format!("{}//{net}", &base[..scheme_end + 1])
+    } else if rel.is_empty() || rel.starts_with('#') {
+        format!("{base}{rel}")
+    } else if rel.starts_with('?') {
+        format!("{origin}{base_path}{rel}")
+    } else if rel.starts_with('/') {
+        format!("{origin}{}", remove_dot_segments(rel))
     } else {
-        let path = &base[..base.find(['?', '#']).unwrap_or(base.len())];
-        let dir_end = path
-            .rfind('/')
-            .filter(|&i| i >= authority_end)
-            .map_or(path.len(), |i| i + 1);
-        let prefix = &path[..dir_end];
-        if dir_end == path.len() && !path.ends_with('/') {
-            format!("{prefix}/{rel}")
-        } else {
-            format!("{prefix}{rel}")
-        }
+        let dir = &base_path[..base_path.rfind('/').map_or(0, |i| i + 1)];
+        let dir = if dir.is_empty() { "/" } else { dir };
+        format!("{origin}{}", remove_dot_segments(&format!("{dir}{rel}")))
     };
     Ok(Value::String(joined))
+}
+
+/// RFC 3986 section 5.2.4 on the path part of `reference` (its query and fragment are
+/// kept as they are).
+fn remove_dot_segments(reference: &str) -> String {
+    let split = reference.find(['?', '#']).unwrap_or(reference.len());
+    let (path, tail) = reference.split_at(split);
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').collect();
+    for (i, seg) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        match *seg {
+            "." => {
+                if last {
+                    out.push("");
+                }
+            }
+            ".." => {
+                if out.len() > 1 {
+                    out.pop();
+                }
+                if last {
+                    out.push("");
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    format!("{}{tail}", out.join("/"))
 }
 
 /// uriComponent: .NET `Uri.EscapeDataString`, which keeps only RFC 3986 unreserved

@@ -829,6 +829,34 @@ fn uri_functions() {
         ok("[uri('http://contoso.com', 'c')]"),
         json!("http://contoso.com/c")
     );
+    // RFC 3986 section 5.4 reference resolution examples (base http://a/b/c/d;p?q).
+    for (rel, expected) in [
+        ("g", "http://a/b/c/g"),
+        ("./g", "http://a/b/c/g"),
+        ("g/", "http://a/b/c/g/"),
+        ("/g", "http://a/g"),
+        ("//g", "http://g"),
+        ("?y", "http://a/b/c/d;p?y"),
+        ("g?y", "http://a/b/c/g?y"),
+        ("#s", "http://a/b/c/d;p?q#s"),
+        ("g#s", "http://a/b/c/g#s"),
+        ("", "http://a/b/c/d;p?q"),
+        (".", "http://a/b/c/"),
+        ("./", "http://a/b/c/"),
+        ("..", "http://a/b/"),
+        ("../", "http://a/b/"),
+        ("../g", "http://a/b/g"),
+        ("../..", "http://a/"),
+        ("../../g", "http://a/g"),
+        ("../../../g", "http://a/g"),
+        ("g:h", "g:h"),
+    ] {
+        assert_eq!(
+            ok(&format!("[uri('http://a/b/c/d;p?q', '{rel}')]")),
+            json!(expected),
+            "{rel}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------
