@@ -1,30 +1,161 @@
-//! TEMPORARY shim of the expression interface, replaced by the full ARM
-//! expression evaluator (branch `expr`) at merge. Only `name('arg')` calls
-//! with string-literal arguments are understood.
+//! ARM template expressions: the language inside `"[...]"` JSON strings that
+//! Azure Resource Manager templates and Azure Policy rules share
+//! (`"[parameters('effect')]"`, `"[concat(field('name'), '-x')]"`).
+//!
+//! Syntax reference:
+//! <https://learn.microsoft.com/azure/azure-resource-manager/templates/template-expressions>.
+//! Function reference: the `template-functions-*` pages under the same folder.
+//! Azure Policy's subset: `articles/governance/policy/concepts/definition-structure-policy-rule.md`
+//! ("Policy functions").
+//!
+//! The module is pure: no I/O, and nothing here panics on any input. Layout:
+//! `parse.rs` (lexer and parser, byte offsets, bounded nesting), `eval.rs` (evaluation,
+//! laziness, resource bounds), `functions.rs` (built-ins), `lambda.rs` (`filter`, `map`,
+//! ... and `lambdaVariables`), `hash.rs` (`uniqueString`, `guid`).
+//!
+//! # Resolution of a call
+//! 1. `if`, `and`, `or`, `coalesce`: they decide which arguments to evaluate (`if` only
+//!    its chosen branch; `and`/`or` stop at a decisive argument; `coalesce` at the first
+//!    non-null one), so an unknown argument they do not need does not make them unknown.
+//! 2. The lambda functions, whose `lambda(...)` arguments are not values.
+//! 3. The [`Context`], with the evaluated arguments (left to right).
+//! 4. The built-ins. A name that is none of these is `Invalid`, except `list*` names.
+//!
+//! # Unknown values
+//! [`EvalError::Unknown`] means the value exists only at deployment time or only where a
+//! context supplies it; it propagates through every function that needs it:
+//! - deployment-time functions: `reference`, `list*` (`listKeys`, `listSecrets`, ...),
+//!   `newGuid`, `utcNow`, `pickZones`, `providers`, `deployer`;
+//! - context functions the context does not define: `parameters`, `variables`, `field`,
+//!   `current`, `resourceGroup`, `subscription`, `deployment`, `environment`, `tenant`,
+//!   `managementGroup`, `copyIndex`, `requestContext`, `policy`, and the resource-id
+//!   functions when they need a subscription, group or management group from it;
+//! - deterministic functions not implemented here: `dateTimeAdd`, `addDays` (their output
+//!   follows .NET date formats), custom `format` specifiers, `parseCidr` of a /31 or /32,
+//!   `dateTimeToEpoch` of a date-time that is not plain ISO 8601;
+//! - results beyond the evaluator's bounds (32768 values or 1 MiB of text per result,
+//!   1,000,000 steps per evaluation).
+//!
+//! Nesting is bounded too: 128 levels in one expression (a parse error beyond), 256
+//! levels of evaluation including those a context starts (a self-referring variable is
+//! `Invalid`, not a stack overflow).
+
+mod eval;
+mod functions;
+mod hash;
+mod lambda;
+mod parse;
+#[cfg(test)]
+mod tests;
 
 use serde_json::Value;
 
+/// A parsed expression (the text between the outer `[` `]`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// `'text'` (with `''` already unescaped).
+    String(String),
+    /// `42`, `-7`: ARM integers are 64-bit.
+    Int(i64),
+    /// `1.5`: accepted for leniency (Azure Policy's own parser reads decimals).
+    Float(f64),
+    /// Bare `true` / `false` (ARM also offers the functions `true()` / `false()`).
+    Bool(bool),
+    /// Bare `null` (ARM also offers `null()`).
+    Null,
+    /// `name(args)`: `name` as written (lookup is case-insensitive); user-defined
+    /// functions keep their namespace, `ns.fn`.
+    Call { name: String, args: Vec<Expr> },
+    /// `target.name`.
+    Property { target: Box<Expr>, name: String },
+    /// `target[index]`.
+    Index { target: Box<Expr>, index: Box<Expr> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    pub message: String,
+    /// byte offset in the parsed text
+    pub offset: usize,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (at byte {})", self.message, self.offset)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum EvalError {
+    /// The value cannot be known statically (reference(), utcNow(), newGuid(), list*(),
+    /// an unknown parameter, a context function that says so). The string names the cause,
+    /// e.g. "reference('kv').properties.vaultUri cannot be known before deployment".
     Unknown(String),
+    /// The expression is wrong: unknown function, wrong arity, wrong argument type, index
+    /// out of range. Azure would fail the deployment/evaluation.
     Invalid(String),
 }
 
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EvalError::Unknown(why) => write!(f, "unknown: {why}"),
+            EvalError::Invalid(why) => write!(f, "invalid: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+/// Functions whose meaning depends on where the expression is evaluated:
+/// parameters, variables, field, current, resourceGroup, subscription, deployment,
+/// environment, reference, resourceId-family context, etc. `name` is lower-cased.
+/// Return `None` when this context does not define `name`; the evaluator then uses its
+/// built-in functions, and if none matches returns `EvalError::Invalid("unknown function …")`.
 pub trait Context {
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>>;
 }
 
+/// A closure is a context: `|name, args| match name { "field" => ..., _ => None }`.
+impl<F> Context for F
+where
+    F: Fn(&str, &[Value]) -> Option<Result<Value, EvalError>>,
+{
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>> {
+        self(name, args)
+    }
+}
+
+/// A context with no context functions (only built-ins).
 pub struct NoContext;
+
 impl Context for NoContext {
-    fn call(&self, _: &str, _: &[Value]) -> Option<Result<Value, EvalError>> {
+    fn call(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, EvalError>> {
         None
     }
 }
 
-pub fn is_expression(s: &str) -> bool {
-    s.starts_with('[') && s.ends_with(']') && !s.starts_with("[[")
+/// Parses the text between the outer `[` `]` of an expression string.
+pub fn parse(text: &str) -> Result<Expr, ParseError> {
+    parse::parse(text)
 }
 
+/// Evaluates a parsed expression. Arguments are evaluated left to right, except that
+/// `if`, `and`, `or` and `coalesce` skip what cannot change their result.
+pub fn eval(expr: &Expr, ctx: &dyn Context) -> Result<Value, EvalError> {
+    eval::eval_top(expr, ctx)
+}
+
+/// Is this JSON string an expression? ARM rule: starts with `[` and ends with `]` and does
+/// not start with `[[` (template-expressions.md, "Escape characters").
+pub fn is_expression(s: &str) -> bool {
+    s.len() >= 2 && s.starts_with('[') && s.ends_with(']') && !s.starts_with("[[")
+}
+
+/// A JSON string as ARM and Azure Policy read it: `"[[x"` → the literal `"[x"`;
+/// `"[expr]"` → evaluated; anything else → the literal string.
 pub fn eval_string(s: &str, ctx: &dyn Context) -> Result<Value, EvalError> {
     if let Some(rest) = s.strip_prefix("[[") {
         return Ok(Value::String(format!("[{rest}")));
@@ -33,19 +164,9 @@ pub fn eval_string(s: &str, ctx: &dyn Context) -> Result<Value, EvalError> {
         return Ok(Value::String(s.to_string()));
     }
     let inner = &s[1..s.len() - 1];
-    let (name, rest) = inner
-        .split_once('(')
-        .ok_or_else(|| EvalError::Unknown(s.to_string()))?;
-    let args = rest
-        .strip_suffix(')')
-        .ok_or_else(|| EvalError::Unknown(s.to_string()))?;
-    let args: Vec<Value> = if args.trim().is_empty() {
-        vec![]
-    } else {
-        vec![Value::String(
-            args.trim().trim_matches('\'').to_string(),
-        )]
-    };
-    ctx.call(&name.trim().to_ascii_lowercase(), &args)
-        .unwrap_or_else(|| Err(EvalError::Unknown(s.to_string())))
+    let expr = parse(inner).map_err(|e| {
+        // Report the offset in `s`, which the caller holds (one more for the `[`).
+        EvalError::Invalid(format!("{} (at byte {})", e.message, e.offset + 1))
+    })?;
+    eval(&expr, ctx)
 }
