@@ -127,7 +127,7 @@ fn every_check_code_is_triggered() {
         (Code::E0502, run(&[&d.write("other.json", "{\"hello\": \"world\"}")])),
         (Code::E0503, run(&[&d.write("main.bicep", "resource acr 'x' = {}")])),
         (Code::E0504, run(&[&d.write("p.json", r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "contentVersion": "1.0.0.0", "parameters": {}}"#)])),
-        (Code::E0505, run(&[&d.write("expr.json", &template(json!([registry(json!({"adminUserEnabled": "[parameters('name'"}))])))])),
+        (Code::E0505, run(&[&d.write("expr.json", &template(json!([registry(json!({"adminUserEnabled": "[parameters('name']"}))])))])),
         (Code::E0506, run(&[&d.write("notype.json", &template(json!([{"apiVersion": "2023-07-01"}])))])),
         (Code::E0507, acrpc(&["--message-format", "json", "check", "--policy", &d.write("notpolicy.json", "{\"x\": 1}"), &ok])),
         (Code::E0508, run(&["--param", "Deny", &ok])),
@@ -137,7 +137,7 @@ fn every_check_code_is_triggered() {
         }),
         (Code::W0501, run(&[&d.write("noval.json", &serde_json::to_string(&json!({
             "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-            "contentVersion": "1.0.0.0", "parameters": {"admin": {"type": "bool"}},
+            "contentVersion": "1.0.0.0", "parameters": {"admin": {"type": "bool"}, "name": {"type": "string", "defaultValue": "acr1"}},
             "resources": [registry(json!({"adminUserEnabled": "[parameters('admin')]"}))]})).expect("json"))])),
         (Code::W0502, run(&[&d.write("linked.json", &template(json!([registry(json!({})), {
             "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "child",
@@ -201,7 +201,9 @@ fn json_results_name_rule_file_resource_and_verdict() {
     let admin_result = rs.iter().find(|r| r["rule"] == "admin-user-disabled").expect("result");
     assert_eq!(admin_result["evidence"][0]["field"], "Microsoft.ContainerRegistry/registries/adminUserEnabled");
     assert_eq!(admin_result["evidence"][0]["actual"], true);
-    assert_eq!(admin_result["line"], 11, "points at adminUserEnabled in the template");
+    let text = std::fs::read_to_string(&admin).expect("input");
+    let line = text.lines().position(|l| l.contains("\"adminUserEnabled\"")).expect("line") + 1;
+    assert_eq!(admin_result["line"], line, "points at adminUserEnabled in the template");
 }
 
 #[test]

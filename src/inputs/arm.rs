@@ -75,6 +75,9 @@ struct Template<'t> {
     location: Option<String>,
 }
 
+/// Invalid expressions: (JSON pointer relative to the evaluated value, message).
+type Errors = Vec<(String, String)>;
+
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
 impl<'t> Template<'t> {
@@ -119,7 +122,12 @@ impl<'t> Template<'t> {
     }
 
     /// Evaluates every expression string inside `v`.
-    fn eval_deep(&self, v: &Value, copies: &[(String, i64)], errors: &mut Vec<String>) -> Value {
+    /// Invalid expressions are collected as (JSON pointer below `v`, message).
+    fn eval_deep(&self, v: &Value, copies: &[(String, i64)], errors: &mut Errors) -> Value {
+        self.eval_at(v, copies, errors, "")
+    }
+
+    fn eval_at(&self, v: &Value, copies: &[(String, i64)], errors: &mut Errors, at: &str) -> Value {
         match v {
             Value::String(s) => {
                 let ctx = Ctx { tpl: self, copies };
@@ -127,15 +135,20 @@ impl<'t> Template<'t> {
                     Ok(x) => x,
                     Err(EvalError::Unknown(r)) => unknown_value(&r),
                     Err(EvalError::Invalid(r)) => {
-                        errors.push(format!("`{s}`: {r}"));
+                        errors.push((at.to_string(), format!("`{s}`: {r}")));
                         unknown_value(&format!("invalid expression: {r}"))
                     }
                 }
             }
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.eval_deep(x, copies, errors)).collect()),
+            Value::Array(a) => Value::Array(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, x)| self.eval_at(x, copies, errors, &format!("{at}/{i}")))
+                    .collect(),
+            ),
             Value::Object(o) => Value::Object(
                 o.iter()
-                    .map(|(k, x)| (k.clone(), self.eval_deep(x, copies, errors)))
+                    .map(|(k, x)| (k.clone(), self.eval_at(x, copies, errors, &format!("{at}/{}", escape(k)))))
                     .collect(),
             ),
             other => other.clone(),
@@ -356,9 +369,11 @@ impl Loader<'_> {
                 }
             }
         }
+        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/condition"));
         let ty = tpl.eval_deep(item.get("type").unwrap_or(&Value::Null), &copies, &mut errors);
+        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/type"));
         let name = tpl.eval_deep(item.get("name").unwrap_or(&Value::Null), &copies, &mut errors);
-        self.report_invalid(std::mem::take(&mut errors), pointer);
+        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/name"));
         let (Some(ty), Some(name)) = (ty.as_str(), name.as_str()) else {
             self.problems.push(Problem::new(
                 ProblemCode::ResourceWithoutType,
@@ -376,17 +391,21 @@ impl Loader<'_> {
             .get("scope")
             .map(|s| tpl.eval_deep(s, &copies, &mut errors))
             .and_then(|s| s.as_str().map(str::to_string));
+        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/scope"));
         if let Some((t, n, s)) = split_provider_form(&ty, &full_name) {
             (ty, full_name, scope) = (t, n, Some(s));
         }
         let mut body = Map::new();
         for (k, v) in item.as_object().into_iter().flatten() {
-            if matches!(k.as_str(), "resources" | "copy" | "condition" | "dependsOn" | "comments" | "metadata" | "existing" | "scope") {
+            if matches!(
+                k.as_str(),
+                "resources" | "copy" | "condition" | "dependsOn" | "comments" | "metadata" | "existing" | "scope" | "type" | "name"
+            ) {
                 continue;
             }
             body.insert(k.clone(), tpl.eval_deep(v, &copies, &mut errors));
+            self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/{}", escape(k)));
         }
-        self.report_invalid(errors, pointer);
         body.insert("type".into(), Value::String(ty.clone()));
         body.insert("name".into(), Value::String(full_name.clone()));
         let body = Value::Object(body);
@@ -465,12 +484,12 @@ impl Loader<'_> {
         }
     }
 
-    fn report_invalid(&mut self, errors: Vec<String>, pointer: &str) {
-        for e in errors {
+    fn report_invalid(&mut self, errors: Errors, pointer: &str) {
+        for (at, e) in errors {
             self.problems.push(Problem::new(
                 ProblemCode::InvalidExpression,
                 format!("invalid template expression {e}"),
-                pointer.to_string(),
+                format!("{pointer}{at}"),
             ));
         }
     }
