@@ -4,7 +4,7 @@ use super::files::{DirTemplates, collect_packs, write_atomically};
 use super::{ExitStatus, Reporter};
 use crate::compile::compile_file;
 use crate::diag::{Code, Diagnostic, SourceFile, SourceMap, Span, has_errors};
-use crate::emit::OutputFile;
+use crate::emit::{OutputFile, Target};
 use crate::sema::Options;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,9 @@ pub struct BuildArgs {
     /// (`/providers/Microsoft.Management/managementGroups/<mg>` or `/subscriptions/<id>`).
     #[arg(long)]
     pub scope: Option<String>,
+    /// What to write: definition files (`azure`), or a deployment format.
+    #[arg(long, value_enum, default_value_t = Target::Azure)]
+    pub target: Target,
 }
 
 pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
@@ -120,7 +123,7 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
             n_defs += pack.definitions.len();
             n_inis += pack.initiatives.len();
         }
-        outputs.extend(compiled.files());
+        outputs.extend(compiled.files_for(args.target));
         all_diags.extend(compiled.diagnostics);
     }
     reporter.report(&all_diags, &sources);
@@ -144,9 +147,17 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         return ExitStatus::Error;
     }
     let warnings = all_diags.len();
+    let extra = match args.target {
+        Target::Azure => format!(", {} checker file(s)", packs.len()),
+        other => format!(
+            " as {}",
+            clap::ValueEnum::to_possible_value(&other)
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default()
+        ),
+    };
     println!(
-        "built {} pack(s): {n_defs} policy definition(s), {n_inis} initiative(s), {} checker file(s) in {}{}",
-        packs.len(),
+        "built {} pack(s): {n_defs} policy definition(s), {n_inis} initiative(s){extra} in {}{}",
         packs.len(),
         args.out.display(),
         if warnings > 0 {
