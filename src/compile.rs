@@ -19,14 +19,6 @@ impl Compiled {
     pub fn files(&self) -> Vec<OutputFile> {
         self.pack.as_ref().map(emit::pack_files).unwrap_or_default()
     }
-
-    /// The output files for a build target, or nothing when there were errors.
-    pub fn files_for(&self, target: emit::Target) -> Vec<OutputFile> {
-        self.pack
-            .as_ref()
-            .map(|p| emit::target_files(p, target))
-            .unwrap_or_default()
-    }
 }
 
 /// Compiles the source of one `.acrp` file already added to `sources`.

@@ -8,5 +8,6 @@ pub mod diag;
 pub mod emit;
 pub mod eval;
 pub mod ir;
+pub mod publish;
 pub mod sema;
 pub mod syntax;

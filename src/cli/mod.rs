@@ -4,6 +4,7 @@
 mod build;
 mod explain;
 mod files;
+mod publish;
 
 use crate::diag::render::{self, RenderOptions};
 use crate::diag::{Diagnostic, SourceMap};
@@ -30,6 +31,8 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Explain a diagnostic code (`acrpc explain E0202`).
     Explain(explain::ExplainArgs),
+    /// Publish the compiled definitions and initiatives to Azure.
+    Publish(publish::PublishArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -117,5 +120,6 @@ pub fn run() -> ExitStatus {
     match &cli.command {
         Command::Build(args) => build::run(args, &reporter),
         Command::Explain(args) => explain::run(args),
+        Command::Publish(args) => publish::run(args, &reporter),
     }
 }

@@ -8,13 +8,16 @@ use crate::ir::Pack;
 use serde_json::Value;
 
 /// The API version of `Microsoft.Authorization/policyDefinitions` and
-/// `policySetDefinitions` used by the templates and by `acrpc publish`:
-/// the newest GA version listed for policy in azure-rest-api-specs
-/// (`specification/resources/resource-manager/readme.md`, tag
-/// `package-policy-2025-11`); 2025-03-01 is the GA before it. The ARM
-/// schema `2026-06-01/Microsoft.Authorization.json` in the shared reference
-/// describes policy (set) definitions identically to 2025-11-01.
-pub const POLICY_API_VERSION: &str = "2025-11-01";
+/// `policySetDefinitions` (and their `/versions` children) used by the
+/// templates and by `acrpc publish`: the newest GA version. Sources:
+/// Azure/azure-resource-manager-schemas `schemas/2026-06-01/Microsoft.Authorization.json`
+/// (the newest stable schema, whose policy resources all declare
+/// `apiVersion` `2026-06-01`; copied in `../shared/reference/schemas/arm/`)
+/// and the REST reference "Policy Set Definition Versions - Create Or
+/// Update" (view `rest-policy-authorization-2026-06-01`). 2025-11-01, the GA
+/// before it, describes policy (set) definitions identically; `--api-version`
+/// selects another.
+pub const POLICY_API_VERSION: &str = "2026-06-01";
 
 pub const DEFINITION_TYPE: &str = "Microsoft.Authorization/policyDefinitions";
 pub const SET_DEFINITION_TYPE: &str = "Microsoft.Authorization/policySetDefinitions";
