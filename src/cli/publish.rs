@@ -246,6 +246,15 @@ fn verb(op: &Op) -> &'static str {
     }
 }
 
+fn past(op: &Op) -> &'static str {
+    match op {
+        Op::Create => "created",
+        Op::Update { .. } => "updated",
+        Op::Unchanged => "kept",
+        Op::Prune => "pruned",
+    }
+}
+
 /// Applies the changes in order, with a progress line each. On a failure,
 /// reports it against its rule and lists what was and was not applied.
 fn apply(
@@ -275,9 +284,9 @@ fn apply(
         };
         match result {
             Ok(()) => eprintln!(
-                "[{}/{n}] {}d {} {}/{}",
+                "[{}/{n}] {} {} {}/{}",
                 i + 1,
-                verb(&a.op).trim_end_matches('e'),
+                past(&a.op),
                 kind_label(a.kind),
                 a.pack,
                 a.id
