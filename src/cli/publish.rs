@@ -4,7 +4,7 @@
 
 use super::build::{Inputs, compile_inputs, io_error};
 use super::{ExitStatus, Reporter};
-use crate::diag::{Code, Diagnostic, FileId, SourceMap, Span};
+use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span};
 use crate::emit::POLICY_API_VERSION;
 use crate::emit::target::Kind;
 use crate::publish::client::{Client, Failure, RetryPolicy, Secret, UreqTransport};
@@ -52,6 +52,9 @@ struct Ctx<'a> {
     sources: SourceMap,
     /// `(pack, source id)` → span of the rule or initiative id.
     spans: BTreeMap<(String, String), Span>,
+    /// An empty source named `acrpc publish`, for failures no rule caused
+    /// (listing the scope for `--prune`).
+    general: Span,
     scope: String,
 }
 
@@ -60,7 +63,7 @@ impl Ctx<'_> {
         self.spans
             .get(&(d_pack.to_string(), source_id.to_string()))
             .copied()
-            .unwrap_or_else(|| Span::new(FileId::default(), 0, 0))
+            .unwrap_or(self.general)
     }
 
     fn report(&self, d: Diagnostic) {
@@ -100,13 +103,17 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
     let opts = Options {
         scope: Some(scope.path()),
     };
-    let Inputs { sources, packs, .. } = match compile_inputs(&args.paths, &opts, reporter) {
+    let Inputs {
+        mut sources, packs, ..
+    } = match compile_inputs(&args.paths, &opts, reporter) {
         Ok(i) => i,
         Err(status) => return status,
     };
+    let general = Span::new(sources.add(SourceFile::new("acrpc publish", "")), 0, 0);
     let mut ctx = Ctx {
         reporter,
         spans: spans(&sources, &packs),
+        general,
         sources,
         scope: scope.path(),
     };
@@ -400,10 +407,7 @@ const RETRY_HELP: &str = "Azure is throttling or unavailable; wait and publish a
 /// A failed request as a diagnostic: at the rule or initiative that
 /// produced the resource, with ARM's error and what to do about it.
 fn diagnostic(ctx: &Ctx, f: &Failure, method: &str, path: &str, w: Option<&Desired>) -> Diagnostic {
-    let span = w.map_or_else(
-        || Span::new(FileId::default(), 0, 0),
-        |w| ctx.span_of(&w.pack, &w.source_id),
-    );
+    let span = w.map_or(ctx.general, |w| ctx.span_of(&w.pack, &w.source_id));
     let what = w.map_or_else(
         || path.to_string(),
         |w| format!("{} `{}` ({})", kind_label(w.kind), w.id, w.name),
