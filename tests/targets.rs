@@ -334,3 +334,95 @@ fn bicep_and_terraform_declare_every_resource_once() {
         n_defs + n_sets
     );
 }
+
+/// Resolves `https://schema.management.azure.com/schemas/<rest>` to the
+/// shared copy under `arm/<rest>` (no network).
+struct OfflineArm(PathBuf);
+
+const ARM_BASE: &str = "https://schema.management.azure.com/schemas/";
+
+impl jsonschema::Retrieve for OfflineArm {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let uri = uri.as_str();
+        let rest = uri
+            .split_once('#')
+            .map_or(uri, |(u, _)| u)
+            .strip_prefix(ARM_BASE)
+            .ok_or_else(|| format!("`{uri}` is not an ARM schema URI"))?;
+        Ok(serde_json::from_str(&std::fs::read_to_string(
+            self.0.join(rest),
+        )?)?)
+    }
+}
+
+/// Every resource of both ARM templates is a valid resource declaration
+/// of the api-version it names, per Azure's own template schema
+/// (`2026-06-01/Microsoft.Authorization.json`, its
+/// `subscription_resourceDefinitions` / `managementGroup_resourceDefinitions`).
+#[test]
+fn arm_template_resources_satisfy_the_azure_template_schema() {
+    let arm_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/schemas/arm");
+    let schema_file = format!(
+        "{}/Microsoft.Authorization.json",
+        acrpc::emit::POLICY_API_VERSION
+    );
+    if !arm_dir.join(&schema_file).exists() {
+        println!(
+            "skipping: ../shared/reference/schemas/arm/{schema_file} not found (a clone without the shared folder)"
+        );
+        return;
+    }
+    let pack = baseline();
+    let files = target_files(&pack, Target::Arm);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (scope, section) in [
+        (
+            DeployScope::Subscription,
+            "subscription_resourceDefinitions",
+        ),
+        (
+            DeployScope::ManagementGroup,
+            "managementGroup_resourceDefinitions",
+        ),
+    ] {
+        let t = json(file(&files, &format!("arm/{}.json", scope.file_stem())));
+        for (kind, entry) in [
+            (Kind::Definition, "policyDefinitions"),
+            (Kind::SetDefinition, "policySetDefinitions"),
+        ] {
+            let schema = serde_json::json!({ "$ref": format!("{ARM_BASE}{schema_file}#/{section}/{entry}") });
+            let validator = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft4)
+                .with_retriever(OfflineArm(arm_dir.clone()))
+                .build(&schema)
+                .expect("the template schema builds offline");
+            for r in t["resources"].as_array().expect("resources") {
+                if r["type"] != kind.resource_type() {
+                    continue;
+                }
+                checked += 1;
+                // The validator is not vacuous: a wrong api-version fails it.
+                let mut wrong = r.clone();
+                wrong["apiVersion"] = serde_json::json!("1999-01-01");
+                assert!(!validator.is_valid(&wrong), "the schema accepts anything");
+                for e in validator.iter_errors(r) {
+                    failures.push(format!(
+                        "{:?} {}: {e} at {}",
+                        scope,
+                        r["name"],
+                        e.instance_path()
+                    ));
+                }
+            }
+        }
+    }
+    assert_eq!(
+        checked,
+        2 * (pack.definitions.len() + pack.initiatives.len())
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
