@@ -1073,6 +1073,81 @@ fn a_resource_changed_by_someone_else_fails_the_read_back() {
     );
 }
 
+/// Runs publish in a pseudo-terminal (util-linux `script`), typing `answer`
+/// at the prompt; `None` when `script` is not installed.
+fn publish_in_terminal(si: &StandIn, pack: &Path, answer: &str) -> Option<Run> {
+    let script = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())?;
+    let cmdline = format!(
+        "{} publish {} --scope {SUB} --endpoint {} --color never",
+        env!("CARGO_BIN_EXE_acrpc"),
+        pack.display(),
+        si.endpoint()
+    );
+    let mut child = Command::new(script)
+        .args(["-qec", &cmdline, "/dev/null"])
+        .env("AZURE_ACCESS_TOKEN", TOKEN)
+        .env_remove("HTTP_PROXY")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("https_proxy")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(answer.as_bytes());
+        // Keep the pipe open until the prompt has been answered.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+    }
+    let out = child.wait_with_output().ok()?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !text.contains(TOKEN),
+        "the token leaked into the terminal:\n{text}"
+    );
+    Some(Run {
+        code: out.status.code(),
+        stdout: text,
+        stderr: String::new(),
+    })
+}
+
+#[test]
+fn a_terminal_is_asked_before_anything_is_applied() {
+    let si = StandIn::start();
+    let dir = TempDir::new("tty");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    let Some(no) = publish_in_terminal(&si, &pack, "n\n") else {
+        println!("skipping: util-linux `script` is not installed (needed for a pseudo-terminal)");
+        return;
+    };
+    // Declining is not a success: a script must not take it for "published".
+    assert_eq!(no.code, Some(2), "{}", no.stdout);
+    assert!(
+        no.stdout.contains("Apply 4 change(s) to") && no.stdout.contains("Nothing was applied."),
+        "{}",
+        no.stdout
+    );
+    assert!(si.writes_since(0).is_empty(), "answering no wrote");
+    let yes = publish_in_terminal(&si, &pack, "y\n").expect("script ran before");
+    assert_eq!(yes.code, Some(0), "{}", yes.stdout);
+    assert!(
+        yes.stdout.contains("4 created, 0 updated, 0 pruned"),
+        "{}",
+        yes.stdout
+    );
+    assert_eq!(si.writes_since(0).len(), 4);
+}
+
 /// A fake `az` on PATH: prints the token, or fails like an account that is
 /// not logged in.
 fn fake_az(dir: &TempDir, logged_in: bool) -> String {

@@ -7,7 +7,7 @@ use super::{ExitStatus, Reporter};
 use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span};
 use crate::emit::POLICY_API_VERSION;
 use crate::emit::target::Kind;
-use crate::publish::client::{Client, Failure, RetryPolicy, Secret, UreqTransport};
+use crate::publish::client::{Client, Event, Failure, RetryPolicy, Secret, UreqTransport};
 use crate::publish::{
     Action, Desired, Op, Scope, desired, diff, kind_label, prunable, render_plan, resource_path,
 };
@@ -132,8 +132,8 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
     let loopback = endpoint.starts_with("http://");
     let transport = UreqTransport::new(!loopback);
     let verbose = args.verbose;
-    let log = move |line: &str| {
-        if verbose {
+    let log = move |event: Event, line: &str| {
+        if verbose || event == Event::Retry {
             eprintln!("  {line}");
         }
     };
@@ -160,6 +160,16 @@ fn publish(
     wanted: &[Desired],
     packs: &[&str],
 ) -> ExitStatus {
+    eprintln!(
+        "Reading {} resource(s) at {}{}",
+        wanted.len(),
+        ctx.scope,
+        if args.prune {
+            " and listing it for --prune"
+        } else {
+            ""
+        }
+    );
     let actions = match read_plan(ctx, client, wanted, packs, args.prune) {
         Ok(a) => a,
         Err(status) => return status,

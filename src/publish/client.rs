@@ -216,6 +216,14 @@ impl RetryPolicy {
     }
 }
 
+/// What a log line is about: every request (shown with `--verbose`) or a
+/// retry (always worth telling: the user is waiting).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    Request,
+    Retry,
+}
+
 pub struct Client<'a> {
     pub transport: &'a dyn Transport,
     /// `https://management.azure.com`, without a trailing `/`.
@@ -223,8 +231,8 @@ pub struct Client<'a> {
     pub api_version: String,
     pub token: Secret,
     pub retry: RetryPolicy,
-    /// Called with one line per request (`--verbose`) and per retry.
-    pub log: &'a dyn Fn(&str),
+    /// Called with one line per request and per retry; never given the token.
+    pub log: &'a dyn Fn(Event, &str),
 }
 
 impl Client<'_> {
@@ -239,11 +247,11 @@ impl Client<'_> {
             let result = self.transport.send(method, url, self.token.expose(), body);
             let (retry_after, why) = match &result {
                 Ok(r) => {
-                    (self.log)(&format!("{method} {url} -> {}", r.status));
+                    (self.log)(Event::Request, &format!("{method} {url} -> {}", r.status));
                     (r.retry_after, format!("status {}", r.status))
                 }
                 Err(e) => {
-                    (self.log)(&format!("{method} {url} -> {e}"));
+                    (self.log)(Event::Request, &format!("{method} {url} -> {e}"));
                     (None, e.clone())
                 }
             };
@@ -266,12 +274,15 @@ impl Client<'_> {
                 };
             }
             let wait = self.retry.wait(attempt, retry_after);
-            (self.log)(&format!(
-                "retrying {method} {url} in {:.1}s ({why}; attempt {} of {})",
-                wait.as_secs_f64(),
-                attempt + 1,
-                self.retry.attempts
-            ));
+            (self.log)(
+                Event::Retry,
+                &format!(
+                    "retrying {method} {url} in {:.1}s ({why}; attempt {} of {})",
+                    wait.as_secs_f64(),
+                    attempt + 1,
+                    self.retry.attempts
+                ),
+            );
             std::thread::sleep(wait);
             attempt += 1;
         }
