@@ -13,6 +13,7 @@ use crate::publish::{
 };
 use crate::sema::Options;
 use crate::syntax::{self, ast};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -232,15 +233,14 @@ fn read_plan(
 
 fn confirm(ctx: &Ctx, n: usize) -> bool {
     if !std::io::stdin().is_terminal() {
-        let mut sources = SourceMap::default();
-        let d = io_error(
-            &mut sources,
-            Code::E0706,
-            "acrpc publish",
-            format!("{n} change(s) to apply, and no terminal to confirm them"),
-        )
-        .with_help("review the plan (`--plan`), then rerun with `--yes` to apply it");
-        ctx.reporter.report(&[d], &sources);
+        ctx.report(
+            Diagnostic::new(
+                Code::E0706,
+                ctx.general,
+                format!("{n} change(s) to apply, and no terminal to confirm them"),
+            )
+            .with_help("review the plan (`--plan`), then rerun with `--yes` to apply it"),
+        );
         return false;
     }
     eprint!("Apply {n} change(s) to {}? [y/N] ", ctx.scope);
@@ -284,65 +284,56 @@ fn apply(
     for (i, a) in changes.iter().enumerate() {
         let path = resource_path(&ctx.scope, a.kind, &a.name);
         let w = wanted.iter().find(|w| w.kind == a.kind && w.name == a.name);
-        let result = match (&a.op, w) {
-            (Op::Prune, _) => client.delete(&path),
-            (
-                Op::Update {
-                    new_version: Some((_, v)),
-                    ..
-                },
-                Some(w),
-            ) => client
-                .put(&format!("{path}/versions/{v}"), &w.body())
-                .and_then(|_| client.put(&path, &w.body()))
-                .map(drop),
-            (_, Some(w)) => client.put(&path, &w.body()).map(drop),
-            (_, None) => Ok(()),
-        };
-        match result {
-            Ok(()) => eprintln!(
-                "[{}/{n}] {} {} {}/{}",
-                i + 1,
-                past(&a.op),
-                kind_label(a.kind),
-                a.pack,
-                a.id
-            ),
-            Err(f) => {
-                let method = if a.op == Op::Prune { "DELETE" } else { "PUT" };
-                match w {
-                    Some(w) => ctx.report(diagnostic(ctx, &f, method, &path, Some(w))),
-                    None => ctx.report(diagnostic(ctx, &f, method, &path, None)),
-                }
-                eprintln!("error: publish stopped at {}/{n}", i + 1);
-                eprintln!("applied ({}):", i);
-                for done in &changes[..i] {
-                    eprintln!(
-                        "  {} {} {}/{}",
-                        verb(&done.op),
-                        kind_label(done.kind),
-                        done.pack,
-                        done.id
-                    );
-                }
-                eprintln!("not applied ({}):", n - i);
-                for rest in &changes[i..] {
-                    eprintln!(
-                        "  {} {} {}/{}",
-                        verb(&rest.op),
-                        kind_label(rest.kind),
-                        rest.pack,
-                        rest.id
-                    );
-                }
-                eprintln!(
-                    "Run the same publish again to finish: it applies only what is still missing."
-                );
-                return Err(ExitStatus::Error);
-            }
+        if let Err(f) = apply_one(client, &path, a, w) {
+            let method = if a.op == Op::Prune { "DELETE" } else { "PUT" };
+            ctx.report(diagnostic(ctx, &f, method, &path, w));
+            report_partial(changes, i);
+            return Err(ExitStatus::Error);
         }
+        eprintln!("[{}/{n}] {} {}", i + 1, past(&a.op), describe(a));
     }
     Ok(())
+}
+
+/// One change. A new `properties.version` is written as the versioned child
+/// first (Azure keeps every version there), then on the definition itself,
+/// which Azure serves as the latest version.
+fn apply_one(client: &Client, path: &str, a: &Action, w: Option<&Desired>) -> Result<(), Failure> {
+    match (&a.op, w) {
+        (Op::Prune, _) => client.delete(path),
+        (
+            Op::Update {
+                new_version: Some((_, v)),
+                ..
+            },
+            Some(w),
+        ) => {
+            client.put(&format!("{path}/versions/{v}"), &w.body())?;
+            client.put(path, &w.body()).map(drop)
+        }
+        (Op::Create | Op::Update { .. }, Some(w)) => client.put(path, &w.body()).map(drop),
+        _ => Ok(()),
+    }
+}
+
+fn describe(a: &Action) -> String {
+    format!("{} {}/{}", kind_label(a.kind), a.pack, a.id)
+}
+
+/// After a failure at `changes[stopped]`: exactly what was applied and what
+/// was not, so the user knows the state Azure is in.
+fn report_partial(changes: &[&Action], stopped: usize) {
+    let n = changes.len();
+    eprintln!("error: publish stopped at {}/{n}", stopped + 1);
+    eprintln!("applied ({stopped}):");
+    for a in &changes[..stopped] {
+        eprintln!("  {} {}", verb(&a.op), describe(a));
+    }
+    eprintln!("not applied ({}):", n - stopped);
+    for a in &changes[stopped..] {
+        eprintln!("  {} {}", verb(&a.op), describe(a));
+    }
+    eprintln!("Run the same publish again to finish: it applies only what is still missing.");
 }
 
 /// Reads every changed resource back and checks it now matches.
@@ -350,43 +341,28 @@ fn verify(ctx: &Ctx, client: &Client, wanted: &[Desired], changes: &[&Action]) -
     let mut bad = 0;
     for a in changes {
         let path = resource_path(&ctx.scope, a.kind, &a.name);
+        let w = wanted.iter().find(|w| w.kind == a.kind && w.name == a.name);
         let read = match client.get(&path) {
             Ok(r) => r,
             Err(f) => {
-                ctx.report(diagnostic(
-                    ctx,
-                    &f,
-                    "GET",
-                    &path,
-                    wanted.iter().find(|w| w.name == a.name),
-                ));
+                ctx.report(diagnostic(ctx, &f, "GET", &path, w));
                 return ExitStatus::Error;
             }
         };
-        let w = wanted.iter().find(|w| w.kind == a.kind && w.name == a.name);
-        let problem = match (w, read) {
-            (None, None) => None,
-            (None, Some(_)) => Some("still exists after the delete".to_string()),
-            (Some(_), None) => Some("is missing after the write".to_string()),
-            (Some(w), Some(r)) => match diff(w, Some(&r)) {
-                Op::Unchanged => None,
-                Op::Update { fields, .. } => Some(format!("differs in {}", fields.join(", "))),
-                _ => Some("differs".to_string()),
-            },
+        let Some(problem) = read_back_problem(w, read.as_ref()) else {
+            continue;
         };
-        if let Some(p) = problem {
-            bad += 1;
-            let span = ctx.span_of(&a.pack, &w.map_or(a.id.clone(), |w| w.source_id.clone()));
-            ctx.report(
-                Diagnostic::new(
-                    Code::E0707,
-                    span,
-                    format!("{} `{}` ({}) {p} when read back", kind_label(a.kind), a.id, a.name),
-                )
-                .with_label("this produced it")
-                .with_help("something else changes policy resources at this scope (another pipeline, an Azure Policy on policies); publish again, or find the other writer"),
-            );
-        }
+        bad += 1;
+        let span = ctx.span_of(&a.pack, w.map_or(&a.id, |w| &w.source_id));
+        ctx.report(
+            Diagnostic::new(
+                Code::E0707,
+                span,
+                format!("{} {problem} when read back", describe(a)),
+            )
+            .with_label("this produced it")
+            .with_help("something else changes policy resources at this scope (another pipeline, an Azure Policy on policies); publish again, or find the other writer"),
+        );
     }
     if bad > 0 {
         return ExitStatus::Error;
@@ -400,6 +376,21 @@ fn verify(ctx: &Ctx, client: &Client, wanted: &[Desired], changes: &[&Action]) -
         count("prune")
     );
     ExitStatus::Success
+}
+
+/// What is wrong with a resource read back after applying (`want`: what
+/// was written, `None` for a prune), if anything.
+fn read_back_problem(want: Option<&Desired>, read: Option<&Value>) -> Option<String> {
+    match (want, read) {
+        (None, None) => None,
+        (None, Some(_)) => Some("still exists after the delete".to_string()),
+        (Some(_), None) => Some("is missing after the write".to_string()),
+        (Some(w), Some(r)) => match diff(w, Some(r)) {
+            Op::Unchanged => None,
+            Op::Update { fields, .. } => Some(format!("differs in {}", fields.join(", "))),
+            _ => Some("differs".to_string()),
+        },
+    }
 }
 
 fn failed(ctx: &Ctx, f: &Failure, method: &str, w: &Desired) -> ExitStatus {
