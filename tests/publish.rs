@@ -256,7 +256,11 @@ fn handle(
             .unwrap_or_default();
         return (f.status, extra, f.body.clone());
     }
-    if !query.contains("api-version=2026-06-01") {
+    let api_version = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("api-version="))
+        .unwrap_or_default();
+    if !["2025-03-01", "2025-11-01", "2026-06-01"].contains(&api_version) {
         return (
             400,
             vec![],
@@ -706,8 +710,14 @@ fn first_publish_creates_all_then_a_second_sends_no_put() {
     }
 
     let before = si.requests().len();
-    let again = publish(&si, &bundled(), SUB, &["--yes"]);
+    // With --prune the scope is listed too, page by page (20 per page).
+    let again = publish(&si, &bundled(), SUB, &["--yes", "--prune"]);
     assert_eq!(again.code, Some(0), "{}", again.stderr);
+    let pages = si.requests()[before..]
+        .iter()
+        .filter(|r| r.query.contains("$skiptoken="))
+        .count();
+    assert_eq!(pages, 1, "38 definitions are two pages, 8 initiatives one");
     assert!(
         again
             .stdout
@@ -720,6 +730,40 @@ fn first_publish_creates_all_then_a_second_sends_no_put() {
         si.writes_since(before).is_empty(),
         "the second publish wrote"
     );
+}
+
+#[test]
+fn api_version_is_sent_as_chosen() {
+    let si = StandIn::start();
+    let dir = TempDir::new("api");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    let ok = publish(&si, &pack, SUB, &["--yes", "--api-version", "2025-11-01"]);
+    assert_eq!(ok.code, Some(0), "{}", ok.stderr);
+    assert!(
+        si.requests()
+            .iter()
+            .all(|r| r.query == "api-version=2025-11-01")
+    );
+    let before = si.requests().len();
+    let bad = publish(
+        &si,
+        &pack,
+        SUB,
+        &["--plan", "--api-version", "2015-10-01-preview"],
+    );
+    assert_eq!(bad.code, Some(2));
+    assert!(
+        flat(&bad.stderr).contains("E0704")
+            && flat(&bad.stderr).contains("InvalidApiVersionParameter"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(si.requests().len() - before, 1, "a 400 is not retried");
 }
 
 #[test]
