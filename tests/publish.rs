@@ -901,6 +901,45 @@ fn prune_deletes_only_what_the_pack_owns_and_no_longer_emits() {
 }
 
 #[test]
+fn pruning_an_initiative_and_its_member_deletes_the_initiative_first() {
+    let si = StandIn::start();
+    let dir = TempDir::new("prune-set");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    assert_eq!(publish(&si, &pack, SUB, &["--yes"]).code, Some(0));
+    // The same pack without the initiative and without the second rule.
+    let text = std::fs::read_to_string(&pack).expect("pack");
+    let cut = text
+        .find("rule anonymous-pull-disabled")
+        .expect("second rule");
+    std::fs::write(&pack, &text[..cut]).expect("rewrite pack");
+    let before = si.requests().len();
+    let out = publish(&si, &pack, SUB, &["--yes", "--prune"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let writes: Vec<String> = si
+        .writes_since(before)
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r.method,
+                r.path.split('/').rev().nth(1).unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        writes,
+        ["DELETE policySetDefinitions", "DELETE policyDefinitions"]
+    );
+    assert!(si.stored("policySetDefinitions").is_empty());
+    assert_eq!(si.stored("policyDefinitions").len(), 2);
+}
+
+#[test]
 fn throttling_and_server_errors_are_retried() {
     let si = StandIn::start();
     let dir = TempDir::new("retry");
