@@ -125,6 +125,7 @@ fn serve(conn: TcpStream, state: &Mutex<State>, port: u16) {
         Ok(c) => c,
         Err(_) => return,
     });
+    let _ = conn.set_nodelay(true);
     let mut writer = conn;
     // Keep-alive: one request after another on the same connection.
     while let Some((method, target, headers, body)) = read_request(&mut reader) {
@@ -158,8 +159,10 @@ fn serve(conn: TcpStream, state: &Mutex<State>, port: u16) {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str("\r\n");
-        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(text.as_bytes()).is_err()
-        {
+        // One write per response (with TCP_NODELAY), so no answer waits on
+        // Nagle's algorithm and a delayed ACK.
+        head.push_str(&text);
+        if writer.write_all(head.as_bytes()).is_err() {
             return;
         }
         let _ = writer.flush();
