@@ -805,6 +805,32 @@ fn management_group_scope_uses_management_group_paths() {
 }
 
 #[test]
+fn without_scope_flag_the_packs_own_scope_is_used() {
+    let si = StandIn::start();
+    let dir = TempDir::new("pack-scope");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    let text = std::fs::read_to_string(&pack).expect("pack");
+    let with_scope = text.replacen(
+        "  version \"1.0.0\"\n}",
+        &format!("  version \"1.0.0\"\n  scope   \"{MG}\"\n}}"),
+        1,
+    );
+    assert_ne!(with_scope, text);
+    std::fs::write(&pack, with_scope).expect("rewrite pack");
+    let endpoint = si.endpoint();
+    let p = pack.to_str().expect("UTF-8");
+    let out = run_with(&["publish", p, "--endpoint", &endpoint, "--yes"], &[], true);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(si.writes_since(0).len(), 4);
+    assert!(si.writes_since(0).iter().all(|r| r.path.starts_with(MG)));
+}
+
+#[test]
 fn a_changed_rule_is_an_update_with_its_fields_and_a_new_version() {
     let si = StandIn::start();
     let dir = TempDir::new("update");

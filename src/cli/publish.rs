@@ -79,18 +79,14 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
         reporter.report(&[d], sources);
         ExitStatus::Error
     };
-    let Some(scope) = args.scope.as_deref().and_then(Scope::parse) else {
-        let msg = match &args.scope {
-            None => "publish needs `--scope`".to_string(),
-            Some(s) => format!("`{s}` is not a subscription or management group scope"),
-        };
-        return fail(
-            &mut sources,
-            Code::E0701,
-            "--scope",
-            msg,
-            "give `--scope /subscriptions/<id>` or `--scope /providers/Microsoft.Management/managementGroups/<mg>`",
-        );
+    const SCOPE_HELP: &str = "give `--scope /subscriptions/<id>` or `--scope /providers/Microsoft.Management/managementGroups/<mg>`";
+    let given = match args.scope.as_deref().map(|s| (s, Scope::parse(s))) {
+        Some((s, None)) => {
+            let msg = format!("`{s}` is not a subscription or management group scope");
+            return fail(&mut sources, Code::E0701, "--scope", msg, SCOPE_HELP);
+        }
+        Some((_, Some(scope))) => Some(scope),
+        None => None,
     };
     let Some(endpoint) = endpoint(&args.endpoint) else {
         return fail(
@@ -102,13 +98,20 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
         );
     };
     let opts = Options {
-        scope: Some(scope.path()),
+        scope: given.as_ref().map(Scope::path),
     };
     let Inputs {
         mut sources, packs, ..
     } = match compile_inputs(&args.paths, &opts, reporter) {
         Ok(i) => i,
         Err(status) => return status,
+    };
+    let scope = match given.or_else(|| pack_scope(&packs)) {
+        Some(s) => s,
+        None => {
+            let msg = "publish needs `--scope` (or one `scope` declared by every pack)".to_string();
+            return fail(&mut sources, Code::E0701, "--scope", msg, SCOPE_HELP);
+        }
     };
     let general = Span::new(sources.add(SourceFile::new("acrpc publish", "")), 0, 0);
     let mut ctx = Ctx {
@@ -464,6 +467,15 @@ fn diagnostic(ctx: &Ctx, f: &Failure, method: &str, path: &str, w: Option<&Desir
     } else {
         d
     }
+}
+
+/// The `scope` every pack declares, when they all declare the same valid one.
+fn pack_scope(packs: &[(crate::ir::Pack, FileId)]) -> Option<Scope> {
+    let mut scopes = packs.iter().map(|(p, _)| p.scope.as_deref());
+    let first = scopes.next()??;
+    scopes
+        .all(|s| s == Some(first))
+        .then(|| Scope::parse(first))?
 }
 
 /// The endpoint without a trailing `/`, when it is https, or http on
