@@ -9,6 +9,13 @@
 //! policy's own text. Set definitions refer to member definitions by
 //! resource address (`azurerm_policy_definition.x.id`), which also orders
 //! creation.
+//!
+//! Arguments as documented by hashicorp/terraform-provider-azurerm
+//! (`website/docs/r/policy_definition.html.markdown`,
+//! `policy_set_definition.html.markdown`,
+//! `management_group_policy_set_definition.html.markdown`, 2026-08):
+//! `policy_definition_reference` takes `version`; `azurerm_policy_definition`
+//! has no argument for the definition's own `version`.
 
 use super::OutputFile;
 use super::target::{DeployScope, Kind, Resource, resources};
