@@ -11,5 +11,6 @@ pub mod eval;
 pub mod expr;
 pub mod inputs;
 pub mod ir;
+pub mod publish;
 pub mod sema;
 pub mod syntax;

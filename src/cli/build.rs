@@ -3,8 +3,9 @@
 use super::files::{DirTemplates, collect_packs, write_atomically};
 use super::{ExitStatus, Reporter};
 use crate::compile::compile_file;
-use crate::diag::{Code, Diagnostic, SourceFile, SourceMap, Span, has_errors};
-use crate::emit::OutputFile;
+use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span, has_errors};
+use crate::emit::{OutputFile, Target, target_files};
+use crate::ir::Pack;
 use crate::sema::Options;
 use std::path::{Path, PathBuf};
 
@@ -20,15 +21,34 @@ pub struct BuildArgs {
     /// (`/providers/Microsoft.Management/managementGroups/<mg>` or `/subscriptions/<id>`).
     #[arg(long)]
     pub scope: Option<String>,
+    /// What to write: definition files (`azure`), or a deployment format.
+    #[arg(long, value_enum, default_value_t = Target::Azure)]
+    pub target: Target,
 }
 
-pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
+/// A diagnostic about something that is not in a pack (a path, the output).
+pub(super) fn io_error(sources: &mut SourceMap, code: Code, name: &str, msg: String) -> Diagnostic {
+    let id = sources.add(SourceFile::new(name, ""));
+    Diagnostic::new(code, Span::new(id, 0, 0), msg)
+}
+
+/// The compiled packs of a build or publish, with their sources.
+pub(super) struct Inputs {
+    pub sources: SourceMap,
+    /// Each pack with the file it was declared in.
+    pub packs: Vec<(Pack, FileId)>,
+    pub warnings: usize,
+}
+
+/// Reads and compiles every pack under `paths`, reporting diagnostics;
+/// `Err` with the exit status when anything failed (nothing to emit then).
+pub(super) fn compile_inputs(
+    paths: &[PathBuf],
+    opts: &Options,
+    reporter: &Reporter,
+) -> Result<Inputs, ExitStatus> {
     let mut sources = SourceMap::default();
-    let io_error = |sources: &mut SourceMap, code: Code, name: &str, msg: String| {
-        let id = sources.add(SourceFile::new(name, ""));
-        Diagnostic::new(code, Span::new(id, 0, 0), msg)
-    };
-    let files = match collect_packs(&args.paths) {
+    let files = match collect_packs(paths) {
         Ok(f) => f,
         Err((path, e)) => {
             let name = path.display().to_string();
@@ -40,11 +60,11 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
             )
             .with_help("give .acrp files or directories that contain them");
             reporter.report(&[d], &sources);
-            return ExitStatus::Error;
+            return Err(ExitStatus::Error);
         }
     };
     if files.is_empty() {
-        let shown: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         let d = io_error(
             &mut sources,
             Code::E0902,
@@ -53,17 +73,13 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         )
         .with_help("rule packs are files ending in .acrp");
         reporter.report(&[d], &sources);
-        return ExitStatus::Error;
+        return Err(ExitStatus::Error);
     }
 
-    let opts = Options {
-        scope: args.scope.clone(),
-    };
     let mut all_diags = Vec::new();
-    let mut outputs: Vec<OutputFile> = Vec::new();
+    let mut compiled_packs: Vec<(Pack, FileId)> = Vec::new();
     let mut packs: Vec<(String, Span)> = Vec::new();
     let mut io_failed = false;
-    let (mut n_defs, mut n_inis) = (0, 0);
     for path in &files {
         let name = path.display().to_string();
         let bytes = match std::fs::read(path) {
@@ -102,7 +118,7 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         let templates = DirTemplates {
             base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         };
-        let compiled = compile_file(&sources, id, &templates, &opts);
+        let compiled = compile_file(&sources, id, &templates, opts);
         if let Some(pack) = &compiled.pack {
             let span = Span::new(id, 0, 0);
             if let Some((_, prev)) = packs.iter().find(|(p, _)| *p == pack.id) {
@@ -117,20 +133,46 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
                 );
             }
             packs.push((pack.id.clone(), span));
-            n_defs += pack.definitions.len();
-            n_inis += pack.initiatives.len();
         }
-        outputs.extend(compiled.files());
+        if let Some(pack) = compiled.pack {
+            compiled_packs.push((pack, id));
+        }
         all_diags.extend(compiled.diagnostics);
     }
     reporter.report(&all_diags, &sources);
     if io_failed {
-        return ExitStatus::Error;
+        return Err(ExitStatus::Error);
     }
     if has_errors(&all_diags) {
         let n = all_diags.iter().filter(|d| d.is_error()).count();
         eprintln!("error: build failed with {n} error(s); nothing was written");
-        return ExitStatus::Failure;
+        return Err(ExitStatus::Failure);
+    }
+    Ok(Inputs {
+        sources,
+        packs: compiled_packs,
+        warnings: all_diags.len(),
+    })
+}
+
+pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
+    let opts = Options {
+        scope: args.scope.clone(),
+    };
+    let Inputs {
+        mut sources,
+        packs,
+        warnings,
+    } = match compile_inputs(&args.paths, &opts, reporter) {
+        Ok(i) => i,
+        Err(status) => return status,
+    };
+    let mut outputs: Vec<OutputFile> = Vec::new();
+    let (mut n_defs, mut n_inis) = (0, 0);
+    for (pack, _) in &packs {
+        n_defs += pack.definitions.len();
+        n_inis += pack.initiatives.len();
+        outputs.extend(target_files(pack, args.target));
     }
     if let Err(e) = write_atomically(&args.out, &outputs) {
         let d = io_error(
@@ -143,10 +185,17 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         reporter.report(&[d], &sources);
         return ExitStatus::Error;
     }
-    let warnings = all_diags.len();
+    let extra = match args.target {
+        Target::Azure => format!(", {} checker file(s)", packs.len()),
+        other => format!(
+            " as {}",
+            clap::ValueEnum::to_possible_value(&other)
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default()
+        ),
+    };
     println!(
-        "built {} pack(s): {n_defs} policy definition(s), {n_inis} initiative(s), {} checker file(s) in {}{}",
-        packs.len(),
+        "built {} pack(s): {n_defs} policy definition(s), {n_inis} initiative(s){extra} in {}{}",
         packs.len(),
         args.out.display(),
         if warnings > 0 {

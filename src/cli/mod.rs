@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod explain;
 mod files;
+mod publish;
 
 use crate::diag::render::{self, RenderOptions};
 use crate::diag::{Diagnostic, SourceMap};
@@ -33,6 +34,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Explain a diagnostic code (`acrpc explain E0202`).
     Explain(explain::ExplainArgs),
+    /// Publish the compiled definitions and initiatives to Azure.
+    Publish(publish::PublishArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -121,5 +124,6 @@ pub fn run() -> ExitStatus {
         Command::Build(args) => build::run(args, &reporter),
         Command::Check(args) => check::run(args, &reporter),
         Command::Explain(args) => explain::run(args),
+        Command::Publish(args) => publish::run(args, &reporter),
     }
 }

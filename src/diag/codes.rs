@@ -109,6 +109,15 @@ codes! {
     E0508 Error "bad-param" "a --param is not NAME=VALUE";
     E0509 Error "no-inputs" "no input file was found";
     // ---- input and output (exit code 2)
+    // ---- publish
+    E0701 Error "invalid-scope" "`--scope` is missing or is not a subscription or management group";
+    E0702 Error "no-credentials" "no access token: AZURE_ACCESS_TOKEN is unset and the Azure CLI gave none";
+    E0703 Error "not-authorized" "Azure refused the token (401) or the permission (403)";
+    E0704 Error "request-rejected" "Azure rejected a definition or initiative with an error";
+    E0705 Error "azure-unavailable" "Azure kept throttling or failing (429, 5xx, network) after the retries";
+    E0706 Error "confirmation-required" "publish would change Azure but has no terminal to ask and no `--yes`";
+    E0707 Error "readback-mismatch" "a published resource reads back different from what was sent";
+    E0708 Error "insecure-endpoint" "`--endpoint` is not https (plain http is allowed only on loopback)";
     E0901 Error "read-failed" "a file or directory cannot be read";
     E0902 Error "no-packs" "no .acrp file was found";
     E0903 Error "write-failed" "the output cannot be written";

@@ -3,13 +3,19 @@
 //! written, and nothing depends on time or the machine: the same pack always
 //! gives the same bytes.
 
+pub mod arm;
+pub mod bicep;
 mod checker;
 mod definition;
+pub mod epac;
 mod initiative;
+pub mod target;
+pub mod terraform;
 
 pub use checker::{CHECKER_FORMAT, checker, checker_schema};
 pub use definition::definition;
 pub use initiative::{SCOPE_PLACEHOLDER, initiative};
+pub use target::{POLICY_API_VERSION, Target, target_files};
 
 use crate::ir::{Condition, CountSource, Operand};
 use serde_json::{Map, Value, json};

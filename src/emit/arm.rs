@@ -1,0 +1,117 @@
+//! ARM templates: `<pack>/arm/subscription.json` and
+//! `<pack>/arm/managementGroup.json`, each deploying every definition and
+//! initiative of the pack into the deployment's own scope.
+//!
+//! The template engine evaluates any string that starts with `[` and ends
+//! with `]` as an expression, and reads a leading `[[` as a literal `[`.
+//! Policy rules are full of such strings (`[parameters('effect')]`) that must
+//! reach Azure unevaluated, so every one of them gets one more `[` here
+//! ([`escape_for_template`]); the engine strips it at deployment and Azure
+//! stores exactly the `azure` target's definition.
+
+use super::OutputFile;
+use super::pretty;
+use super::target::{
+    DeployScope, Kind, POLICY_API_VERSION, Resource, resources, rewrite_member_ids,
+};
+use crate::ir::Pack;
+use serde_json::{Map, Value, json};
+
+const SUBSCRIPTION_SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
+const MANAGEMENT_GROUP_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#";
+
+pub fn files(pack: &Pack) -> Vec<OutputFile> {
+    DeployScope::ALL
+        .iter()
+        .map(|&scope| OutputFile {
+            path: format!("{}/arm/{}.json", pack.id, scope.file_stem()),
+            contents: pretty(&template(pack, scope)),
+        })
+        .collect()
+}
+
+pub fn template(pack: &Pack, scope: DeployScope) -> Value {
+    let schema = match scope {
+        DeployScope::Subscription => SUBSCRIPTION_SCHEMA,
+        DeployScope::ManagementGroup => MANAGEMENT_GROUP_SCHEMA,
+    };
+    let all = resources(pack);
+    let defs: Vec<&Resource> = all.iter().filter(|r| r.kind == Kind::Definition).collect();
+    let list: Vec<Value> = all.iter().map(|r| resource(r, scope, &defs)).collect();
+    json!({
+        "$schema": schema,
+        "contentVersion": "1.0.0.0",
+        "metadata": { "generator": "acrpc", "pack": pack.id, "packVersion": pack.version },
+        "resources": list,
+    })
+}
+
+/// `[subscriptionResourceId('Microsoft.Authorization/policyDefinitions', 'name')]`
+/// or its management-group twin: the id of a definition deployed by the same
+/// template.
+pub fn definition_id_expr(scope: DeployScope, name: &str) -> String {
+    let f = match scope {
+        DeployScope::Subscription => "subscriptionResourceId",
+        DeployScope::ManagementGroup => "managementGroupResourceId",
+    };
+    format!("[{f}('{}', '{name}')]", Kind::Definition.resource_type())
+}
+
+fn resource(r: &Resource, scope: DeployScope, defs: &[&Resource]) -> Value {
+    let props = match r.kind {
+        Kind::Definition => r.properties.clone(),
+        Kind::SetDefinition => rewrite_member_ids(r, |_| Value::Null),
+    };
+    let mut props = escape_for_template(&props);
+    let mut m = Map::new();
+    m.insert("type".into(), json!(r.kind.resource_type()));
+    m.insert("apiVersion".into(), json!(POLICY_API_VERSION));
+    m.insert("name".into(), json!(r.name));
+    if r.kind == Kind::SetDefinition {
+        // Member ids are template expressions: inserted after escaping.
+        if let Some(members) = props
+            .get_mut("policyDefinitions")
+            .and_then(Value::as_array_mut)
+        {
+            for (member, name) in members.iter_mut().zip(&r.members) {
+                if let Some(o) = member.as_object_mut() {
+                    o.insert(
+                        "policyDefinitionId".into(),
+                        json!(definition_id_expr(scope, name)),
+                    );
+                }
+            }
+        }
+        let mut deps: Vec<String> = Vec::new();
+        for name in &r.members {
+            if defs.iter().any(|d| &d.name == name) {
+                let id = definition_id_expr(scope, name);
+                if !deps.contains(&id) {
+                    deps.push(id);
+                }
+            }
+        }
+        m.insert("dependsOn".into(), json!(deps));
+    }
+    m.insert("properties".into(), props);
+    Value::Object(m)
+}
+
+/// Every string that the template engine would evaluate (starts with `[`
+/// and ends with `]`) gets one more leading `[`. Object keys are not
+/// evaluated and stay as they are.
+pub fn escape_for_template(v: &Value) -> Value {
+    match v {
+        Value::String(s) if s.starts_with('[') && s.ends_with(']') => {
+            Value::String(format!("[{s}"))
+        }
+        Value::Array(items) => Value::Array(items.iter().map(escape_for_template).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), escape_for_template(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
