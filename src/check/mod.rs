@@ -39,9 +39,11 @@ pub struct Applied {
     pub expired: bool,
 }
 
-/// A default the catalog fills in after deployment that changed the verdict.
+/// A value the deployed resource will have that the request does not set:
+/// a service default from the catalog, or what other resources of the input
+/// create (private endpoint connections).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Default {
+pub struct Filled {
     pub path: String,
     pub value: Value,
 }
@@ -53,7 +55,7 @@ pub struct Phases {
     pub at_deploy: Verdict,
     pub after_deploy: Verdict,
     /// The service defaults, read by the rule, that were filled in.
-    pub defaults: Vec<Default>,
+    pub defaults: Vec<Filled>,
 }
 
 /// One rule on one resource.
@@ -121,7 +123,7 @@ pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report 
             .into_par_iter()
             .map(|ri| {
                 let resource = &input.resources[ri];
-                let filled = with_defaults(resource);
+                let filled = after_deployment(resource, &input.resources);
                 reported
                     .iter()
                     .map(|&rule| {
@@ -143,7 +145,7 @@ fn check_one(
     rules: &[Rule],
     rule: usize,
     resource: &Resource,
-    filled: Option<&(Resource, Vec<Default>)>,
+    filled: Option<&(Resource, Vec<Filled>)>,
     env: &Env,
     settings: &Settings,
     (input, index): (usize, usize),
@@ -246,22 +248,32 @@ fn paths_read(v: &Value) -> Vec<String> {
 }
 
 /// A template or plan resource as the compliance scan will see it after
-/// deployment: the catalog's service defaults filled in where unset.
-/// `None` for exports (checked as they are) or when nothing is filled.
-fn with_defaults(resource: &Resource) -> Option<(Resource, Vec<Default>)> {
+/// deployment: the catalog's service defaults filled in where unset, and a
+/// registry's private endpoint connections created by the private endpoints
+/// of the same input. `None` for exports (checked as they are) or when
+/// nothing changes.
+fn after_deployment(resource: &Resource, all: &[Resource]) -> Option<(Resource, Vec<Filled>)> {
     if resource.origin == Origin::Export {
         return None;
     }
     let kind = catalog().kind_by_type(&resource.ty)?;
     let mut body = resource.body.clone();
     let mut filled = Vec::new();
+    if let Some(connections) = private_endpoint_connections(resource, all)
+        && set_if_missing(&mut body, CONNECTIONS, &connections)
+    {
+        filled.push(Filled {
+            path: CONNECTIONS.to_string(),
+            value: connections,
+        });
+    }
     for p in &kind.properties {
         let Some(default) = &p.default else { continue };
         if p.arm_path.contains("[*]") {
             continue;
         }
         if set_if_missing(&mut body, &p.arm_path, default) {
-            filled.push(Default {
+            filled.push(Filled {
                 path: p.arm_path.clone(),
                 value: default.clone(),
             });
@@ -273,6 +285,38 @@ fn with_defaults(resource: &Resource) -> Option<(Resource, Vec<Default>)> {
     let mut r = resource.clone();
     r.body = body;
     Some((r, filled))
+}
+
+const CONNECTIONS: &str = "properties.privateEndpointConnections";
+
+/// The connections Azure creates on a registry for the private endpoints of
+/// the same input that target it: `Approved` for automatic connections
+/// (`privateLinkServiceConnections`), `Pending` for manual ones
+/// (private-link docs: manual requests wait for the owner's approval).
+fn private_endpoint_connections(registry: &Resource, all: &[Resource]) -> Option<Value> {
+    if !registry.ty.eq_ignore_ascii_case("Microsoft.ContainerRegistry/registries") {
+        return None;
+    }
+    let mut out = Vec::new();
+    for pe in all.iter().filter(|r| r.ty.eq_ignore_ascii_case("Microsoft.Network/privateEndpoints")) {
+        for (key, status) in [("privateLinkServiceConnections", "Approved"), ("manualPrivateLinkServiceConnections", "Pending")] {
+            let list = pe.body.pointer(&format!("/properties/{key}")).and_then(Value::as_array);
+            for c in list.into_iter().flatten() {
+                let target = c.pointer("/properties/privateLinkServiceId").and_then(Value::as_str);
+                if target.is_some_and(|t| registry.is_scope_of(t)) {
+                    out.push(serde_json::json!({
+                        "name": format!("{}.{}", pe.name(), c.get("name").and_then(Value::as_str).unwrap_or("connection")),
+                        "properties": {
+                            "privateEndpoint": {"id": pe.relative_id()},
+                            "privateLinkServiceConnectionState": {"status": status},
+                            "provisioningState": "Succeeded",
+                        }
+                    }));
+                }
+            }
+        }
+    }
+    (!out.is_empty()).then_some(Value::Array(out))
 }
 
 /// Sets `path` to `value` when it is missing (keys matched ignoring case);

@@ -17,7 +17,7 @@ pub mod rule;
 pub use rule::{Mode, Rule, RuleError, from_checker, from_definition};
 
 use crate::catalog::catalog;
-use crate::inputs::Resource;
+use crate::inputs::{Origin, Resource};
 use cond::Scope;
 use fields::GenericValues;
 use serde_json::{Map, Value};
@@ -282,6 +282,13 @@ fn existence(
         .filter(|c| is_related(resource, c, &ty, name.as_deref()))
         .collect();
     let named = name.as_deref().map(|n| format!(" named `{n}`")).unwrap_or_default();
+    if candidates.is_empty() && written_by_azure(&ty) && resource.origin != Origin::Export {
+        let mut o = Outcome::new(Verdict::Unknown, effect).because(format!(
+            "{ty} is written by Azure after deployment (Defender), so a deployment input cannot carry it"
+        ));
+        o.related_type = Some(ty);
+        return o;
+    }
     if candidates.is_empty() {
         return out.because(format!(
             "looked for a related {ty}{named} in the same input and found none"
@@ -317,6 +324,14 @@ fn existence(
         "{} related {ty}{named} found; none satisfies the existenceCondition",
         candidates.len()
     ))
+}
+
+/// Related types no template deploys: Azure writes them about a resource
+/// after it exists (Defender assessments of its images).
+fn written_by_azure(ty: &str) -> bool {
+    ["Microsoft.Security/assessments", "Microsoft.Security/assessments/subAssessments"]
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(ty))
 }
 
 /// Is `candidate` a related resource of `resource` for `ty`/`name`?

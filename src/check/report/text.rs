@@ -50,7 +50,7 @@ fn result(report: &Report, r: &CheckResult, out: &mut String) {
             p.after_deploy.as_str()
         );
         for d in &p.defaults {
-            let _ = writeln!(out, "        service default {} = {}", d.path, d.value);
+            let _ = writeln!(out, "        after deployment {} = {}", d.path, d.value);
         }
     }
     if let Some(s) = &r.suppressed {
