@@ -10,6 +10,30 @@ use crate::inputs::{Origin, Resource, Suppression, suppress};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
+/// The bundled baseline pack and its deploy templates, compiled into the
+/// binary so that `acrpc check` works anywhere.
+const BASELINE: &str = include_str!("../../rulepacks/acr-baseline.acrp");
+const BASELINE_TEMPLATES: &[(&str, &str)] = &[(
+    "templates/diagnostic-settings-log-analytics.json",
+    include_str!("../../rulepacks/templates/diagnostic-settings-log-analytics.json"),
+)];
+
+/// The rules of the bundled baseline pack (a test keeps it compiling
+/// without diagnostics).
+pub fn bundled_rules() -> Vec<Rule> {
+    let templates: std::collections::BTreeMap<String, String> = BASELINE_TEMPLATES
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let (_, compiled) = crate::compile::compile_str("rulepacks/acr-baseline.acrp", BASELINE, &templates);
+    compiled
+        .pack
+        .as_ref()
+        .map(crate::emit::checker)
+        .and_then(|doc| eval::from_checker(&doc, "bundled acr-baseline").ok())
+        .unwrap_or_default()
+}
+
 /// One input file's resources.
 pub struct Input {
     /// The path as the user gave it.
@@ -354,6 +378,12 @@ fn set_if_missing(body: &mut Value, path: &str, value: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_bundled_baseline_compiles() {
+        let rules = bundled_rules();
+        assert_eq!(rules.len(), 38);
+    }
 
     #[test]
     fn defaults_fill_only_missing_values() {

@@ -10,7 +10,6 @@ use crate::ir::Severity;
 use crate::sema::Options;
 use clap::ValueEnum;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -95,13 +94,6 @@ pub enum InputFormat {
     Export,
     Terraform,
 }
-
-/// The bundled baseline pack and its deploy templates.
-const BASELINE: &str = include_str!("../../rulepacks/acr-baseline.acrp");
-const BASELINE_TEMPLATES: &[(&str, &str)] = &[(
-    "templates/diagnostic-settings-log-analytics.json",
-    include_str!("../../rulepacks/templates/diagnostic-settings-log-analytics.json"),
-)];
 
 pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     let mut sources = SourceMap::default();
@@ -240,10 +232,7 @@ fn is_date(s: &str) -> bool {
 fn load_rules(args: &CheckArgs, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Option<Vec<Rule>> {
     let mut rules = Vec::new();
     if args.rules.is_empty() && args.pack.is_empty() && args.policy.is_empty() {
-        let templates: BTreeMap<String, String> =
-            BASELINE_TEMPLATES.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let id = sources.add(SourceFile::new("rulepacks/acr-baseline.acrp (bundled)", BASELINE));
-        return pack_rules(sources, id, &templates, "bundled", diags);
+        return Some(check::bundled_rules());
     }
     for path in &args.rules {
         let doc = read_json(Some(path), sources, diags).ok()??;

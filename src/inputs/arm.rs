@@ -155,22 +155,47 @@ impl<'t> Template<'t> {
         }
     }
 
+    /// A variable's value, evaluated once; an unknown value is an
+    /// `Unknown` error so that expressions using it are unknown as a whole.
     fn variable(&self, name: &str) -> Result<Value, EvalError> {
-        if let Some(v) = self.cache.borrow().get(name) {
-            return Ok(v.clone());
+        if let Some(v) = self.cache.borrow().get(&name.to_ascii_lowercase()) {
+            return known(v);
         }
-        let (key, raw) = self
-            .variables
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .ok_or_else(|| EvalError::Invalid(format!("the template has no variable `{name}`")))?;
+        let key = name.to_ascii_lowercase();
         if !self.evaluating.borrow_mut().insert(key.clone()) {
             return Err(EvalError::Invalid(format!("variable `{name}` refers to itself")));
         }
-        let value = self.eval_deep(raw, &[], &mut Vec::new());
-        self.evaluating.borrow_mut().remove(key);
-        self.cache.borrow_mut().insert(key.clone(), value.clone());
-        Ok(value)
+        let value = match self.variables.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            Some((_, raw)) => Ok(self.eval_deep(raw, &[], &mut Vec::new())),
+            None => self.copy_variable(name),
+        };
+        self.evaluating.borrow_mut().remove(&key);
+        let value = value?;
+        self.cache.borrow_mut().insert(key, value.clone());
+        known(&value)
+    }
+
+    /// A variable defined by a `copy` loop in `variables.copy`
+    /// (copy-variables doc): `count` elements of `input`, with
+    /// `copyIndex('<name>')` the element's index.
+    fn copy_variable(&self, name: &str) -> Result<Value, EvalError> {
+        let entry = self
+            .variables
+            .get("copy")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|c| c.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .ok_or_else(|| EvalError::Invalid(format!("the template has no variable `{name}`")))?;
+        let count = self.eval_deep(entry.get("count").unwrap_or(&Value::Null), &[], &mut Vec::new());
+        let n = known(&count)?
+            .as_i64()
+            .ok_or_else(|| EvalError::Invalid(format!("the copy count of variable `{name}` is not a number")))?;
+        let input = entry.get("input").unwrap_or(&Value::Null);
+        let items = (0..n.clamp(0, MAX_COPY as i64))
+            .map(|i| self.eval_deep(input, &[(name.to_string(), i)], &mut Vec::new()))
+            .collect();
+        Ok(Value::Array(items))
     }
 }
 
