@@ -70,6 +70,8 @@ pub struct Applied {
 pub struct Filled {
     pub path: String,
     pub value: Value,
+    /// Created by other resources of the input rather than a service default.
+    pub by_input: bool,
 }
 
 /// A deployment request checked as Azure sees it (unset properties
@@ -182,16 +184,21 @@ fn check_one(
         let later = eval::evaluate(r, with_defaults, env);
         if later.verdict != outcome.verdict {
             let read = paths_read(&r.policy_rule);
+            let used: Vec<Filled> = defaults
+                .iter()
+                .filter(|d| read.iter().any(|p| reads(p, &d.path)))
+                .cloned()
+                .collect();
+            // Existence checks run after deployment (evaluationDelay), and a
+            // request cannot carry what other resources create: then only
+            // the deployed resource counts.
+            let after_only = later.related_type.is_some() || (!used.is_empty() && used.iter().all(|d| d.by_input));
+            verdict = if after_only { later.verdict } else { combine(outcome.verdict, later.verdict) };
             phases = Some(Phases {
                 at_deploy: outcome.verdict,
                 after_deploy: later.verdict,
-                defaults: defaults
-                    .iter()
-                    .filter(|d| read.iter().any(|p| p.eq_ignore_ascii_case(&d.path)))
-                    .cloned()
-                    .collect(),
+                defaults: used,
             });
-            verdict = combine(outcome.verdict, later.verdict);
             if verdict == later.verdict {
                 outcome = later;
             }
@@ -252,6 +259,13 @@ fn attach_companion_changes(rules: &[Rule], rule: usize, resource: &Resource, en
     }
 }
 
+/// Does a rule reading `path` read the filled value at `filled`
+/// (itself, or inside it: `properties.privateEndpointConnections[*].…`)?
+fn reads(path: &str, filled: &str) -> bool {
+    let (p, f) = (path.to_ascii_lowercase(), filled.to_ascii_lowercase());
+    p == f || p.strip_prefix(&f).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
 /// Every ARM path a rule reads.
 fn paths_read(v: &Value) -> Vec<String> {
     let mut out = Vec::new();
@@ -289,6 +303,7 @@ fn after_deployment(resource: &Resource, all: &[Resource]) -> Option<(Resource, 
         filled.push(Filled {
             path: CONNECTIONS.to_string(),
             value: connections,
+            by_input: true,
         });
     }
     for p in &kind.properties {
@@ -300,6 +315,7 @@ fn after_deployment(resource: &Resource, all: &[Resource]) -> Option<(Resource, 
             filled.push(Filled {
                 path: p.arm_path.clone(),
                 value: default.clone(),
+                by_input: false,
             });
         }
     }

@@ -15,6 +15,7 @@
 //! * `location` values are normalised: `East US 2` equals `eastus2` (PR-doc, Fields).
 
 use super::Unknown;
+use crate::inputs::{as_unknown, has_unknown, known_parts};
 use serde_json::Value;
 use std::cmp::Ordering;
 
@@ -29,6 +30,9 @@ pub enum Lhs {
 /// Evaluates `lhs <op> rhs`; `lhs` is `None` when the field is missing.
 pub fn compare(op: &str, lhs: Option<&Value>, rhs: &Value, how: Lhs) -> Result<bool, Unknown> {
     let op = op.to_ascii_lowercase();
+    if let Some(l) = lhs.filter(|l| has_unknown(l)) {
+        return partly_known(&op, l, rhs);
+    }
     let normalised;
     let (lhs, rhs) = if how == Lhs::Location {
         normalised = (lhs.map(normalise_location), normalise_location(rhs));
@@ -85,6 +89,46 @@ pub fn compare(op: &str, lhs: Option<&Value>, rhs: &Value, how: Lhs) -> Result<b
             })
         }
         other => Err(Unknown::new(format!("unsupported operator `{other}`"))),
+    }
+}
+
+/// A value with unknown parts (a string built from an unresolvable
+/// expression): it exists, and a string may contain what its known parts
+/// contain; anything else is unknown.
+fn partly_known(op: &str, l: &Value, rhs: &Value) -> Result<bool, Unknown> {
+    let reason = || {
+        let inner = match l {
+            Value::String(_) => as_unknown(l).map(str::to_string),
+            _ => None,
+        };
+        Unknown::new(inner.unwrap_or_else(|| "the value is only partly known before deployment".into()))
+    };
+    match op {
+        "exists" => {
+            let want = rhs
+                .as_bool()
+                .or_else(|| rhs.as_str().and_then(parse_bool))
+                .ok_or_else(|| Unknown::new("the value of `exists` is not a boolean"))?;
+            // Only a string with known parts surely exists; a wholly unknown
+            // value could be null.
+            if l.as_str().is_some_and(|s| !known_parts(s).is_empty()) || !l.is_string() {
+                Ok(want)
+            } else {
+                Err(reason())
+            }
+        }
+        "contains" | "notcontains" => {
+            let (Some(s), Some(needle)) = (l.as_str(), scalar_text(rhs)) else {
+                return Err(reason());
+            };
+            let needle = needle.to_lowercase();
+            if known_parts(s).iter().any(|p| p.to_lowercase().contains(&needle)) {
+                Ok(op == "contains")
+            } else {
+                Err(reason())
+            }
+        }
+        _ => Err(reason()),
     }
 }
 
@@ -301,6 +345,21 @@ mod tests {
         assert!(cmp("greater", Some(json!("8080")), json!(1024)));
         assert!(cmp("less", Some(json!("2024-01-01")), json!("2025-01-01")));
         assert!(compare("less", Some(&json!(true)), &json!(1), Lhs::Plain).is_err());
+    }
+
+    #[test]
+    fn partly_known_strings_exist_and_contain_their_known_parts() {
+        let id = Value::String(format!(
+            "/subscriptions/{}/providers/Microsoft.ContainerRegistry/registries/acr/scopeMaps/_repositories_pull",
+            crate::inputs::unknown_value("subscription").as_str().unwrap()
+        ));
+        assert!(cmp("exists", Some(id.clone()), json!(true)));
+        assert!(cmp("contains", Some(id.clone()), json!("/scopeMaps/_repositories_")));
+        assert!(!cmp("notContains", Some(id.clone()), json!("/SCOPEMAPS/_repositories_")));
+        assert!(compare("contains", Some(&id), &json!("/other/"), Lhs::Plain).is_err());
+        assert!(compare("equals", Some(&id), &json!("x"), Lhs::Plain).is_err());
+        let whole = crate::inputs::unknown_value("reference()");
+        assert!(compare("exists", Some(&whole), &json!(true), Lhs::Plain).is_err());
     }
 
     #[test]

@@ -330,7 +330,7 @@ impl Context for Scope<'_> {
         let arg = args.first().and_then(Value::as_str);
         Some(match name {
             "parameters" => self.parameter(arg.unwrap_or_default()),
-            "field" => Ok(self.field_function(arg.unwrap_or_default())),
+            "field" => self.field_function(arg.unwrap_or_default()),
             "current" => self.current(arg),
             "resourcegroup" => self.resource_group_object(),
             "subscription" => self.subscription_object(),
@@ -357,13 +357,20 @@ impl Scope<'_> {
 
     /// `field('alias')`: the value, `[]` for a `[*]` alias with nothing, and
     /// `""` for a missing value (author-policies-for-arrays, field() table).
-    fn field_function(&self, field: &str) -> Value {
-        match self.field_values(field, None) {
+    /// A value with unknown parts is unknown here: template functions
+    /// would otherwise compute on the marks.
+    fn field_function(&self, field: &str) -> Result<Value, EvalError> {
+        let v = match self.field_values(field, None) {
             Ok(Found::One(Some(v))) => v.clone(),
             Ok(Found::One(None)) => Value::String(String::new()),
             Ok(Found::Many(vs)) => Value::Array(vs.into_iter().cloned().collect()),
-            Err(u) => crate::inputs::unknown_value(&u.0),
+            Err(u) => return Err(EvalError::Unknown(u.0)),
+        };
+        if crate::inputs::has_unknown(&v) {
+            let reason = crate::inputs::as_unknown(&v).unwrap_or("part of the value is unknown before deployment");
+            return Err(EvalError::Unknown(format!("field('{field}'): {reason}")));
         }
+        Ok(v)
     }
 
     fn current(&self, name: Option<&str>) -> Result<Value, EvalError> {

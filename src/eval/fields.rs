@@ -4,7 +4,7 @@
 
 use super::Unknown;
 use crate::catalog::catalog;
-use crate::inputs::{Resource, as_unknown};
+use crate::inputs::{Resource, as_unknown, is_wholly_unknown};
 use serde_json::Value;
 
 /// The ARM path of a policy `field` (alias, generic field, tag), as
@@ -89,11 +89,13 @@ fn strip_prefix_ci<'p>(s: &'p str, prefix: &str) -> Option<&'p str> {
     head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
 }
 
+/// A wholly unknown value is unknown; a string with known parts goes on
+/// to the operators, which decide what they can from the known parts.
 fn check_known(found: Found<'_>) -> Result<Found<'_>, Unknown> {
     if let Found::One(Some(v)) = &found
-        && let Some(reason) = as_unknown(v)
+        && is_wholly_unknown(v)
     {
-        return Err(Unknown::new(reason));
+        return Err(Unknown::new(as_unknown(v).unwrap_or_default()));
     }
     Ok(found)
 }
@@ -151,8 +153,8 @@ fn walk<'a>(start: &'a Value, path: &str) -> Result<Found<'a>, Unknown> {
         };
         let mut next = Vec::new();
         for v in current {
-            if let Some(reason) = as_unknown(v) {
-                return Err(Unknown::new(reason));
+            if is_wholly_unknown(v) {
+                return Err(Unknown::new(as_unknown(v).unwrap_or_default()));
             }
             let Some(child) = v.as_object().and_then(|o| {
                 o.iter()
@@ -161,8 +163,8 @@ fn walk<'a>(start: &'a Value, path: &str) -> Result<Found<'a>, Unknown> {
             }) else {
                 continue;
             };
-            if let Some(reason) = as_unknown(child) {
-                return Err(Unknown::new(reason));
+            if is_wholly_unknown(child) {
+                return Err(Unknown::new(as_unknown(child).unwrap_or_default()));
             }
             match (star, child) {
                 (true, Value::Array(items)) => next.extend(items.iter()),
@@ -175,8 +177,8 @@ fn walk<'a>(start: &'a Value, path: &str) -> Result<Found<'a>, Unknown> {
     }
     if many {
         for v in &current {
-            if let Some(reason) = as_unknown(v) {
-                return Err(Unknown::new(reason));
+            if is_wholly_unknown(v) {
+                return Err(Unknown::new(as_unknown(v).unwrap_or_default()));
             }
         }
         Ok(Found::Many(current))

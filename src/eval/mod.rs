@@ -276,11 +276,18 @@ fn existence(
     };
     let mut out = Outcome::new(Verdict::NonCompliant, effect);
     out.related_type = Some(ty.clone());
-    let candidates: Vec<&Resource> = env
+    let listed = listed_children(resource, &ty);
+    let mut candidates: Vec<&Resource> = env
         .resources
         .iter()
         .filter(|c| is_related(resource, c, &ty, name.as_deref()))
         .collect();
+    for child in &listed {
+        let known = candidates.iter().any(|c| c.full_name.eq_ignore_ascii_case(&child.full_name));
+        if !known && name.as_deref().is_none_or(|n| compare::fold_eq(child.name(), n)) {
+            candidates.push(child);
+        }
+    }
     let named = name.as_deref().map(|n| format!(" named `{n}`")).unwrap_or_default();
     if candidates.is_empty() && written_by_azure(&ty) && resource.origin != Origin::Export {
         let mut o = Outcome::new(Verdict::Unknown, effect).because(format!(
@@ -324,6 +331,48 @@ fn existence(
         "{} related {ty}{named} found; none satisfies the existenceCondition",
         candidates.len()
     ))
+}
+
+/// Child resources a resource body lists itself: a registry's GET body
+/// carries its `privateEndpointConnections`, which ARM also serves as the
+/// child resources `registries/privateEndpointConnections`.
+fn listed_children(resource: &Resource, ty: &str) -> Vec<Resource> {
+    let prefix = format!("{}/", resource.ty);
+    let Some(segment) = ty
+        .get(..prefix.len())
+        .filter(|p| compare::fold_eq(p, &prefix))
+        .map(|_| &ty[prefix.len()..])
+    else {
+        return Vec::new();
+    };
+    if !segment.eq_ignore_ascii_case("privateEndpointConnections") {
+        return Vec::new();
+    }
+    let items = resource
+        .body
+        .get("properties")
+        .and_then(|p| p.get("privateEndpointConnections"))
+        .and_then(Value::as_array);
+    items
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, item)| {
+            let own = item
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| item.get("id").and_then(Value::as_str).and_then(|id| id.rsplit('/').next()).map(str::to_string))
+                .unwrap_or_else(|| format!("connection-{i}"));
+            let mut child = resource.clone();
+            child.ty = ty.to_string();
+            child.full_name = format!("{}/{own}", resource.full_name);
+            child.id = resource.id.as_ref().map(|id| format!("{id}/privateEndpointConnections/{own}"));
+            child.scope = None;
+            child.body = item.clone();
+            child
+        })
+        .collect()
 }
 
 /// Related types no template deploys: Azure writes them about a resource

@@ -159,8 +159,48 @@ fn flatten_into_properties(item: &Value) -> Value {
             props.insert(k.clone(), v.clone());
         }
     }
-    body.insert("properties".into(), Value::Object(props));
+    let mut props = Value::Object(props);
+    rename_sdk_fields(&mut props);
+    body.insert("properties".into(), props);
     Value::Object(body)
+}
+
+/// The Azure CLI prints its SDK's model, whose names differ from ARM's in a
+/// few places (the mapping is in docs/check.md): IP rules' `value` is
+/// `ipAddressOrRange`, virtual network rules' `id` is
+/// `virtualNetworkResourceId`, and private endpoint connections are
+/// flattened like the registry.
+fn rename_sdk_fields(props: &mut Value) {
+    let rules = props.pointer_mut("/networkRuleSet").and_then(Value::as_object_mut);
+    if let Some(set) = rules {
+        rename_in_array(set.get_mut("ipRules"), "ipAddressOrRange", "value");
+        rename_in_array(set.get_mut("virtualNetworkRules"), "virtualNetworkResourceId", "id");
+    }
+    let connections = props.get_mut("privateEndpointConnections").and_then(Value::as_array_mut);
+    for c in connections.into_iter().flatten() {
+        if let Some(o) = c.as_object_mut()
+            && !o.keys().any(|k| k.eq_ignore_ascii_case("properties"))
+        {
+            let inner: Map<String, Value> = o
+                .iter()
+                .filter(|(k, _)| !["id", "name", "type", "resourceGroup", "systemData"].contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            o.retain(|k, _| ["id", "name", "type", "resourceGroup", "systemData"].contains(&k.as_str()));
+            o.insert("properties".into(), Value::Object(inner));
+        }
+    }
+}
+
+fn rename_in_array(list: Option<&mut Value>, from: &str, to: &str) {
+    for item in list.and_then(Value::as_array_mut).into_iter().flatten() {
+        if let Some(o) = item.as_object_mut()
+            && !o.contains_key(to)
+            && let Some(v) = o.remove(from)
+        {
+            o.insert(to.to_string(), v);
+        }
+    }
 }
 
 /// What a resource id says.
@@ -239,6 +279,19 @@ mod tests {
         assert_eq!(rs[0].body["properties"]["adminUserEnabled"], true);
         assert_eq!(rs[0].body["sku"]["name"], "Basic");
         assert_eq!(rs[0].resource_group.as_deref(), Some("g"));
+    }
+
+    #[test]
+    fn az_cli_model_names_become_arm_names() {
+        let doc = json!({"name": "acr", "type": "Microsoft.ContainerRegistry/registries", "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr",
+            "networkRuleSet": {"defaultAction": "Deny", "ipRules": [{"action": "Allow", "ipAddressOrRange": "0.0.0.0/0"}],
+                "virtualNetworkRules": [{"action": "Allow", "virtualNetworkResourceId": "/x"}]},
+            "privateEndpointConnections": [{"id": "/c", "name": "c", "privateLinkServiceConnectionState": {"status": "Approved"}}]});
+        let b = &load(&doc, "f", "")[0].body["properties"];
+        assert_eq!(b["networkRuleSet"]["ipRules"][0]["value"], "0.0.0.0/0");
+        assert_eq!(b["networkRuleSet"]["virtualNetworkRules"][0]["id"], "/x");
+        assert_eq!(b["privateEndpointConnections"][0]["properties"]["privateLinkServiceConnectionState"]["status"], "Approved");
+        assert_eq!(b["privateEndpointConnections"][0]["name"], "c");
     }
 
     #[test]

@@ -6,21 +6,75 @@
 use serde_json::Value;
 
 /// Marks a value that cannot be known before deployment. Input loaders put
-/// `UNKNOWN_MARK + reason` where an expression could not be resolved; the
-/// evaluator reads such a value as unknown, never as missing or as text.
-pub const UNKNOWN_MARK: &str = "\u{1}acrpc-unknown\u{1}";
+/// `UNKNOWN_MARK reason UNKNOWN_END` where an expression could not be
+/// resolved; the evaluator reads such a value as unknown, never as missing
+/// or as text. A string built from known and unknown parts (`concat('acr-',
+/// <unknown>)`) keeps the known parts outside the marks. The marks are
+/// control characters, which template functions (`toUpper`, …) leave alone.
+pub const UNKNOWN_MARK: &str = "\u{1}\u{1}";
+pub const UNKNOWN_END: &str = "\u{2}\u{2}";
 
 /// An unknown value carrying its reason.
 pub fn unknown_value(reason: &str) -> Value {
-    Value::String(format!("{UNKNOWN_MARK}{reason}"))
+    Value::String(format!("{UNKNOWN_MARK}{reason}{UNKNOWN_END}"))
 }
 
 /// The reason, when `v` is an unknown value or a string built from one
-/// (`concat('x', <unknown>)` is unknown too).
+/// (`concat('x', <unknown>)` is not fully known either).
 pub fn as_unknown(v: &Value) -> Option<&str> {
     let s = v.as_str()?;
-    let at = s.find(UNKNOWN_MARK)?;
-    Some(&s[at + UNKNOWN_MARK.len()..])
+    let at = s.find(UNKNOWN_MARK)? + UNKNOWN_MARK.len();
+    let end = s[at..].find(UNKNOWN_END).map_or(s.len(), |e| at + e);
+    Some(&s[at..end])
+}
+
+/// Is `v` entirely unknown (not a string with known parts)?
+pub fn is_wholly_unknown(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| {
+        s.starts_with(UNKNOWN_MARK) && s.find(UNKNOWN_END).is_none_or(|e| e + UNKNOWN_END.len() == s.len())
+    })
+}
+
+/// Does `v` (at any depth) hold an unknown part?
+pub fn has_unknown(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains(UNKNOWN_MARK),
+        Value::Array(a) => a.iter().any(has_unknown),
+        Value::Object(o) => o.values().any(has_unknown),
+        _ => false,
+    }
+}
+
+/// The known parts of a string with unknown parts.
+pub fn known_parts(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(at) = rest.find(UNKNOWN_MARK) {
+        out.push(&rest[..at]);
+        let after = &rest[at + UNKNOWN_MARK.len()..];
+        rest = after.find(UNKNOWN_END).map_or("", |e| &after[e + UNKNOWN_END.len()..]);
+    }
+    out.push(rest);
+    out.retain(|p| !p.is_empty());
+    out
+}
+
+/// A string for people: unknown parts shown as `<unknown: reason>`.
+pub fn display(s: &str) -> String {
+    if !s.contains(UNKNOWN_MARK) {
+        return s.to_string();
+    }
+    s.replace(UNKNOWN_MARK, "<unknown: ").replace(UNKNOWN_END, ">")
+}
+
+/// A JSON value for people: unknown parts shown as `<unknown: reason>`.
+pub fn display_value(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(display(s)),
+        Value::Array(a) => Value::Array(a.iter().map(display_value).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), display_value(x))).collect()),
+        other => other.clone(),
+    }
 }
 
 /// What kind of input a resource came from; templates are checked as the
@@ -119,8 +173,8 @@ impl Resource {
     /// A label for reports: the id when known, else `type/fullName`.
     pub fn label(&self) -> String {
         match &self.id {
-            Some(id) => id.clone(),
-            None => format!("{} {}", self.ty, self.full_name),
+            Some(id) if !id.contains(UNKNOWN_MARK) => id.clone(),
+            _ => format!("{} {}", self.ty, display(&self.full_name)),
         }
     }
 

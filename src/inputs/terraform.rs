@@ -147,7 +147,12 @@ fn insert(map: &mut Map<String, Value>, key: &str, v: Option<Value>) {
 fn base(ty: &str, full_name: String, values: &Value) -> Resource {
     Resource {
         ty: ty.to_string(),
-        id: values.get("id").and_then(Value::as_str).map(str::to_string),
+        // An id Terraform learns only at apply is no id at all here.
+        id: values
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.contains(super::UNKNOWN_MARK))
+            .map(str::to_string),
         full_name,
         scope: None,
         body: Value::Null,
@@ -284,11 +289,41 @@ fn referenced_registry(p: &Planned, attr: &str, doc: &Value, registries: &[(Stri
     })
 }
 
+/// Names of planned resources by address, for references.
+fn planned_names(doc: &Value) -> Vec<(String, String)> {
+    planned_resources(doc)
+        .iter()
+        .filter_map(|p| Some((p.address.clone(), p.values.get("name")?.as_str()?.to_string())))
+        .collect()
+}
+
+/// A token's scope map id: as planned, or, when known only after apply,
+/// the relative id of the scope map the configuration references (its
+/// name is what the rules read).
+fn scope_map_id(p: &Planned, doc: &Value, names: Vec<(String, String)>) -> Value {
+    let planned = p.values.get("scope_map_id").cloned().unwrap_or(Value::Null);
+    if !super::has_unknown(&planned) {
+        return planned;
+    }
+    let registry = p.values.get("container_registry_name").and_then(Value::as_str).unwrap_or_default();
+    let scope_maps: Vec<(String, String)> = names
+        .into_iter()
+        .filter(|(a, _)| a.starts_with("azurerm_container_registry_scope_map."))
+        .collect();
+    match referenced_registry(p, "scope_map_id", doc, &scope_maps) {
+        Some(name) if !registry.is_empty() => Value::String(format!(
+            "{}Microsoft.ContainerRegistry/registries/{registry}/scopeMaps/{name}",
+            unknown_value("the subscription and resource group of a planned resource").as_str().unwrap_or_default()
+        )),
+        _ => planned,
+    }
+}
+
 /// Registry children (tokens, scope maps, webhooks, …): named `<registry>/<name>`.
 fn registry_child(p: &Planned, name: String, doc: &Value, registries: &[(String, String)]) -> Resource {
     let v = &p.values;
     let (ty, props) = match p.tf_type {
-        "azurerm_container_registry_token" => ("tokens", json!({"scopeMapId": v.get("scope_map_id"),
+        "azurerm_container_registry_token" => ("tokens", json!({"scopeMapId": scope_map_id(p, doc, planned_names(doc)),
             "status": status(s(v, "enabled"), "enabled", "disabled")})),
         "azurerm_container_registry_scope_map" => ("scopeMaps", json!({"actions": v.get("actions"), "description": v.get("description")})),
         "azurerm_container_registry_webhook" => ("webhooks", json!({"serviceUri": v.get("service_uri"), "status": v.get("status"),
@@ -409,7 +444,7 @@ mod tests {
         assert_eq!(b["properties"]["networkRuleSet"]["defaultAction"], "Deny");
         assert_eq!(b["properties"]["networkRuleSet"]["ipRules"][0]["value"], "1.2.3.4/32");
         assert_eq!(b["identity"]["type"], "SystemAssigned");
-        assert!(rs[0].id.as_deref().is_some_and(|i| super::super::as_unknown(&json!(i)).is_some()));
+        assert_eq!(rs[0].id, None, "an id known only after apply");
         assert_eq!(rs[1].ty, "Microsoft.ContainerRegistry/registries/replications");
         assert_eq!(rs[1].full_name, "acr1/westeurope");
         assert_eq!(rs[1].body["properties"]["zoneRedundancy"], "Disabled");

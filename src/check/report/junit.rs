@@ -32,7 +32,7 @@ pub fn junit(report: &Report) -> String {
             let _ = write!(
                 out,
                 "    <testcase classname=\"{}\" name=\"{}\"",
-                esc(&format!("{} {}", res.ty, res.full_name)),
+                esc(&format!("{} {}", res.ty, crate::inputs::display(&res.full_name))),
                 esc(&rule.id)
             );
             if r.is_finding() {

@@ -45,7 +45,7 @@ fn table(report: &Report, rows: &[&CheckResult], out: &mut String) {
             "| {} | `{}` | `{}` | `{}:{line}` | {} |",
             rule.severity.as_str(),
             cell(&rule.id),
-            cell(&res.full_name),
+            cell(&crate::inputs::display(&res.full_name)),
             cell(&res.place.file),
             cell(&rule.message)
         );
@@ -64,7 +64,7 @@ fn section(report: &Report, title: &str, rows: &[&CheckResult], out: &mut String
             out,
             "| `{}` | `{}` | {} |",
             cell(&report.rule(r).id),
-            cell(&report.resource(r).full_name),
+            cell(&crate::inputs::display(&report.resource(r).full_name)),
             cell(&why(r))
         );
     }

@@ -64,7 +64,7 @@ fn result_json(report: &Report, r: &CheckResult) -> Value {
         "column": column,
         "resource": res.label(),
         "resourceType": res.ty,
-        "resourceName": res.full_name,
+        "resourceName": crate::inputs::display(&res.full_name),
         "verdict": r.verdict.as_str(),
         "effect": r.outcome.effect,
     });
@@ -108,8 +108,9 @@ fn result_json(report: &Report, r: &CheckResult) -> Value {
 }
 
 fn evidence_json(e: &Evidence) -> Value {
+    let actual = e.actual.as_ref().map(crate::inputs::display_value);
     json!({"field": e.subject, "path": e.path, "operator": e.operator, "expected": e.expected,
-        "actual": e.actual, "held": e.held})
+        "actual": actual, "held": e.held})
 }
 
 /// Line and column of a result: the first property its evidence names, if
@@ -146,7 +147,7 @@ pub fn describe(e: &Evidence) -> String {
     };
     let saw = match &e.actual {
         None => "missing".to_string(),
-        Some(v) => short(v),
+        Some(v) => short(&crate::inputs::display_value(v)),
     };
     let held = if e.held { "" } else { "not " };
     format!("{held}{subject} {} {}: saw {saw}", e.operator, short(&e.expected))
@@ -169,7 +170,7 @@ pub fn fingerprint(report: &Report, r: &CheckResult) -> String {
         report.rule(r).id,
         res.place.file,
         res.ty.to_ascii_lowercase(),
-        res.full_name.to_ascii_lowercase()
+        crate::inputs::display(&res.full_name).to_ascii_lowercase()
     );
     // FNV-1a 64: stable across platforms and releases, unlike std's hasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

@@ -14,7 +14,7 @@ pub fn text(report: &Report) -> String {
         }
         if last != Some((r.input, r.resource)) {
             let res = report.resource(r);
-            let _ = writeln!(out, "  {} {} (line {})", res.ty, res.full_name, res.place.line.max(1));
+            let _ = writeln!(out, "  {} {} (line {})", res.ty, crate::inputs::display(&res.full_name), res.place.line.max(1));
         }
         last = Some((r.input, r.resource));
         result(report, r, &mut out);
