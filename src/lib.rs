@@ -7,6 +7,7 @@ pub mod compile;
 pub mod diag;
 pub mod emit;
 pub mod eval;
+pub mod fmt;
 pub mod ir;
 pub mod sema;
 pub mod syntax;

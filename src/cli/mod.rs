@@ -4,6 +4,7 @@
 mod build;
 mod explain;
 mod files;
+mod fmt;
 
 use crate::diag::render::{self, RenderOptions};
 use crate::diag::{Diagnostic, SourceMap};
@@ -30,6 +31,8 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Explain a diagnostic code (`acrpc explain E0202`).
     Explain(explain::ExplainArgs),
+    /// Rewrite rule packs in the canonical layout (`--check`: report only).
+    Fmt(fmt::FmtArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -117,5 +120,6 @@ pub fn run() -> ExitStatus {
     match &cli.command {
         Command::Build(args) => build::run(args, &reporter),
         Command::Explain(args) => explain::run(args),
+        Command::Fmt(args) => fmt::run(args, &reporter),
     }
 }

@@ -98,6 +98,10 @@ codes! {
     E0407 Error "too-many-members" "an initiative has more members than Azure allows";
     E0408 Error "too-many-counts" "a policy rule uses more count expressions than Azure allows";
     E0409 Error "invalid-version" "a version is not of the form MAJOR.MINOR.PATCH";
+    // ---- authoring tools: fmt, lint configuration, language server
+    E0601 Error "not-formatted" "a file is not in the canonical layout (`acrpc fmt --check`)";
+    E0602 Error "format-unsound" "internal error: formatting would change what a file means";
+    E0603 Error "invalid-config" "`acrpc.toml` cannot be read, or names an unknown lint code";
     // ---- input and output (exit code 2)
     E0901 Error "read-failed" "a file or directory cannot be read";
     E0902 Error "no-packs" "no .acrp file was found";

@@ -4,6 +4,7 @@
 pub mod ast;
 mod lower;
 mod recover;
+pub mod tokens;
 
 use crate::diag::{Code, Diagnostic, FileId, Span};
 use pest::Parser as _;
