@@ -9,5 +9,6 @@ pub mod emit;
 pub mod eval;
 pub mod fmt;
 pub mod ir;
+pub mod lint;
 pub mod sema;
 pub mod syntax;

@@ -5,6 +5,7 @@ mod build;
 mod explain;
 mod files;
 mod fmt;
+mod lint;
 
 use crate::diag::render::{self, RenderOptions};
 use crate::diag::{Diagnostic, SourceMap};
@@ -33,6 +34,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Rewrite rule packs in the canonical layout (`--check`: report only).
     Fmt(fmt::FmtArgs),
+    /// Report style and semantic problems beyond compile errors (`--fix` applies fixes).
+    Lint(lint::LintArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -121,5 +124,6 @@ pub fn run() -> ExitStatus {
         Command::Build(args) => build::run(args, &reporter),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args, &reporter),
+        Command::Lint(args) => lint::run(args, &reporter),
     }
 }

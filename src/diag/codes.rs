@@ -116,6 +116,17 @@ codes! {
     W0007 Warning "unused-param" "a parameter is declared but never used";
     W0008 Warning "unused-let" "a `let` binding is never used";
     W0009 Warning "duplicate-include" "a rule is included twice in one initiative";
+    // ---- lints (`acrpc lint`, src/lint/rules/)
+    W0601 Warning "missing-description" "a rule has no description or no controls";
+    W0602 Warning "deny-without-audit" "a rule's effects allow deny but not audit";
+    W0603 Warning "constant-condition" "a requirement is always true or always false given the property's values";
+    W0604 Warning "when-excludes-all" "a `when` condition no resource can satisfy";
+    W0605 Warning "duplicate-condition" "a condition is written twice or shadowed by a broader one";
+    W0606 Warning "like-without-wildcard" "a `like` pattern without `*` is plain equality";
+    W0607 Warning "fix-not-modifiable" "a fix writes a property no Modify policy is known to change";
+    W0608 Warning "unbound-member-param" "an initiative member's parameter is not bound";
+    W0609 Warning "practice-without-rule" "a practice is declared or included but no rule has it";
+    W0610 Warning "absent-vs-default" "a condition treats an absent property unlike its service default";
 }
 
 impl Code {
