@@ -10,5 +10,6 @@ pub mod eval;
 pub mod fmt;
 pub mod ir;
 pub mod lint;
+pub mod lsp;
 pub mod sema;
 pub mod syntax;

@@ -22,7 +22,7 @@ pub struct LintArgs {
 }
 
 /// `acrpc.toml` in `dir` or its nearest ancestor.
-fn find_config(dir: &Path) -> Option<PathBuf> {
+pub fn find_config(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .map(|d| d.join("acrpc.toml"))
         .find(|p| p.is_file())

@@ -6,6 +6,7 @@ mod explain;
 mod files;
 mod fmt;
 mod lint;
+mod lsp;
 
 use crate::diag::render::{self, RenderOptions};
 use crate::diag::{Diagnostic, SourceMap};
@@ -36,6 +37,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Report style and semantic problems beyond compile errors (`--fix` applies fixes).
     Lint(lint::LintArgs),
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp(lsp::LspArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -125,5 +128,6 @@ pub fn run() -> ExitStatus {
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args, &reporter),
         Command::Lint(args) => lint::run(args, &reporter),
+        Command::Lsp(args) => lsp::run(args, &reporter),
     }
 }
