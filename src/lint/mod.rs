@@ -124,12 +124,31 @@ pub fn check_file(
     config: &Config,
 ) -> Vec<Diagnostic> {
     let text = sources.get(id).map_or("", |f| f.text.as_str());
-    let compiled =
-        crate::compile::compile_file(sources, id, templates, &crate::sema::Options::default());
-    let mut diags = compiled.diagnostics;
     let (ast, parse_diags) = crate::syntax::parse(id, text);
-    if !parse_diags.iter().any(Diagnostic::is_error) {
-        diags.extend(lint(id, text, &ast, config));
+    check_parsed(id, text, &ast, parse_diags, templates, config)
+}
+
+/// [`check_file`] for a file already parsed (the language server parses
+/// incrementally): the parse diagnostics, the checker's and the lints.
+pub fn check_parsed(
+    id: FileId,
+    text: &str,
+    ast: &ast::File,
+    parse_diags: Vec<Diagnostic>,
+    templates: &dyn crate::sema::Templates,
+    config: &Config,
+) -> Vec<Diagnostic> {
+    let parse_failed = parse_diags.iter().any(Diagnostic::is_error);
+    let mut diags = parse_diags;
+    let checked = crate::sema::check(
+        ast,
+        Span::new(id, 0, 0),
+        templates,
+        &crate::sema::Options::default(),
+    );
+    diags.extend(checked.diagnostics);
+    if !parse_failed {
+        diags.extend(lint(id, text, ast, config));
     }
     diags.retain(|d| d.is_error() || config.enabled(d.code));
     diags.sort_by_key(|d| (d.primary.span.start, d.code));

@@ -8,13 +8,14 @@
 #![allow(clippy::mutable_key_type)]
 
 use crate::catalog::{self, Kind};
-use crate::diag::{self, Diagnostic, SourceFile, SourceMap, Span};
+use crate::diag::{self, Diagnostic, Span};
 use crate::lint::{self, Config};
 use crate::sema::Templates;
 use crate::syntax::ast::{
     self, Cond, CountSource, Expr, IncludeTarget, InitiativeClause, Item, Literal, RuleClause,
     Segment,
 };
+use crate::syntax::incremental::{ParseCache, parse_cached};
 use crate::syntax::tokens::{Token, TokenKind, tokenize};
 use lsp_types as lsp;
 
@@ -369,10 +370,19 @@ pub struct Analysis {
 
 /// Analyses one document: parse, check, lint, index its names.
 pub fn analyze(name: &str, text: String, templates: &dyn Templates, config: &Config) -> Analysis {
-    let mut sources = SourceMap::default();
-    let id = sources.add(SourceFile::new(name, text.as_str()));
-    let diagnostics = lint::check_file(&sources, id, templates, config);
-    let (ast, _) = crate::syntax::parse(id, &text);
+    analyze_incremental(&mut ParseCache::default(), name, text, templates, config)
+}
+
+/// [`analyze`], reusing the items of the previous parse that did not change.
+pub fn analyze_incremental(
+    cache: &mut ParseCache,
+    _name: &str,
+    text: String,
+    templates: &dyn Templates,
+    config: &Config,
+) -> Analysis {
+    let (ast, parse_diags) = parse_cached(cache, 0, &text);
+    let diagnostics = lint::check_parsed(0, &text, &ast, parse_diags, templates, config);
     let symbols = symbols(&ast);
     let tokens = tokenize(&text);
     Analysis {

@@ -18,7 +18,8 @@
 
 pub mod analysis;
 
-use analysis::{Analysis, analyze};
+use crate::syntax::incremental::ParseCache;
+use analysis::{Analysis, analyze_incremental};
 use lsp_server::{ErrorCode, Message, Notification, Request, Response};
 use lsp_types as lsp;
 use serde_json::Value;
@@ -132,6 +133,8 @@ struct Document {
     text: String,
     version: i32,
     analysis: Option<Analysis>,
+    /// Items of the last parse, reused by the next one.
+    cache: ParseCache,
 }
 
 struct Server {
@@ -190,7 +193,13 @@ impl Server {
         } else {
             doc.text.clone()
         };
-        doc.analysis = Some(analyze(&name, text, &UriTemplates(uri_path(uri)), &config));
+        doc.analysis = Some(analyze_incremental(
+            &mut doc.cache,
+            &name,
+            text,
+            &UriTemplates(uri_path(uri)),
+            &config,
+        ));
     }
 
     fn analysis(&mut self, uri: &lsp::Uri) -> Option<&Analysis> {
@@ -243,6 +252,7 @@ impl Server {
                         text: p.text_document.text,
                         version: p.text_document.version,
                         analysis: None,
+                        cache: ParseCache::default(),
                     },
                 );
                 Some(uri)

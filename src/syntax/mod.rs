@@ -2,6 +2,7 @@
 //! diagnostic for every broken one. pest's types stay inside this module.
 
 pub mod ast;
+pub mod incremental;
 mod lower;
 mod recover;
 pub mod tokens;
