@@ -524,3 +524,26 @@ fn bad_input_never_kills_the_server() {
     );
     c.shutdown();
 }
+
+#[test]
+fn acrpc_toml_next_to_the_document_configures_its_lints() {
+    let dir = std::env::temp_dir().join(format!("acrpc-lsp-config-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).expect("dir");
+    std::fs::write(dir.join("acrpc.toml"), "[lint]\ndisable = [\"W0602\"]\n").expect("config");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/lint/W0602-deny-without-audit.acrp"
+    ))
+    .expect("fixture");
+    let configured = format!("file://{}", dir.join("sub/p.acrp").display());
+    let mut c = Client::start();
+    c.initialize();
+    c.open(&configured, &text);
+    let d = c.diagnostics(&configured);
+    assert!(!summary(&d).iter().any(|l| l.contains("W0602")), "{d}");
+    c.open("file:///elsewhere/p.acrp", &text);
+    let d = c.diagnostics("file:///elsewhere/p.acrp");
+    assert!(summary(&d).iter().any(|l| l.contains("W0602")), "{d}");
+    c.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -135,11 +135,16 @@ struct Document {
     analysis: Option<Analysis>,
     /// Items of the last parse, reused by the next one.
     cache: ParseCache,
+    config: crate::lint::Config,
 }
 
 struct Server {
     docs: HashMap<lsp::Uri, Document>,
+    /// The configuration given at start (`--config`, or the `acrpc.toml`
+    /// nearest the working directory), for documents without their own.
     config: crate::lint::Config,
+    /// `acrpc.toml` files found next to (or above) open documents.
+    configs: HashMap<PathBuf, crate::lint::Config>,
     shutting_down: bool,
 }
 
@@ -178,8 +183,49 @@ impl crate::sema::Templates for UriTemplates {
 }
 
 impl Server {
+    /// The lint configuration of a document: the nearest `acrpc.toml` above
+    /// its file, else the server's. An invalid file is reported once as a
+    /// log message and the server's configuration is used.
+    fn config_for(&mut self, uri: &lsp::Uri, out: &mut Out) -> crate::lint::Config {
+        let found = uri_path(uri).and_then(|p| {
+            p.parent()?
+                .ancestors()
+                .map(|d| d.join("acrpc.toml"))
+                .find(|c| c.is_file())
+        });
+        let Some(path) = found else {
+            return self.config.clone();
+        };
+        if let Some(c) = self.configs.get(&path) {
+            return c.clone();
+        }
+        let parsed = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::lint::Config::parse(&t));
+        let config = match parsed {
+            Ok(c) => c,
+            Err(e) => {
+                out.notify(
+                    "window/logMessage",
+                    lsp::LogMessageParams {
+                        typ: lsp::MessageType::ERROR,
+                        message: format!(
+                            "E0603 invalid configuration {}: {e}; using the defaults",
+                            path.display()
+                        ),
+                    },
+                );
+                self.config.clone()
+            }
+        };
+        self.configs.insert(path, config.clone());
+        config
+    }
+
     fn analyse(&mut self, uri: &lsp::Uri) {
-        let config = self.config.clone();
+        let Some(config) = self.docs.get(uri).map(|d| d.config.clone()) else {
+            return;
+        };
         let Some(doc) = self.docs.get_mut(uri) else {
             return;
         };
@@ -246,6 +292,7 @@ impl Server {
             "textDocument/didOpen" => {
                 let p: lsp::DidOpenTextDocumentParams = serde_json::from_value(n.params).ok()?;
                 let uri = p.text_document.uri;
+                let config = self.config_for(&uri, out);
                 self.docs.insert(
                     uri.clone(),
                     Document {
@@ -253,6 +300,7 @@ impl Server {
                         version: p.text_document.version,
                         analysis: None,
                         cache: ParseCache::default(),
+                        config,
                     },
                 );
                 Some(uri)
@@ -485,6 +533,7 @@ pub fn run(config: crate::lint::Config) -> bool {
     let mut server = Server {
         docs: HashMap::new(),
         config,
+        configs: HashMap::new(),
         shutting_down: false,
     };
     let mut initialized = false;
