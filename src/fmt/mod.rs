@@ -133,6 +133,9 @@ struct Structure {
     list_starts: HashSet<usize>,
     /// The token after a list's `[` (for `groups [a, b]`).
     list_before: HashSet<usize>,
+    /// First names of `groups [..]` lists: the `groups` keyword two tokens
+    /// before is a member of its block, like a binding.
+    groups_lists: HashSet<usize>,
 }
 
 fn structure(ast: &ast::File) -> Structure {
@@ -218,8 +221,10 @@ fn structure(ast: &ast::File) -> Structure {
                     if let InitiativeClause::Include(inc) = c
                         && let Some(first) = inc.groups.as_ref().and_then(|g| g.first())
                     {
-                        // The `[` is the token before the first group name.
+                        // The `[` is the token before the first group name,
+                        // `groups` the one before it: a member of the block.
                         s.list_before.insert(first.span.start as usize);
+                        s.groups_lists.insert(first.span.start as usize);
                     }
                 }
                 for c in &i.clauses {
@@ -426,7 +431,14 @@ fn layout(src: &str, ast: &ast::File) -> String {
                 target_col.saturating_sub(p.col).max(1)
             } else if clause_key.is_some_and(|(kk, s)| kk + 1 == k && s == ClauseStyle::Padded) {
                 (p.line_indent + KEY_WIDTH).saturating_sub(p.col).max(1)
-            } else if st.member_starts.contains(&t.start) && !is_punct(src, &pv, "{") {
+            } else if (st.member_starts.contains(&t.start)
+                || (t.kind == TokenKind::Word
+                    && text == "groups"
+                    && toks
+                        .get(k + 2)
+                        .is_some_and(|n| st.groups_lists.contains(&n.start))))
+                && !is_punct(src, &pv, "{")
+            {
                 2
             } else if st.list_starts.contains(&t.start)
                 || toks

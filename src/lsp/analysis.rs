@@ -1062,6 +1062,12 @@ impl Analysis {
     /// positions, UTF-16 lengths, one token per line of a multi-line string).
     pub fn semantic_tokens(&self) -> Vec<lsp::SemanticToken> {
         let text = self.text.as_str();
+        let rule_ids: std::collections::HashSet<&str> = self
+            .symbols
+            .iter()
+            .filter(|s| s.kind == SymbolKind::Rule)
+            .map(|s| s.name.as_str())
+            .collect();
         let mut out = Vec::new();
         let (mut last_line, mut last_col) = (0u32, 0u32);
         let mut push = |start: usize, end: usize, ty: u32| {
@@ -1108,11 +1114,7 @@ impl Analysis {
                         TOKEN_KEYWORD
                     } else if next == Some("(") {
                         TOKEN_FUNCTION
-                    } else if self
-                        .symbols
-                        .iter()
-                        .any(|s| s.kind == SymbolKind::Rule && s.name == word)
-                    {
+                    } else if rule_ids.contains(word) {
                         TOKEN_TYPE
                     } else {
                         TOKEN_PROPERTY
