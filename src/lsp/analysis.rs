@@ -1269,4 +1269,32 @@ mod tests {
         assert_eq!(edits.len(), 2, "{edits:?}");
         assert!(a.rename(lsp::Position::new(1, 4), "not valid").is_err());
     }
+
+    /// Half-typed files: the baseline cut at many points, queried at many
+    /// positions (including invalid ones). Nothing may panic.
+    #[test]
+    fn queries_never_panic_on_truncated_files() {
+        let full = include_str!("../../rulepacks/acr-baseline.acrp");
+        let mut cut = 0usize;
+        while cut < full.len() {
+            let end = (0..=cut).rev().find(|&k| full.is_char_boundary(k)).unwrap_or(0);
+            let a = analysis(&full[..end]);
+            let lines = a.text.lines().count() as u32;
+            for line in (0..lines + 2).step_by(7) {
+                for character in [0u32, 3, 14, 40, 500] {
+                    let p = lsp::Position::new(line, character);
+                    let _ = a.completion(p);
+                    let _ = a.hover(p);
+                    let _ = a.definition(p);
+                    let _ = a.references(p, true);
+                    let _ = a.rename(p, "x");
+                    let _ = a.code_actions(&"file:///t.acrp".parse().expect("uri"), lsp::Range::new(p, p));
+                }
+            }
+            let _ = a.semantic_tokens();
+            let _ = a.document_symbols();
+            let _ = a.format();
+            cut += 1733;
+        }
+    }
 }
