@@ -455,6 +455,8 @@ struct Context<'a> {
     item: Option<&'a str>,
     /// The item's `target` word, if written.
     target: Option<&'a str>,
+    /// Index of the item's keyword token.
+    item_tok: Option<usize>,
     /// Tokens of the current line before the cursor.
     line_before: Vec<&'a str>,
     /// The word being typed (may be empty), with its start offset.
@@ -531,6 +533,7 @@ impl Analysis {
         Context {
             item: item.map(|(_, w)| w),
             target,
+            item_tok: item.map(|(i, _)| i),
             line_before,
             prefix: text.get(prefix_start..offset).unwrap_or(""),
         }
@@ -558,12 +561,10 @@ impl Analysis {
         let last = ctx.line_before.last().copied().unwrap_or("");
         let mut out = Vec::new();
         // `param.` → the parameters in scope.
-        if let Some(rest) = ctx.prefix.strip_prefix("param.") {
-            let _ = rest;
-            let names = self.params_in_scope(offset);
-            for s in names {
+        if ctx.prefix.starts_with("param.") {
+            for name in self.params_in_scope(ctx.item_tok) {
                 out.push(item(
-                    &s.name,
+                    name,
                     lsp::CompletionItemKind::VARIABLE,
                     Some("parameter".into()),
                 ));
@@ -735,15 +736,35 @@ impl Analysis {
         self.text.get(s..e)
     }
 
-    fn params_in_scope(&self, offset: usize) -> Vec<&Symbol> {
-        // Parameters defined in the item that contains the offset.
-        let Some(item) = self.ast.items.iter().find(|i| contains(i.span(), offset)) else {
+    /// Names declared by `param <name>:` in the item starting at token
+    /// `item_tok`, read from the tokens so that a half-typed item works.
+    fn params_in_scope(&self, item_tok: Option<usize>) -> Vec<&str> {
+        let text = self.text.as_str();
+        let Some(start) = item_tok else {
             return Vec::new();
         };
-        self.symbols
-            .iter()
-            .filter(|s| s.kind == SymbolKind::Param && contains(item.span(), s.def.start as usize))
-            .collect()
+        let mut names = Vec::new();
+        let mut depth = 0i32;
+        for (i, t) in self.tokens.iter().enumerate().skip(start + 1) {
+            match (t.kind, t.text(text)) {
+                (TokenKind::Punct, "{") => depth += 1,
+                (TokenKind::Punct, "}") => {
+                    depth -= 1;
+                    if depth <= 0 {
+                        break;
+                    }
+                }
+                (TokenKind::Word, "param")
+                    if self.tokens.get(i + 2).is_some_and(|c| c.text(text) == ":") =>
+                {
+                    if let Some(n) = self.tokens.get(i + 1) {
+                        names.push(n.text(text));
+                    }
+                }
+                _ => {}
+            }
+        }
+        names
     }
 
     /// The symbol whose definition or a use is at `offset`.
@@ -1253,6 +1274,16 @@ mod tests {
     }
 
     #[test]
+    fn params_complete_after_param_dot_even_in_a_broken_item() {
+        let a = analysis(
+            "rule r {\n  param first: string = \"x\"\n  param second: array\n  require name == param.\n",
+        );
+        let items = a.completion(lsp::Position::new(3, 24)).expect("completion");
+        let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+        assert_eq!(labels, ["first", "second"]);
+    }
+
+    #[test]
     fn rename_changes_definition_and_uses() {
         let rule = "rule r { title \"R\" practice network severity high target registry param n: string = \"x\" require name == param.n }";
         let a = analysis(&format!(
@@ -1277,7 +1308,10 @@ mod tests {
         let full = include_str!("../../rulepacks/acr-baseline.acrp");
         let mut cut = 0usize;
         while cut < full.len() {
-            let end = (0..=cut).rev().find(|&k| full.is_char_boundary(k)).unwrap_or(0);
+            let end = (0..=cut)
+                .rev()
+                .find(|&k| full.is_char_boundary(k))
+                .unwrap_or(0);
             let a = analysis(&full[..end]);
             let lines = a.text.lines().count() as u32;
             for line in (0..lines + 2).step_by(7) {
@@ -1288,7 +1322,10 @@ mod tests {
                     let _ = a.definition(p);
                     let _ = a.references(p, true);
                     let _ = a.rename(p, "x");
-                    let _ = a.code_actions(&"file:///t.acrp".parse().expect("uri"), lsp::Range::new(p, p));
+                    let _ = a.code_actions(
+                        &"file:///t.acrp".parse().expect("uri"),
+                        lsp::Range::new(p, p),
+                    );
                 }
             }
             let _ = a.semantic_tokens();
