@@ -122,11 +122,14 @@ pub fn run(args: &FmtArgs, reporter: &Reporter) -> ExitStatus {
     } else {
         "reformatted"
     };
-    eprintln!(
-        "{changed} file{} {verb}, {} already formatted",
-        if changed == 1 { "" } else { "s" },
-        files.len() - changed
-    );
+    // In JSON mode stderr carries only diagnostics, one object per line.
+    if reporter.format == super::MessageFormat::Human {
+        eprintln!(
+            "{changed} file{} {verb}, {} already formatted",
+            if changed == 1 { "" } else { "s" },
+            files.len() - changed
+        );
+    }
     status
 }
 

@@ -139,16 +139,19 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitStatus {
             status = ExitStatus::Failure;
         }
     }
-    eprintln!(
-        "{found} problem{} in {} file{}{}",
-        if found == 1 { "" } else { "s" },
-        files.len(),
-        if files.len() == 1 { "" } else { "s" },
-        if args.fix {
-            format!(", {fixed} fixed")
-        } else {
-            String::new()
-        }
-    );
+    // In JSON mode stderr carries only diagnostics, one object per line.
+    if reporter.format == super::MessageFormat::Human {
+        eprintln!(
+            "{found} problem{} in {} file{}{}",
+            if found == 1 { "" } else { "s" },
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            if args.fix {
+                format!(", {fixed} fixed")
+            } else {
+                String::new()
+            }
+        );
+    }
     status
 }
