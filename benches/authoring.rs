@@ -162,20 +162,14 @@ fn main() {
         "  of which tokenize               {:>8.2} ms",
         t.as_secs_f64() * 1e3
     );
-    let t = time(|| analyze("bench.acrp", text.clone(), &NoTemplates, &Config::default()));
+    let t = time(|| analyze(text.clone(), &NoTemplates, &Config::default()));
     println!(
         "analysis, cold (parse+check+lint+index) {:>7.2} ms",
         t.as_secs_f64() * 1e3
     );
     // An edit: one item changed, the others reused from the parse cache.
     let mut cache = acrpc::syntax::incremental::ParseCache::default();
-    let _ = analyze_incremental(
-        &mut cache,
-        "bench.acrp",
-        text.clone(),
-        &NoTemplates,
-        &Config::default(),
-    );
+    let _ = analyze_incremental(&mut cache, text.clone(), &NoTemplates, &Config::default());
     let mid = text.len() / 2;
     let at = text[mid..].find("title ").map_or(mid, |i| mid + i + 6);
     let mut n = 0usize;
@@ -188,7 +182,6 @@ fn main() {
                 let start = Instant::now();
                 black_box(analyze_incremental(
                     &mut cache,
-                    "bench.acrp",
                     edited,
                     &NoTemplates,
                     &Config::default(),

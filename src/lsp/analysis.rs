@@ -369,14 +369,13 @@ pub struct Analysis {
 }
 
 /// Analyses one document: parse, check, lint, index its names.
-pub fn analyze(name: &str, text: String, templates: &dyn Templates, config: &Config) -> Analysis {
-    analyze_incremental(&mut ParseCache::default(), name, text, templates, config)
+pub fn analyze(text: String, templates: &dyn Templates, config: &Config) -> Analysis {
+    analyze_incremental(&mut ParseCache::default(), text, templates, config)
 }
 
 /// [`analyze`], reusing the items of the previous parse that did not change.
 pub fn analyze_incremental(
     cache: &mut ParseCache,
-    _name: &str,
     text: String,
     templates: &dyn Templates,
     config: &Config,
@@ -1245,7 +1244,7 @@ mod tests {
     use crate::sema::NoTemplates;
 
     fn analysis(text: &str) -> Analysis {
-        analyze("t.acrp", text.to_string(), &NoTemplates, &Config::default())
+        analyze(text.to_string(), &NoTemplates, &Config::default())
     }
 
     #[test]

@@ -232,8 +232,6 @@ impl Server {
         if doc.analysis.is_some() {
             return;
         }
-        let name =
-            uri_path(uri).map_or_else(|| uri.as_str().to_string(), |p| p.display().to_string());
         let text = if doc.text.len() > MAX_DOCUMENT {
             String::new()
         } else {
@@ -241,7 +239,6 @@ impl Server {
         };
         doc.analysis = Some(analyze_incremental(
             &mut doc.cache,
-            &name,
             text,
             &UriTemplates(uri_path(uri)),
             &config,
