@@ -570,6 +570,21 @@ impl Analysis {
             }
             return Some(out);
         }
+        // Inside `include <rule> { … }`: the member's parameters and `groups`.
+        if let Some(rule) = self.member_block_rule(offset, ctx.item_tok) {
+            // A name goes anywhere but after `=`, `.`, `[` or `,` (value positions).
+            if !matches!(last, "=" | "." | "[" | ",") {
+                for name in self.rule_params(rule) {
+                    out.push(item(
+                        &name,
+                        lsp::CompletionItemKind::PROPERTY,
+                        Some(format!("parameter of `{rule}`")),
+                    ));
+                }
+                out.push(item("groups", lsp::CompletionItemKind::KEYWORD, None));
+                return Some(out);
+            }
+        }
         match last {
             "include" => {
                 for s in self.symbols.iter().filter(|s| s.kind == SymbolKind::Rule) {
@@ -735,6 +750,46 @@ impl Analysis {
         self.text.get(s..e)
     }
 
+    /// The rule of the `include <rule> { … }` block the offset is in.
+    fn member_block_rule(&self, offset: usize, item_tok: Option<usize>) -> Option<&str> {
+        let text = self.text.as_str();
+        let start = item_tok?;
+        let mut open: Vec<usize> = Vec::new();
+        for (i, t) in self.tokens.iter().enumerate().skip(start) {
+            if t.start >= offset {
+                break;
+            }
+            match (t.kind, t.text(text)) {
+                (TokenKind::Punct, "{") => open.push(i),
+                (TokenKind::Punct, "}") => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        let brace = *open.last()?;
+        let rule = self.tokens.get(brace.checked_sub(1)?)?;
+        let kw = self.tokens.get(brace.checked_sub(2)?)?;
+        (kw.text(text) == "include" && rule.kind == TokenKind::Word).then(|| rule.text(text))
+    }
+
+    /// The parameters an include may bind for `rule`: `effect` and its own.
+    fn rule_params(&self, rule: &str) -> Vec<String> {
+        let mut names = vec!["effect".to_string()];
+        for item in &self.ast.items {
+            if let Item::Rule(r) = item
+                && r.id.name == rule
+            {
+                for c in &r.clauses {
+                    if let RuleClause::Param(p) = c {
+                        names.push(p.name.name.clone());
+                    }
+                }
+            }
+        }
+        names
+    }
+
     /// Names declared by `param <name>:` in the item starting at token
     /// `item_tok`, read from the tokens so that a half-typed item works.
     fn params_in_scope(&self, item_tok: Option<usize>) -> Vec<&str> {
@@ -805,6 +860,16 @@ impl Analysis {
             return None;
         }
         let ctx = self.context(start);
+        if ctx.line_before.is_empty() {
+            let table = if ctx.item == Some("initiative") {
+                INITIATIVE_CLAUSES
+            } else {
+                RULE_CLAUSES
+            };
+            if let Some((k, d)) = table.iter().find(|(k, _)| *k == word) {
+                return Some(format!("```acrp\n{k}\n```\n\n{d}"));
+            }
+        }
         let cat = catalog::catalog();
         if ctx.line_before.last() == Some(&"target") {
             let k = cat.kind(word)?;
@@ -1280,6 +1345,24 @@ mod tests {
         let items = a.completion(lsp::Position::new(3, 24)).expect("completion");
         let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
         assert_eq!(labels, ["first", "second"]);
+    }
+
+    #[test]
+    fn member_blocks_complete_the_member_parameters_and_keywords_hover() {
+        let text = "rule r {\n  target registry\n  param names: array\n  require name in param.names\n}\ninitiative i {\n  include r {  }\n}\n";
+        let a = analysis(text);
+        let items = a.completion(lsp::Position::new(6, 13)).expect("completion");
+        let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+        assert_eq!(labels, ["effect", "names", "groups"]);
+        let h = a.hover(lsp::Position::new(3, 3)).expect("hover on require");
+        let lsp::HoverContents::Markup(m) = h.contents else {
+            panic!("markup")
+        };
+        assert!(
+            m.value.contains("what a compliant resource looks like"),
+            "{}",
+            m.value
+        );
     }
 
     #[test]
