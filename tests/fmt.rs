@@ -113,7 +113,10 @@ fn the_messy_fixture_gets_the_canonical_layout() {
     let path = root().join("tests/fmt/messy.acrp");
     let text = std::fs::read_to_string(&path).expect("fixture");
     let out = check_properties(&path, &text);
-    assert!(out.ends_with("}\n# the end\n"), "one final newline");
+    assert!(
+        out.ends_with("}\n\n# the end\n"),
+        "a blank line after an item, one final newline"
+    );
     insta::with_settings!({
         snapshot_path => "../golden/fmt",
         prepend_module_to_snapshot => false,

@@ -13,7 +13,7 @@
 //! * `group` names and `include … {` targets padded to the longest in their
 //!   initiative; two spaces between bindings written on one line;
 //! * the author's line breaks inside a clause are kept (at most one blank
-//!   line in a row, none after `{` or before `}`), and continuation lines are
+//!   line in a row, none after `{` or before `}`, one after each item), and continuation lines are
 //!   aligned by structure: inside brackets under the first token after the
 //!   bracket; `and`/`or` hanging left so that operands line up with the
 //!   condition's first operand; anything else under the clause's value;
@@ -383,7 +383,9 @@ fn layout(src: &str, ast: &ast::File) -> String {
             }
         };
         let after_open = prev.is_some_and(|pv| is_punct(src, &pv, "{"));
-        let blank = newlines > 1 && !after_open && !close_brace;
+        // Top-level items are separated by one blank line.
+        let after_item = k > 0 && item_close[k - 1] && stack.is_empty();
+        let blank = (newlines > 1 || after_item) && !after_open && !close_brace;
 
         if t.kind == TokenKind::Comment && newline {
             // Indentation is decided by the line the comment precedes.
