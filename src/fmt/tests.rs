@@ -18,6 +18,7 @@ fn pads_clause_keys_and_splits_clauses() {
       title       "P"
       version     "1.0.0"
     }
+
     rule r {
       title       "R"
       practice    network
@@ -27,4 +28,33 @@ fn pads_clause_keys_and_splits_clauses() {
       fix         adminUserEnabled = false
     }
     "#);
+}
+
+#[test]
+fn comments_stay_where_they_were() {
+    let src = "# file\nrule r {   # after brace\n  # before title\n  title \"R\" # trailing\n  require a == 1\n    # inside the condition\n    and b == 2\n      # before the brace\n}\n# end\n";
+    insta::assert_snapshot!(fmt(src), @r#"
+    # file
+    rule r { # after brace
+      # before title
+      title       "R" # trailing
+      require     a == 1
+              # inside the condition
+              and b == 2
+      # before the brace
+    }
+
+    # end
+    "#);
+}
+
+#[test]
+fn index_and_path_spacing_is_kept_where_it_changes_the_syntax() {
+    // `tags["a"]` is a path with a key, `tags ["a"]` an index expression, and
+    // `tags[ "a" ]` too: the formatter keeps each as written.
+    let src = "rule r {\n  require tags[\"a\"] exists and tags [\"b\"] == \"x\" and tags[ \"c\" ] == \"y\"\n}\n";
+    let out = fmt(src);
+    assert!(out.contains("tags[\"a\"] exists"), "{out}");
+    assert!(out.contains("tags [\"b\"] =="), "{out}");
+    assert!(out.contains("tags[ \"c\" ] =="), "{out}");
 }
