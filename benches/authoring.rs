@@ -13,6 +13,11 @@
 //! * round trips through the real `acrpc lsp` binary over stdio: an
 //!   incremental `didChange` until its `publishDiagnostics` arrives, `hover`,
 //!   `completion` and `formatting`.
+//!
+//! On the 2-core development machine (shared with two other builds,
+//! 2026-11-25), medians over two runs: fmt 35–59 ms, cold analysis 17–30 ms,
+//! analysis after an edit 2.5–5.9 ms, didChange → publishDiagnostics
+//! 4.8–8.6 ms, hover and completion 0.05–0.1 ms, formatting 40–55 ms.
 
 use acrpc::lint::Config;
 use acrpc::lsp::analysis::{analyze, analyze_incremental};
