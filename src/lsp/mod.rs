@@ -355,7 +355,6 @@ impl Server {
         fn parse<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, (ErrorCode, String)> {
             serde_json::from_value(v).map_err(|e| (ErrorCode::InvalidParams, e.to_string()))
         }
-        let json = |v: &dyn erased::Ser| v.to_value();
         if self.shutting_down {
             return Err((
                 ErrorCode::InvalidRequest,
@@ -475,17 +474,10 @@ impl Server {
     }
 }
 
-/// `serde_json::to_value` behind a trait object, so one closure serialises
-/// every response type.
-mod erased {
-    pub trait Ser {
-        fn to_value(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn to_value(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-        }
-    }
+/// A response value as JSON (`null` if it cannot be serialised, which the
+/// lsp-types values never fail to be).
+fn json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 fn capabilities() -> lsp::ServerCapabilities {
