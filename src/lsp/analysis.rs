@@ -103,6 +103,18 @@ pub struct Symbol {
     pub doc: String,
 }
 
+/// The property a path names on `kind`; inside `any`/`all`/`count` paths are
+/// relative to an array element, so a path that is not a property itself is
+/// looked up as the tail of one (`enabled` → `logs[*].enabled`).
+fn resolve_property<'k>(kind: &'k Kind, path: &str) -> Option<&'k catalog::Property> {
+    kind.property(path).or_else(|| {
+        let suffix = format!("[*].{}", path.to_ascii_lowercase());
+        kind.properties
+            .iter()
+            .find(|p| p.path.to_ascii_lowercase().ends_with(&suffix))
+    })
+}
+
 fn contains(span: Span, offset: usize) -> bool {
     span.start as usize <= offset && offset <= span.end as usize
 }
@@ -643,7 +655,7 @@ impl Analysis {
         // Enum values after `==`, `!=`, `in [`, `not in [`.
         if let Some(path) = self.compared_path(&ctx.line_before) {
             let kind = Self::kind_of(ctx.target);
-            if let Some(p) = kind.and_then(|k| k.property(path)) {
+            if let Some(p) = kind.and_then(|k| resolve_property(k, path)) {
                 let values: Vec<String> = if p.ty == catalog::PropType::Boolean {
                     vec!["true".into(), "false".into()]
                 } else {
@@ -879,15 +891,7 @@ impl Analysis {
             ));
         }
         let kind = Self::kind_of(ctx.target);
-        let prop = kind.and_then(|k| {
-            k.property(word).or_else(|| {
-                // Inside any/all/count paths are relative to an element.
-                let suffix = format!("[*].{}", word.to_ascii_lowercase());
-                k.properties
-                    .iter()
-                    .find(|p| p.path.to_ascii_lowercase().ends_with(&suffix))
-            })
-        });
+        let prop = kind.and_then(|k| resolve_property(k, word));
         if let Some(p) = prop {
             let mut doc = format!("```acrp\n{}: {}\n```", p.path, p.ty.as_str());
             if let Some(a) = &p.alias {
@@ -1363,6 +1367,15 @@ mod tests {
             "{}",
             m.value
         );
+    }
+
+    #[test]
+    fn enum_values_complete_inside_a_quantifier() {
+        let a = analysis(
+            "rule r {\n  target registry\n  require any(networkRuleSet.ipRules[*], action == \n}\n",
+        );
+        let items = a.completion(lsp::Position::new(2, 52)).expect("completion");
+        assert!(items.iter().any(|i| i.label == "\"Allow\""), "{items:?}");
     }
 
     #[test]
