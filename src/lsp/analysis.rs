@@ -103,6 +103,14 @@ pub struct Symbol {
     pub doc: String,
 }
 
+/// The offset just after the last character of `s` matching `pred` (0 if none).
+fn after_last(s: &str, pred: impl Fn(char) -> bool) -> usize {
+    s.char_indices()
+        .rev()
+        .find(|(_, c)| pred(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
 /// The property a path names on `kind`; inside `any`/`all`/`count` paths are
 /// relative to an array element, so a path that is not a property itself is
 /// looked up as the tail of one (`enabled` → `logs[*].enabled`).
@@ -485,6 +493,10 @@ impl Analysis {
 
     fn context(&self, offset: usize) -> Context<'_> {
         let text = self.text.as_str();
+        let offset = (0..=offset.min(text.len()))
+            .rev()
+            .find(|&k| text.is_char_boundary(k))
+            .unwrap_or(0);
         let before = self.tokens.partition_point(|t| t.end < offset);
         // The enclosing item: the last item keyword at brace depth 0.
         let mut depth = 0i32;
@@ -523,18 +535,16 @@ impl Analysis {
         let line_start = text[..offset.min(text.len())]
             .rfind('\n')
             .map_or(0, |i| i + 1);
-        let prefix_start = text[..offset.min(text.len())]
-            .rfind(|c: char| {
-                !(c.is_ascii_alphanumeric()
-                    || c == '_'
-                    || c == '-'
-                    || c == '.'
-                    || c == '['
-                    || c == ']'
-                    || c == '*')
-            })
-            .map_or(0, |i| i + 1)
-            .max(line_start);
+        let prefix_start = after_last(&text[..offset.min(text.len())], |c: char| {
+            !(c.is_ascii_alphanumeric()
+                || c == '_'
+                || c == '-'
+                || c == '.'
+                || c == '['
+                || c == ']'
+                || c == '*')
+        })
+        .max(line_start);
         let line_before = self
             .tokens
             .iter()
@@ -862,8 +872,10 @@ impl Analysis {
         let is_path =
             |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']' | '*');
         let start = text[..offset.min(text.len())]
-            .rfind(|c: char| !is_path(c))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !is_path(*c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let end = text[offset.min(text.len())..]
             .find(|c: char| !is_path(c))
             .map_or(text.len(), |i| offset + i);
@@ -1394,6 +1406,16 @@ mod tests {
             .expect("rename param");
         assert_eq!(edits.len(), 2, "{edits:?}");
         assert!(a.rename(lsp::Position::new(1, 4), "not valid").is_err());
+    }
+
+    #[test]
+    fn non_ascii_text_around_the_cursor_is_fine() {
+        let a = analysis("rule r {\n  target registry\n  require é.x == \"😀\" and ü\n}\n");
+        for character in 0..40 {
+            let p = lsp::Position::new(2, character);
+            let _ = a.completion(p);
+            let _ = a.hover(p);
+        }
     }
 
     /// Half-typed files: the baseline cut at many points, queried at many
