@@ -544,6 +544,23 @@ fn acrpc_toml_next_to_the_document_configures_its_lints() {
     c.open("file:///elsewhere/p.acrp", &text);
     let d = c.diagnostics("file:///elsewhere/p.acrp");
     assert!(summary(&d).iter().any(|l| l.contains("W0602")), "{d}");
+    // Related labels ("first written here") arrive as related information.
+    let dup = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/lint/W0605-duplicate-condition.acrp"
+    ))
+    .expect("fixture");
+    c.open("file:///elsewhere/dup.acrp", &dup);
+    let d = c.diagnostics("file:///elsewhere/dup.acrp");
+    let related = d["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|x| x["code"] == "W0605")
+        .map(|x| x["relatedInformation"][0].clone())
+        .expect("a W0605");
+    assert_eq!(related["message"], "first written here", "{d}");
+    assert_eq!(related["location"]["uri"], "file:///elsewhere/dup.acrp");
     c.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1120,7 +1120,7 @@ impl Analysis {
                 out.push(lsp::CodeAction {
                     title: s.title.clone(),
                     kind: Some(lsp::CodeActionKind::QUICKFIX),
-                    diagnostics: Some(vec![self.to_lsp_diagnostic(d)]),
+                    diagnostics: Some(vec![self.to_lsp_diagnostic(d, uri)]),
                     edit: Some(lsp::WorkspaceEdit {
                         changes: Some(changes),
                         ..Default::default()
@@ -1133,7 +1133,7 @@ impl Analysis {
         Some(out)
     }
 
-    pub fn to_lsp_diagnostic(&self, d: &Diagnostic) -> lsp::Diagnostic {
+    pub fn to_lsp_diagnostic(&self, d: &Diagnostic, uri: &lsp::Uri) -> lsp::Diagnostic {
         let mut message = d.message.clone();
         if let Some(h) = &d.help {
             message.push_str("\nhelp: ");
@@ -1148,14 +1148,23 @@ impl Analysis {
             code: Some(lsp::NumberOrString::String(d.code.as_str().to_string())),
             source: Some("acrpc".into()),
             message,
+            related_information: (!d.related.is_empty()).then(|| {
+                d.related
+                    .iter()
+                    .map(|l| lsp::DiagnosticRelatedInformation {
+                        location: lsp::Location::new(uri.clone(), self.range(l.span)),
+                        message: l.message.clone(),
+                    })
+                    .collect()
+            }),
             ..Default::default()
         }
     }
 
-    pub fn lsp_diagnostics(&self) -> Vec<lsp::Diagnostic> {
+    pub fn lsp_diagnostics(&self, uri: &lsp::Uri) -> Vec<lsp::Diagnostic> {
         self.diagnostics
             .iter()
-            .map(|d| self.to_lsp_diagnostic(d))
+            .map(|d| self.to_lsp_diagnostic(d, uri))
             .collect()
     }
 

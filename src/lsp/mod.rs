@@ -271,7 +271,7 @@ impl Server {
                 ..Default::default()
             }]
         } else {
-            a.lsp_diagnostics()
+            a.lsp_diagnostics(uri)
         };
         out.notify(
             "textDocument/publishDiagnostics",
