@@ -242,7 +242,8 @@ enum G {
     /// A complete comparison or `exists`/`missing`, as text.
     Leaf(String),
     Quant { all: bool, arr: Arr, body: Box<G> },
-    Count { arr: Arr, filter: Option<Box<G>>, op: &'static str, n: u32 },
+    /// `cmp`: the comparison after the count (`>= 2`, `in [0, 3]`).
+    Count { arr: Arr, filter: Option<Box<G>>, cmp: String },
 }
 
 impl G {
@@ -265,9 +266,9 @@ impl G {
                 arr.dsl(),
                 body.render()
             ),
-            G::Count { arr, filter, op, n } => match filter {
-                Some(f) => format!("count({}, {}) {op} {n}", arr.dsl(), f.render()),
-                None => format!("count({}) {op} {n}", arr.dsl()),
+            G::Count { arr, filter, cmp } => match filter {
+                Some(f) => format!("count({}, {}) {cmp}", arr.dsl(), f.render()),
+                None => format!("count({}) {cmp}", arr.dsl()),
             },
         }
     }
@@ -359,6 +360,24 @@ fn str_leaf(path: &'static str, values: &'static [&'static str]) -> BoxedStrateg
                 let p = recase(&like_pattern(values[i], shape, a, b), c);
                 format!("{path} {} {}", if yes { "like" } else { "not like" }, quoted(&p))
             }),
+        (0..values.len(), any::<usize>(), any::<usize>(), any::<u8>(), prop::bool::ANY).prop_map(
+            move |(i, a, b, c, yes)| {
+                let v = values[i];
+                let (a, b) = (a % v.len(), b % v.len());
+                let sub = recase(&v[a.min(b)..=a.max(b)], c);
+                format!("{path} {} {}", if yes { "contains" } else { "not contains" }, quoted(&sub))
+            }
+        ),
+        (0..values.len(), any::<u64>(), any::<u8>(), any::<u8>(), 0..4usize).prop_map(
+            move |(i, bits, len, c, o)| {
+                let p = recase(&match_pattern(values[i], bits, len), c);
+                let op = ["matches", "not matches", "imatches", "not imatches"][o];
+                format!("{path} {op} {}", quoted(&p))
+            }
+        ),
+        // A literal on the left of == / != (meant symmetrically).
+        (val.clone(), prop::bool::ANY)
+            .prop_map(move |(v, eq)| format!("{} {} {path}", quoted(&v), if eq { "==" } else { "!=" })),
         exists_leaf(path),
     ]
     .boxed()
@@ -373,6 +392,38 @@ fn exists_leaf(path: &'static str) -> BoxedStrategy<String> {
 const ORDER_OPS: &[&str] = &["<", "<=", ">", ">="];
 const COUNT_OPS: &[&str] = &["==", "!=", "<", "<=", ">", ">="];
 
+/// What a count is compared with: `op n` or `[not] in [..]`.
+fn count_cmp() -> BoxedStrategy<String> {
+    prop_oneof![
+        4 => (0..COUNT_OPS.len(), 0u32..=3).prop_map(|(o, n)| format!("{} {n}", COUNT_OPS[o])),
+        1 => (vec(0u32..=3, 1..=2), prop::bool::ANY)
+            .prop_map(|(ns, yes)| format!("{} {}", if yes { "in" } else { "not in" }, list(&ns))),
+    ]
+    .boxed()
+}
+
+/// A `matches` pattern derived from `v`: some letters → `?`, digits → `#`,
+/// any character → `.`; sometimes one character more or less.
+fn match_pattern(v: &str, bits: u64, len_change: u8) -> String {
+    let mut p: String = v
+        .chars()
+        .enumerate()
+        .map(|(i, c)| match (bits >> (2 * (i % 32))) & 3 {
+            1 if c.is_ascii_alphabetic() => '?',
+            1 if c.is_ascii_digit() => '#',
+            2 => '.',
+            _ => c,
+        })
+        .collect();
+    match len_change % 6 {
+        0 => p.push('.'),
+        1 => {
+            p.pop();
+        }
+        _ => {}
+    }
+    p
+}
 fn leaf_for(path: &'static str, ty: Ty) -> BoxedStrategy<String> {
     match ty {
         Ty::Bool => prop_oneof![
@@ -464,8 +515,8 @@ fn leaves(ctx: &Ctx) -> BoxedStrategy<G> {
         }
         opts.push((
             1,
-            (0..COUNT_OPS.len(), 0u32..=3)
-                .prop_map(move |(o, n)| G::Count { arr: a, filter: None, op: COUNT_OPS[o], n })
+            count_cmp()
+                .prop_map(move |cmp| G::Count { arr: a, filter: None, cmp })
                 .boxed(),
         ));
     }
@@ -497,12 +548,11 @@ fn cond(ctx: &Ctx, depth: u32, memo: &mut Memo) -> BoxedStrategy<G> {
             ));
             opts.push((
                 1,
-                (body, 0..COUNT_OPS.len(), 0u32..=3)
-                    .prop_map(move |(f, o, n)| G::Count {
+                (body, count_cmp())
+                    .prop_map(move |(f, cmp)| G::Count {
                         arr: a,
                         filter: Some(Box::new(f)),
-                        op: COUNT_OPS[o],
-                        n,
+                        cmp,
                     })
                     .boxed(),
             ));

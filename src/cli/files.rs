@@ -93,3 +93,29 @@ fn stage_and_swap(
     }
     Ok(())
 }
+
+/// Replaces one file's contents atomically: the new text goes to a temporary
+/// file beside it, which is then renamed over the original. A failure leaves
+/// the original untouched.
+pub fn write_file_atomically(path: &Path, contents: &str) -> Result<(), String> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir
+        .unwrap_or_else(|| Path::new("."))
+        .join(format!(".{name}.acrpc-tmp-{}", std::process::id()));
+    let result = fs::write(&tmp, contents)
+        .and_then(|()| {
+            // Keep the original's permissions.
+            if let Ok(meta) = fs::metadata(path) {
+                fs::set_permissions(&tmp, meta.permissions())?;
+            }
+            fs::rename(&tmp, path)
+        })
+        .map_err(|e| format!("cannot write {}: {e}", path.display()));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}

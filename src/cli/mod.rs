@@ -6,6 +6,9 @@ mod check;
 mod explain;
 mod files;
 mod publish;
+mod fmt;
+mod lint;
+mod lsp;
 
 use crate::diag::render::{self, RenderOptions};
 use crate::diag::{Diagnostic, SourceMap};
@@ -36,6 +39,12 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Publish the compiled definitions and initiatives to Azure.
     Publish(publish::PublishArgs),
+    /// Rewrite rule packs in the canonical layout (`--check`: report only).
+    Fmt(fmt::FmtArgs),
+    /// Report style and semantic problems beyond compile errors (`--fix` applies fixes).
+    Lint(lint::LintArgs),
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp(lsp::LspArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -125,5 +134,8 @@ pub fn run() -> ExitStatus {
         Command::Check(args) => check::run(args, &reporter),
         Command::Explain(args) => explain::run(args),
         Command::Publish(args) => publish::run(args, &reporter),
+        Command::Fmt(args) => fmt::run(args, &reporter),
+        Command::Lint(args) => lint::run(args, &reporter),
+        Command::Lsp(args) => lsp::run(args, &reporter),
     }
 }

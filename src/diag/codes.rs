@@ -108,6 +108,10 @@ codes! {
     E0507 Error "rules-unusable" "a rules, policy or pack file cannot be used by acrpc check";
     E0508 Error "bad-param" "a --param is not NAME=VALUE";
     E0509 Error "no-inputs" "no input file was found";
+    // ---- authoring tools: fmt, lint configuration, language server
+    E0601 Error "not-formatted" "a file is not in the canonical layout (`acrpc fmt --check`)";
+    E0602 Error "format-unsound" "internal error: formatting would change what a file means";
+    E0603 Error "invalid-config" "`acrpc.toml` cannot be read, or names an unknown lint code";
     // ---- input and output (exit code 2)
     // ---- publish
     E0701 Error "invalid-scope" "`--scope` is missing or is not a subscription or management group";
@@ -133,6 +137,17 @@ codes! {
     W0009 Warning "duplicate-include" "a rule is included twice in one initiative";
     W0501 Warning "parameter-without-value" "a template parameter has neither a value nor a default";
     W0502 Warning "linked-template" "a nested deployment links to a template acrpc does not follow";
+    // ---- lints (`acrpc lint`, src/lint/rules/)
+    W0601 Warning "missing-description" "a rule has no description or no controls";
+    W0602 Warning "deny-without-audit" "a rule's effects allow deny but not audit";
+    W0603 Warning "constant-condition" "a requirement is always true or always false given the property's values";
+    W0604 Warning "when-excludes-all" "a `when` condition no resource can satisfy";
+    W0605 Warning "duplicate-condition" "a condition is written twice or shadowed by a broader one";
+    W0606 Warning "like-without-wildcard" "a `like` pattern without `*` is plain equality";
+    W0607 Warning "fix-not-modifiable" "a fix writes a property no Modify policy is known to change";
+    W0608 Warning "unbound-member-param" "an initiative member's parameter is not bound";
+    W0609 Warning "practice-without-rule" "a practice is declared or included but no rule has it";
+    W0610 Warning "absent-vs-default" "a condition treats an absent property unlike its service default";
 }
 
 impl Code {

@@ -2,8 +2,10 @@
 //! diagnostic for every broken one. pest's types stay inside this module.
 
 pub mod ast;
+pub mod incremental;
 mod lower;
 mod recover;
+pub mod tokens;
 
 use crate::diag::{Code, Diagnostic, FileId, Span};
 use pest::Parser as _;

@@ -1,0 +1,110 @@
+//! W0605: a condition written twice (in one `and`/`or`, or as two identical
+//! clauses), or shadowed by a broader one in the same `or`.
+
+use crate::diag::{Code, Diagnostic};
+use crate::lint::{Ctx, conditions, same_value, scalar, structural_key, walk_all, with_fix};
+use crate::syntax::ast::{CmpOp, Cond, Expr, RuleClause};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for rule in ctx.rules() {
+        // Identical clauses.
+        let mut seen: Vec<(&str, String, crate::diag::Span)> = Vec::new();
+        for c in &rule.clauses {
+            let (word, cond, span) = match c {
+                RuleClause::When(c, s) => ("when", c, *s),
+                RuleClause::Require(c, s) => ("require", c, *s),
+                RuleClause::Forbid(c, s) => ("forbid", c, *s),
+                _ => continue,
+            };
+            let key = structural_key(cond);
+            if let Some((_, _, first)) = seen.iter().find(|(w, k, _)| *w == word && *k == key) {
+                out.push(
+                    Diagnostic::new(
+                        Code::W0605,
+                        span,
+                        format!("this `{word}` repeats an earlier one"),
+                    )
+                    .with_label("duplicate clause")
+                    .with_related(*first, "first written here")
+                    .with_help("remove the copy"),
+                );
+            } else {
+                seen.push((word, key, span));
+            }
+        }
+        // Duplicates and shadowing inside one `and` / `or`.
+        for (_, cond) in conditions(rule) {
+            walk_all(cond, &mut |c| {
+                let (cs, junction) = match c {
+                    Cond::And(cs, _) => (cs, "and"),
+                    Cond::Or(cs, _) => (cs, "or"),
+                    _ => return,
+                };
+                let keys: Vec<String> = cs.iter().map(structural_key).collect();
+                for i in 1..cs.len() {
+                    if let Some(j) = (0..i).find(|&j| keys[j] == keys[i]) {
+                        let d = Diagnostic::new(
+                            Code::W0605,
+                            cs[i].span(),
+                            format!("this operand of `{junction}` repeats an earlier one"),
+                        )
+                        .with_label("duplicate condition")
+                        .with_related(cs[j].span(), "first written here")
+                        .with_help("remove the copy: it changes nothing");
+                        // Remove from the end of the previous operand to the end of this one.
+                        let cut =
+                            ctx.span(cs[i - 1].span().end as usize, cs[i].span().end as usize);
+                        out.push(with_fix(d, "remove the duplicate", cut, String::new()));
+                    }
+                }
+                if junction == "or" {
+                    shadowed(cs, out);
+                }
+            });
+        }
+    }
+}
+
+/// In an `or`, `p == v` next to `p in [.., v, ..]` adds nothing.
+fn shadowed(cs: &[Cond], out: &mut Vec<Diagnostic>) {
+    for eq in cs {
+        let Cond::Compare {
+            lhs: Expr::Path(p),
+            op: CmpOp::Eq,
+            rhs,
+            span,
+        } = eq
+        else {
+            continue;
+        };
+        let Some(v) = scalar(rhs) else { continue };
+        for other in cs {
+            let Cond::Compare {
+                lhs: Expr::Path(q),
+                op: CmpOp::In,
+                rhs: Expr::Array(items, _),
+                span: ospan,
+            } = other
+            else {
+                continue;
+            };
+            if q.to_text().eq_ignore_ascii_case(&p.to_text())
+                && items.iter().filter_map(scalar).any(|x| same_value(&x, &v))
+            {
+                out.push(
+                    Diagnostic::new(
+                        Code::W0605,
+                        *span,
+                        format!(
+                            "`{} == {v}` is shadowed by an `in` that lists the same value",
+                            p.to_text()
+                        ),
+                    )
+                    .with_label("already covered")
+                    .with_related(*ospan, "this `in` includes it")
+                    .with_help("remove the `==`, or the value from the list"),
+                );
+            }
+        }
+    }
+}
