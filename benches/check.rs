@@ -26,7 +26,13 @@ const RUNS: usize = 5;
 fn registry(i: usize) -> Value {
     let pick = |n: usize, k: usize| (i.wrapping_mul(2_654_435_761) >> k) % n;
     let sku = ["Basic", "Standard", "Premium"][pick(3, 3)];
-    let on_off = |k: usize| if pick(2, k) == 0 { "enabled" } else { "disabled" };
+    let on_off = |k: usize| {
+        if pick(2, k) == 0 {
+            "enabled"
+        } else {
+            "disabled"
+        }
+    };
     let mut props = json!({
         "adminUserEnabled": pick(2, 5) == 0,
         "anonymousPullEnabled": pick(4, 7) == 0,
@@ -72,7 +78,12 @@ fn builtins() -> Vec<Rule> {
     }
     let mut files: Vec<_> = ["definitions", "related-definitions"]
         .iter()
-        .flat_map(|sub| std::fs::read_dir(dir.join(sub)).into_iter().flatten().flatten())
+        .flat_map(|sub| {
+            std::fs::read_dir(dir.join(sub))
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
@@ -93,7 +104,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let text = serde_json::to_string(&Value::Array((0..REGISTRIES).map(registry).collect())).expect("json");
+    let text = serde_json::to_string(&Value::Array((0..REGISTRIES).map(registry).collect()))
+        .expect("json");
     let mut rules = check::bundled_rules();
     let baseline = rules.iter().filter(|r| r.companion_of.is_none()).count();
     let extra = builtins();
@@ -116,14 +128,22 @@ fn main() {
             })
             .collect(),
     );
-    let settings = Settings { today: "2026-11-25".into(), ..Settings::default() };
+    let settings = Settings {
+        today: "2026-11-25".into(),
+        ..Settings::default()
+    };
     let mut findings = 0;
     let acrpc = median(
         (0..RUNS)
             .map(|_| {
                 let t = Instant::now();
                 let loaded = inputs::load("bench.json", &text, None, &ArmOptions::default());
-                let input = Input { file: "bench.json".into(), format: "export", resources: loaded.resources, text: String::new() };
+                let input = Input {
+                    file: "bench.json".into(),
+                    format: "export",
+                    resources: loaded.resources,
+                    text: String::new(),
+                };
                 let report = check::run(rules.clone(), vec![input], &settings);
                 findings = report.results.iter().filter(|r| r.is_finding()).count();
                 black_box(report);
@@ -132,14 +152,23 @@ fn main() {
             .collect(),
     );
     let single = {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
         median(
             (0..3)
                 .map(|_| {
                     pool.install(|| {
                         let t = Instant::now();
-                        let loaded = inputs::load("bench.json", &text, None, &ArmOptions::default());
-                        let input = Input { file: "bench.json".into(), format: "export", resources: loaded.resources, text: String::new() };
+                        let loaded =
+                            inputs::load("bench.json", &text, None, &ArmOptions::default());
+                        let input = Input {
+                            file: "bench.json".into(),
+                            format: "export",
+                            resources: loaded.resources,
+                            text: String::new(),
+                        };
                         black_box(check::run(rules.clone(), vec![input], &settings));
                         t.elapsed()
                     })
@@ -148,7 +177,10 @@ fn main() {
         )
     };
     let rate = |d: Duration| pairs as f64 / d.as_secs_f64();
-    println!("serde_json parse (floor):  {:>9.1} ms", floor.as_secs_f64() * 1e3);
+    println!(
+        "serde_json parse (floor):  {:>9.1} ms",
+        floor.as_secs_f64() * 1e3
+    );
     println!(
         "acrpc check, all cores:    {:>9.1} ms  {:>12.0} resource×rule/s  {:>5.1}x the floor  ({findings} findings)",
         acrpc.as_secs_f64() * 1e3,

@@ -100,7 +100,8 @@ rule zone-redundant {
 "#;
 
 fn results(o: &Output) -> Vec<Value> {
-    let doc: Value = serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("json report: {e}\n{}", stdout(o)));
+    let doc: Value = serde_json::from_str(&stdout(o))
+        .unwrap_or_else(|e| panic!("json report: {e}\n{}", stdout(o)));
     doc["results"].as_array().cloned().unwrap_or_default()
 }
 
@@ -116,7 +117,10 @@ fn verdict(results: &[Value], rule: &str) -> String {
 fn every_check_code_is_triggered() {
     let d = Dir::new("codes");
     let pack = d.write("t.acrp", PACK);
-    let ok = d.write("ok.json", &template(json!([registry(json!({"adminUserEnabled": false}))])));
+    let ok = d.write(
+        "ok.json",
+        &template(json!([registry(json!({"adminUserEnabled": false}))])),
+    );
     let run = |args: &[&str]| {
         let mut all = vec!["--message-format", "json", "check", "--pack", &pack];
         all.extend_from_slice(args);
@@ -154,7 +158,11 @@ fn every_check_code_is_triggered() {
         let status = out.status.code().expect("exit code");
         let warning = code.as_str().starts_with('W');
         assert!(
-            if warning { status == 0 || status == 1 } else { status == 2 },
+            if warning {
+                status == 0 || status == 1
+            } else {
+                status == 2
+            },
             "{}: exit {status}",
             code.as_str()
         );
@@ -162,8 +170,15 @@ fn every_check_code_is_triggered() {
     }
     // Every E05xx/W05xx code in the table is covered above (tests/cases.rs
     // relies on this test for them).
-    for code in Code::ALL.iter().filter(|c| c.as_str()[1..].starts_with("05")) {
-        assert!(cases.iter().any(|(c, _)| c == code), "{} has no case here", code.as_str());
+    for code in Code::ALL
+        .iter()
+        .filter(|c| c.as_str()[1..].starts_with("05"))
+    {
+        assert!(
+            cases.iter().any(|(c, _)| c == code),
+            "{} has no case here",
+            code.as_str()
+        );
     }
 }
 
@@ -171,15 +186,54 @@ fn every_check_code_is_triggered() {
 fn exit_status_follows_findings_and_fail_on() {
     let d = Dir::new("exit");
     let pack = d.write("t.acrp", PACK);
-    let clean = d.write("clean.json", &template(json!([registry(json!({"adminUserEnabled": false, "zoneRedundancy": "Enabled"}))])));
-    let admin = d.write("admin.json", &template(json!([registry(json!({"adminUserEnabled": true, "zoneRedundancy": "Enabled"}))])));
-    let zone = d.write("zone.json", &template(json!([registry(json!({"zoneRedundancy": "Disabled"}))])));
-    assert_eq!(acrpc(&["check", "--pack", &pack, &clean]).status.code(), Some(0));
-    assert_eq!(acrpc(&["check", "--pack", &pack, &admin]).status.code(), Some(1));
+    let clean = d.write(
+        "clean.json",
+        &template(json!([registry(
+            json!({"adminUserEnabled": false, "zoneRedundancy": "Enabled"})
+        )])),
+    );
+    let admin = d.write(
+        "admin.json",
+        &template(json!([registry(
+            json!({"adminUserEnabled": true, "zoneRedundancy": "Enabled"})
+        )])),
+    );
+    let zone = d.write(
+        "zone.json",
+        &template(json!([registry(json!({"zoneRedundancy": "Disabled"}))])),
+    );
+    assert_eq!(
+        acrpc(&["check", "--pack", &pack, &clean]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        acrpc(&["check", "--pack", &pack, &admin]).status.code(),
+        Some(1)
+    );
     // zone-redundant is low severity: --fail-on medium lets it through.
-    assert_eq!(acrpc(&["check", "--pack", &pack, &zone]).status.code(), Some(1));
-    assert_eq!(acrpc(&["check", "--pack", &pack, "--fail-on", "medium", &zone]).status.code(), Some(0));
-    assert_eq!(acrpc(&["check", "--pack", &pack, "--param", "effect=Disabled", &admin]).status.code(), Some(0));
+    assert_eq!(
+        acrpc(&["check", "--pack", &pack, &zone]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        acrpc(&["check", "--pack", &pack, "--fail-on", "medium", &zone])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        acrpc(&[
+            "check",
+            "--pack",
+            &pack,
+            "--param",
+            "effect=Disabled",
+            &admin
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
     assert_eq!(acrpc(&["check", "--nope"]).status.code(), Some(2));
 }
 
@@ -187,7 +241,10 @@ fn exit_status_follows_findings_and_fail_on() {
 fn json_results_name_rule_file_resource_and_verdict() {
     let d = Dir::new("json");
     let pack = d.write("t.acrp", PACK);
-    let admin = d.write("admin.json", &template(json!([registry(json!({"adminUserEnabled": true}))])));
+    let admin = d.write(
+        "admin.json",
+        &template(json!([registry(json!({"adminUserEnabled": true}))])),
+    );
     let out = acrpc(&["check", "--pack", &pack, "--format", "json", &admin]);
     let rs = results(&out);
     assert_eq!(rs.len(), 2);
@@ -198,12 +255,25 @@ fn json_results_name_rule_file_resource_and_verdict() {
         assert_eq!(r["file"], admin.as_str());
     }
     assert_eq!(verdict(&rs, "admin-user-disabled"), "non_compliant");
-    let admin_result = rs.iter().find(|r| r["rule"] == "admin-user-disabled").expect("result");
-    assert_eq!(admin_result["evidence"][0]["field"], "Microsoft.ContainerRegistry/registries/adminUserEnabled");
+    let admin_result = rs
+        .iter()
+        .find(|r| r["rule"] == "admin-user-disabled")
+        .expect("result");
+    assert_eq!(
+        admin_result["evidence"][0]["field"],
+        "Microsoft.ContainerRegistry/registries/adminUserEnabled"
+    );
     assert_eq!(admin_result["evidence"][0]["actual"], true);
     let text = std::fs::read_to_string(&admin).expect("input");
-    let line = text.lines().position(|l| l.contains("\"adminUserEnabled\"")).expect("line") + 1;
-    assert_eq!(admin_result["line"], line, "points at adminUserEnabled in the template");
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"adminUserEnabled\""))
+        .expect("line")
+        + 1;
+    assert_eq!(
+        admin_result["line"], line,
+        "points at adminUserEnabled in the template"
+    );
 }
 
 #[test]
@@ -214,8 +284,13 @@ fn defaults_after_deployment_are_reported_when_they_change_the_verdict() {
     let d = Dir::new("defaults");
     let pack = d.write("t.acrp", PACK);
     let unset = d.write("unset.json", &template(json!([registry(json!({}))])));
-    let rs = results(&acrpc(&["check", "--pack", &pack, "--format", "json", &unset]));
-    let zone = rs.iter().find(|r| r["rule"] == "zone-redundant").expect("result");
+    let rs = results(&acrpc(&[
+        "check", "--pack", &pack, "--format", "json", &unset,
+    ]));
+    let zone = rs
+        .iter()
+        .find(|r| r["rule"] == "zone-redundant")
+        .expect("result");
     assert_eq!(zone["verdict"], "non_compliant");
     assert_eq!(zone["atDeploy"], "compliant");
     assert_eq!(zone["afterDeploy"], "non_compliant");
@@ -224,7 +299,9 @@ fn defaults_after_deployment_are_reported_when_they_change_the_verdict() {
     let export = d.write("export.json", &serde_json::to_string(&json!({
         "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr1",
         "name": "acr1", "type": "Microsoft.ContainerRegistry/registries", "properties": {}})).expect("json"));
-    let rs = results(&acrpc(&["check", "--pack", &pack, "--format", "json", &export]));
+    let rs = results(&acrpc(&[
+        "check", "--pack", &pack, "--format", "json", &export,
+    ]));
     assert_eq!(verdict(&rs, "zone-redundant"), "compliant");
 }
 
@@ -235,22 +312,61 @@ fn suppressions_are_listed_and_expire() {
     let mut reg = registry(json!({"adminUserEnabled": true, "zoneRedundancy": "Disabled"}));
     reg["metadata"] = json!({"acrpc": {"suppress": [
         {"rule": "admin-user-disabled", "reason": "legacy agents", "expires": "2026-12-31"}]}});
-    reg["tags"] = json!({"acrpc-suppress:zone-redundant": "single-zone region; expires 2026-01-01"});
+    reg["tags"] =
+        json!({"acrpc-suppress:zone-redundant": "single-zone region; expires 2026-01-01"});
     let file = d.write("s.json", &template(json!([reg])));
-    let out = acrpc(&["check", "--pack", &pack, "--format", "json", "--today", "2026-11-25", &file]);
+    let out = acrpc(&[
+        "check",
+        "--pack",
+        &pack,
+        "--format",
+        "json",
+        "--today",
+        "2026-11-25",
+        &file,
+    ]);
     let rs = results(&out);
-    let admin = rs.iter().find(|r| r["rule"] == "admin-user-disabled").expect("admin");
+    let admin = rs
+        .iter()
+        .find(|r| r["rule"] == "admin-user-disabled")
+        .expect("admin");
     assert_eq!(admin["suppression"]["expired"], false);
-    let zone = rs.iter().find(|r| r["rule"] == "zone-redundant").expect("zone");
+    let zone = rs
+        .iter()
+        .find(|r| r["rule"] == "zone-redundant")
+        .expect("zone");
     assert_eq!(zone["suppression"]["expired"], true);
     // The expired one is a finding again; the other is listed, not dropped.
     assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&acrpc(&["check", "--pack", &pack, "--today", "2026-11-25", &file]));
+    let text = stdout(&acrpc(&[
+        "check",
+        "--pack",
+        &pack,
+        "--today",
+        "2026-11-25",
+        &file,
+    ]));
     assert!(text.contains("suppressed admin-user-disabled"), "{text}");
-    assert!(text.contains("EXPIRED suppression until 2026-01-01"), "{text}");
+    assert!(
+        text.contains("EXPIRED suppression until 2026-01-01"),
+        "{text}"
+    );
     // After the first one expires too, both fail; with both in force, exit 0.
-    let later = acrpc(&["check", "--pack", &pack, "--format", "json", "--today", "2027-01-01", &file]);
-    assert!(results(&later).iter().all(|r| r["suppression"]["expired"] == true));
+    let later = acrpc(&[
+        "check",
+        "--pack",
+        &pack,
+        "--format",
+        "json",
+        "--today",
+        "2027-01-01",
+        &file,
+    ]);
+    assert!(
+        results(&later)
+            .iter()
+            .all(|r| r["suppression"]["expired"] == true)
+    );
 }
 
 /// The SARIF 2.1.0 schema (OASIS), as shipped in the sources of the
@@ -271,7 +387,9 @@ fn sarif_schema() -> Option<Value> {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
     let registries = std::fs::read_dir(home.join("registry/src")).ok()?;
     registries.flatten().find_map(|r| {
-        let path = r.path().join(format!("serde-sarif-{version}/src/schema.json"));
+        let path = r
+            .path()
+            .join(format!("serde-sarif-{version}/src/schema.json"));
         serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
     })
 }
@@ -309,10 +427,17 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     // `toolComponent`) have a stray `]` (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`)
     // that strict regex engines reject; they mean a language tag like `en`
     // or `en-US` (SARIF 2.1.0 §3.14.7, §3.19.21). acrpc emits no `language`.
-    let mended = mend_patterns(&mut schema, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$", "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+    let mended = mend_patterns(
+        &mut schema,
+        "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$",
+        "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$",
+    );
     assert!(mended > 0, "the schema changed: drop this mend");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
     // The validator does reject what SARIF forbids.
     let mut broken = doc.clone();
@@ -325,7 +450,11 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     assert_eq!(doc["runs"].as_array().map(Vec::len), Some(1));
     for rule in run["tool"]["driver"]["rules"].as_array().expect("rules") {
         assert!(rule["helpUri"].is_string() && rule["help"]["text"].is_string());
-        let sev: f64 = rule["properties"]["security-severity"].as_str().expect("severity").parse().expect("number");
+        let sev: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .expect("severity")
+            .parse()
+            .expect("number");
         assert!((0.0..=10.0).contains(&sev));
     }
     for result in run["results"].as_array().expect("results") {
@@ -334,10 +463,20 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
         assert!(loc["region"]["startLine"].as_u64().expect("line") >= 1);
         assert!(result["partialFingerprints"]["acrpcResult/v1"].is_string());
     }
-    let suppressed = run["results"].as_array().expect("results").iter().filter(|r| r.get("suppressions").is_some()).count();
+    let suppressed = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .count();
     assert_eq!(suppressed, 1);
     // Stable: same input, same bytes.
-    assert_eq!(stdout(&out), stdout(&acrpc(&["check", "--pack", &pack, "--format", "sarif", &file])));
+    assert_eq!(
+        stdout(&out),
+        stdout(&acrpc(&[
+            "check", "--pack", &pack, "--format", "sarif", &file
+        ]))
+    );
 }
 
 #[test]
@@ -362,11 +501,24 @@ fn reports_in_every_format_are_stable_and_reviewed() {
 fn output_file_is_written_whole() {
     let d = Dir::new("output");
     let pack = d.write("t.acrp", PACK);
-    let file = d.write("admin.json", &template(json!([registry(json!({"adminUserEnabled": true}))])));
+    let file = d.write(
+        "admin.json",
+        &template(json!([registry(json!({"adminUserEnabled": true}))])),
+    );
     let out_path = d.0.join("report.json");
-    let out = acrpc(&["check", "--pack", &pack, "--format", "json", "-o", out_path.to_str().expect("utf8"), &file]);
+    let out = acrpc(&[
+        "check",
+        "--pack",
+        &pack,
+        "--format",
+        "json",
+        "-o",
+        out_path.to_str().expect("utf8"),
+        &file,
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
-    let written: Value = serde_json::from_str(&std::fs::read_to_string(&out_path).expect("report")).expect("json");
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).expect("report")).expect("json");
     assert_eq!(written["format"], "acrpc-check/1");
 }

@@ -18,21 +18,32 @@ fn dir() -> PathBuf {
 fn builtins() -> Vec<Rule> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/azure-builtins");
     if !d.is_dir() {
-        eprintln!("note: {} not found; built-in expectations are skipped", d.display());
+        eprintln!(
+            "note: {} not found; built-in expectations are skipped",
+            d.display()
+        );
         return Vec::new();
     }
     // The 18 ACR definitions and the 10 related ones (Defender, diagnostic settings, …).
     let mut files: Vec<PathBuf> = ["definitions", "related-definitions"]
         .iter()
-        .flat_map(|sub| std::fs::read_dir(d.join(sub)).into_iter().flatten().flatten())
+        .flat_map(|sub| {
+            std::fs::read_dir(d.join(sub))
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
     let mut out = Vec::new();
     for f in files {
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&f).expect("read")).expect("json");
-        out.extend(eval::from_definition(&doc, &f.display().to_string()).expect("every built-in loads"));
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(&f).expect("read")).expect("json");
+        out.extend(
+            eval::from_definition(&doc, &f.display().to_string()).expect("every built-in loads"),
+        );
     }
     assert_eq!(out.len(), 28, "the 28 ACR built-ins");
     out
@@ -42,18 +53,34 @@ fn run(file: &str, params: Option<&str>, rules: &[Rule]) -> check::Report {
     let path = dir().join(file);
     let text = std::fs::read_to_string(&path).expect("fixture");
     let opts = ArmOptions {
-        parameters: params.map(|p| serde_json::from_str(&std::fs::read_to_string(dir().join(p)).expect("params")).expect("json")),
+        parameters: params.map(|p| {
+            serde_json::from_str(&std::fs::read_to_string(dir().join(p)).expect("params"))
+                .expect("json")
+        }),
         ..ArmOptions::default()
     };
     let loaded = inputs::load(file, &text, None, &opts);
     let errors: Vec<_> = loaded
         .problems
         .iter()
-        .filter(|p| !matches!(p.code, inputs::ProblemCode::ParameterWithoutValue | inputs::ProblemCode::LinkedTemplate))
+        .filter(|p| {
+            !matches!(
+                p.code,
+                inputs::ProblemCode::ParameterWithoutValue | inputs::ProblemCode::LinkedTemplate
+            )
+        })
         .collect();
     assert!(errors.is_empty(), "{file}: {errors:?}");
-    let input = Input { file: file.into(), format: loaded.format.map_or("?", inputs::Format::as_str), resources: loaded.resources, text };
-    let settings = Settings { today: "2026-11-25".into(), ..Settings::default() };
+    let input = Input {
+        file: file.into(),
+        format: loaded.format.map_or("?", inputs::Format::as_str),
+        resources: loaded.resources,
+        text,
+    };
+    let settings = Settings {
+        today: "2026-11-25".into(),
+        ..Settings::default()
+    };
     check::run(rules.to_vec(), vec![input], &settings)
 }
 
@@ -77,7 +104,10 @@ fn same_resource(r: &acrpc::inputs::Resource, label: &str) -> bool {
 fn reviewed_verdicts_hold() {
     let mut rules = check::bundled_rules();
     rules.extend(builtins());
-    let expected: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(dir().join("expected.json")).expect("expected.json")).expect("json");
+    let expected: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(dir().join("expected.json")).expect("expected.json"),
+    )
+    .expect("json");
     let mut failures = Vec::new();
     let mut checked = 0;
     for e in &expected {
@@ -115,7 +145,12 @@ fn reviewed_verdicts_hold() {
         }
     }
     eprintln!("corpus: {checked} reviewed verdicts checked");
-    assert!(failures.is_empty(), "{} of {checked} reviewed verdicts differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} reviewed verdicts differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Resources the README says must not appear: skipped by `condition`,
@@ -129,8 +164,15 @@ fn skipped_resources_produce_no_results() {
         ("terraform-plan.json", "legacy"),
     ] {
         let report = run(file, None, &rules);
-        let hit = report.inputs[0].resources.iter().find(|r| r.full_name.to_ascii_lowercase().contains(name) && (name != "contososharedacr" || r.ty.ends_with("/registries")));
-        assert!(hit.is_none(), "{file}: {name} should not be deployed: {:?}", hit.map(|r| &r.full_name));
+        let hit = report.inputs[0].resources.iter().find(|r| {
+            r.full_name.to_ascii_lowercase().contains(name)
+                && (name != "contososharedacr" || r.ty.ends_with("/registries"))
+        });
+        assert!(
+            hit.is_none(),
+            "{file}: {name} should not be deployed: {:?}",
+            hit.map(|r| &r.full_name)
+        );
     }
 }
 
@@ -142,20 +184,41 @@ fn verdict_table_is_reviewed() {
         .expect("dir")
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|f| f.ends_with(".json") && f != "expected.json" && !f.ends_with(".parameters.json"))
+        .filter(|f| {
+            f.ends_with(".json") && f != "expected.json" && !f.ends_with(".parameters.json")
+        })
         .collect();
     files.sort();
     let mut table = String::new();
     for file in &files {
         let report = run(file, None, &rules);
         let _ = writeln!(table, "== {file} ({})", report.inputs[0].format);
-        for r in report.results.iter().filter(|r| r.verdict != Verdict::NotApplicable) {
+        for r in report
+            .results
+            .iter()
+            .filter(|r| r.verdict != Verdict::NotApplicable)
+        {
             let res = report.resource(r);
             let rule = report.rule(r);
-            let short = if rule.id.len() > 30 { &rule.id[..8] } else { &rule.id };
-            let mut line = format!("{:15} {:32} {} {}", r.verdict.as_str(), short, res.ty.rsplit('/').next().unwrap_or_default(), inputs::display(&res.full_name));
+            let short = if rule.id.len() > 30 {
+                &rule.id[..8]
+            } else {
+                &rule.id
+            };
+            let mut line = format!(
+                "{:15} {:32} {} {}",
+                r.verdict.as_str(),
+                short,
+                res.ty.rsplit('/').next().unwrap_or_default(),
+                inputs::display(&res.full_name)
+            );
             if let Some(p) = &r.phases {
-                let _ = write!(line, "  [deploy {} → after {}]", p.at_deploy.as_str(), p.after_deploy.as_str());
+                let _ = write!(
+                    line,
+                    "  [deploy {} → after {}]",
+                    p.at_deploy.as_str(),
+                    p.after_deploy.as_str()
+                );
             }
             if r.suppressed.as_ref().is_some_and(|s| !s.expired) {
                 line.push_str("  [suppressed]");

@@ -188,7 +188,13 @@ const SKUS: &[&str] = &["Basic", "Standard", "Premium", "premium", "Classic", "G
 const STATUS_LOWER: &[&str] = &["enabled", "disabled", "Enabled", "paused"];
 const ACTIONS: &[&str] = &["Allow", "Deny", "allow"];
 const IPS: &[&str] = &["1.2.3.4", "10.0.0.0/8", "20.1.1.1", "10.1.2.3"];
-const PEC_STATUS: &[&str] = &["Approved", "Pending", "Rejected", "Disconnected", "approved"];
+const PEC_STATUS: &[&str] = &[
+    "Approved",
+    "Pending",
+    "Rejected",
+    "Disconnected",
+    "approved",
+];
 const PASSWORD_NAMES: &[&str] = &["password1", "password2", "PASSWORD1", "password3"];
 const SCOPE_MAPS: &[&str] = &[
     "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr0/scopeMaps/_repositories_pull",
@@ -203,30 +209,72 @@ const DATES: &[&str] = &[
 ];
 
 const REGISTRY_SCALARS: &[Prop] = &[
-    Prop { path: "adminUserEnabled", ty: Ty::Bool },
-    Prop { path: "anonymousPullEnabled", ty: Ty::Bool },
-    Prop { path: "publicNetworkAccess", ty: Ty::Str(ENABLED) },
-    Prop { path: "sku.name", ty: Ty::Str(SKUS) },
-    Prop { path: "zoneRedundancy", ty: Ty::Str(ENABLED) },
-    Prop { path: "policies.quarantinePolicy.status", ty: Ty::Str(STATUS_LOWER) },
-    Prop { path: "policies.retentionPolicy.days", ty: Ty::Int(DAYS) },
-    Prop { path: "networkRuleSet.defaultAction", ty: Ty::Str(ACTIONS) },
+    Prop {
+        path: "adminUserEnabled",
+        ty: Ty::Bool,
+    },
+    Prop {
+        path: "anonymousPullEnabled",
+        ty: Ty::Bool,
+    },
+    Prop {
+        path: "publicNetworkAccess",
+        ty: Ty::Str(ENABLED),
+    },
+    Prop {
+        path: "sku.name",
+        ty: Ty::Str(SKUS),
+    },
+    Prop {
+        path: "zoneRedundancy",
+        ty: Ty::Str(ENABLED),
+    },
+    Prop {
+        path: "policies.quarantinePolicy.status",
+        ty: Ty::Str(STATUS_LOWER),
+    },
+    Prop {
+        path: "policies.retentionPolicy.days",
+        ty: Ty::Int(DAYS),
+    },
+    Prop {
+        path: "networkRuleSet.defaultAction",
+        ty: Ty::Str(ACTIONS),
+    },
 ];
 const TOKEN_SCALARS: &[Prop] = &[
-    Prop { path: "status", ty: Ty::Str(STATUS_LOWER) },
-    Prop { path: "scopeMapId", ty: Ty::Str(SCOPE_MAPS) },
+    Prop {
+        path: "status",
+        ty: Ty::Str(STATUS_LOWER),
+    },
+    Prop {
+        path: "scopeMapId",
+        ty: Ty::Str(SCOPE_MAPS),
+    },
 ];
 const IP_RULE_PROPS: &[Prop] = &[
-    Prop { path: "value", ty: Ty::Str(IPS) },
-    Prop { path: "action", ty: Ty::Str(ACTIONS) },
+    Prop {
+        path: "value",
+        ty: Ty::Str(IPS),
+    },
+    Prop {
+        path: "action",
+        ty: Ty::Str(ACTIONS),
+    },
 ];
 const PEC_PROPS: &[Prop] = &[Prop {
     path: "privateLinkServiceConnectionState.status",
     ty: Ty::Str(PEC_STATUS),
 }];
 const PASSWORD_PROPS: &[Prop] = &[
-    Prop { path: "name", ty: Ty::Str(PASSWORD_NAMES) },
-    Prop { path: "expiry", ty: Ty::Date(DATES) },
+    Prop {
+        path: "name",
+        ty: Ty::Str(PASSWORD_NAMES),
+    },
+    Prop {
+        path: "expiry",
+        ty: Ty::Date(DATES),
+    },
 ];
 
 // ===========================================================================
@@ -241,9 +289,17 @@ enum G {
     Const(bool),
     /// A complete comparison or `exists`/`missing`, as text.
     Leaf(String),
-    Quant { all: bool, arr: Arr, body: Box<G> },
+    Quant {
+        all: bool,
+        arr: Arr,
+        body: Box<G>,
+    },
     /// `cmp`: the comparison after the count (`>= 2`, `in [0, 3]`).
-    Count { arr: Arr, filter: Option<Box<G>>, cmp: String },
+    Count {
+        arr: Arr,
+        filter: Option<Box<G>>,
+        cmp: String,
+    },
 }
 
 impl G {
@@ -349,35 +405,66 @@ fn str_leaf(path: &'static str, values: &'static [&'static str]) -> BoxedStrateg
     let val = (0..values.len(), any::<u8>()).prop_map(move |(i, c)| recase(values[i], c));
     let vals = vec(val.clone(), 1..=3);
     prop_oneof![
-        (val.clone(), prop::bool::ANY)
-            .prop_map(move |(v, eq)| format!("{path} {} {}", if eq { "==" } else { "!=" }, quoted(&v))),
+        (val.clone(), prop::bool::ANY).prop_map(move |(v, eq)| format!(
+            "{path} {} {}",
+            if eq { "==" } else { "!=" },
+            quoted(&v)
+        )),
         (vals, prop::bool::ANY).prop_map(move |(vs, yes)| {
             let vs: Vec<String> = vs.iter().map(|v| quoted(v)).collect();
             format!("{path} {} {}", if yes { "in" } else { "not in" }, list(&vs))
         }),
-        (0..values.len(), any::<u8>(), any::<u8>(), any::<usize>(), any::<usize>(), prop::bool::ANY)
+        (
+            0..values.len(),
+            any::<u8>(),
+            any::<u8>(),
+            any::<usize>(),
+            any::<usize>(),
+            prop::bool::ANY
+        )
             .prop_map(move |(i, shape, c, a, b, yes)| {
                 let p = recase(&like_pattern(values[i], shape, a, b), c);
-                format!("{path} {} {}", if yes { "like" } else { "not like" }, quoted(&p))
+                format!(
+                    "{path} {} {}",
+                    if yes { "like" } else { "not like" },
+                    quoted(&p)
+                )
             }),
-        (0..values.len(), any::<usize>(), any::<usize>(), any::<u8>(), prop::bool::ANY).prop_map(
-            move |(i, a, b, c, yes)| {
+        (
+            0..values.len(),
+            any::<usize>(),
+            any::<usize>(),
+            any::<u8>(),
+            prop::bool::ANY
+        )
+            .prop_map(move |(i, a, b, c, yes)| {
                 let v = values[i];
                 let (a, b) = (a % v.len(), b % v.len());
                 let sub = recase(&v[a.min(b)..=a.max(b)], c);
-                format!("{path} {} {}", if yes { "contains" } else { "not contains" }, quoted(&sub))
-            }
-        ),
-        (0..values.len(), any::<u64>(), any::<u8>(), any::<u8>(), 0..4usize).prop_map(
-            move |(i, bits, len, c, o)| {
+                format!(
+                    "{path} {} {}",
+                    if yes { "contains" } else { "not contains" },
+                    quoted(&sub)
+                )
+            }),
+        (
+            0..values.len(),
+            any::<u64>(),
+            any::<u8>(),
+            any::<u8>(),
+            0..4usize
+        )
+            .prop_map(move |(i, bits, len, c, o)| {
                 let p = recase(&match_pattern(values[i], bits, len), c);
                 let op = ["matches", "not matches", "imatches", "not imatches"][o];
                 format!("{path} {op} {}", quoted(&p))
-            }
-        ),
+            }),
         // A literal on the left of == / != (meant symmetrically).
-        (val.clone(), prop::bool::ANY)
-            .prop_map(move |(v, eq)| format!("{} {} {path}", quoted(&v), if eq { "==" } else { "!=" })),
+        (val.clone(), prop::bool::ANY).prop_map(move |(v, eq)| format!(
+            "{} {} {path}",
+            quoted(&v),
+            if eq { "==" } else { "!=" }
+        )),
         exists_leaf(path),
     ]
     .boxed()
@@ -516,7 +603,11 @@ fn leaves(ctx: &Ctx) -> BoxedStrategy<G> {
         opts.push((
             1,
             count_cmp()
-                .prop_map(move |cmp| G::Count { arr: a, filter: None, cmp })
+                .prop_map(move |cmp| G::Count {
+                    arr: a,
+                    filter: None,
+                    cmp,
+                })
                 .boxed(),
         ));
     }
@@ -543,7 +634,11 @@ fn cond(ctx: &Ctx, depth: u32, memo: &mut Memo) -> BoxedStrategy<G> {
             opts.push((
                 2,
                 (prop::bool::ANY, body.clone())
-                    .prop_map(move |(all, b)| G::Quant { all, arr: a, body: Box::new(b) })
+                    .prop_map(move |(all, b)| G::Quant {
+                        all,
+                        arr: a,
+                        body: Box::new(b),
+                    })
                     .boxed(),
             ));
             opts.push((
@@ -569,7 +664,10 @@ fn arb_rule() -> BoxedStrategy<GRule> {
     let mut memo = Memo::new();
     let mut per_kind = Vec::new();
     for kind in [Kind::Registry, Kind::Token] {
-        let ctx = Ctx { kind, stack: vec![] };
+        let ctx = Ctx {
+            kind,
+            stack: vec![],
+        };
         // Every depth up to MAX_DEPTH: deep random trees are nearly constant
         // (and/or of many leaves), shallow ones keep verdicts balanced.
         let c = Union::new_weighted(
@@ -588,7 +686,12 @@ fn arb_rule() -> BoxedStrategy<GRule> {
                 c,
                 prop::bool::weighted(0.25),
             )
-                .prop_map(move |(whens, body, forbid)| GRule { kind, whens, body, forbid })
+                .prop_map(move |(whens, body, forbid)| GRule {
+                    kind,
+                    whens,
+                    body,
+                    forbid,
+                })
                 .boxed(),
         ));
     }
@@ -692,7 +795,10 @@ fn pec() -> BoxedStrategy<Value> {
 }
 
 fn password() -> BoxedStrategy<Value> {
-    (maybe(str_val(PASSWORD_NAMES)), maybe((0..DATES.len()).prop_map(|i| json!(DATES[i]))))
+    (
+        maybe(str_val(PASSWORD_NAMES)),
+        maybe((0..DATES.len()).prop_map(|i| json!(DATES[i]))),
+    )
         .prop_map(|(n, e)| {
             let mut m = Map::new();
             insert(&mut m, "name".into(), n);
@@ -752,7 +858,9 @@ fn arb_registry() -> BoxedStrategy<Value> {
             let mut body = Map::new();
             body.insert(
                 "id".into(),
-                json!(format!("{SUB}/providers/Microsoft.ContainerRegistry/registries/acr")),
+                json!(format!(
+                    "{SUB}/providers/Microsoft.ContainerRegistry/registries/acr"
+                )),
             );
             body.insert("name".into(), json!("acr"));
             let ty = if lower_type {
@@ -890,8 +998,23 @@ fn like(v: &str, pattern: &str) -> bool {
     let (v, p) = (v.to_lowercase(), pattern.to_lowercase());
     match p.split_once('*') {
         None => v == p,
-        Some((pre, suf)) => v.len() >= pre.len() + suf.len() && v.starts_with(pre) && v.ends_with(suf),
+        Some((pre, suf)) => {
+            v.len() >= pre.len() + suf.len() && v.starts_with(pre) && v.ends_with(suf)
+        }
     }
+}
+
+/// `match`: `#` a digit, `?` a letter, `.` any character, anything else
+/// itself (case-sensitive unless `insensitive`), over the whole value (PR-doc).
+fn match_text(v: &str, p: &str, insensitive: bool) -> bool {
+    v.chars().count() == p.chars().count()
+        && v.chars().zip(p.chars()).all(|(c, pc)| match pc {
+            '#' => c.is_ascii_digit(),
+            '?' => c.is_ascii_alphabetic(),
+            '.' => true,
+            _ if insensitive => c.eq_ignore_ascii_case(&pc),
+            _ => c == pc,
+        })
 }
 
 fn ordered(v: &Value, l: &Lit) -> Option<std::cmp::Ordering> {
@@ -920,6 +1043,18 @@ fn compare(op: ast::CmpOp, actual: Option<&Value>, rhs: &Lit) -> bool {
             _ => false,
         },
         NotLike => !compare(Like, actual, rhs),
+        // A substring, ignoring case (PR-doc: case-insensitive string conditions).
+        Contains => match (actual, rhs) {
+            (Some(Value::String(s)), Lit::Str(t)) => s.to_lowercase().contains(&t.to_lowercase()),
+            _ => false,
+        },
+        NotContains => !compare(Contains, actual, rhs),
+        Matches | IMatches => match (actual, rhs) {
+            (Some(Value::String(s)), Lit::Str(p)) => match_text(s, p, op == IMatches),
+            _ => false,
+        },
+        NotMatches => !compare(Matches, actual, rhs),
+        NotIMatches => !compare(IMatches, actual, rhs),
         Lt | Le | Gt | Ge => {
             let Some(ord) = actual.and_then(|a| ordered(a, rhs)) else {
                 return false;
@@ -931,7 +1066,10 @@ fn compare(op: ast::CmpOp, actual: Option<&Value>, rhs: &Lit) -> bool {
                 _ => ord != Less,
             }
         }
-        other => panic!("the interpreter does not implement `{}`", other.as_source_str()),
+        other => panic!(
+            "the interpreter does not implement `{}`",
+            other.as_source_str()
+        ),
     }
 }
 
@@ -971,7 +1109,9 @@ impl<'a> Interp<'a> {
     fn elements(&self, over: &ast::Path) -> (Arr, Vec<&'a Value>) {
         let arr = Arr::from_dsl(&over.to_text());
         let arm = resource_arm_path(self.kind, arr.dsl());
-        let arm = arm.strip_suffix("[*]").expect("an iterated path ends in [*]");
+        let arm = arm
+            .strip_suffix("[*]")
+            .expect("an iterated path ends in [*]");
         let items = match get(self.body, arm) {
             Some(Value::Array(items)) => items.iter().filter(|i| !i.is_null()).collect(),
             _ => Vec::new(),
@@ -1016,6 +1156,11 @@ impl<'a> Interp<'a> {
             }
             ast::Cond::Bool(b, _) => *b,
             ast::Cond::Compare { lhs, op, rhs, .. } => {
+                // `"x" == path` means `path == "x"` (equality is symmetric).
+                let (lhs, rhs) = match (lhs, rhs) {
+                    (ast::Expr::Str(..), ast::Expr::Path(_)) => (rhs, lhs),
+                    _ => (lhs, rhs),
+                };
                 let rhs = lit(rhs);
                 match self.operand(lhs) {
                     Sel::One(v) => compare(*op, v, &rhs),
@@ -1183,7 +1328,11 @@ fn known_bug(
 
 /// Compiles `text`, evaluates every rule on every resource both ways, and
 /// returns a description of every disagreement.
-fn check_pack(text: &str, resources: &[Value], stats: &RefCell<Stats>) -> Result<(), TestCaseError> {
+fn check_pack(
+    text: &str,
+    resources: &[Value],
+    stats: &RefCell<Stats>,
+) -> Result<(), TestCaseError> {
     let (_, compiled) = compile_str("props.acrp", text, &NoTemplates);
     let errors: Vec<String> = compiled
         .diagnostics
@@ -1231,7 +1380,13 @@ fn check_pack(text: &str, resources: &[Value], stats: &RefCell<Stats>) -> Result
                 *s.verdicts.entry(reference.as_str()).or_default() += 1;
             }
             if compiled_verdict != reference {
-                if let Some(bug) = known_bug(src, body, reference, compiled_verdict, &rule.policy_rule["if"]) {
+                if let Some(bug) = known_bug(
+                    src,
+                    body,
+                    reference,
+                    compiled_verdict,
+                    &rule.policy_rule["if"],
+                ) {
                     *stats.borrow_mut().known_bugs.entry(bug).or_default() += 1;
                     continue;
                 }
@@ -1292,7 +1447,10 @@ fn compiled_policy_means_what_the_rule_says() {
         s.verdicts
     );
     if !s.known_bugs.is_empty() {
-        eprintln!("  mismatches from known compiler bugs (see the ignored regression tests): {:?}", s.known_bugs);
+        eprintln!(
+            "  mismatches from known compiler bugs (see the ignored regression tests): {:?}",
+            s.known_bugs
+        );
     }
     for r in s.skip_reasons.iter().take(5) {
         eprintln!("  skipped: {r}");
@@ -1323,7 +1481,11 @@ fn compiled_policy_means_what_the_rule_says() {
 fn verdicts(rules: &str, body: &Value) -> Vec<(String, Verdict, Verdict, Value)> {
     let text = format!("{PACK_HEADER}\n{rules}");
     let (_, compiled) = compile_str("regression.acrp", &text, &NoTemplates);
-    let errors: Vec<_> = compiled.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let errors: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
     let checker = acrpc::emit::checker(&compiled.pack.expect("compiled"));
     let (ast, _) = syntax::parse(0, &text);
@@ -1401,8 +1563,16 @@ fn constant_false_condition_keeps_type_gate() {
     let rules = [
         rule("require-true", "registry.token", "require true"),
         rule("forbid-false", "registry.token", "forbid false"),
-        rule("when-false", "registry.token", "when false\n  require status == \"enabled\""),
-        rule("tautology", "registry.token", "require status exists or true"),
+        rule(
+            "when-false",
+            "registry.token",
+            "when false\n  require status == \"enabled\"",
+        ),
+        rule(
+            "tautology",
+            "registry.token",
+            "require status exists or true",
+        ),
     ]
     .concat();
     let body = registry(json!({"adminUserEnabled": true}));
@@ -1417,7 +1587,10 @@ fn constant_false_condition_keeps_type_gate() {
         ],
     );
     for (id, _, _, compiled_if) in verdicts(&rules, &body) {
-        assert!(has_type_gate(&compiled_if), "{id}: no type gate in {compiled_if}");
+        assert!(
+            has_type_gate(&compiled_if),
+            "{id}: no type gate in {compiled_if}"
+        );
     }
 }
 
@@ -1451,7 +1624,9 @@ fn not_is_not_pushed_through_another_arrays_star_path() {
         rule(
             "count-explicit-not",
             "registry",
-            &format!("require count(networkRuleSet.ipRules[*], not ({status} == \"Approved\")) == 1"),
+            &format!(
+                "require count(networkRuleSet.ipRules[*], not ({status} == \"Approved\")) == 1"
+            ),
         ),
     ]
     .concat();

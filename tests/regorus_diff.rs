@@ -27,7 +27,9 @@
 //!   * auditIfNotExists/deployIfNotExists: the `if` (effect forced to audit)
 //!     decides applicability; then the definition runs once per related
 //!     resource the host finds (`details.type`, named `details.name`; a
-//!     child or extension resource under the resource's id, else in its
+//!     child or extension resource under the resource's id, or an entry of
+//!     a registry's `privateEndpointConnections` array, which ARM serves as
+//!     such a child; else in its
 //!     resource group, or its subscription with existenceScope
 //!     Subscription), each fed through regorus' host-await protocol
 //!     (`azure.policy.existence_check`), or once with `null` when there is
@@ -1684,6 +1686,7 @@ fn acrpc_agrees_with_regorus() {
     let mut bug_hits = vec![0usize; KNOWN_ACRPC_BUGS.len()];
     let mut failures: Vec<String> = Vec::new();
     let mut verdict_counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut agreed_by_rule: BTreeMap<String, usize> = BTreeMap::new();
 
     for s in &subjects {
         let compiled = match engine.compile(s) {
@@ -1717,6 +1720,7 @@ fn acrpc_agrees_with_regorus() {
                 .or_default() += 1;
             if ours.verdict == theirs {
                 agreed += 1;
+                *agreed_by_rule.entry(s.id.clone()).or_default() += 1;
                 continue;
             }
             let regorus_on = |b: &Value| engine.verdict(s, &compiled, b, &bodies, &params);
@@ -1774,6 +1778,22 @@ fn acrpc_agrees_with_regorus() {
         bodies.len(),
         compile_failures.len()
     );
+    let mut groups: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for ((id, _), n) in &verdict_counts {
+        groups
+            .entry(id.split(':').next().unwrap_or_default())
+            .or_default()
+            .0 += n;
+    }
+    for (id, n) in &agreed_by_rule {
+        groups
+            .entry(id.split(':').next().unwrap_or_default())
+            .or_default()
+            .1 += n;
+    }
+    for (g, (c, a)) in &groups {
+        println!("  {g:<9} compared {c:>6}, agreed {a:>6}");
+    }
     for (reason, n) in &skipped {
         println!("  skipped {n:>6}: {reason}");
     }

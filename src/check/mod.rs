@@ -25,7 +25,8 @@ pub fn bundled_rules() -> Vec<Rule> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let (_, compiled) = crate::compile::compile_str("rulepacks/acr-baseline.acrp", BASELINE, &templates);
+    let (_, compiled) =
+        crate::compile::compile_str("rulepacks/acr-baseline.acrp", BASELINE, &templates);
     compiled
         .pack
         .as_ref()
@@ -105,8 +106,7 @@ pub struct CheckResult {
 impl CheckResult {
     /// A finding that should be acted on: non-compliant and not suppressed.
     pub fn is_finding(&self) -> bool {
-        self.verdict == Verdict::NonCompliant
-            && self.suppressed.as_ref().is_none_or(|s| s.expired)
+        self.verdict == Verdict::NonCompliant && self.suppressed.as_ref().is_none_or(|s| s.expired)
     }
 }
 
@@ -153,7 +153,15 @@ pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report 
                 reported
                     .iter()
                     .map(|&rule| {
-                        check_one(&rules, rule, resource, filled.as_ref(), &env, settings, (ii, ri))
+                        check_one(
+                            &rules,
+                            rule,
+                            resource,
+                            filled.as_ref(),
+                            &env,
+                            settings,
+                            (ii, ri),
+                        )
                     })
                     .collect()
             })
@@ -192,8 +200,13 @@ fn check_one(
             // Existence checks run after deployment (evaluationDelay), and a
             // request cannot carry what other resources create: then only
             // the deployed resource counts.
-            let after_only = later.related_type.is_some() || (!used.is_empty() && used.iter().all(|d| d.by_input));
-            verdict = if after_only { later.verdict } else { combine(outcome.verdict, later.verdict) };
+            let after_only = later.related_type.is_some()
+                || (!used.is_empty() && used.iter().all(|d| d.by_input));
+            verdict = if after_only {
+                later.verdict
+            } else {
+                combine(outcome.verdict, later.verdict)
+            };
             phases = Some(Phases {
                 at_deploy: outcome.verdict,
                 after_deploy: later.verdict,
@@ -246,7 +259,13 @@ fn names_rule(s: &Suppression, rule: &Rule) -> bool {
 }
 
 /// A modify companion's operations, shown as the fix of its rule.
-fn attach_companion_changes(rules: &[Rule], rule: usize, resource: &Resource, env: &Env, outcome: &mut Outcome) {
+fn attach_companion_changes(
+    rules: &[Rule],
+    rule: usize,
+    resource: &Resource,
+    env: &Env,
+    outcome: &mut Outcome,
+) {
     if !outcome.changes.is_empty() {
         return;
     }
@@ -254,7 +273,12 @@ fn attach_companion_changes(rules: &[Rule], rule: usize, resource: &Resource, en
     if let Some(companion) = rules.iter().find(|c| c.companion_of.as_ref() == Some(id)) {
         let mut overrides = env.overrides.clone();
         overrides.insert("effect".into(), Value::String("Modify".into()));
-        let env = Env { resources: env.resources, overrides, subscription_id: env.subscription_id.clone(), resource_group: env.resource_group.clone() };
+        let env = Env {
+            resources: env.resources,
+            overrides,
+            subscription_id: env.subscription_id.clone(),
+            resource_group: env.resource_group.clone(),
+        };
         outcome.changes = eval::evaluate(companion, resource, &env).changes;
     }
 }
@@ -263,7 +287,9 @@ fn attach_companion_changes(rules: &[Rule], rule: usize, resource: &Resource, en
 /// (itself, or inside it: `properties.privateEndpointConnections[*].…`)?
 fn reads(path: &str, filled: &str) -> bool {
     let (p, f) = (path.to_ascii_lowercase(), filled.to_ascii_lowercase());
-    p == f || p.strip_prefix(&f).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    p == f
+        || p.strip_prefix(&f)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// Every ARM path a rule reads.
@@ -334,15 +360,28 @@ const CONNECTIONS: &str = "properties.privateEndpointConnections";
 /// (`privateLinkServiceConnections`), `Pending` for manual ones
 /// (private-link docs: manual requests wait for the owner's approval).
 fn private_endpoint_connections(registry: &Resource, all: &[Resource]) -> Option<Value> {
-    if !registry.ty.eq_ignore_ascii_case("Microsoft.ContainerRegistry/registries") {
+    if !registry
+        .ty
+        .eq_ignore_ascii_case("Microsoft.ContainerRegistry/registries")
+    {
         return None;
     }
     let mut out = Vec::new();
-    for pe in all.iter().filter(|r| r.ty.eq_ignore_ascii_case("Microsoft.Network/privateEndpoints")) {
-        for (key, status) in [("privateLinkServiceConnections", "Approved"), ("manualPrivateLinkServiceConnections", "Pending")] {
-            let list = pe.body.pointer(&format!("/properties/{key}")).and_then(Value::as_array);
+    for pe in all.iter().filter(|r| {
+        r.ty.eq_ignore_ascii_case("Microsoft.Network/privateEndpoints")
+    }) {
+        for (key, status) in [
+            ("privateLinkServiceConnections", "Approved"),
+            ("manualPrivateLinkServiceConnections", "Pending"),
+        ] {
+            let list = pe
+                .body
+                .pointer(&format!("/properties/{key}"))
+                .and_then(Value::as_array);
             for c in list.into_iter().flatten() {
-                let target = c.pointer("/properties/privateLinkServiceId").and_then(Value::as_str);
+                let target = c
+                    .pointer("/properties/privateLinkServiceId")
+                    .and_then(Value::as_str);
                 if target.is_some_and(|t| registry.is_scope_of(t)) {
                     out.push(serde_json::json!({
                         "name": format!("{}.{}", pe.name(), c.get("name").and_then(Value::as_str).unwrap_or("connection")),
@@ -404,16 +443,36 @@ mod tests {
     #[test]
     fn defaults_fill_only_missing_values() {
         let mut body = json!({"properties": {"adminUserEnabled": true}});
-        assert!(!set_if_missing(&mut body, "properties.adminUserEnabled", &json!(false)));
-        assert!(set_if_missing(&mut body, "properties.policies.quarantinePolicy.status", &json!("disabled")));
-        assert_eq!(body["properties"]["policies"]["quarantinePolicy"]["status"], "disabled");
+        assert!(!set_if_missing(
+            &mut body,
+            "properties.adminUserEnabled",
+            &json!(false)
+        ));
+        assert!(set_if_missing(
+            &mut body,
+            "properties.policies.quarantinePolicy.status",
+            &json!("disabled")
+        ));
+        assert_eq!(
+            body["properties"]["policies"]["quarantinePolicy"]["status"],
+            "disabled"
+        );
         assert_eq!(body["properties"]["adminUserEnabled"], true);
     }
 
     #[test]
     fn non_compliance_wins_when_request_and_resource_disagree() {
-        assert_eq!(combine(Verdict::Compliant, Verdict::NonCompliant), Verdict::NonCompliant);
-        assert_eq!(combine(Verdict::NonCompliant, Verdict::Compliant), Verdict::NonCompliant);
-        assert_eq!(combine(Verdict::Compliant, Verdict::Unknown), Verdict::Unknown);
+        assert_eq!(
+            combine(Verdict::Compliant, Verdict::NonCompliant),
+            Verdict::NonCompliant
+        );
+        assert_eq!(
+            combine(Verdict::NonCompliant, Verdict::Compliant),
+            Verdict::NonCompliant
+        );
+        assert_eq!(
+            combine(Verdict::Compliant, Verdict::Unknown),
+            Verdict::Unknown
+        );
     }
 }

@@ -166,7 +166,11 @@ fn exit_status(report: &check::Report, args: &CheckArgs) -> ExitStatus {
         let severe = report.rule(r).severity >= floor;
         severe && (r.is_finding() || (args.fail_on_unknown && r.verdict == Verdict::Unknown))
     });
-    if failing { ExitStatus::Failure } else { ExitStatus::Success }
+    if failing {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
 }
 
 /// Writes the report: to a file atomically (temporary file, then rename),
@@ -183,23 +187,37 @@ fn emit(path: Option<&Path>, text: &str) -> Result<(), (String, String)> {
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
-            (name.clone(), format!("cannot write the report to `{name}`: {e}"))
+            (
+                name.clone(),
+                format!("cannot write the report to `{name}`: {e}"),
+            )
         })
 }
 
-fn settings(args: &CheckArgs, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Option<Settings> {
+fn settings(
+    args: &CheckArgs,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Settings> {
     let mut overrides = Map::new();
     for p in &args.params {
         match p.split_once('=') {
             Some((name, value)) if !name.trim().is_empty() => {
-                let v = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+                let v = serde_json::from_str(value)
+                    .unwrap_or_else(|_| Value::String(value.to_string()));
                 overrides.insert(name.trim().to_string(), v);
             }
             _ => {
                 let id = sources.add(SourceFile::new("--param", p));
                 diags.push(
-                    Diagnostic::new(Code::E0508, Span::new(id, 0, p.len()), format!("`--param {p}` is not NAME=VALUE"))
-                        .with_help("write `--param effect=Deny` or `--param 'allowedSkus=[\"Premium\"]'`"),
+                    Diagnostic::new(
+                        Code::E0508,
+                        Span::new(id, 0, p.len()),
+                        format!("`--param {p}` is not NAME=VALUE"),
+                    )
+                    .with_help(
+                        "write `--param effect=Deny` or `--param 'allowedSkus=[\"Premium\"]'`",
+                    ),
                 );
             }
         }
@@ -209,8 +227,12 @@ fn settings(args: &CheckArgs, sources: &mut SourceMap, diags: &mut Vec<Diagnosti
     {
         let id = sources.add(SourceFile::new("--today", t));
         diags.push(
-            Diagnostic::new(Code::E0508, Span::new(id, 0, t.len()), format!("`--today {t}` is not a date"))
-                .with_help("write the date as YYYY-MM-DD"),
+            Diagnostic::new(
+                Code::E0508,
+                Span::new(id, 0, t.len()),
+                format!("`--today {t}` is not a date"),
+            )
+            .with_help("write the date as YYYY-MM-DD"),
         );
     }
     if has_errors(diags) {
@@ -225,11 +247,22 @@ fn settings(args: &CheckArgs, sources: &mut SourceMap, diags: &mut Vec<Diagnosti
 }
 
 fn is_date(s: &str) -> bool {
-    s.len() == 10 && s.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() })
+    s.len() == 10
+        && s.chars().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
 }
 
 /// The rules: `--rules`, `--pack`, `--policy`, or the bundled baseline.
-fn load_rules(args: &CheckArgs, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Option<Vec<Rule>> {
+fn load_rules(
+    args: &CheckArgs,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<Rule>> {
     let mut rules = Vec::new();
     if args.rules.is_empty() && args.pack.is_empty() && args.policy.is_empty() {
         return Some(check::bundled_rules());
@@ -289,39 +322,64 @@ fn unusable(sources: &mut SourceMap, name: &str, why: &str) -> Diagnostic {
 
 fn read_failed(sources: &mut SourceMap, name: &str, e: &str) -> Diagnostic {
     let id = sources.add(SourceFile::new(name, ""));
-    Diagnostic::new(Code::E0901, Span::new(id, 0, 0), format!("cannot read `{name}`: {e}"))
+    Diagnostic::new(
+        Code::E0901,
+        Span::new(id, 0, 0),
+        format!("cannot read `{name}`: {e}"),
+    )
 }
 
 /// Reads and parses a JSON file; `Ok(None)` when no path is given.
-fn read_json(path: Option<&Path>, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Result<Option<Value>, ()> {
+fn read_json(
+    path: Option<&Path>,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<Value>, ()> {
     let Some(path) = path else { return Ok(None) };
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| diags.push(read_failed(sources, &name, &e.to_string())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| diags.push(read_failed(sources, &name, &e.to_string())))?;
     match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
             let id = sources.add(SourceFile::new(&name, &text));
             let offset = line_col_offset(&text, e.line(), e.column());
-            diags.push(Diagnostic::new(Code::E0501, Span::new(id, offset, offset), format!("`{name}` is not valid JSON: {e}")));
+            diags.push(Diagnostic::new(
+                Code::E0501,
+                Span::new(id, offset, offset),
+                format!("`{name}` is not valid JSON: {e}"),
+            ));
             Err(())
         }
     }
 }
 
 fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
     (start + column.saturating_sub(1)).min(text.len())
 }
 
 /// The input files: files as given, directories walked for `.json` (and
 /// `.bicep`, to say they need compiling), filtered by the globs.
-fn input_files(args: &CheckArgs, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Option<Vec<PathBuf>> {
+fn input_files(
+    args: &CheckArgs,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in &args.inputs {
         let meta = match std::fs::metadata(p) {
             Ok(m) => m,
             Err(e) => {
-                diags.push(read_failed(sources, &p.display().to_string(), &e.to_string()));
+                diags.push(read_failed(
+                    sources,
+                    &p.display().to_string(),
+                    &e.to_string(),
+                ));
                 continue;
             }
         };
@@ -329,11 +387,24 @@ fn input_files(args: &CheckArgs, sources: &mut SourceMap, diags: &mut Vec<Diagno
             out.push(p.clone());
             continue;
         }
-        for entry in walkdir::WalkDir::new(p).sort_by_file_name().into_iter().filter_map(Result::ok) {
+        for entry in walkdir::WalkDir::new(p)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
             let path = entry.path();
-            let rel = path.strip_prefix(p).unwrap_or(path).to_string_lossy().replace('\\', "/");
-            let is_input = path.extension().is_some_and(|x| x == "json" || x == "bicep");
-            if entry.file_type().is_file() && is_input && selected(&rel, &args.include, &args.exclude) {
+            let rel = path
+                .strip_prefix(p)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let is_input = path
+                .extension()
+                .is_some_and(|x| x == "json" || x == "bicep");
+            if entry.file_type().is_file()
+                && is_input
+                && selected(&rel, &args.include, &args.exclude)
+            {
                 out.push(path.to_path_buf());
             }
         }
@@ -342,8 +413,12 @@ fn input_files(args: &CheckArgs, sources: &mut SourceMap, diags: &mut Vec<Diagno
         return None;
     }
     if out.is_empty() {
-        let shown: Vec<String> = args.inputs.iter().map(|p| p.display().to_string()).collect();
-        let id = sources.add(SourceFile::new(&shown.join(", "), ""));
+        let shown: Vec<String> = args
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let id = sources.add(SourceFile::new(shown.join(", "), ""));
         diags.push(
             Diagnostic::new(Code::E0509, Span::new(id, 0, 0), "no input files to check".to_string())
                 .with_help("give ARM templates, resource exports or Terraform plans (JSON), or directories that contain them"),
@@ -354,7 +429,8 @@ fn input_files(args: &CheckArgs, sources: &mut SourceMap, diags: &mut Vec<Diagno
 }
 
 fn selected(rel: &str, include: &[String], exclude: &[String]) -> bool {
-    (include.is_empty() || include.iter().any(|g| glob(g, rel))) && !exclude.iter().any(|g| glob(g, rel))
+    (include.is_empty() || include.iter().any(|g| glob(g, rel)))
+        && !exclude.iter().any(|g| glob(g, rel))
 }
 
 /// Glob match: `**` any path, `*` any run without `/`, `?` one character.
@@ -421,8 +497,14 @@ fn problem_diagnostic(p: &Problem, file: crate::diag::FileId, text: &str) -> Dia
         ProblemCode::ParameterWithoutValue => Code::W0501,
         ProblemCode::LinkedTemplate => Code::W0502,
     };
-    let at = p.offset.unwrap_or_else(|| inputs::locate::offset_of(text, &p.pointer));
-    let end = if p.offset.is_some() { at } else { token_end(text, at) };
+    let at = p
+        .offset
+        .unwrap_or_else(|| inputs::locate::offset_of(text, &p.pointer));
+    let end = if p.offset.is_some() {
+        at
+    } else {
+        token_end(text, at)
+    };
     let d = Diagnostic::new(code, Span::new(file, at, end), p.message.clone());
     match &p.help {
         Some(h) => d.with_help(h),
@@ -430,15 +512,18 @@ fn problem_diagnostic(p: &Problem, file: crate::diag::FileId, text: &str) -> Dia
     }
 }
 
-/// The end of the key or scalar starting at `at`, for a short label.
+/// The end of the value starting at `at`, for a short label: a whole
+/// string, the first character of an object or array, or a scalar.
 fn token_end(text: &str, at: usize) -> usize {
     let rest = &text[at.min(text.len())..];
-    let len = if rest.starts_with('"') {
-        rest[1..].find('"').map_or(0, |i| i + 2)
+    let len = if let Some(inner) = rest.strip_prefix('"') {
+        inner.find('"').map_or(1, |i| i + 2)
+    } else if rest.starts_with(['{', '[']) {
+        1
     } else {
-        rest.find([',', '\n', '}', ']']).unwrap_or(0)
+        rest.find([',', '\n', '}', ']']).unwrap_or(rest.len())
     };
-    at + len.min(1).max(if rest.starts_with(['{', '[']) { 1 } else { len })
+    at + len
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@ mod build;
 mod check;
 mod explain;
 mod files;
-mod publish;
 mod fmt;
 mod lint;
 mod lsp;
+mod publish;
 
 use crate::diag::render::{self, RenderOptions};
 use crate::diag::{Diagnostic, SourceMap};
@@ -29,6 +29,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Compile rule packs to policy definitions, initiatives and checker rules.

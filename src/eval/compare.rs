@@ -101,7 +101,9 @@ fn partly_known(op: &str, l: &Value, rhs: &Value) -> Result<bool, Unknown> {
             Value::String(_) => as_unknown(l).map(str::to_string),
             _ => None,
         };
-        Unknown::new(inner.unwrap_or_else(|| "the value is only partly known before deployment".into()))
+        Unknown::new(
+            inner.unwrap_or_else(|| "the value is only partly known before deployment".into()),
+        )
     };
     match op {
         "exists" => {
@@ -122,7 +124,10 @@ fn partly_known(op: &str, l: &Value, rhs: &Value) -> Result<bool, Unknown> {
                 return Err(reason());
             };
             let needle = needle.to_lowercase();
-            if known_parts(s).iter().any(|p| p.to_lowercase().contains(&needle)) {
+            if known_parts(s)
+                .iter()
+                .any(|p| p.to_lowercase().contains(&needle))
+            {
                 Ok(op == "contains")
             } else {
                 Err(reason())
@@ -199,8 +204,9 @@ pub fn loose_eq(a: &Value, b: &Value) -> bool {
 /// `contains`: substring of a string (ignoring case), element of an array.
 fn contains(lhs: Option<&Value>, rhs: &Value) -> bool {
     match lhs {
-        Some(Value::String(s)) => scalar_text(rhs)
-            .is_some_and(|n| s.to_lowercase().contains(&n.to_lowercase())),
+        Some(Value::String(s)) => {
+            scalar_text(rhs).is_some_and(|n| s.to_lowercase().contains(&n.to_lowercase()))
+        }
         Some(Value::Array(a)) => a.iter().any(|x| loose_eq(x, rhs)),
         _ => false,
     }
@@ -351,11 +357,21 @@ mod tests {
     fn partly_known_strings_exist_and_contain_their_known_parts() {
         let id = Value::String(format!(
             "/subscriptions/{}/providers/Microsoft.ContainerRegistry/registries/acr/scopeMaps/_repositories_pull",
-            crate::inputs::unknown_value("subscription").as_str().unwrap()
+            crate::inputs::unknown_value("subscription")
+                .as_str()
+                .unwrap()
         ));
         assert!(cmp("exists", Some(id.clone()), json!(true)));
-        assert!(cmp("contains", Some(id.clone()), json!("/scopeMaps/_repositories_")));
-        assert!(!cmp("notContains", Some(id.clone()), json!("/SCOPEMAPS/_repositories_")));
+        assert!(cmp(
+            "contains",
+            Some(id.clone()),
+            json!("/scopeMaps/_repositories_")
+        ));
+        assert!(!cmp(
+            "notContains",
+            Some(id.clone()),
+            json!("/SCOPEMAPS/_repositories_")
+        ));
         assert!(compare("contains", Some(&id), &json!("/other/"), Lhs::Plain).is_err());
         assert!(compare("equals", Some(&id), &json!("x"), Lhs::Plain).is_err());
         let whole = crate::inputs::unknown_value("reference()");
@@ -367,7 +383,15 @@ mod tests {
         // PR-doc, Fields: `East US 2` is considered equal to `eastus2`.
         let l = json!("East US 2");
         assert!(compare("equals", Some(&l), &json!("eastus2"), Lhs::Location).unwrap());
-        assert!(compare("in", Some(&l), &json!(["westeurope", "EastUS2"]), Lhs::Location).unwrap());
+        assert!(
+            compare(
+                "in",
+                Some(&l),
+                &json!(["westeurope", "EastUS2"]),
+                Lhs::Location
+            )
+            .unwrap()
+        );
         assert!(!compare("equals", Some(&l), &json!("eastus2"), Lhs::Plain).unwrap());
     }
 }

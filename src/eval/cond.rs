@@ -36,7 +36,9 @@ fn operator(o: &Map<String, Value>) -> Option<(&String, &Value)> {
 }
 
 fn get_ci<'v>(o: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|x| x.1)
+    o.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|x| x.1)
 }
 
 impl<'a> Scope<'a> {
@@ -168,7 +170,9 @@ impl<'a> Scope<'a> {
                     )));
                 }
             };
-            let name = get_ci(o, "name").and_then(Value::as_str).map(str::to_string);
+            let name = get_ci(o, "name")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             let Some(filter) = filter else {
                 return Ok((items.len(), 0));
             };
@@ -179,7 +183,9 @@ impl<'a> Scope<'a> {
                 r
             });
         }
-        let field = get_ci(o, "field").and_then(Value::as_str).unwrap_or_default();
+        let field = get_ci(o, "field")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let path = match get_ci(o, "path").and_then(Value::as_str) {
             Some(p) => p.to_string(),
             None => path_of_field(field).ok_or_else(|| {
@@ -234,7 +240,11 @@ impl<'a> Scope<'a> {
                     EvalError::Invalid(r) => Unknown::new(format!("invalid expression `{s}`: {r}")),
                 })
             }
-            Value::Array(a) => a.iter().map(|x| self.resolve(x)).collect::<Result<_, _>>().map(Value::Array),
+            Value::Array(a) => a
+                .iter()
+                .map(|x| self.resolve(x))
+                .collect::<Result<_, _>>()
+                .map(Value::Array),
             Value::Object(o) => {
                 let mut out = Map::new();
                 for (k, x) in o {
@@ -273,7 +283,10 @@ impl<'a> Scope<'a> {
             return;
         }
         // The type gate decided applicability, not the finding.
-        if !get_ci(o, "field").and_then(Value::as_str).is_some_and(|f| f.eq_ignore_ascii_case("type")) {
+        if !get_ci(o, "field")
+            .and_then(Value::as_str)
+            .is_some_and(|f| f.eq_ignore_ascii_case("type"))
+        {
             out.push(self.evidence(o, outcome));
         }
     }
@@ -284,15 +297,35 @@ impl<'a> Scope<'a> {
         });
         let (subject, path, actual) = if let Some(count) = get_ci(o, "count") {
             let seen = self.count(count).ok().map(|(n, _)| Value::from(n));
-            let what = count_path(count).or_else(|| count.get("name").and_then(Value::as_str).map(str::to_string));
-            let filtered = if count.get("where").is_some() { " matching the rule's `where`" } else { "" };
-            (format!("count of {}{filtered}", what.unwrap_or_else(|| "values".into())), None, seen)
+            let what = count_path(count).or_else(|| {
+                count
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            });
+            let filtered = if count.get("where").is_some() {
+                " matching the rule's `where`"
+            } else {
+                ""
+            };
+            (
+                format!(
+                    "count of {}{filtered}",
+                    what.unwrap_or_else(|| "values".into())
+                ),
+                None,
+                seen,
+            )
         } else if let Some(v) = get_ci(o, "value") {
             let seen = self.resolve(v).ok();
             (format!("value {v}"), None, seen)
         } else {
-            let field = get_ci(o, "field").and_then(Value::as_str).unwrap_or_default();
-            let path = get_ci(o, "path").and_then(Value::as_str).map(str::to_string);
+            let field = get_ci(o, "field")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let path = get_ci(o, "path")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             let seen = match self.field_values(field, get_ci(o, "path")) {
                 Ok(Found::One(v)) => v.cloned(),
                 Ok(Found::Many(vs)) => Some(Value::Array(vs.into_iter().cloned().collect())),
@@ -312,15 +345,20 @@ impl<'a> Scope<'a> {
 }
 
 fn count_path(count: &Value) -> Option<String> {
-    count.get("path").and_then(Value::as_str).map(str::to_string)
+    count
+        .get("path")
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 /// `type`, `name` and `kind` conditions decide applicability
 /// (policy-applicability doc).
 fn is_gate(o: &Map<String, Value>) -> bool {
-    get_ci(o, "field")
-        .and_then(Value::as_str)
-        .is_some_and(|f| ["type", "name", "kind"].iter().any(|g| f.eq_ignore_ascii_case(g)))
+    get_ci(o, "field").and_then(Value::as_str).is_some_and(|f| {
+        ["type", "name", "kind"]
+            .iter()
+            .any(|g| f.eq_ignore_ascii_case(g))
+    })
 }
 
 /// The policy functions that depend on the evaluation: `parameters`,
@@ -367,7 +405,8 @@ impl Scope<'_> {
             Err(u) => return Err(EvalError::Unknown(u.0)),
         };
         if crate::inputs::has_unknown(&v) {
-            let reason = crate::inputs::as_unknown(&v).unwrap_or("part of the value is unknown before deployment");
+            let reason = crate::inputs::as_unknown(&v)
+                .unwrap_or("part of the value is unknown before deployment");
             return Err(EvalError::Unknown(format!("field('{field}'): {reason}")));
         }
         Ok(v)
@@ -385,11 +424,11 @@ impl Scope<'_> {
         }
         let element = match name {
             None => self.fields.last(),
-            Some(n) => self
-                .fields
-                .iter()
-                .rev()
-                .find(|e| e.prefix.eq_ignore_ascii_case(&path_of_field(n).unwrap_or_default()) || e.prefix.eq_ignore_ascii_case(n)),
+            Some(n) => self.fields.iter().rev().find(|e| {
+                e.prefix
+                    .eq_ignore_ascii_case(&path_of_field(n).unwrap_or_default())
+                    || e.prefix.eq_ignore_ascii_case(n)
+            }),
         };
         if let Some(e) = element {
             return Ok(e.value.clone());
@@ -407,7 +446,9 @@ impl Scope<'_> {
 
     fn resource_group_object(&self) -> Result<Value, EvalError> {
         let rg = self.resource_group.ok_or_else(|| {
-            EvalError::Unknown("resourceGroup() needs the resource group (pass --resource-group)".into())
+            EvalError::Unknown(
+                "resourceGroup() needs the resource group (pass --resource-group)".into(),
+            )
         })?;
         Ok(serde_json::json!({ "name": rg }))
     }

@@ -17,7 +17,8 @@ pub fn path_of_field(field: &str) -> Option<String> {
     if let Some(tag) = tag_name(field) {
         return Some(format!("tags.{tag}"));
     }
-    cat.property_by_alias(field).map(|(_, p)| p.arm_path.clone())
+    cat.property_by_alias(field)
+        .map(|(_, p)| p.arm_path.clone())
 }
 
 /// `tags['a.b']`, `tags[a]`, `tags.a` → the tag name.
@@ -86,7 +87,8 @@ pub fn lookup<'a>(
 
 fn strip_prefix_ci<'p>(s: &'p str, prefix: &str) -> Option<&'p str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 /// A wholly unknown value is unknown; a string with known parts goes on
@@ -223,14 +225,20 @@ mod tests {
         let r = resource(json!({"name": "acr/tok"}));
         assert_eq!(one(&r, "name").unwrap(), Some(json!("tok")));
         assert_eq!(one(&r, "fullName").unwrap(), Some(json!("acr/tok")));
-        assert!(one(&r, "id").is_err(), "a template resource's id is unknown");
+        assert!(
+            one(&r, "id").is_err(),
+            "a template resource's id is unknown"
+        );
     }
 
     #[test]
     fn keys_ignore_case_and_null_is_missing() {
         // notes §5 (property names case-insensitive) and §1 (null does not exist).
         let r = resource(json!({"Properties": {"Status": "enabled", "x": null}}));
-        assert_eq!(one(&r, "properties.status").unwrap(), Some(json!("enabled")));
+        assert_eq!(
+            one(&r, "properties.status").unwrap(),
+            Some(json!("enabled"))
+        );
         assert_eq!(one(&r, "properties.x").unwrap(), None);
     }
 
@@ -242,7 +250,10 @@ mod tests {
 
     #[test]
     fn tag_field_spellings() {
-        assert_eq!(path_of_field("tags['cost.center']").as_deref(), Some("tags.cost.center"));
+        assert_eq!(
+            path_of_field("tags['cost.center']").as_deref(),
+            Some("tags.cost.center")
+        );
         assert_eq!(path_of_field("tags[env]").as_deref(), Some("tags.env"));
         assert_eq!(
             path_of_field("Microsoft.ContainerRegistry/registries/adminUserEnabled").as_deref(),

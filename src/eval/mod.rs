@@ -183,8 +183,9 @@ pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
                 .because("a manual rule is attested by people, not evaluated");
         }
         "denyaction" => {
-            return Outcome::new(Verdict::NotApplicable, &effect)
-                .because("denyAction blocks delete requests; a resource body has nothing to check");
+            return Outcome::new(Verdict::NotApplicable, &effect).because(
+                "denyAction blocks delete requests; a resource body has nothing to check",
+            );
         }
         _ => {}
     }
@@ -235,7 +236,8 @@ fn outside_mode(rule: &Rule, resource: &Resource) -> Option<String> {
     if ty.starts_with("microsoft.resources/")
         && !matches!(
             ty.as_str(),
-            "microsoft.resources/subscriptions" | "microsoft.resources/subscriptions/resourcegroups"
+            "microsoft.resources/subscriptions"
+                | "microsoft.resources/subscriptions/resourcegroups"
         )
     {
         return Some(format!("Azure Policy does not evaluate {}", resource.ty));
@@ -265,7 +267,9 @@ fn existence(
     let details = &rule.policy_rule["then"]["details"];
     let ty = match scope.resolve(details.get("type").unwrap_or(&Value::Null)) {
         Ok(Value::String(t)) => t,
-        Ok(_) => return Outcome::new(Verdict::Unknown, effect).because("details.type is not a string"),
+        Ok(_) => {
+            return Outcome::new(Verdict::Unknown, effect).because("details.type is not a string");
+        }
         Err(u) => return Outcome::new(Verdict::Unknown, effect).because(u.0),
     };
     let name = match details.get("name").map(|n| scope.resolve(n)) {
@@ -283,12 +287,21 @@ fn existence(
         .filter(|c| is_related(resource, c, &ty, name.as_deref()))
         .collect();
     for child in &listed {
-        let known = candidates.iter().any(|c| c.full_name.eq_ignore_ascii_case(&child.full_name));
-        if !known && name.as_deref().is_none_or(|n| compare::fold_eq(child.name(), n)) {
+        let known = candidates
+            .iter()
+            .any(|c| c.full_name.eq_ignore_ascii_case(&child.full_name));
+        if !known
+            && name
+                .as_deref()
+                .is_none_or(|n| compare::fold_eq(child.name(), n))
+        {
             candidates.push(child);
         }
     }
-    let named = name.as_deref().map(|n| format!(" named `{n}`")).unwrap_or_default();
+    let named = name
+        .as_deref()
+        .map(|n| format!(" named `{n}`"))
+        .unwrap_or_default();
     if candidates.is_empty() && written_by_azure(&ty) && resource.origin != Origin::Export {
         let mut o = Outcome::new(Verdict::Unknown, effect).because(format!(
             "{ty} is written by Azure after deployment (Defender), so a deployment input cannot carry it"
@@ -362,12 +375,20 @@ fn listed_children(resource: &Resource, ty: &str) -> Vec<Resource> {
                 .get("name")
                 .and_then(Value::as_str)
                 .map(str::to_string)
-                .or_else(|| item.get("id").and_then(Value::as_str).and_then(|id| id.rsplit('/').next()).map(str::to_string))
+                .or_else(|| {
+                    item.get("id")
+                        .and_then(Value::as_str)
+                        .and_then(|id| id.rsplit('/').next())
+                        .map(str::to_string)
+                })
                 .unwrap_or_else(|| format!("connection-{i}"));
             let mut child = resource.clone();
             child.ty = ty.to_string();
             child.full_name = format!("{}/{own}", resource.full_name);
-            child.id = resource.id.as_ref().map(|id| format!("{id}/privateEndpointConnections/{own}"));
+            child.id = resource
+                .id
+                .as_ref()
+                .map(|id| format!("{id}/privateEndpointConnections/{own}"));
             child.scope = None;
             child.body = item.clone();
             child
@@ -378,9 +399,12 @@ fn listed_children(resource: &Resource, ty: &str) -> Vec<Resource> {
 /// Related types no template deploys: Azure writes them about a resource
 /// after it exists (Defender assessments of its images).
 fn written_by_azure(ty: &str) -> bool {
-    ["Microsoft.Security/assessments", "Microsoft.Security/assessments/subAssessments"]
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case(ty))
+    [
+        "Microsoft.Security/assessments",
+        "Microsoft.Security/assessments/subAssessments",
+    ]
+    .iter()
+    .any(|t| t.eq_ignore_ascii_case(ty))
 }
 
 /// Is `candidate` a related resource of `resource` for `ty`/`name`?
@@ -392,10 +416,16 @@ fn is_related(resource: &Resource, candidate: &Resource, ty: &str, name: Option<
         return false;
     }
     let child_prefix = format!("{}/", resource.ty);
-    if compare::fold_eq(ty.get(..child_prefix.len()).unwrap_or_default(), &child_prefix) {
+    if compare::fold_eq(
+        ty.get(..child_prefix.len()).unwrap_or_default(),
+        &child_prefix,
+    ) {
         // A child type: it must be this resource's child.
         let parent = format!("{}/", resource.full_name.to_ascii_lowercase());
-        return candidate.full_name.to_ascii_lowercase().starts_with(&parent);
+        return candidate
+            .full_name
+            .to_ascii_lowercase()
+            .starts_with(&parent);
     }
     match &candidate.scope {
         Some(s) => resource.is_scope_of(s),
@@ -405,7 +435,10 @@ fn is_related(resource: &Resource, candidate: &Resource, ty: &str, name: Option<
 
 /// The operations of a modify rule, with the values they would replace.
 fn planned_changes(scope: &Scope, then: &Value) -> Vec<Change> {
-    let ops = then["details"]["operations"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let ops = then["details"]["operations"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     ops.iter()
         .map(|op| {
             let field = op["field"].as_str().unwrap_or_default().to_string();

@@ -191,7 +191,10 @@ mod tests {
         assert_eq!(rules[0].policy_rule["if"]["path"], "type");
         let full = json!({"name": "abc", "properties": {"displayName": "T", "policyRule": bare["policyRule"]}});
         let rules = from_definition(&full, "f.json").unwrap();
-        assert_eq!((rules[0].name.as_str(), rules[0].title.as_str()), ("abc", "T"));
+        assert_eq!(
+            (rules[0].name.as_str(), rules[0].title.as_str()),
+            ("abc", "T")
+        );
         // definition-structure-basics: a null mode means Indexed.
         assert_eq!(rules[0].mode, Mode::Indexed);
         assert!(from_definition(&json!({"x": 1}), "f.json").is_err());
@@ -200,6 +203,10 @@ mod tests {
     #[test]
     fn checker_files_are_versioned() {
         assert!(from_checker(&json!({"format": "other", "rules": []}), "c").is_err());
-        assert!(from_checker(&json!({"format": "acrpc-checker/1", "rules": []}), "c").unwrap().is_empty());
+        assert!(
+            from_checker(&json!({"format": "acrpc-checker/1", "rules": []}), "c")
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -33,18 +33,29 @@ const MAX_COPY: usize = 800;
 const MAX_DEPTH: usize = 16;
 
 pub fn looks_like(doc: &Value) -> bool {
-    let schema = doc.get("$schema").and_then(Value::as_str).unwrap_or_default();
+    let schema = doc
+        .get("$schema")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     schema.contains("deploymentTemplate.json")
         || (doc.get("resources").is_some() && doc.get("contentVersion").is_some())
 }
 
 pub fn is_parameters_file(doc: &Value) -> bool {
-    let schema = doc.get("$schema").and_then(Value::as_str).unwrap_or_default();
+    let schema = doc
+        .get("$schema")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     schema.contains("deploymentParameters.json")
 }
 
 /// The resources a template deploys.
-pub fn load(doc: &Value, file: &str, text: &str, opts: &ArmOptions) -> (Vec<Resource>, Vec<Problem>) {
+pub fn load(
+    doc: &Value,
+    file: &str,
+    text: &str,
+    opts: &ArmOptions,
+) -> (Vec<Resource>, Vec<Problem>) {
     let mut loader = Loader {
         file,
         text,
@@ -93,7 +104,10 @@ impl<'t> Template<'t> {
     ) -> Template<'t> {
         let mut tpl = Template {
             params: Map::new(),
-            variables: doc.get("variables").and_then(Value::as_object).unwrap_or(&EMPTY),
+            variables: doc
+                .get("variables")
+                .and_then(Value::as_object)
+                .unwrap_or(&EMPTY),
             cache: RefCell::new(Map::new()),
             evaluating: RefCell::new(BTreeSet::new()),
             subscription_id: opts.subscription_id.clone(),
@@ -112,7 +126,9 @@ impl<'t> Template<'t> {
                             format!("template parameter `{name}` has no value and no defaultValue; what depends on it is unknown"),
                             format!("{base}/parameters/{}", escape(name)),
                         ).help(format!("pass a parameters file with --parameters, or give `{name}` a defaultValue")));
-                        unknown_value(&format!("template parameter `{name}` has no value (pass --parameters)"))
+                        unknown_value(&format!(
+                            "template parameter `{name}` has no value (pass --parameters)"
+                        ))
                     }
                 },
             };
@@ -148,7 +164,12 @@ impl<'t> Template<'t> {
             ),
             Value::Object(o) => Value::Object(
                 o.iter()
-                    .map(|(k, x)| (k.clone(), self.eval_at(x, copies, errors, &format!("{at}/{}", escape(k)))))
+                    .map(|(k, x)| {
+                        (
+                            k.clone(),
+                            self.eval_at(x, copies, errors, &format!("{at}/{}", escape(k))),
+                        )
+                    })
                     .collect(),
             ),
             other => other.clone(),
@@ -163,9 +184,15 @@ impl<'t> Template<'t> {
         }
         let key = name.to_ascii_lowercase();
         if !self.evaluating.borrow_mut().insert(key.clone()) {
-            return Err(EvalError::Invalid(format!("variable `{name}` refers to itself")));
+            return Err(EvalError::Invalid(format!(
+                "variable `{name}` refers to itself"
+            )));
         }
-        let value = match self.variables.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+        let value = match self
+            .variables
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        {
             Some((_, raw)) => Ok(self.eval_deep(raw, &[], &mut Vec::new())),
             None => self.copy_variable(name),
         };
@@ -185,12 +212,22 @@ impl<'t> Template<'t> {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .find(|c| c.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .find(|c| {
+                c.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
             .ok_or_else(|| EvalError::Invalid(format!("the template has no variable `{name}`")))?;
-        let count = self.eval_deep(entry.get("count").unwrap_or(&Value::Null), &[], &mut Vec::new());
-        let n = known(&count)?
-            .as_i64()
-            .ok_or_else(|| EvalError::Invalid(format!("the copy count of variable `{name}` is not a number")))?;
+        let count = self.eval_deep(
+            entry.get("count").unwrap_or(&Value::Null),
+            &[],
+            &mut Vec::new(),
+        );
+        let n = known(&count)?.as_i64().ok_or_else(|| {
+            EvalError::Invalid(format!(
+                "the copy count of variable `{name}` is not a number"
+            ))
+        })?;
         let input = entry.get("input").unwrap_or(&Value::Null);
         let items = (0..n.clamp(0, MAX_COPY as i64))
             .map(|i| self.eval_deep(input, &[(name.to_string(), i)], &mut Vec::new()))
@@ -229,7 +266,12 @@ impl Context for Ctx<'_, '_> {
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(arg.unwrap_or_default()))
                 .map(|(_, v)| known(v))
-                .unwrap_or_else(|| Err(EvalError::Invalid(format!("the template has no parameter `{}`", arg.unwrap_or_default())))),
+                .unwrap_or_else(|| {
+                    Err(EvalError::Invalid(format!(
+                        "the template has no parameter `{}`",
+                        arg.unwrap_or_default()
+                    )))
+                }),
             "variables" => self.tpl.variable(arg.unwrap_or_default()),
             "copyindex" => self.copy_index(args),
             "resourcegroup" => Ok(self.resource_group()),
@@ -238,8 +280,12 @@ impl Context for Ctx<'_, '_> {
                 "name": unknown_value("deployment().name is known only at deployment"),
                 "properties": {"templateLink": unknown_value("deployment() is known only at deployment")}
             })),
-            "tenant" => Ok(serde_json::json!({"tenantId": unknown_value("tenant() is known only at deployment")})),
-            "environment" => Err(EvalError::Unknown("environment() depends on the cloud deployed to".into())),
+            "tenant" => Ok(
+                serde_json::json!({"tenantId": unknown_value("tenant() is known only at deployment")}),
+            ),
+            "environment" => Err(EvalError::Unknown(
+                "environment() depends on the cloud deployed to".into(),
+            )),
             _ => return None,
         })
     }
@@ -266,11 +312,17 @@ impl Ctx<'_, '_> {
         };
         let found = match loop_name {
             None => self.copies.last(),
-            Some(n) => self.copies.iter().rev().find(|(k, _)| k.eq_ignore_ascii_case(n)),
+            Some(n) => self
+                .copies
+                .iter()
+                .rev()
+                .find(|(k, _)| k.eq_ignore_ascii_case(n)),
         };
         match found {
             Some((_, i)) if *i >= 0 => Ok(Value::from(i + offset)),
-            Some(_) => Err(EvalError::Unknown("the copy count is unknown, so copyIndex() is too".into())),
+            Some(_) => Err(EvalError::Unknown(
+                "the copy count is unknown, so copyIndex() is too".into(),
+            )),
             None => Err(EvalError::Invalid("copyIndex() outside a copy loop".into())),
         }
     }
@@ -320,7 +372,14 @@ struct Parent {
 }
 
 impl Loader<'_> {
-    fn template(&mut self, tpl: &Template, doc: &Value, base: &str, parent: Option<&Parent>, depth: usize) {
+    fn template(
+        &mut self,
+        tpl: &Template,
+        doc: &Value,
+        base: &str,
+        parent: Option<&Parent>,
+        depth: usize,
+    ) {
         match doc.get("resources") {
             Some(Value::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
@@ -330,7 +389,13 @@ impl Loader<'_> {
             // languageVersion 2.0: resources keyed by symbolic name.
             Some(Value::Object(items)) => {
                 for (name, item) in items {
-                    self.declaration(tpl, item, &format!("{base}/resources/{}", escape(name)), parent, depth);
+                    self.declaration(
+                        tpl,
+                        item,
+                        &format!("{base}/resources/{}", escape(name)),
+                        parent,
+                        depth,
+                    );
                 }
             }
             _ => {}
@@ -338,7 +403,14 @@ impl Loader<'_> {
     }
 
     /// One resource declaration, expanded over its copy loop.
-    fn declaration(&mut self, tpl: &Template, item: &Value, pointer: &str, parent: Option<&Parent>, depth: usize) {
+    fn declaration(
+        &mut self,
+        tpl: &Template,
+        item: &Value,
+        pointer: &str,
+        parent: Option<&Parent>,
+        depth: usize,
+    ) {
         if item.get("existing").and_then(Value::as_bool) == Some(true) {
             return;
         }
@@ -347,9 +419,17 @@ impl Loader<'_> {
             self.instance(tpl, item, pointer, parent, outer, None, depth);
             return;
         };
-        let loop_name = copy.get("name").and_then(Value::as_str).unwrap_or("copy").to_string();
+        let loop_name = copy
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("copy")
+            .to_string();
         let mut errors = Vec::new();
-        let count = tpl.eval_deep(copy.get("count").unwrap_or(&Value::Null), &outer, &mut errors);
+        let count = tpl.eval_deep(
+            copy.get("count").unwrap_or(&Value::Null),
+            &outer,
+            &mut errors,
+        );
         self.report_invalid(errors, &format!("{pointer}/copy/count"));
         match count.as_i64() {
             Some(n) => {
@@ -364,7 +444,15 @@ impl Loader<'_> {
                     .map_or("the copy count is not a number".to_string(), str::to_string);
                 let mut copies = outer.clone();
                 copies.push((loop_name, -1));
-                self.instance(tpl, item, pointer, parent, copies, Some(format!("copy count unknown: {reason}")), depth);
+                self.instance(
+                    tpl,
+                    item,
+                    pointer,
+                    parent,
+                    copies,
+                    Some(format!("copy count unknown: {reason}")),
+                    depth,
+                );
             }
         }
     }
@@ -395,9 +483,17 @@ impl Loader<'_> {
             }
         }
         self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/condition"));
-        let ty = tpl.eval_deep(item.get("type").unwrap_or(&Value::Null), &copies, &mut errors);
+        let ty = tpl.eval_deep(
+            item.get("type").unwrap_or(&Value::Null),
+            &copies,
+            &mut errors,
+        );
         self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/type"));
-        let name = tpl.eval_deep(item.get("name").unwrap_or(&Value::Null), &copies, &mut errors);
+        let name = tpl.eval_deep(
+            item.get("name").unwrap_or(&Value::Null),
+            &copies,
+            &mut errors,
+        );
         self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/name"));
         let (Some(ty), Some(name)) = (ty.as_str(), name.as_str()) else {
             self.problems.push(Problem::new(
@@ -424,12 +520,24 @@ impl Loader<'_> {
         for (k, v) in item.as_object().into_iter().flatten() {
             if matches!(
                 k.as_str(),
-                "resources" | "copy" | "condition" | "dependsOn" | "comments" | "metadata" | "existing" | "scope" | "type" | "name"
+                "resources"
+                    | "copy"
+                    | "condition"
+                    | "dependsOn"
+                    | "comments"
+                    | "metadata"
+                    | "existing"
+                    | "scope"
+                    | "type"
+                    | "name"
             ) {
                 continue;
             }
             body.insert(k.clone(), tpl.eval_deep(v, &copies, &mut errors));
-            self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/{}", escape(k)));
+            self.report_invalid(
+                std::mem::take(&mut errors),
+                &format!("{pointer}/{}", escape(k)),
+            );
         }
         body.insert("type".into(), Value::String(ty.clone()));
         body.insert("name".into(), Value::String(full_name.clone()));
@@ -441,7 +549,9 @@ impl Loader<'_> {
         let id = match (&self.opts.subscription_id, &self.opts.resource_group) {
             (Some(s), Some(g)) if known_name && scope.is_none() => {
                 let r = Resource::relative(&ty, &full_name);
-                Some(format!("/subscriptions/{s}/resourceGroups/{g}/providers/{r}"))
+                Some(format!(
+                    "/subscriptions/{s}/resourceGroups/{g}/providers/{r}"
+                ))
             }
             _ => None,
         };
@@ -464,9 +574,19 @@ impl Loader<'_> {
             suppressions,
         });
         if let Some(children) = item.get("resources").and_then(Value::as_array) {
-            let me = Parent { ty, full_name, copies };
+            let me = Parent {
+                ty,
+                full_name,
+                copies,
+            };
             for (i, child) in children.iter().enumerate() {
-                self.declaration(tpl, child, &format!("{pointer}/resources/{i}"), Some(&me), 0);
+                self.declaration(
+                    tpl,
+                    child,
+                    &format!("{pointer}/resources/{i}"),
+                    Some(&me),
+                    0,
+                );
             }
         }
     }
@@ -474,15 +594,26 @@ impl Loader<'_> {
     /// A `Microsoft.Resources/deployments` with an inline template: its
     /// resources are deployed too. Inner scope takes the deployment's
     /// `parameters`; outer scope (the default) reads the parent's.
-    fn nested_deployment(&mut self, tpl: &Template, item: &Value, pointer: &str, copies: &[(String, i64)], depth: usize) {
+    fn nested_deployment(
+        &mut self,
+        tpl: &Template,
+        item: &Value,
+        pointer: &str,
+        copies: &[(String, i64)],
+        depth: usize,
+    ) {
         let props = item.get("properties").cloned().unwrap_or(Value::Null);
         let Some(inner) = props.get("template") else {
             if props.get("templateLink").is_some() {
-                self.problems.push(Problem::new(
-                    ProblemCode::LinkedTemplate,
-                    "a nested deployment uses templateLink; linked templates are not followed".to_string(),
-                    pointer.to_string(),
-                ).help("check the linked template as its own input".to_string()));
+                self.problems.push(
+                    Problem::new(
+                        ProblemCode::LinkedTemplate,
+                        "a nested deployment uses templateLink; linked templates are not followed"
+                            .to_string(),
+                        pointer.to_string(),
+                    )
+                    .help("check the linked template as its own input".to_string()),
+                );
             }
             return;
         };
@@ -499,7 +630,11 @@ impl Loader<'_> {
             let given: Map<String, Value> = props
                 .get("parameters")
                 .and_then(Value::as_object)
-                .map(|o| o.iter().map(|(k, v)| (k.clone(), tpl.eval_deep(v, copies, &mut errors))).collect())
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| (k.clone(), tpl.eval_deep(v, copies, &mut errors)))
+                        .collect()
+                })
                 .unwrap_or_default();
             self.report_invalid(errors, &format!("{pointer}/properties/parameters"));
             let child = Template::new(inner, given, &mut self.problems, &base, self.opts);
@@ -525,7 +660,9 @@ impl Loader<'_> {
 /// name; a top-level child carries both in full).
 fn qualify(ty: &str, name: &str, parent: Option<&Parent>) -> (String, String) {
     match parent {
-        Some(p) if !ty.contains('/') => (format!("{}/{ty}", p.ty), format!("{}/{name}", p.full_name)),
+        Some(p) if !ty.contains('/') => {
+            (format!("{}/{ty}", p.ty), format!("{}/{name}", p.full_name))
+        }
         _ => (ty.to_string(), name.to_string()),
     }
 }
@@ -568,13 +705,25 @@ mod tests {
 
     #[test]
     fn nested_children_are_qualified() {
-        let p = Parent { ty: "Microsoft.ContainerRegistry/registries".into(), full_name: "acr".into(), copies: vec![] };
+        let p = Parent {
+            ty: "Microsoft.ContainerRegistry/registries".into(),
+            full_name: "acr".into(),
+            copies: vec![],
+        };
         assert_eq!(
             qualify("tokens", "t", Some(&p)),
-            ("Microsoft.ContainerRegistry/registries/tokens".into(), "acr/t".into())
+            (
+                "Microsoft.ContainerRegistry/registries/tokens".into(),
+                "acr/t".into()
+            )
         );
         assert_eq!(
-            qualify("Microsoft.ContainerRegistry/registries/tokens", "acr/t", Some(&p)).1,
+            qualify(
+                "Microsoft.ContainerRegistry/registries/tokens",
+                "acr/t",
+                Some(&p)
+            )
+            .1,
             "acr/t"
         );
     }

@@ -11,11 +11,36 @@ use serde_json::{Map, Value};
 /// Top-level keys of a resource that are not properties (ARM's resource
 /// envelope plus what `az`/PowerShell/Resource Graph add).
 const ENVELOPE: &[&str] = &[
-    "id", "name", "type", "location", "tags", "sku", "kind", "identity", "systemData", "etag",
-    "zones", "plan", "managedBy", "extendedLocation", "resourceGroup", "subscriptionId",
-    "tenantId", "properties", "resources", "resourceId", "resourceName", "resourceType",
-    "resourceGroupName", "extensionResourceName", "extensionResourceType", "parentResource",
-    "createdTime", "changedTime", "apiVersion", "scope",
+    "id",
+    "name",
+    "type",
+    "location",
+    "tags",
+    "sku",
+    "kind",
+    "identity",
+    "systemData",
+    "etag",
+    "zones",
+    "plan",
+    "managedBy",
+    "extendedLocation",
+    "resourceGroup",
+    "subscriptionId",
+    "tenantId",
+    "properties",
+    "resources",
+    "resourceId",
+    "resourceName",
+    "resourceType",
+    "resourceGroupName",
+    "extensionResourceName",
+    "extensionResourceType",
+    "parentResource",
+    "createdTime",
+    "changedTime",
+    "apiVersion",
+    "scope",
 ];
 
 /// Is this document an export (one resource, or a list of them)?
@@ -48,7 +73,8 @@ fn text_ci(v: &Value, key: &str) -> Option<String> {
 
 fn is_resource(v: &Value) -> bool {
     let ty = text_ci(v, "resourceType").or_else(|| text_ci(v, "type"));
-    ty.is_some_and(|t| t.contains('/')) && (get_ci(v, "name").is_some() || get_ci(v, "id").is_some())
+    ty.is_some_and(|t| t.contains('/'))
+        && (get_ci(v, "name").is_some() || get_ci(v, "id").is_some())
 }
 
 /// The resources of an export document.
@@ -56,9 +82,16 @@ pub fn load(doc: &Value, file: &str, text: &str) -> Vec<Resource> {
     let (items, base): (Vec<&Value>, String) = match doc {
         Value::Array(a) => (a.iter().collect(), String::new()),
         Value::Object(o) if !is_resource(doc) => {
-            let key = if o.contains_key("value") { "value" } else { "data" };
+            let key = if o.contains_key("value") {
+                "value"
+            } else {
+                "data"
+            };
             let list = o.get(key).and_then(Value::as_array);
-            (list.map(|a| a.iter().collect()).unwrap_or_default(), format!("/{key}"))
+            (
+                list.map(|a| a.iter().collect()).unwrap_or_default(),
+                format!("/{key}"),
+            )
         }
         _ => (vec![doc], String::new()),
     };
@@ -92,7 +125,14 @@ fn collect(
     let this = out.last().cloned();
     for (i, child) in children.iter().flatten().enumerate() {
         if is_resource(child) {
-            collect(child, file, text, format!("{pointer}/resources/{i}"), this.as_ref(), out);
+            collect(
+                child,
+                file,
+                text,
+                format!("{pointer}/resources/{i}"),
+                this.as_ref(),
+                out,
+            );
         }
     }
 }
@@ -171,22 +211,34 @@ fn flatten_into_properties(item: &Value) -> Value {
 /// `virtualNetworkResourceId`, and private endpoint connections are
 /// flattened like the registry.
 fn rename_sdk_fields(props: &mut Value) {
-    let rules = props.pointer_mut("/networkRuleSet").and_then(Value::as_object_mut);
+    let rules = props
+        .pointer_mut("/networkRuleSet")
+        .and_then(Value::as_object_mut);
     if let Some(set) = rules {
         rename_in_array(set.get_mut("ipRules"), "ipAddressOrRange", "value");
-        rename_in_array(set.get_mut("virtualNetworkRules"), "virtualNetworkResourceId", "id");
+        rename_in_array(
+            set.get_mut("virtualNetworkRules"),
+            "virtualNetworkResourceId",
+            "id",
+        );
     }
-    let connections = props.get_mut("privateEndpointConnections").and_then(Value::as_array_mut);
+    let connections = props
+        .get_mut("privateEndpointConnections")
+        .and_then(Value::as_array_mut);
     for c in connections.into_iter().flatten() {
         if let Some(o) = c.as_object_mut()
             && !o.keys().any(|k| k.eq_ignore_ascii_case("properties"))
         {
             let inner: Map<String, Value> = o
                 .iter()
-                .filter(|(k, _)| !["id", "name", "type", "resourceGroup", "systemData"].contains(&k.as_str()))
+                .filter(|(k, _)| {
+                    !["id", "name", "type", "resourceGroup", "systemData"].contains(&k.as_str())
+                })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            o.retain(|k, _| ["id", "name", "type", "resourceGroup", "systemData"].contains(&k.as_str()));
+            o.retain(|k, _| {
+                ["id", "name", "type", "resourceGroup", "systemData"].contains(&k.as_str())
+            });
             o.insert("properties".into(), Value::Object(inner));
         }
     }
@@ -221,7 +273,7 @@ pub fn parse_id(id: &str) -> Option<ParsedId> {
     let at = lower.rfind("/providers/")?;
     let scope = &id[..at];
     let tail: Vec<&str> = id[at + "/providers/".len()..].split('/').collect();
-    if tail.len() < 3 || tail.len() % 2 == 0 {
+    if tail.len() < 3 || tail.len().is_multiple_of(2) {
         return None;
     }
     let mut ty = tail[0].to_string();
@@ -266,7 +318,9 @@ mod tests {
         assert_eq!(d.full_name, "ds");
         assert_eq!(
             d.scope.as_deref(),
-            Some("/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr")
+            Some(
+                "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr"
+            )
         );
     }
 
@@ -290,7 +344,10 @@ mod tests {
         let b = &load(&doc, "f", "")[0].body["properties"];
         assert_eq!(b["networkRuleSet"]["ipRules"][0]["value"], "0.0.0.0/0");
         assert_eq!(b["networkRuleSet"]["virtualNetworkRules"][0]["id"], "/x");
-        assert_eq!(b["privateEndpointConnections"][0]["properties"]["privateLinkServiceConnectionState"]["status"], "Approved");
+        assert_eq!(
+            b["privateEndpointConnections"][0]["properties"]["privateLinkServiceConnectionState"]["status"],
+            "Approved"
+        );
         assert_eq!(b["privateEndpointConnections"][0]["name"], "c");
     }
 
@@ -300,7 +357,12 @@ mod tests {
             "name": "a", "type": "microsoft.containerregistry/registries", "properties": {}});
         assert!(looks_like(&json!({"data": [row.clone()]})));
         assert_eq!(load(&json!({"data": [row.clone()]}), "f", "").len(), 1);
-        assert_eq!(load(&json!({"value": [row.clone(), row.clone()]}), "f", "")[1].place.pointer, "/value/1");
+        assert_eq!(
+            load(&json!({"value": [row.clone(), row.clone()]}), "f", "")[1]
+                .place
+                .pointer,
+            "/value/1"
+        );
         let ps = json!([{"Name": "r", "ResourceType": "Microsoft.ContainerRegistry/registries", "Properties": {},
             "resources": [{"Name": "rep", "ResourceType": "Microsoft.ContainerRegistry/registries/replications"}]}]);
         let rs = load(&ps, "f", "");

@@ -29,7 +29,11 @@ pub fn offset_of(text: &str, pointer: &str) -> usize {
 }
 
 fn skip_bom(b: &[u8]) -> usize {
-    if b.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 }
+    if b.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    }
 }
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
@@ -115,7 +119,8 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
         }
         _ => {
             let mut j = i;
-            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
+            {
                 j += 1;
             }
             Some(j)

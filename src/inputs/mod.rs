@@ -157,7 +157,11 @@ fn not_json(text: &str, e: &serde_json::Error) -> Loaded {
         .map(str::len)
         .sum::<usize>()
         + e.column().saturating_sub(1);
-    let mut p = Problem::new(ProblemCode::NotJson, format!("not valid JSON: {e}"), String::new());
+    let mut p = Problem::new(
+        ProblemCode::NotJson,
+        format!("not valid JSON: {e}"),
+        String::new(),
+    );
     p.offset = Some(offset.min(text.len()));
     Loaded {
         problems: vec![p],

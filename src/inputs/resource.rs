@@ -31,7 +31,9 @@ pub fn as_unknown(v: &Value) -> Option<&str> {
 /// Is `v` entirely unknown (not a string with known parts)?
 pub fn is_wholly_unknown(v: &Value) -> bool {
     v.as_str().is_some_and(|s| {
-        s.starts_with(UNKNOWN_MARK) && s.find(UNKNOWN_END).is_none_or(|e| e + UNKNOWN_END.len() == s.len())
+        s.starts_with(UNKNOWN_MARK)
+            && s.find(UNKNOWN_END)
+                .is_none_or(|e| e + UNKNOWN_END.len() == s.len())
     })
 }
 
@@ -52,7 +54,9 @@ pub fn known_parts(s: &str) -> Vec<&str> {
     while let Some(at) = rest.find(UNKNOWN_MARK) {
         out.push(&rest[..at]);
         let after = &rest[at + UNKNOWN_MARK.len()..];
-        rest = after.find(UNKNOWN_END).map_or("", |e| &after[e + UNKNOWN_END.len()..]);
+        rest = after
+            .find(UNKNOWN_END)
+            .map_or("", |e| &after[e + UNKNOWN_END.len()..]);
     }
     out.push(rest);
     out.retain(|p| !p.is_empty());
@@ -64,7 +68,8 @@ pub fn display(s: &str) -> String {
     if !s.contains(UNKNOWN_MARK) {
         return s.to_string();
     }
-    s.replace(UNKNOWN_MARK, "<unknown: ").replace(UNKNOWN_END, ">")
+    s.replace(UNKNOWN_MARK, "<unknown: ")
+        .replace(UNKNOWN_END, ">")
 }
 
 /// A JSON value for people: unknown parts shown as `<unknown: reason>`.
@@ -72,7 +77,11 @@ pub fn display_value(v: &Value) -> Value {
     match v {
         Value::String(s) => Value::String(display(s)),
         Value::Array(a) => Value::Array(a.iter().map(display_value).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), display_value(x))).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), display_value(x)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -189,6 +198,8 @@ impl Resource {
             return true;
         }
         let rel = self.relative_id().to_ascii_lowercase();
-        scope == rel || scope.ends_with(&format!("/providers/{rel}")) || scope.ends_with(&format!("/{rel}"))
+        scope == rel
+            || scope.ends_with(&format!("/providers/{rel}"))
+            || scope.ends_with(&format!("/{rel}"))
     }
 }

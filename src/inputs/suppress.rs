@@ -123,7 +123,11 @@ mod tests {
 
     #[test]
     fn expiry_is_inclusive_and_typos_expire() {
-        let s = |e: &str| Suppression { rule: "r".into(), reason: "x".into(), expires: Some(e.into()) };
+        let s = |e: &str| Suppression {
+            rule: "r".into(),
+            reason: "x".into(),
+            expires: Some(e.into()),
+        };
         assert!(in_force(&s("2026-11-25"), "2026-11-25"));
         assert!(!in_force(&s("2026-11-24"), "2026-11-25"));
         assert!(!in_force(&s("next year"), "2026-11-25"));

@@ -75,7 +75,13 @@ fn planned_resources(doc: &Value) -> Vec<Planned<'_>> {
 }
 
 fn module_resources<'a>(module: &'a Value, pointer: &str, out: &mut Vec<Planned<'a>>) {
-    for (i, r) in module.get("resources").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, r) in module
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         if let (Some(address), Some(tf_type)) = (r["address"].as_str(), r["type"].as_str()) {
             out.push(Planned {
                 address: address.to_string(),
@@ -85,7 +91,13 @@ fn module_resources<'a>(module: &'a Value, pointer: &str, out: &mut Vec<Planned<
             });
         }
     }
-    for (i, m) in module.get("child_modules").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, m) in module
+        .get("child_modules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         module_resources(m, &format!("{pointer}/child_modules/{i}"), out);
     }
 }
@@ -117,7 +129,12 @@ fn registry_names(planned: &[Planned]) -> Vec<(String, String)> {
     planned
         .iter()
         .filter(|p| p.tf_type == "azurerm_container_registry")
-        .filter_map(|p| Some((p.address.clone(), p.values.get("name")?.as_str()?.to_string())))
+        .filter_map(|p| {
+            Some((
+                p.address.clone(),
+                p.values.get("name")?.as_str()?.to_string(),
+            ))
+        })
         .collect()
 }
 
@@ -133,7 +150,9 @@ fn first_block<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
 /// variants for `policies.*.status`), unknown stays unknown.
 fn status(v: Option<Value>, enabled: &str, disabled: &str) -> Option<Value> {
     match v? {
-        Value::Bool(b) => Some(Value::String(if b { enabled } else { disabled }.to_string())),
+        Value::Bool(b) => Some(Value::String(
+            if b { enabled } else { disabled }.to_string(),
+        )),
         other => Some(other),
     }
 }
@@ -170,12 +189,19 @@ fn base(ty: &str, full_name: String, values: &Value) -> Resource {
 
 fn map_resource(p: &Planned, doc: &Value, registries: &[(String, String)]) -> Vec<Resource> {
     let v = &p.values;
-    let name = v.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let name = v
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     match p.tf_type {
         "azurerm_container_registry" => registry(v, name),
-        "azurerm_container_registry_token" | "azurerm_container_registry_scope_map"
-        | "azurerm_container_registry_webhook" | "azurerm_container_registry_agent_pool"
-        | "azurerm_container_registry_cache_rule" | "azurerm_container_registry_task" => {
+        "azurerm_container_registry_token"
+        | "azurerm_container_registry_scope_map"
+        | "azurerm_container_registry_webhook"
+        | "azurerm_container_registry_agent_pool"
+        | "azurerm_container_registry_cache_rule"
+        | "azurerm_container_registry_task" => {
             vec![registry_child(p, name, doc, registries)]
         }
         "azurerm_monitor_diagnostic_setting" => vec![diagnostic_setting(p, name, doc, registries)],
@@ -189,11 +215,31 @@ fn map_resource(p: &Planned, doc: &Value, registries: &[(String, String)]) -> Ve
 fn registry(v: &Value, name: String) -> Vec<Resource> {
     let mut props = Map::new();
     insert(&mut props, "adminUserEnabled", s(v, "admin_enabled"));
-    insert(&mut props, "anonymousPullEnabled", s(v, "anonymous_pull_enabled"));
-    insert(&mut props, "dataEndpointEnabled", s(v, "data_endpoint_enabled"));
-    insert(&mut props, "publicNetworkAccess", status(s(v, "public_network_access_enabled"), "Enabled", "Disabled"));
-    insert(&mut props, "zoneRedundancy", status(s(v, "zone_redundancy_enabled"), "Enabled", "Disabled"));
-    insert(&mut props, "networkRuleBypassOptions", s(v, "network_rule_bypass_option"));
+    insert(
+        &mut props,
+        "anonymousPullEnabled",
+        s(v, "anonymous_pull_enabled"),
+    );
+    insert(
+        &mut props,
+        "dataEndpointEnabled",
+        s(v, "data_endpoint_enabled"),
+    );
+    insert(
+        &mut props,
+        "publicNetworkAccess",
+        status(s(v, "public_network_access_enabled"), "Enabled", "Disabled"),
+    );
+    insert(
+        &mut props,
+        "zoneRedundancy",
+        status(s(v, "zone_redundancy_enabled"), "Enabled", "Disabled"),
+    );
+    insert(
+        &mut props,
+        "networkRuleBypassOptions",
+        s(v, "network_rule_bypass_option"),
+    );
     if let Some(rules) = first_block(v, "network_rule_set") {
         let ip_rules: Vec<Value> = rules
             .get("ip_rule")
@@ -208,15 +254,31 @@ fn registry(v: &Value, name: String) -> Vec<Resource> {
         props.insert("networkRuleSet".into(), Value::Object(set));
     }
     let mut policies = Map::new();
-    let policy = |flag: Option<Value>| status(flag, "enabled", "disabled").map(|st| json!({"status": st}));
-    insert(&mut policies, "quarantinePolicy", policy(s(v, "quarantine_policy_enabled")));
-    insert(&mut policies, "trustPolicy", policy(s(v, "trust_policy_enabled")).map(|mut t| {
-        t["type"] = json!("Notary");
-        t
-    }));
-    insert(&mut policies, "exportPolicy", policy(s(v, "export_policy_enabled")));
+    let policy =
+        |flag: Option<Value>| status(flag, "enabled", "disabled").map(|st| json!({"status": st}));
+    insert(
+        &mut policies,
+        "quarantinePolicy",
+        policy(s(v, "quarantine_policy_enabled")),
+    );
+    insert(
+        &mut policies,
+        "trustPolicy",
+        policy(s(v, "trust_policy_enabled")).map(|mut t| {
+            t["type"] = json!("Notary");
+            t
+        }),
+    );
+    insert(
+        &mut policies,
+        "exportPolicy",
+        policy(s(v, "export_policy_enabled")),
+    );
     if let Some(days) = s(v, "retention_policy_in_days") {
-        policies.insert("retentionPolicy".into(), json!({"days": days, "status": "enabled"}));
+        policies.insert(
+            "retentionPolicy".into(),
+            json!({"days": days, "status": "enabled"}),
+        );
     }
     if !policies.is_empty() {
         props.insert("policies".into(), Value::Object(policies));
@@ -228,7 +290,10 @@ fn registry(v: &Value, name: String) -> Vec<Resource> {
         }));
     }
     let mut body = Map::new();
-    body.insert("type".into(), json!("Microsoft.ContainerRegistry/registries"));
+    body.insert(
+        "type".into(),
+        json!("Microsoft.ContainerRegistry/registries"),
+    );
     body.insert("name".into(), json!(name));
     insert(&mut body, "location", s(v, "location"));
     insert(&mut body, "tags", s(v, "tags"));
@@ -255,11 +320,27 @@ fn registry(v: &Value, name: String) -> Vec<Resource> {
         body: Value::Object(body),
         ..base("Microsoft.ContainerRegistry/registries", name.clone(), v)
     }];
-    for g in v.get("georeplications").and_then(Value::as_array).into_iter().flatten() {
-        let location = g.get("location").and_then(Value::as_str).unwrap_or_default();
+    for g in v
+        .get("georeplications")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let location = g
+            .get("location")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let mut props = Map::new();
-        insert(&mut props, "zoneRedundancy", status(s(g, "zone_redundancy_enabled"), "Enabled", "Disabled"));
-        insert(&mut props, "regionEndpointEnabled", s(g, "regional_endpoint_enabled"));
+        insert(
+            &mut props,
+            "zoneRedundancy",
+            status(s(g, "zone_redundancy_enabled"), "Enabled", "Disabled"),
+        );
+        insert(
+            &mut props,
+            "regionEndpointEnabled",
+            s(g, "regional_endpoint_enabled"),
+        );
         let full = format!("{name}/{location}");
         out.push(Resource {
             body: json!({"type": "Microsoft.ContainerRegistry/registries/replications", "name": full,
@@ -273,7 +354,12 @@ fn registry(v: &Value, name: String) -> Vec<Resource> {
 
 /// The registry a resource refers to: by name when known, else through the
 /// plan's configuration references (`azurerm_container_registry.acr.id`).
-fn referenced_registry(p: &Planned, attr: &str, doc: &Value, registries: &[(String, String)]) -> Option<String> {
+fn referenced_registry(
+    p: &Planned,
+    attr: &str,
+    doc: &Value,
+    registries: &[(String, String)],
+) -> Option<String> {
     let refs = doc
         .pointer("/configuration/root_module/resources")?
         .as_array()?
@@ -293,7 +379,12 @@ fn referenced_registry(p: &Planned, attr: &str, doc: &Value, registries: &[(Stri
 fn planned_names(doc: &Value) -> Vec<(String, String)> {
     planned_resources(doc)
         .iter()
-        .filter_map(|p| Some((p.address.clone(), p.values.get("name")?.as_str()?.to_string())))
+        .filter_map(|p| {
+            Some((
+                p.address.clone(),
+                p.values.get("name")?.as_str()?.to_string(),
+            ))
+        })
         .collect()
 }
 
@@ -305,7 +396,11 @@ fn scope_map_id(p: &Planned, doc: &Value, names: Vec<(String, String)>) -> Value
     if !super::has_unknown(&planned) {
         return planned;
     }
-    let registry = p.values.get("container_registry_name").and_then(Value::as_str).unwrap_or_default();
+    let registry = p
+        .values
+        .get("container_registry_name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let scope_maps: Vec<(String, String)> = names
         .into_iter()
         .filter(|(a, _)| a.starts_with("azurerm_container_registry_scope_map."))
@@ -313,25 +408,50 @@ fn scope_map_id(p: &Planned, doc: &Value, names: Vec<(String, String)>) -> Value
     match referenced_registry(p, "scope_map_id", doc, &scope_maps) {
         Some(name) if !registry.is_empty() => Value::String(format!(
             "{}Microsoft.ContainerRegistry/registries/{registry}/scopeMaps/{name}",
-            unknown_value("the subscription and resource group of a planned resource").as_str().unwrap_or_default()
+            unknown_value("the subscription and resource group of a planned resource")
+                .as_str()
+                .unwrap_or_default()
         )),
         _ => planned,
     }
 }
 
 /// Registry children (tokens, scope maps, webhooks, …): named `<registry>/<name>`.
-fn registry_child(p: &Planned, name: String, doc: &Value, registries: &[(String, String)]) -> Resource {
+fn registry_child(
+    p: &Planned,
+    name: String,
+    doc: &Value,
+    registries: &[(String, String)],
+) -> Resource {
     let v = &p.values;
     let (ty, props) = match p.tf_type {
-        "azurerm_container_registry_token" => ("tokens", json!({"scopeMapId": scope_map_id(p, doc, planned_names(doc)),
-            "status": status(s(v, "enabled"), "enabled", "disabled")})),
-        "azurerm_container_registry_scope_map" => ("scopeMaps", json!({"actions": v.get("actions"), "description": v.get("description")})),
-        "azurerm_container_registry_webhook" => ("webhooks", json!({"serviceUri": v.get("service_uri"), "status": v.get("status"),
-            "scope": v.get("scope"), "actions": v.get("actions")})),
-        "azurerm_container_registry_agent_pool" => ("agentPools", json!({"count": v.get("instance_count"), "tier": v.get("tier")})),
-        "azurerm_container_registry_cache_rule" => ("cacheRules", json!({"sourceRepository": v.get("source_repo"),
-            "targetRepository": v.get("target_repo"), "credentialSetResourceId": v.get("credential_set_id")})),
-        _ => ("tasks", json!({"status": status(s(v, "enabled"), "Enabled", "Disabled")})),
+        "azurerm_container_registry_token" => (
+            "tokens",
+            json!({"scopeMapId": scope_map_id(p, doc, planned_names(doc)),
+            "status": status(s(v, "enabled"), "enabled", "disabled")}),
+        ),
+        "azurerm_container_registry_scope_map" => (
+            "scopeMaps",
+            json!({"actions": v.get("actions"), "description": v.get("description")}),
+        ),
+        "azurerm_container_registry_webhook" => (
+            "webhooks",
+            json!({"serviceUri": v.get("service_uri"), "status": v.get("status"),
+            "scope": v.get("scope"), "actions": v.get("actions")}),
+        ),
+        "azurerm_container_registry_agent_pool" => (
+            "agentPools",
+            json!({"count": v.get("instance_count"), "tier": v.get("tier")}),
+        ),
+        "azurerm_container_registry_cache_rule" => (
+            "cacheRules",
+            json!({"sourceRepository": v.get("source_repo"),
+            "targetRepository": v.get("target_repo"), "credentialSetResourceId": v.get("credential_set_id")}),
+        ),
+        _ => (
+            "tasks",
+            json!({"status": status(s(v, "enabled"), "Enabled", "Disabled")}),
+        ),
     };
     let registry = v
         .get("container_registry_name")
@@ -350,7 +470,12 @@ fn registry_child(p: &Planned, name: String, doc: &Value, registries: &[(String,
 
 /// azurerm_monitor_diagnostic_setting → Microsoft.Insights/diagnosticSettings
 /// scoped to `target_resource_id`.
-fn diagnostic_setting(p: &Planned, name: String, doc: &Value, registries: &[(String, String)]) -> Resource {
+fn diagnostic_setting(
+    p: &Planned,
+    name: String,
+    doc: &Value,
+    registries: &[(String, String)],
+) -> Resource {
     let v = &p.values;
     let logs: Vec<Value> = v
         .get("enabled_log")
@@ -367,14 +492,29 @@ fn diagnostic_setting(p: &Planned, name: String, doc: &Value, registries: &[(Str
         .map(|m| json!({"category": m.get("category"), "enabled": m.get("enabled").cloned().unwrap_or(json!(true))}))
         .collect();
     let mut props = Map::new();
-    insert(&mut props, "workspaceId", s(v, "log_analytics_workspace_id"));
+    insert(
+        &mut props,
+        "workspaceId",
+        s(v, "log_analytics_workspace_id"),
+    );
     insert(&mut props, "storageAccountId", s(v, "storage_account_id"));
-    insert(&mut props, "eventHubAuthorizationRuleId", s(v, "eventhub_authorization_rule_id"));
+    insert(
+        &mut props,
+        "eventHubAuthorizationRuleId",
+        s(v, "eventhub_authorization_rule_id"),
+    );
     insert(&mut props, "eventHubName", s(v, "eventhub_name"));
-    insert(&mut props, "logAnalyticsDestinationType", s(v, "log_analytics_destination_type"));
+    insert(
+        &mut props,
+        "logAnalyticsDestinationType",
+        s(v, "log_analytics_destination_type"),
+    );
     props.insert("logs".into(), Value::Array(logs));
     props.insert("metrics".into(), Value::Array(metrics));
-    let target = v.get("target_resource_id").and_then(Value::as_str).filter(|t| super::as_unknown(&json!(t)).is_none());
+    let target = v
+        .get("target_resource_id")
+        .and_then(Value::as_str)
+        .filter(|t| super::as_unknown(&json!(t)).is_none());
     let scope = target.map(str::to_string).or_else(|| {
         referenced_registry(p, "target_resource_id", doc, registries)
             .map(|n| format!("Microsoft.ContainerRegistry/registries/{n}"))
@@ -393,16 +533,22 @@ fn private_endpoint(v: &Value, name: String) -> Resource {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .map(|c| json!({"name": c.get("name"), "properties": {
+        .map(|c| {
+            json!({"name": c.get("name"), "properties": {
             "privateLinkServiceId": c.get("private_connection_resource_id"),
             "groupIds": c.get("subresource_names"),
-            "requestMessage": c.get("request_message")}}))
+            "requestMessage": c.get("request_message")}})
+        })
         .collect();
     let manual = v
         .pointer("/private_service_connection/0/is_manual_connection")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let key = if manual { "manualPrivateLinkServiceConnections" } else { "privateLinkServiceConnections" };
+    let key = if manual {
+        "manualPrivateLinkServiceConnections"
+    } else {
+        "privateLinkServiceConnections"
+    };
     Resource {
         body: json!({"type": "Microsoft.Network/privateEndpoints", "name": name, "location": v.get("location"),
             "tags": v.get("tags"), "properties": {"subnet": {"id": v.get("subnet_id")}, key: connections}}),
@@ -437,23 +583,46 @@ mod tests {
         assert_eq!(b["properties"]["adminUserEnabled"], false);
         assert_eq!(b["properties"]["publicNetworkAccess"], "Disabled");
         assert_eq!(b["properties"]["zoneRedundancy"], "Enabled");
-        assert_eq!(b["properties"]["policies"]["quarantinePolicy"]["status"], "enabled");
-        assert_eq!(b["properties"]["policies"]["trustPolicy"]["status"], "disabled");
-        assert_eq!(b["properties"]["policies"]["exportPolicy"]["status"], "disabled");
+        assert_eq!(
+            b["properties"]["policies"]["quarantinePolicy"]["status"],
+            "enabled"
+        );
+        assert_eq!(
+            b["properties"]["policies"]["trustPolicy"]["status"],
+            "disabled"
+        );
+        assert_eq!(
+            b["properties"]["policies"]["exportPolicy"]["status"],
+            "disabled"
+        );
         assert_eq!(b["properties"]["policies"]["retentionPolicy"]["days"], 30);
         assert_eq!(b["properties"]["networkRuleSet"]["defaultAction"], "Deny");
-        assert_eq!(b["properties"]["networkRuleSet"]["ipRules"][0]["value"], "1.2.3.4/32");
+        assert_eq!(
+            b["properties"]["networkRuleSet"]["ipRules"][0]["value"],
+            "1.2.3.4/32"
+        );
         assert_eq!(b["identity"]["type"], "SystemAssigned");
         assert_eq!(rs[0].id, None, "an id known only after apply");
-        assert_eq!(rs[1].ty, "Microsoft.ContainerRegistry/registries/replications");
+        assert_eq!(
+            rs[1].ty,
+            "Microsoft.ContainerRegistry/registries/replications"
+        );
         assert_eq!(rs[1].full_name, "acr1/westeurope");
         assert_eq!(rs[1].body["properties"]["zoneRedundancy"], "Disabled");
     }
 
     #[test]
     fn unset_attributes_stay_missing_and_deletes_are_skipped() {
-        let (rs, _) = load(&plan(json!({"name": "a", "sku": "Basic"}), json!({})), "p", "");
-        assert!(rs[0].body["properties"].get("publicNetworkAccess").is_none());
+        let (rs, _) = load(
+            &plan(json!({"name": "a", "sku": "Basic"}), json!({})),
+            "p",
+            "",
+        );
+        assert!(
+            rs[0].body["properties"]
+                .get("publicNetworkAccess")
+                .is_none()
+        );
         let mut p = plan(json!(null), json!({}));
         p["resource_changes"][0]["change"]["actions"] = json!(["delete"]);
         assert!(load(&p, "p", "").0.is_empty());

@@ -9,9 +9,16 @@ use std::fmt::Write;
 pub fn junit(report: &Report) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let applicable = |v: Verdict| v != Verdict::NotApplicable;
-    let total = report.results.iter().filter(|r| applicable(r.verdict)).count();
+    let total = report
+        .results
+        .iter()
+        .filter(|r| applicable(r.verdict))
+        .count();
     let failures = report.results.iter().filter(|r| r.is_finding()).count();
-    let _ = writeln!(out, "<testsuites name=\"acrpc check\" tests=\"{total}\" failures=\"{failures}\">");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"acrpc check\" tests=\"{total}\" failures=\"{failures}\">"
+    );
     for (i, input) in report.inputs.iter().enumerate() {
         let cases: Vec<_> = report
             .results
@@ -19,7 +26,10 @@ pub fn junit(report: &Report) -> String {
             .filter(|r| r.input == i && applicable(r.verdict))
             .collect();
         let fails = cases.iter().filter(|r| r.is_finding()).count();
-        let skipped = cases.iter().filter(|r| !r.is_finding() && r.verdict != Verdict::Compliant).count();
+        let skipped = cases
+            .iter()
+            .filter(|r| !r.is_finding() && r.verdict != Verdict::Compliant)
+            .count();
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\" skipped=\"{skipped}\">",
@@ -32,7 +42,11 @@ pub fn junit(report: &Report) -> String {
             let _ = write!(
                 out,
                 "    <testcase classname=\"{}\" name=\"{}\"",
-                esc(&format!("{} {}", res.ty, crate::inputs::display(&res.full_name))),
+                esc(&format!(
+                    "{} {}",
+                    res.ty,
+                    crate::inputs::display(&res.full_name)
+                )),
                 esc(&rule.id)
             );
             if r.is_finding() {
@@ -48,10 +62,19 @@ pub fn junit(report: &Report) -> String {
                 out.push_str("/>\n");
             } else {
                 let why = match &r.suppressed {
-                    Some(s) if r.verdict == Verdict::NonCompliant => format!("suppressed: {}", s.suppression.reason),
-                    _ => format!("unknown: {}", r.outcome.reason.as_deref().unwrap_or_default()),
+                    Some(s) if r.verdict == Verdict::NonCompliant => {
+                        format!("suppressed: {}", s.suppression.reason)
+                    }
+                    _ => format!(
+                        "unknown: {}",
+                        r.outcome.reason.as_deref().unwrap_or_default()
+                    ),
                 };
-                let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", esc(&why));
+                let _ = writeln!(
+                    out,
+                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    esc(&why)
+                );
             }
         }
         out.push_str("  </testsuite>\n");

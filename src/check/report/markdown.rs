@@ -15,21 +15,38 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(
         out,
         "{} resources, {} rules · {} non-compliant · {} suppressed · {} unknown · {} compliant · {} not applicable\n",
-        n("resources"), n("rules"), n("nonCompliant"), n("suppressed"), n("unknown"), n("compliant"), n("notApplicable")
+        n("resources"),
+        n("rules"),
+        n("nonCompliant"),
+        n("suppressed"),
+        n("unknown"),
+        n("compliant"),
+        n("notApplicable")
     );
     let findings: Vec<&CheckResult> = report.results.iter().filter(|r| r.is_finding()).collect();
     if !findings.is_empty() {
         table(report, &findings, &mut out);
     }
-    let unknown: Vec<&CheckResult> = report.results.iter().filter(|r| r.verdict == Verdict::Unknown).collect();
-    section(report, "Unknown verdicts", &unknown, &mut out, |r| r.outcome.reason.clone().unwrap_or_default());
+    let unknown: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Unknown)
+        .collect();
+    section(report, "Unknown verdicts", &unknown, &mut out, |r| {
+        r.outcome.reason.clone().unwrap_or_default()
+    });
     let suppressed: Vec<&CheckResult> = report
         .results
         .iter()
-        .filter(|r| r.verdict == Verdict::NonCompliant && r.suppressed.as_ref().is_some_and(|s| !s.expired))
+        .filter(|r| {
+            r.verdict == Verdict::NonCompliant && r.suppressed.as_ref().is_some_and(|s| !s.expired)
+        })
         .collect();
     section(report, "Suppressed findings", &suppressed, &mut out, |r| {
-        r.suppressed.as_ref().map(|s| s.suppression.reason.clone()).unwrap_or_default()
+        r.suppressed
+            .as_ref()
+            .map(|s| s.suppression.reason.clone())
+            .unwrap_or_default()
     });
     out
 }
@@ -53,11 +70,21 @@ fn table(report: &Report, rows: &[&CheckResult], out: &mut String) {
     out.push('\n');
 }
 
-fn section(report: &Report, title: &str, rows: &[&CheckResult], out: &mut String, why: impl Fn(&CheckResult) -> String) {
+fn section(
+    report: &Report,
+    title: &str,
+    rows: &[&CheckResult],
+    out: &mut String,
+    why: impl Fn(&CheckResult) -> String,
+) {
     if rows.is_empty() {
         return;
     }
-    let _ = writeln!(out, "<details><summary>{title} ({})</summary>\n", rows.len());
+    let _ = writeln!(
+        out,
+        "<details><summary>{title} ({})</summary>\n",
+        rows.len()
+    );
     out.push_str("| Rule | Resource | Why |\n|---|---|---|\n");
     for r in rows {
         let _ = writeln!(

@@ -20,7 +20,11 @@ use serde_json::{Value, json};
 
 /// `--format json`: format `acrpc-check/1`.
 pub fn json(report: &Report) -> String {
-    let results: Vec<Value> = report.results.iter().map(|r| result_json(report, r)).collect();
+    let results: Vec<Value> = report
+        .results
+        .iter()
+        .map(|r| result_json(report, r))
+        .collect();
     let inputs: Vec<Value> = report
         .inputs
         .iter()
@@ -84,7 +88,11 @@ fn result_json(report: &Report, r: &CheckResult) -> Value {
     if let Some(p) = &r.phases {
         m.insert("atDeploy".into(), json!(p.at_deploy.as_str()));
         m.insert("afterDeploy".into(), json!(p.after_deploy.as_str()));
-        let d: Vec<Value> = p.defaults.iter().map(|d| json!({"path": d.path, "value": d.value})).collect();
+        let d: Vec<Value> = p
+            .defaults
+            .iter()
+            .map(|d| json!({"path": d.path, "value": d.value}))
+            .collect();
         m.insert("defaults".into(), Value::Array(d));
     }
     if !r.outcome.evidence.is_empty() {
@@ -150,7 +158,11 @@ pub fn describe(e: &Evidence) -> String {
         Some(v) => short(&crate::inputs::display_value(v)),
     };
     let held = if e.held { "" } else { "not " };
-    format!("{held}{subject} {} {}: saw {saw}", e.operator, short(&e.expected))
+    format!(
+        "{held}{subject} {} {}: saw {saw}",
+        e.operator,
+        short(&e.expected)
+    )
 }
 
 fn short(v: &Value) -> String {

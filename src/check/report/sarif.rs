@@ -80,12 +80,25 @@ fn result(report: &Report, r: &CheckResult, rule_index: usize) -> Value {
             rule.title,
             res.ty,
             crate::inputs::display(&res.full_name),
-            r.outcome.reason.as_deref().unwrap_or("a value cannot be known before deployment")
+            r.outcome
+                .reason
+                .as_deref()
+                .unwrap_or("a value cannot be known before deployment")
         )
     } else {
-        format!("{} ({} {})", rule.message, res.ty, crate::inputs::display(&res.full_name))
+        format!(
+            "{} ({} {})",
+            rule.message,
+            res.ty,
+            crate::inputs::display(&res.full_name)
+        )
     };
-    for e in r.outcome.evidence.iter().filter(|e| !e.subject.eq_ignore_ascii_case("type")) {
+    for e in r
+        .outcome
+        .evidence
+        .iter()
+        .filter(|e| !e.subject.eq_ignore_ascii_case("type"))
+    {
         text.push_str("; ");
         text.push_str(&describe(e));
     }

@@ -14,7 +14,13 @@ pub fn text(report: &Report) -> String {
         }
         if last != Some((r.input, r.resource)) {
             let res = report.resource(r);
-            let _ = writeln!(out, "  {} {} (line {})", res.ty, crate::inputs::display(&res.full_name), res.place.line.max(1));
+            let _ = writeln!(
+                out,
+                "  {} {} (line {})",
+                res.ty,
+                crate::inputs::display(&res.full_name),
+                res.place.line.max(1)
+            );
         }
         last = Some((r.input, r.resource));
         result(report, r, &mut out);
@@ -38,8 +44,19 @@ fn result(report: &Report, r: &CheckResult, out: &mut String) {
         (Verdict::NonCompliant, _) => "FAIL",
         _ => "unknown",
     };
-    let _ = writeln!(out, "    {tag} {} [{}] line {line}: {}", rule.id, rule.severity.as_str(), headline(report, r));
-    for e in r.outcome.evidence.iter().filter(|e| !e.subject.eq_ignore_ascii_case("type")) {
+    let _ = writeln!(
+        out,
+        "    {tag} {} [{}] line {line}: {}",
+        rule.id,
+        rule.severity.as_str(),
+        headline(report, r)
+    );
+    for e in r
+        .outcome
+        .evidence
+        .iter()
+        .filter(|e| !e.subject.eq_ignore_ascii_case("type"))
+    {
         let _ = writeln!(out, "        {}", describe(e));
     }
     if let Some(p) = &r.phases {
@@ -54,13 +71,31 @@ fn result(report: &Report, r: &CheckResult, out: &mut String) {
         }
     }
     if let Some(s) = &r.suppressed {
-        let until = s.suppression.expires.as_deref().map(|e| format!(" until {e}")).unwrap_or_default();
-        let state = if s.expired { "EXPIRED suppression" } else { "suppressed" };
+        let until = s
+            .suppression
+            .expires
+            .as_deref()
+            .map(|e| format!(" until {e}"))
+            .unwrap_or_default();
+        let state = if s.expired {
+            "EXPIRED suppression"
+        } else {
+            "suppressed"
+        };
         let _ = writeln!(out, "        {state}{until}: {}", s.suppression.reason);
     }
     for c in &r.outcome.changes {
-        let current = c.current.as_ref().map_or("missing".to_string(), |v| v.to_string());
-        let _ = writeln!(out, "        modify would {} {} = {} (now {current})", c.operation, c.path.as_deref().unwrap_or(&c.field), c.value);
+        let current = c
+            .current
+            .as_ref()
+            .map_or("missing".to_string(), |v| v.to_string());
+        let _ = writeln!(
+            out,
+            "        modify would {} {} = {} (now {current})",
+            c.operation,
+            c.path.as_deref().unwrap_or(&c.field),
+            c.value
+        );
     }
     if r.verdict == Verdict::NonCompliant
         && let Some(fix) = &rule.remediation
