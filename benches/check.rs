@@ -5,16 +5,29 @@
 //! * the floor: serde_json parsing the input text;
 //! * acrpc: load + evaluate every resource × rule (rayon, all cores), as
 //!   resources×rules per second and as a ratio to the floor;
-//! * regorus (Microsoft's Azure Policy engine) evaluating the same pairs is
-//!   measured by `cargo test --release --test regorus_diff -- --ignored
-//!   bench` when that test provides it; see README.
+//! * regorus (Microsoft's Rust Azure Policy engine, `azure_policy` feature)
+//!   evaluating the same resource × rule pairs, driven as in
+//!   tests/regorus_diff.rs: each rule compiled once
+//!   (`parse_policy_definition` + `compile_policy_definition_with_aliases`,
+//!   aliases from acrpc's catalog), each resource through
+//!   `normalizer::normalize`, then `execute_entry_point_by_name("main")`
+//!   with input `{resource, parameters}` and context `{resourceGroup,
+//!   subscription}`. One `RegoVM` per rule per rayon job, reused across
+//!   resources (`set_input` + execute, the "hot" pattern of regorus'
+//!   benches/rvm_benchmark.rs). Existence effects (auditIfNotExists,
+//!   deployIfNotExists) run their `if` only: no related-resource lookup.
+//!   A Disabled effect is skipped by the host, as acrpc does.
 //!
 //! Run with `cargo bench --bench check`. Plain `fn main`, median of runs.
 
 use acrpc::check::{self, Input, Settings};
-use acrpc::eval::{self, Rule};
+use acrpc::eval::{self, Mode, Rule};
 use acrpc::inputs::{self, arm::ArmOptions};
-use serde_json::{Value, json};
+use rayon::prelude::*;
+use regorus::languages::azure_policy::aliases::{AliasRegistry, normalizer};
+use regorus::languages::azure_policy::{compiler, parser};
+use regorus::rvm::RegoVM;
+use serde_json::{Map, Value, json};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -98,6 +111,208 @@ fn builtins() -> Vec<Rule> {
         .collect()
 }
 
+// ---------------------------------------------------------------------------
+// regorus, driven as tests/regorus_diff.rs drives it (helpers copied, short)
+// ---------------------------------------------------------------------------
+
+type RValue = regorus::Value;
+type Program = regorus::Rc<regorus::rvm::program::Program>;
+
+/// Registries evaluated by regorus when the full set would take over 2 min.
+const REGORUS_SUBSET: usize = 1_000;
+
+/// Removes acrpc's `path` annotations (not part of Azure's language).
+fn strip_paths(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .filter(|(k, _)| k.as_str() != "path" || !o.contains_key("field"))
+                .map(|(k, x)| (k.clone(), strip_paths(x)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(strip_paths).collect()),
+        other => other.clone(),
+    }
+}
+
+/// acrpc's alias catalog in the `Get-AzPolicyAlias` shape regorus reads
+/// (legacy `registries/<child>.<prop>` aliases left out, as in the test).
+fn alias_registry() -> regorus::Rc<AliasRegistry> {
+    let mut providers: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    for kind in &acrpc::catalog::catalog().kinds {
+        let Some((ns, rest)) = kind.resource_type.split_once('/') else {
+            continue;
+        };
+        let aliases: Vec<Value> = kind
+            .properties
+            .iter()
+            .filter(|p| p.status != acrpc::catalog::AliasStatus::Legacy)
+            .filter_map(|p| {
+                let mut meta = json!({"type": p.ty.as_str()});
+                if p.modifiable {
+                    meta["attributes"] = json!("Modifiable");
+                }
+                Some(json!({"name": p.alias.as_ref()?, "defaultPath": p.arm_path,
+                    "defaultMetadata": meta, "paths": []}))
+            })
+            .collect();
+        let caps = if kind.taggable {
+            "SupportsTags, SupportsLocation"
+        } else {
+            "None"
+        };
+        providers
+            .entry(ns.to_string())
+            .or_default()
+            .push(json!({"resourceType": rest, "capabilities": caps, "aliases": aliases}));
+    }
+    let doc: Vec<Value> = providers
+        .into_iter()
+        .map(|(ns, types)| json!({"namespace": ns, "resourceTypes": types}))
+        .collect();
+    let mut reg = AliasRegistry::new();
+    reg.load_from_json(&Value::Array(doc).to_string())
+        .expect("regorus reads the alias catalog");
+    regorus::Rc::new(reg)
+}
+
+fn to_r(v: &Value) -> RValue {
+    RValue::from_json_str(&v.to_string()).expect("json")
+}
+
+/// A rule as regorus runs it: the compiled program and its parameter values.
+struct RegoRule {
+    program: Program,
+    parameters: RValue,
+    existence: bool,
+}
+
+struct RegoRules {
+    registry: regorus::Rc<AliasRegistry>,
+    rules: Vec<RegoRule>,
+    /// Rules whose effect is Disabled: the host does not run them.
+    disabled: usize,
+    /// Rules regorus could not compile: `id: error`.
+    failed: Vec<String>,
+}
+
+/// Compiles each non-companion rule once. The host resolves the effect
+/// (Disabled → skipped; existence effects → the `if` with effect audit).
+fn regorus_rules(rules: &[Rule], settings: &Settings) -> RegoRules {
+    let registry = alias_registry();
+    let (mut out, mut disabled, mut failed) = (Vec::new(), 0, Vec::new());
+    for rule in rules.iter().filter(|r| r.companion_of.is_none()) {
+        let params = eval::parameter_values(rule, &settings.overrides);
+        let effect = rule.policy_rule["then"]["effect"].as_str().unwrap_or("");
+        let effect = effect
+            .strip_prefix("[parameters('")
+            .and_then(|r| r.strip_suffix("')]"))
+            .and_then(|name| params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+            .and_then(|(_, v)| v.as_str())
+            .unwrap_or(effect)
+            .to_ascii_lowercase();
+        if effect == "disabled" {
+            disabled += 1;
+            continue;
+        }
+        let existence = matches!(effect.as_str(), "auditifnotexists" | "deployifnotexists");
+        let mut policy_rule = strip_paths(&rule.policy_rule);
+        if existence {
+            policy_rule["then"] = json!({"effect": "audit"});
+        }
+        let mode = if rule.mode == Mode::All {
+            "All"
+        } else {
+            "Indexed"
+        };
+        let def = json!({"properties": {"mode": mode, "parameters": rule.parameters,
+            "policyRule": policy_rule}});
+        let compiled = regorus::Source::from_contents(rule.id.clone(), def.to_string())
+            .map_err(|e| e.to_string())
+            .and_then(|src| parser::parse_policy_definition(&src).map_err(|e| e.to_string()))
+            .and_then(|d| {
+                compiler::compile_policy_definition_with_aliases(&d, registry.clone())
+                    .map_err(|e| e.to_string())
+            });
+        match compiled {
+            Ok(program) => out.push(RegoRule {
+                program,
+                parameters: to_r(&Value::Object(params)),
+                existence,
+            }),
+            Err(e) => failed.push(format!("{}: {}", rule.id, e.lines().next().unwrap_or(""))),
+        }
+    }
+    RegoRules {
+        registry,
+        rules: out,
+        disabled,
+        failed,
+    }
+}
+
+/// `{non-compliant, if-true (existence rules), errors}` over the pairs.
+#[derive(Default, Clone, Copy)]
+struct Counts(usize, usize, usize);
+
+/// Parses `text`, then evaluates every rule on the first `n` resources:
+/// one VM per rule per rayon job, reused across that job's resources.
+fn regorus_run(text: &str, n: usize, rr: &RegoRules) -> Counts {
+    let all = RValue::from_json_str(text).expect("regorus parses the input");
+    let bodies = &all.as_array().expect("an array")[..n];
+    let new_vms = || {
+        rr.rules
+            .iter()
+            .map(|r| {
+                let mut vm = RegoVM::new();
+                vm.load_program(r.program.clone());
+                vm
+            })
+            .collect::<Vec<_>>()
+    };
+    bodies
+        .par_iter()
+        .map_init(new_vms, |vms, body| {
+            let mut resource = normalizer::normalize(body, Some(&rr.registry), None);
+            let id = body["id"]
+                .as_string()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            let segs: Vec<&str> = id.split('/').collect();
+            let (sub, rg) = (
+                segs.get(2).copied().unwrap_or(""),
+                segs.get(4).copied().unwrap_or(""),
+            );
+            if let Ok(m) = resource.as_object_mut() {
+                let full = segs.last().copied().unwrap_or("");
+                m.insert(RValue::from("fullname"), RValue::from(full));
+            }
+            let context = to_r(&json!({
+                "resourceGroup": {"name": rg, "location": "eastus"},
+                "subscription": {"subscriptionId": sub, "id": format!("/subscriptions/{sub}")},
+            }));
+            let mut c = Counts::default();
+            for (rule, vm) in rr.rules.iter().zip(vms.iter_mut()) {
+                let mut input = RValue::new_object();
+                let o = input.as_object_mut().expect("object");
+                o.insert(RValue::from("resource"), resource.clone());
+                o.insert(RValue::from("parameters"), rule.parameters.clone());
+                vm.set_input(input);
+                vm.set_context(context.clone());
+                match vm.execute_entry_point_by_name("main") {
+                    Ok(RValue::Undefined) => {}
+                    Ok(_) if rule.existence => c.1 += 1,
+                    Ok(_) => c.0 += 1,
+                    Err(_) => c.2 += 1,
+                }
+            }
+            c
+        })
+        .reduce(Counts::default, |a, b| {
+            Counts(a.0 + b.0, a.1 + b.1, a.2 + b.2)
+        })
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -176,6 +391,49 @@ fn main() {
                 .collect(),
         )
     };
+    let t = Instant::now();
+    let rr = regorus_rules(&rules, &settings);
+    let compile_time = t.elapsed();
+    let subset_text =
+        serde_json::to_string(&Value::Array((0..REGORUS_SUBSET).map(registry).collect()))
+            .expect("json");
+    // One timed regorus pass (all cores or one thread) over the full input,
+    // or over the first REGORUS_SUBSET registries scaled up when a probe on
+    // them projects more than 2 minutes. Returns (time for all pairs, subset?).
+    let mut counts = Counts::default();
+    let mut measure = |pool: Option<&rayon::ThreadPool>| {
+        let mut timed = |text: &str, n: usize| {
+            let run = || {
+                let t = Instant::now();
+                let c = black_box(regorus_run(text, n, &rr));
+                (t.elapsed(), c)
+            };
+            match pool {
+                Some(p) => p.install(run),
+                None => run(),
+            }
+        };
+        let (probe, c) = timed(&subset_text, REGORUS_SUBSET);
+        let scale = (REGISTRIES / REGORUS_SUBSET) as u32;
+        if probe * scale > Duration::from_secs(120) {
+            return (probe * scale, true);
+        }
+        let runs = if probe * scale > Duration::from_secs(10) {
+            1
+        } else {
+            3
+        };
+        let (times, cs): (Vec<_>, Vec<_>) = (0..runs).map(|_| timed(&text, REGISTRIES)).unzip();
+        counts = cs[0];
+        let _ = c;
+        (median(times), false)
+    };
+    let (rego_all, rego_all_subset) = measure(None);
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    let (rego_one, rego_one_subset) = measure(Some(&one));
     let rate = |d: Duration| pairs as f64 / d.as_secs_f64();
     println!(
         "serde_json parse (floor):  {:>9.1} ms",
@@ -194,4 +452,50 @@ fn main() {
         single.as_secs_f64() / floor.as_secs_f64(),
         single.as_secs_f64() / acrpc.as_secs_f64()
     );
+    let rego_line = |label: &str, d: Duration, subset: bool, vs: Duration| {
+        println!(
+            "{label:<27}{:>9.1} ms  {:>12.0} resource×rule/s  {:>5.1}x the floor  {:>5.1}x acrpc{}",
+            d.as_secs_f64() * 1e3,
+            rate(d),
+            d.as_secs_f64() / floor.as_secs_f64(),
+            d.as_secs_f64() / vs.as_secs_f64(),
+            if subset {
+                format!(
+                    "  (SUBSET: {REGORUS_SUBSET} registries, scaled ×{})",
+                    REGISTRIES / REGORUS_SUBSET
+                )
+            } else {
+                String::new()
+            }
+        );
+    };
+    let threads = rayon::current_num_threads();
+    rego_line(
+        &format!("regorus (if only), {threads} thr:"),
+        rego_all,
+        rego_all_subset,
+        acrpc,
+    );
+    rego_line(
+        "regorus (if only), 1 thread:",
+        rego_one,
+        rego_one_subset,
+        single,
+    );
+    let existence = rr.rules.iter().filter(|r| r.existence).count();
+    println!(
+        "  regorus: {} rules compiled in {:.1} ms ({} could not be compiled, {} Disabled skipped by the host); \
+         existence effects ({existence} rules): `if` only, no related-resource lookup; \
+         {} effects returned, {} existence `if`s true, {} evaluation errors",
+        rr.rules.len(),
+        compile_time.as_secs_f64() * 1e3,
+        rr.failed.len(),
+        rr.disabled,
+        counts.0,
+        counts.1,
+        counts.2
+    );
+    for f in &rr.failed {
+        println!("  regorus could not compile {f}");
+    }
 }

@@ -1353,10 +1353,7 @@ struct Case<'a> {
     subject: &'a Subject,
     body: &'a Value,
     all: &'a [Value],
-    params: &'a Map<String, Value>,
-    compiled: Option<&'a Compiled>,
     acrpc: Verdict,
-    regorus: Verdict,
     /// regorus' verdict on another body (same rule, same input).
     regorus_on: &'a dyn Fn(&Value) -> Verdict,
     /// acrpc's verdict on a body within another input.
@@ -1525,36 +1522,6 @@ fn star_element_missing_property(c: &Case) -> bool {
     changed && c.explained_by(&mutated)
 }
 
-/// Property names in camelCase, as ARM GET returns them (recursively).
-fn camel_keys(v: &Value) -> Value {
-    match v {
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, x)| {
-                    let mut ch = k.chars();
-                    let first = ch
-                        .next()
-                        .map(|f| f.to_ascii_lowercase())
-                        .unwrap_or_default();
-                    (format!("{first}{}", ch.as_str()), camel_keys(x))
-                })
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(camel_keys).collect()),
-        other => other.clone(),
-    }
-}
-
-/// A body with PascalCase property names whose verdict acrpc changes when
-/// the same names are written in camelCase (regorus agrees with the latter).
-fn key_case_sensitive(c: &Case) -> bool {
-    let mut mutated = c.body.clone();
-    mutated["properties"] = camel_keys(&c.body["properties"]);
-    mutated != *c.body
-        && (c.acrpc_on)(&mutated, c.all) == c.regorus
-        && (c.regorus_on)(&mutated) == c.regorus
-}
-
 /// Documented places where regorus departs from Azure's documentation
 /// (prose: tests/regorus_allowlist.md). Each must be hit at least once.
 const ALLOWED: &[Allowed] = &[
@@ -1595,62 +1562,12 @@ const ALLOWED: &[Allowed] = &[
     },
 ];
 
-/// An existence check whose related type is not underneath the evaluated
-/// resource, which acrpc satisfies with a related resource outside the
-/// documented lookup scope (another resource group or subscription): with
-/// only the in-scope related resources in the input, acrpc agrees.
-fn related_outside_existence_scope(c: &Case) -> bool {
-    let effect = effect_of(c.subject, c.params);
-    let Some(compiled) = c.compiled else {
-        return false;
-    };
-    let Some(ty) = compiled.details_type.as_deref() else {
-        return false;
-    };
-    if !matches!(effect.as_str(), "auditifnotexists" | "deployifnotexists")
-        || lookup_kind(c.body, compiled) == Lookup::Under
-    {
-        return false;
-    }
-    let in_scope: Vec<Value> = related_of(c.body, c.all, compiled, c.params);
-    let kept: Vec<Value> = c
-        .all
-        .iter()
-        .filter(|r| {
-            !r["type"]
-                .as_str()
-                .is_some_and(|t| t.eq_ignore_ascii_case(ty))
-                || in_scope.iter().any(|k| k["id"] == r["id"])
-        })
-        .cloned()
-        .collect();
-    kept.len() < c.all.len() && (c.acrpc_on)(c.body, &kept) == c.regorus
-}
-
 /// Disagreements where acrpc departs from Azure's documentation; the lead
 /// fixes these. Each must be hit at least once.
 const KNOWN_ACRPC_BUGS: &[Allowed] = &[
-    Allowed {
-        name: "acrpc-related-resource-outside-existence-scope",
-        condition: "auditIfNotExists/deployIfNotExists whose related type is neither a child nor an extension \
-                of the evaluated resource (Microsoft.Security/pricings for a subscription; a resource-group \
-                level type for a registry), with a matching related resource only in another subscription \
-                or resource group of the same input",
-        reason: "effect-audit-if-not-exists, details.type: \"Otherwise, policy queries within the same resource \
-             group or subscription as the evaluated resource depending on the existenceScope\"; acrpc \
-             eval::is_related accepts any candidate whose parsed scope is None, whatever its subscription \
-             or resource group",
-        applies: related_outside_existence_scope,
-    },
-    Allowed {
-        name: "acrpc-listed-connections-key-case",
-        condition: "deployIfNotExists on registries/privateEndpointConnections, registry body written with \
-                PascalCase property names (PowerShell export): `PrivateEndpointConnections`",
-        reason: "property names are matched without regard to case (semantics-notes §5; acrpc's own field \
-             lookups do so); eval::listed_children reads `properties.privateEndpointConnections` with \
-             serde_json's case-sensitive `get`, so the listed connections are missed",
-        applies: key_case_sensitive,
-    },
+    // Fixed: related resources outside the existence scope
+    // (eval::is_related compares resource group and subscription), and
+    // listed private endpoint connections read ignoring key case.
 ];
 
 // ---------------------------------------------------------------------------
@@ -1687,6 +1604,7 @@ fn acrpc_agrees_with_regorus() {
     let mut failures: Vec<String> = Vec::new();
     let mut verdict_counts: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut agreed_by_rule: BTreeMap<String, usize> = BTreeMap::new();
+    let mut hit_rules: BTreeMap<(&str, String), usize> = BTreeMap::new();
 
     for s in &subjects {
         let compiled = match engine.compile(s) {
@@ -1744,19 +1662,22 @@ fn acrpc_agrees_with_regorus() {
                 subject: s,
                 body,
                 all: &bodies,
-                params: &params,
-                compiled: Some(&compiled),
                 acrpc: ours.verdict,
-                regorus: theirs,
                 regorus_on: &regorus_on,
                 acrpc_on: &acrpc_on,
             };
             if let Some(k) = ALLOWED.iter().position(|a| (a.applies)(&case)) {
                 hits[k] += 1;
+                *hit_rules
+                    .entry((ALLOWED[k].name, s.id.clone()))
+                    .or_default() += 1;
                 continue;
             }
             if let Some(k) = KNOWN_ACRPC_BUGS.iter().position(|a| (a.applies)(&case)) {
                 bug_hits[k] += 1;
+                *hit_rules
+                    .entry((KNOWN_ACRPC_BUGS[k].name, s.id.clone()))
+                    .or_default() += 1;
                 continue;
             }
             failures.push(format!(
@@ -1831,6 +1752,9 @@ fn acrpc_agrees_with_regorus() {
     if std::env::var("REGORUS_DIFF_VERBOSE").is_ok() {
         for ((id, v), n) in &verdict_counts {
             println!("    {id} {v} {n}");
+        }
+        for ((entry, id), n) in &hit_rules {
+            println!("    hit {entry} {id} {n}");
         }
     }
     let mut problems = Vec::new();

@@ -141,6 +141,7 @@ pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report 
     for (ii, input) in inputs.iter().enumerate() {
         let env = Env {
             resources: &input.resources,
+            index: eval::TypeIndex::of(&input.resources),
             overrides: settings.overrides.clone(),
             subscription_id: settings.subscription_id.clone(),
             resource_group: settings.resource_group.clone(),
@@ -275,6 +276,7 @@ fn attach_companion_changes(
         overrides.insert("effect".into(), Value::String("Modify".into()));
         let env = Env {
             resources: env.resources,
+            index: eval::TypeIndex::default(),
             overrides,
             subscription_id: env.subscription_id.clone(),
             resource_group: env.resource_group.clone(),

@@ -109,11 +109,29 @@ impl Outcome {
     }
 }
 
+/// Resources of an input by lower-case type, so that existence checks look
+/// only at candidates of the related type (linear, not quadratic, in the
+/// number of resources).
+#[derive(Default)]
+pub struct TypeIndex(std::collections::HashMap<String, Vec<usize>>);
+
+impl TypeIndex {
+    pub fn of(resources: &[Resource]) -> TypeIndex {
+        let mut map: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        for (i, r) in resources.iter().enumerate() {
+            map.entry(r.ty.to_ascii_lowercase()).or_default().push(i);
+        }
+        TypeIndex(map)
+    }
+}
+
 /// What else the evaluation can see.
 #[derive(Default)]
 pub struct Env<'a> {
     /// Every resource of the same input, searched for related resources.
     pub resources: &'a [Resource],
+    /// `resources` by type; when empty, existence checks scan them all.
+    pub index: TypeIndex,
     /// Parameter values given on the command line (`--param name=value`).
     pub overrides: Map<String, Value>,
     pub subscription_id: Option<String>,
@@ -281,10 +299,25 @@ fn existence(
     let mut out = Outcome::new(Verdict::NonCompliant, effect);
     out.related_type = Some(ty.clone());
     let listed = listed_children(resource, &ty);
-    let mut candidates: Vec<&Resource> = env
-        .resources
-        .iter()
-        .filter(|c| is_related(resource, c, &ty, name.as_deref()))
+    let scope_kind = details
+        .get("existenceScope")
+        .and_then(Value::as_str)
+        .unwrap_or("ResourceGroup")
+        .to_ascii_lowercase();
+    let pool: Vec<&Resource> = if env.index.0.is_empty() {
+        env.resources.iter().collect()
+    } else {
+        env.index
+            .0
+            .get(&ty.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .map(|&i| &env.resources[i])
+            .collect()
+    };
+    let mut candidates: Vec<&Resource> = pool
+        .into_iter()
+        .filter(|c| is_related(resource, c, &ty, name.as_deref(), &scope_kind))
         .collect();
     for child in &listed {
         let known = candidates
@@ -361,11 +394,13 @@ fn listed_children(resource: &Resource, ty: &str) -> Vec<Resource> {
     if !segment.eq_ignore_ascii_case("privateEndpointConnections") {
         return Vec::new();
     }
-    let items = resource
-        .body
-        .get("properties")
-        .and_then(|p| p.get("privateEndpointConnections"))
-        .and_then(Value::as_array);
+    // Property names match ignoring case (PowerShell exports capitalise them).
+    let get = |v: &Value, key: &str| -> Option<Value> {
+        v.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, x)| x.clone())
+    };
+    let items = get(&resource.body, "properties")
+        .and_then(|p| get(&p, "privateEndpointConnections"))
+        .and_then(|v| v.as_array().cloned());
     items
         .into_iter()
         .flatten()
@@ -408,7 +443,7 @@ fn written_by_azure(ty: &str) -> bool {
 }
 
 /// Is `candidate` a related resource of `resource` for `ty`/`name`?
-fn is_related(resource: &Resource, candidate: &Resource, ty: &str, name: Option<&str>) -> bool {
+fn is_related(resource: &Resource, candidate: &Resource, ty: &str, name: Option<&str>, existence_scope: &str) -> bool {
     if std::ptr::eq(resource, candidate) || !candidate.ty.eq_ignore_ascii_case(ty) {
         return false;
     }
@@ -429,7 +464,18 @@ fn is_related(resource: &Resource, candidate: &Resource, ty: &str, name: Option<
     }
     match &candidate.scope {
         Some(s) => resource.is_scope_of(s),
-        None => true,
+        // Otherwise Azure looks in the evaluated resource's resource group,
+        // or its subscription with `existenceScope: Subscription`
+        // (effect-audit-if-not-exists doc, `type`). Unknown placement (a
+        // template) is the same deployment.
+        None => {
+            let differ = |a: &Option<String>, b: &Option<String>| {
+                matches!((a, b), (Some(x), Some(y)) if !x.eq_ignore_ascii_case(y))
+            };
+            let other_subscription = differ(&resource.subscription_id, &candidate.subscription_id);
+            let other_group = differ(&resource.resource_group, &candidate.resource_group);
+            !(other_subscription || (existence_scope != "subscription" && other_group))
+        }
     }
 }
 
