@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use regorus::languages::azure_policy::aliases::{AliasRegistry, normalizer};
 use regorus::languages::azure_policy::{compiler, parser};
 use regorus::rvm::RegoVM;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -259,7 +259,7 @@ struct Counts(usize, usize, usize);
 /// one VM per rule per rayon job, reused across that job's resources.
 fn regorus_run(text: &str, n: usize, rr: &RegoRules) -> Counts {
     let all = RValue::from_json_str(text).expect("regorus parses the input");
-    let bodies = &all.as_array().expect("an array")[..n];
+    let bodies: Vec<&RValue> = all.as_array().expect("an array").iter().take(n).collect();
     let new_vms = || {
         rr.rules
             .iter()
@@ -400,9 +400,12 @@ fn main() {
     // One timed regorus pass (all cores or one thread) over the full input,
     // or over the first REGORUS_SUBSET registries scaled up when a probe on
     // them projects more than 2 minutes. Returns (time for all pairs, subset?).
-    let mut counts = Counts::default();
-    let mut measure = |pool: Option<&rayon::ThreadPool>| {
-        let mut timed = |text: &str, n: usize| {
+    // One timed regorus pass (all cores, or one thread) over the full input;
+    // when a probe on the first REGORUS_SUBSET registries projects more than
+    // 2 minutes, the probe scaled up instead. Returns (time for all pairs,
+    // subset?, counts).
+    let measure = |pool: Option<&rayon::ThreadPool>| {
+        let timed = |text: &str, n: usize| {
             let run = || {
                 let t = Instant::now();
                 let c = black_box(regorus_run(text, n, &rr));
@@ -416,7 +419,7 @@ fn main() {
         let (probe, c) = timed(&subset_text, REGORUS_SUBSET);
         let scale = (REGISTRIES / REGORUS_SUBSET) as u32;
         if probe * scale > Duration::from_secs(120) {
-            return (probe * scale, true);
+            return (probe * scale, true, c);
         }
         let runs = if probe * scale > Duration::from_secs(10) {
             1
@@ -424,16 +427,14 @@ fn main() {
             3
         };
         let (times, cs): (Vec<_>, Vec<_>) = (0..runs).map(|_| timed(&text, REGISTRIES)).unzip();
-        counts = cs[0];
-        let _ = c;
-        (median(times), false)
+        (median(times), false, cs[0])
     };
-    let (rego_all, rego_all_subset) = measure(None);
+    let (rego_all, rego_all_subset, counts) = measure(None);
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .expect("pool");
-    let (rego_one, rego_one_subset) = measure(Some(&one));
+    let (rego_one, rego_one_subset, _) = measure(Some(&one));
     let rate = |d: Duration| pairs as f64 / d.as_secs_f64();
     println!(
         "serde_json parse (floor):  {:>9.1} ms",
@@ -486,14 +487,19 @@ fn main() {
     println!(
         "  regorus: {} rules compiled in {:.1} ms ({} could not be compiled, {} Disabled skipped by the host); \
          existence effects ({existence} rules): `if` only, no related-resource lookup; \
-         {} effects returned, {} existence `if`s true, {} evaluation errors",
+         {} effects returned, {} existence `if`s true, {} evaluation errors{}",
         rr.rules.len(),
         compile_time.as_secs_f64() * 1e3,
         rr.failed.len(),
         rr.disabled,
         counts.0,
         counts.1,
-        counts.2
+        counts.2,
+        if rego_all_subset {
+            " (on the subset)"
+        } else {
+            ""
+        }
     );
     for f in &rr.failed {
         println!("  regorus could not compile {f}");

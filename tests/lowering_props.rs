@@ -56,9 +56,11 @@
 //! array inside a quantifier over the same array (what `arr[*]` means there is
 //! not documented).
 //!
-//! Known compiler bugs: mismatches fully explained by a bug already reported
-//! (`known_bug`, each with an `#[ignore]`d regression test at the end of this
-//! file) are counted and printed, not failed on; any other mismatch fails.
+//! Every mismatch fails. The compiler bugs this test found (a folded `if`
+//! losing its type gate, `not` pushed through another array's `[*]`,
+//! quantifiers not counted toward the field-count limit) are fixed and kept
+//! as regression tests at the end of this file; one open semantic gap stays
+//! `#[ignore]`d with its reason.
 //!
 //! Deterministic: fixed RNG seed, no failure persistence.
 
@@ -1187,9 +1189,6 @@ struct Interp<'a> {
     body: &'a Value,
     /// The arrays being iterated and their current elements, innermost last.
     stack: Vec<(Arr, &'a Value)>,
-    /// Model of known bug 2 instead of the documented meaning (used only to
-    /// recognise that bug's mismatches, never as the reference).
-    model_bug2: bool,
     /// Parameter defaults.
     params: HashMap<String, Lit>,
     /// Odd number of negations (explicit `not`, `all`'s implicit one) since
@@ -1244,13 +1243,6 @@ impl<'a> Interp<'a> {
         r
     }
 
-    /// Known bug 2: inside a quantifier, `not` pushed through a `[*]` path of
-    /// another array turns "every element op" into "every element inverse-op",
-    /// so under an odd number of negations the leaf reads "some element op".
-    fn bug2_applies(&self) -> bool {
-        self.model_bug2 && self.odd && !self.stack.is_empty()
-    }
-
     fn holds(&mut self, c: &ast::Cond) -> bool {
         match c {
             ast::Cond::And(parts, _) => parts.iter().all(|p| self.holds(p)),
@@ -1271,9 +1263,6 @@ impl<'a> Interp<'a> {
                 let rhs = lit(rhs, &self.params);
                 match self.operand(lhs) {
                     Sel::One(v) => compare(*op, v, &rhs),
-                    Sel::Many(vs) if self.bug2_applies() => {
-                        vs.into_iter().any(|v| compare(*op, Some(v), &rhs))
-                    }
                     // "Every element": vacuously true on no value.
                     Sel::Many(vs) => vs.into_iter().all(|v| compare(*op, Some(v), &rhs)),
                 }
@@ -1282,7 +1271,6 @@ impl<'a> Interp<'a> {
                 operand, exists, ..
             } => match self.operand(operand) {
                 Sel::One(v) => v.is_some() == *exists,
-                Sel::Many(vs) if self.bug2_applies() => !vs.is_empty() && *exists,
                 // Every selected value exists; none selected: vacuously true.
                 Sel::Many(vs) => vs.is_empty() || *exists,
             },
@@ -1325,10 +1313,10 @@ impl<'a> Interp<'a> {
 
 /// The rule's own meaning on one ARM body.
 fn reference_verdict(rule: &ast::Rule, body: &Value) -> Verdict {
-    verdict_of(rule, body, false)
+    verdict_of(rule, body)
 }
 
-fn verdict_of(rule: &ast::Rule, body: &Value, model_bug2: bool) -> Verdict {
+fn verdict_of(rule: &ast::Rule, body: &Value) -> Verdict {
     let mut target = None;
     let mut whens = Vec::new();
     let mut require = None;
@@ -1364,7 +1352,6 @@ fn verdict_of(rule: &ast::Rule, body: &Value, model_bug2: bool) -> Verdict {
         kind,
         body,
         stack: Vec::new(),
-        model_bug2,
         params,
         odd: false,
     };
@@ -1394,49 +1381,6 @@ struct Stats {
     skip_reasons: Vec<String>,
     pairs: usize,
     verdicts: HashMap<&'static str, usize>,
-    known_bugs: HashMap<&'static str, usize>,
-}
-
-/// Whether the `if` keeps the `type` gate (at the top or in the top `allOf`).
-fn has_type_gate(c: &Value) -> bool {
-    let is_gate = |c: &Value| {
-        c.get("field")
-            .and_then(Value::as_str)
-            .is_some_and(|f| f.eq_ignore_ascii_case("type"))
-    };
-    is_gate(c)
-        || c.get("allOf")
-            .and_then(Value::as_array)
-            .is_some_and(|v| v.iter().any(is_gate))
-}
-
-/// Mismatches caused by a compiler bug already reported, each with its
-/// `#[ignore]`d regression test below. The signatures are narrow so that a
-/// new bug is never mistaken for a known one. Once a bug is fixed, delete its
-/// arm here and un-ignore its test.
-fn known_bug(
-    src: &ast::Rule,
-    body: &Value,
-    reference: Verdict,
-    evaluated: Verdict,
-    compiled_if: &Value,
-) -> Option<&'static str> {
-    // Bug 1 (`constant_false_condition_keeps_type_gate`): an `if` folded to
-    // constant false loses its `type` gate, so the rule applies to every type.
-    if reference == Verdict::NotApplicable
-        && evaluated == Verdict::Compliant
-        && *compiled_if == json!({"value": true, "equals": false})
-    {
-        return Some("constant_false_condition_keeps_type_gate");
-    }
-    // Bug 2 (`not_is_not_pushed_through_another_arrays_star_path`): inside a
-    // quantifier, `not` (or `all`'s implicit one) is pushed through a `[*]`
-    // path of another array. Recognised when the model of that bug gives
-    // exactly the evaluator's verdict.
-    if has_type_gate(compiled_if) && verdict_of(src, body, true) == evaluated {
-        return Some("not_is_not_pushed_through_another_arrays_star_path");
-    }
-    None
 }
 
 /// Compiles `text`, evaluates every rule on every resource both ways, and
@@ -1493,16 +1437,6 @@ fn check_pack(
                 *s.verdicts.entry(reference.as_str()).or_default() += 1;
             }
             if compiled_verdict != reference {
-                if let Some(bug) = known_bug(
-                    src,
-                    body,
-                    reference,
-                    compiled_verdict,
-                    &rule.policy_rule["if"],
-                ) {
-                    *stats.borrow_mut().known_bugs.entry(bug).or_default() += 1;
-                    continue;
-                }
                 let start = src.span.start as usize;
                 let end = src.span.end as usize;
                 failures.push(format!(
@@ -1559,12 +1493,6 @@ fn compiled_policy_means_what_the_rule_says() {
         s.pairs,
         s.verdicts
     );
-    if !s.known_bugs.is_empty() {
-        eprintln!(
-            "  mismatches from known compiler bugs (see the ignored regression tests): {:?}",
-            s.known_bugs
-        );
-    }
     for r in s.skip_reasons.iter().take(5) {
         eprintln!("  skipped: {r}");
     }
@@ -1671,7 +1599,6 @@ fn rule(id: &str, target: &str, clauses: &str) -> String {
 /// type gate (`allOf: [type, {value: true, equals: false}]`, or at least the
 /// gate alone plus `false`).
 #[test]
-#[ignore = "compiler bug: a constant-false `if` loses its `type` gate (sema::rule lower_rule / cond::junction)"]
 fn constant_false_condition_keeps_type_gate() {
     let rules = [
         rule("require-true", "registry.token", "require true"),
@@ -1700,10 +1627,17 @@ fn constant_false_condition_keeps_type_gate() {
         ],
     );
     for (id, _, _, compiled_if) in verdicts(&rules, &body) {
-        assert!(
-            has_type_gate(&compiled_if),
-            "{id}: no type gate in {compiled_if}"
-        );
+        let is_gate = |c: &Value| {
+            c.get("field")
+                .and_then(Value::as_str)
+                .is_some_and(|f| f.eq_ignore_ascii_case("type"))
+        };
+        let gated = is_gate(&compiled_if)
+            || compiled_if
+                .get("allOf")
+                .and_then(Value::as_array)
+                .is_some_and(|v| v.iter().any(is_gate));
+        assert!(gated, "{id}: no type gate in {compiled_if}");
     }
 }
 
@@ -1718,7 +1652,6 @@ fn constant_false_condition_keeps_type_gate() {
 /// the iterated array's path (prefix), not the counts of `[*]`, and keep
 /// `not` around a `[*]` field of any other array.
 #[test]
-#[ignore = "compiler bug: `not` pushed through a `[*]` path of another array inside any/all/count (sema::cond::negate)"]
 fn not_is_not_pushed_through_another_arrays_star_path() {
     let status = "privateEndpointConnections[*].privateLinkServiceConnectionState.status";
     let rules = [
@@ -1777,7 +1710,6 @@ fn not_is_not_pushed_through_another_arrays_star_path() {
 /// (definition-structure-policy-rule, "Limits enforced during authoring": 5
 /// field count expressions per array). Expected: E0408, as for `count`.
 #[test]
-#[ignore = "compiler bug: any/all are not counted toward Azure's 5 field counts per array (sema::cond::quantifier)"]
 fn quantifiers_count_toward_the_field_count_limit() {
     let c = (0..7)
         .map(|i| format!("any(networkRuleSet.ipRules[*], value == \"1.2.3.{i}\")"))

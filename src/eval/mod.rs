@@ -117,7 +117,8 @@ pub struct TypeIndex(std::collections::HashMap<String, Vec<usize>>);
 
 impl TypeIndex {
     pub fn of(resources: &[Resource]) -> TypeIndex {
-        let mut map: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        let mut map: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             map.entry(r.ty.to_ascii_lowercase()).or_default().push(i);
         }
@@ -396,7 +397,10 @@ fn listed_children(resource: &Resource, ty: &str) -> Vec<Resource> {
     }
     // Property names match ignoring case (PowerShell exports capitalise them).
     let get = |v: &Value, key: &str| -> Option<Value> {
-        v.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, x)| x.clone())
+        v.as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, x)| x.clone())
     };
     let items = get(&resource.body, "properties")
         .and_then(|p| get(&p, "privateEndpointConnections"))
@@ -443,7 +447,13 @@ fn written_by_azure(ty: &str) -> bool {
 }
 
 /// Is `candidate` a related resource of `resource` for `ty`/`name`?
-fn is_related(resource: &Resource, candidate: &Resource, ty: &str, name: Option<&str>, existence_scope: &str) -> bool {
+fn is_related(
+    resource: &Resource,
+    candidate: &Resource,
+    ty: &str,
+    name: Option<&str>,
+    existence_scope: &str,
+) -> bool {
     if std::ptr::eq(resource, candidate) || !candidate.ty.eq_ignore_ascii_case(ty) {
         return false;
     }
@@ -469,9 +479,7 @@ fn is_related(resource: &Resource, candidate: &Resource, ty: &str, name: Option<
         // (effect-audit-if-not-exists doc, `type`). Unknown placement (a
         // template) is the same deployment.
         None => {
-            let differ = |a: &Option<String>, b: &Option<String>| {
-                matches!((a, b), (Some(x), Some(y)) if !x.eq_ignore_ascii_case(y))
-            };
+            let differ = |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(x), Some(y)) if !x.eq_ignore_ascii_case(y));
             let other_subscription = differ(&resource.subscription_id, &candidate.subscription_id);
             let other_group = differ(&resource.resource_group, &candidate.resource_group);
             !(other_subscription || (existence_scope != "subscription" && other_group))

@@ -31,6 +31,8 @@ pub struct Lowerer<'a, 'd> {
     pub used_lets: BTreeSet<String>,
     /// DSL paths (ending in `[*]`) of the arrays being iterated, innermost last.
     elements: Vec<String>,
+    /// The aliases of `elements` (what `field` says inside a count).
+    element_fields: Vec<String>,
     /// Names of enclosing value counts.
     value_names: Vec<String>,
     /// `let` bindings being expanded, to catch cycles.
@@ -110,8 +112,16 @@ fn junction(parts: Vec<Condition>, conjunction: bool) -> Condition {
     }
 }
 
-fn wildcards(s: &str) -> usize {
-    s.matches("[*]").count()
+/// Does `field` iterate an array other than (or beyond) the current
+/// element `element` (the alias of the innermost `[*]` being iterated)?
+fn iterated_outside(field: &str, element: Option<&str>) -> bool {
+    let rest = match element {
+        Some(e) if field.len() >= e.len() && field[..e.len()].eq_ignore_ascii_case(e) => {
+            &field[e.len()..]
+        }
+        _ => field,
+    };
+    rest.contains("[*]")
 }
 
 /// `not(c)`, pushed inward where the result is exactly equivalent for every
@@ -128,26 +138,19 @@ fn wildcards(s: &str) -> usize {
 /// - and not through ordering operators on fields or values, where a missing
 ///   or mistyped value makes both sides false.
 ///
-/// `element_wildcards` is the number of `[*]` in the innermost iterated array.
-pub fn negate(c: Condition, element_wildcards: usize) -> Condition {
+/// `element` is the alias (ending in `[*]`) of the innermost iterated array:
+/// paths under it name the current element; any other `[*]` is iterated.
+pub fn negate(c: Condition, element: Option<&str>) -> Condition {
     if let Some(b) = as_const(&c) {
         return const_cond(!b);
     }
     match c {
-        Condition::AllOf(v) => any_of(
-            v.into_iter()
-                .map(|c| negate(c, element_wildcards))
-                .collect(),
-        ),
-        Condition::AnyOf(v) => all_of(
-            v.into_iter()
-                .map(|c| negate(c, element_wildcards))
-                .collect(),
-        ),
+        Condition::AllOf(v) => any_of(v.into_iter().map(|c| negate(c, element)).collect()),
+        Condition::AnyOf(v) => all_of(v.into_iter().map(|c| negate(c, element)).collect()),
         Condition::Not(inner) => *inner,
         Condition::Field { field, op, value } => {
-            let iterated_outside = wildcards(&field.field) > element_wildcards;
-            match (iterated_outside, op, &value) {
+            let outside = iterated_outside(&field.field, element);
+            match (outside, op, &value) {
                 (false, Op::Exists, Operand::Literal(Value::Bool(b))) => Condition::Field {
                     field,
                     op,
@@ -204,6 +207,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             used_params: BTreeSet::new(),
             used_lets: BTreeSet::new(),
             elements: Vec::new(),
+            element_fields: Vec::new(),
             value_names: Vec::new(),
             expanding: Vec::new(),
             field_counts: BTreeMap::new(),
@@ -219,14 +223,17 @@ impl<'a, 'd> Lowerer<'a, 'd> {
     ) -> T {
         let saved = std::mem::replace(&mut self.env.kind, kind);
         let saved_elements = std::mem::take(&mut self.elements);
+        let saved_fields = std::mem::take(&mut self.element_fields);
         let out = f(self);
         self.env.kind = saved;
         self.elements = saved_elements;
+        self.element_fields = saved_fields;
         out
     }
 
-    fn element_wildcards(&self) -> usize {
-        self.elements.last().map_or(0, |e| wildcards(e))
+    /// The alias of the innermost iterated array, if any.
+    fn element_field(&self) -> Option<String> {
+        self.element_fields.last().cloned()
     }
 
     fn err(&mut self, d: Diagnostic) {
@@ -241,7 +248,8 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             Cond::Or(parts, _) => any_of(parts.iter().map(|p| self.cond(p)).collect()),
             Cond::Not(inner, _) => {
                 let lowered = self.cond(inner);
-                negate(lowered, self.element_wildcards())
+                let element = self.element_field();
+                negate(lowered, element.as_deref())
             }
             Cond::Bool(b, _) => const_cond(*b),
             Cond::Exists {
@@ -337,13 +345,25 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         }
     }
 
+    /// One more field count over `alias` (Azure's limit is per array;
+    /// `any`/`all` are counts too).
+    fn count_field(&mut self, alias: &str) {
+        // Keyed case-insensitively (aliases are), shown as written.
+        let entry = self
+            .field_counts
+            .entry(alias.to_ascii_lowercase())
+            .or_insert_with(|| (alias.to_string(), 0));
+        entry.1 += 1;
+    }
+
     fn quantifier(&mut self, all: bool, over: &Path, cond: &Cond) -> Condition {
         let Some(source) = self.array_source(over) else {
             return const_cond(true);
         };
+        self.count_field(&source.field.field);
         let filter = self.in_element(&source, |l| l.cond(cond));
         let filter = if all {
-            negate(filter, wildcards(&source.dsl_path))
+            negate(filter, Some(&source.field.field))
         } else {
             filter
         };
@@ -413,12 +433,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 let Some(src) = self.array_source(path) else {
                     return const_cond(true);
                 };
-                // Keyed case-insensitively (aliases are), shown as written.
-                let entry = self
-                    .field_counts
-                    .entry(src.field.field.to_ascii_lowercase())
-                    .or_insert_with(|| (src.field.field.clone(), 0));
-                entry.1 += 1;
+                self.count_field(&src.field.field);
                 let filter = filter.map(|f| Box::new(self.in_element(&src, |l| l.cond(f))));
                 Condition::Count {
                     source: CountSource::Field(src.field),
@@ -467,8 +482,10 @@ impl<'a, 'd> Lowerer<'a, 'd> {
 
     fn in_element<T>(&mut self, source: &FieldInfo, f: impl FnOnce(&mut Self) -> T) -> T {
         self.elements.push(source.dsl_path.clone());
+        self.element_fields.push(source.field.field.clone());
         let out = f(self);
         self.elements.pop();
+        self.element_fields.pop();
         out
     }
 

@@ -226,18 +226,28 @@ pub fn lower_rule(
         op: Op::Equals,
         value: Operand::Literal(json!(kind.resource_type)),
     };
-    let mut parts = vec![type_gate];
+    let mut parts = Vec::new();
     for w in &c.when {
         parts.push(lw.cond(w));
     }
     if let Some(req) = c.require() {
         let lowered = lw.cond(req);
-        parts.push(negate(lowered, 0));
+        parts.push(negate(lowered, None));
     }
     if let Some(forbid) = c.forbid() {
         parts.push(lw.cond(forbid));
     }
-    let condition = all_of(parts);
+    // The type gate stays even when the rest folds to a constant: without
+    // it Azure would apply the definition to every resource type
+    // (policy-applicability: only type/name/kind decide applicability).
+    let condition = match all_of(parts) {
+        Condition::AllOf(mut rest) => {
+            rest.insert(0, type_gate);
+            Condition::AllOf(rest)
+        }
+        rest if rest == all_of(Vec::new()) => type_gate,
+        rest => Condition::AllOf(vec![type_gate, rest]),
+    };
 
     let existence = c
         .related()
