@@ -48,6 +48,8 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
+pub use functions::civil_from_days;
+
 use serde_json::Value;
 
 /// A parsed expression (the text between the outer `[` `]`).
