@@ -230,3 +230,42 @@ fn verdict_table_is_reviewed() {
         insta::assert_snapshot!("corpus", table);
     });
 }
+
+/// Every JSON report of the corpus follows the documented schema
+/// (schemas/check-report.schema.json, docs/check.md).
+#[test]
+fn json_reports_follow_the_documented_schema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("schemas/check-report.schema.json")).expect("schema"),
+    )
+    .expect("json");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let mut rules = check::bundled_rules();
+    rules.extend(builtins());
+    let mut files: Vec<String> = std::fs::read_dir(dir())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| {
+            f.ends_with(".json") && f != "expected.json" && !f.ends_with(".parameters.json")
+        })
+        .collect();
+    files.sort();
+    for file in &files {
+        let report = run(file, None, &rules);
+        let doc: Value =
+            serde_json::from_str(&acrpc::check::report::json(&report)).expect("report json");
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .take(5)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{file}: {}", errors.join("\n"));
+    }
+    // The schema is strict: an unknown verdict fails it.
+    let report = run(&files[0], None, &rules);
+    let mut doc: Value = serde_json::from_str(&acrpc::check::report::json(&report)).expect("json");
+    doc["results"][0]["verdict"] = serde_json::json!("pass");
+    assert!(!validator.is_valid(&doc));
+}
