@@ -251,28 +251,32 @@ fn regorus_rules(rules: &[Rule], settings: &Settings) -> RegoRules {
     }
 }
 
-/// `{non-compliant, if-true (existence rules), errors}` over the pairs.
-#[derive(Default, Clone, Copy)]
-struct Counts(usize, usize, usize);
+/// Over the pairs: effects returned (non-compliant), existence `if`s true,
+/// evaluation errors, and a fingerprint of every pair's outcome.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+struct Counts(usize, usize, usize, u64);
 
 /// Parses `text`, then evaluates every rule on the first `n` resources:
-/// one VM per rule per rayon job, reused across that job's resources.
-fn regorus_run(text: &str, n: usize, rr: &RegoRules) -> Counts {
+/// one VM per rule per rayon job, reused across that job's resources
+/// (`fresh`: a new VM per evaluation instead, to check the reuse).
+fn regorus_run(text: &str, n: usize, rr: &RegoRules, fresh: bool) -> Counts {
     let all = RValue::from_json_str(text).expect("regorus parses the input");
     let bodies: Vec<&RValue> = all.as_array().expect("an array").iter().take(n).collect();
+    let new_vm = |p: &Program| {
+        let mut vm = RegoVM::new();
+        vm.load_program(p.clone());
+        vm
+    };
     let new_vms = || {
         rr.rules
             .iter()
-            .map(|r| {
-                let mut vm = RegoVM::new();
-                vm.load_program(r.program.clone());
-                vm
-            })
+            .map(|r| new_vm(&r.program))
             .collect::<Vec<_>>()
     };
     bodies
         .par_iter()
-        .map_init(new_vms, |vms, body| {
+        .enumerate()
+        .map_init(new_vms, |vms, (i, body)| {
             let mut resource = normalizer::normalize(body, Some(&rr.registry), None);
             let id = body["id"]
                 .as_string()
@@ -291,25 +295,44 @@ fn regorus_run(text: &str, n: usize, rr: &RegoRules) -> Counts {
                 "resourceGroup": {"name": rg, "location": "eastus"},
                 "subscription": {"subscriptionId": sub, "id": format!("/subscriptions/{sub}")},
             }));
-            let mut c = Counts::default();
+            let mut c = Counts(0, 0, 0, i as u64);
             for (rule, vm) in rr.rules.iter().zip(vms.iter_mut()) {
                 let mut input = RValue::new_object();
                 let o = input.as_object_mut().expect("object");
                 o.insert(RValue::from("resource"), resource.clone());
                 o.insert(RValue::from("parameters"), rule.parameters.clone());
+                let mut own;
+                let vm = if fresh {
+                    own = new_vm(&rule.program);
+                    &mut own
+                } else {
+                    vm
+                };
                 vm.set_input(input);
                 vm.set_context(context.clone());
-                match vm.execute_entry_point_by_name("main") {
-                    Ok(RValue::Undefined) => {}
-                    Ok(_) if rule.existence => c.1 += 1,
-                    Ok(_) => c.0 += 1,
-                    Err(_) => c.2 += 1,
-                }
+                let outcome = match vm.execute_entry_point_by_name("main") {
+                    Ok(RValue::Undefined) => 0,
+                    Ok(_) if rule.existence => {
+                        c.1 += 1;
+                        1
+                    }
+                    Ok(_) => {
+                        c.0 += 1;
+                        2
+                    }
+                    Err(_) => {
+                        c.2 += 1;
+                        3
+                    }
+                };
+                c.3 =
+                    c.3.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                        .wrapping_add(outcome);
             }
             c
         })
         .reduce(Counts::default, |a, b| {
-            Counts(a.0 + b.0, a.1 + b.1, a.2 + b.2)
+            Counts(a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3.wrapping_add(b.3))
         })
 }
 
@@ -394,12 +417,12 @@ fn main() {
     let t = Instant::now();
     let rr = regorus_rules(&rules, &settings);
     let compile_time = t.elapsed();
+    let t = Instant::now();
+    black_box(RValue::from_json_str(&text).expect("regorus parses the input"));
+    let rego_parse = t.elapsed();
     let subset_text =
         serde_json::to_string(&Value::Array((0..REGORUS_SUBSET).map(registry).collect()))
             .expect("json");
-    // One timed regorus pass (all cores or one thread) over the full input,
-    // or over the first REGORUS_SUBSET registries scaled up when a probe on
-    // them projects more than 2 minutes. Returns (time for all pairs, subset?).
     // One timed regorus pass (all cores, or one thread) over the full input;
     // when a probe on the first REGORUS_SUBSET registries projects more than
     // 2 minutes, the probe scaled up instead. Returns (time for all pairs,
@@ -408,7 +431,7 @@ fn main() {
         let timed = |text: &str, n: usize| {
             let run = || {
                 let t = Instant::now();
-                let c = black_box(regorus_run(text, n, &rr));
+                let c = black_box(regorus_run(text, n, &rr, false));
                 (t.elapsed(), c)
             };
             match pool {
@@ -435,6 +458,8 @@ fn main() {
         .build()
         .expect("pool");
     let (rego_one, rego_one_subset, _) = measure(Some(&one));
+    let reuse_checked = regorus_run(&subset_text, REGORUS_SUBSET, &rr, false)
+        == regorus_run(&subset_text, REGORUS_SUBSET, &rr, true);
     let rate = |d: Duration| pairs as f64 / d.as_secs_f64();
     println!(
         "serde_json parse (floor):  {:>9.1} ms",
@@ -455,7 +480,7 @@ fn main() {
     );
     let rego_line = |label: &str, d: Duration, subset: bool, vs: Duration| {
         println!(
-            "{label:<27}{:>9.1} ms  {:>12.0} resource×rule/s  {:>5.1}x the floor  {:>5.1}x acrpc{}",
+            "{label:<27}{:>9.1} ms  {:>12.0} resource×rule/s  {:>5.1}x the floor  {:>7.3}x acrpc{}",
             d.as_secs_f64() * 1e3,
             rate(d),
             d.as_secs_f64() / floor.as_secs_f64(),
@@ -485,9 +510,10 @@ fn main() {
     );
     let existence = rr.rules.iter().filter(|r| r.existence).count();
     println!(
-        "  regorus: {} rules compiled in {:.1} ms ({} could not be compiled, {} Disabled skipped by the host); \
+        "  regorus: input parsed by regorus' JSON reader in {:.1} ms (included above); {} rules compiled in {:.1} ms ({} could not be compiled, {} Disabled skipped by the host); \
          existence effects ({existence} rules): `if` only, no related-resource lookup; \
          {} effects returned, {} existence `if`s true, {} evaluation errors{}",
+        rego_parse.as_secs_f64() * 1e3,
         rr.rules.len(),
         compile_time.as_secs_f64() * 1e3,
         rr.failed.len(),
@@ -499,6 +525,14 @@ fn main() {
             " (on the subset)"
         } else {
             ""
+        }
+    );
+    println!(
+        "  regorus VM reuse: {}",
+        if reuse_checked {
+            format!("every outcome on {REGORUS_SUBSET} registries equals a fresh VM's")
+        } else {
+            "WARNING: outcomes differ from a fresh VM per evaluation".to_string()
         }
     );
     for f in &rr.failed {
