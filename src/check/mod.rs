@@ -115,6 +115,8 @@ pub struct Report {
     pub inputs: Vec<Input>,
     /// Ordered by input, resource, rule.
     pub results: Vec<CheckResult>,
+    /// Per input: its text indexed for locating properties (built on first use).
+    locators: Vec<std::sync::OnceLock<crate::inputs::locate::Locator>>,
 }
 
 impl Report {
@@ -124,6 +126,11 @@ impl Report {
 
     pub fn resource(&self, r: &CheckResult) -> &Resource {
         &self.inputs[r.input].resources[r.resource]
+    }
+
+    /// The locator of input `i`'s text.
+    pub fn locator(&self, i: usize) -> &crate::inputs::locate::Locator {
+        self.locators[i].get_or_init(|| crate::inputs::locate::Locator::new(&self.inputs[i].text))
     }
 
     pub fn count(&self, v: Verdict) -> usize {
@@ -170,6 +177,7 @@ pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report 
         results.extend(per_resource.into_iter().flatten());
     }
     Report {
+        locators: inputs.iter().map(|_| std::sync::OnceLock::new()).collect(),
         rules,
         inputs,
         results,

@@ -59,6 +59,7 @@ pub fn load(
     let mut loader = Loader {
         file,
         text,
+        locator: super::locate::Locator::new(text),
         opts,
         out: Vec::new(),
         problems: Vec::new(),
@@ -358,6 +359,7 @@ impl Ctx<'_, '_> {
 struct Loader<'l> {
     file: &'l str,
     text: &'l str,
+    locator: super::locate::Locator,
     opts: &'l ArmOptions,
     out: Vec<Resource>,
     problems: Vec<Problem>,
@@ -542,7 +544,7 @@ impl Loader<'_> {
         body.insert("type".into(), Value::String(ty.clone()));
         body.insert("name".into(), Value::String(full_name.clone()));
         let body = Value::Object(body);
-        let (line, column) = super::locate::line_col(self.text, pointer);
+        let (line, column) = self.locator.line_col(self.text, pointer);
         let mut suppressions = suppress::from_metadata(item);
         suppressions.extend(suppress::from_tags(&body));
         let known_name = super::as_unknown(&Value::String(full_name.clone())).is_none();

@@ -96,28 +96,31 @@ pub fn load(doc: &Value, file: &str, text: &str) -> Vec<Resource> {
         _ => (vec![doc], String::new()),
     };
     let mut out = Vec::new();
+    let locator = super::locate::Locator::new(text);
     for (i, item) in items.into_iter().enumerate() {
         let pointer = if base.is_empty() && !doc.is_array() {
             String::new()
         } else {
             format!("{base}/{i}")
         };
-        collect(item, file, text, pointer, None, &mut out);
+        collect(item, (file, text, &locator), pointer, None, &mut out);
     }
     out
 }
 
 /// One exported resource and its nested sub-resources (PowerShell exports
 /// carry children under `resources`).
+/// The file name, its text and its locator.
+type Source<'s> = (&'s str, &'s str, &'s super::locate::Locator);
+
 fn collect(
     item: &Value,
-    file: &str,
-    text: &str,
+    src: Source,
     pointer: String,
     parent: Option<&Resource>,
     out: &mut Vec<Resource>,
 ) {
-    let Some(r) = resource(item, file, text, &pointer, parent) else {
+    let Some(r) = resource(item, src, &pointer, parent) else {
         return;
     };
     let children = get_ci(item, "resources").and_then(Value::as_array).cloned();
@@ -127,8 +130,7 @@ fn collect(
         if is_resource(child) {
             collect(
                 child,
-                file,
-                text,
+                src,
                 format!("{pointer}/resources/{i}"),
                 this.as_ref(),
                 out,
@@ -139,8 +141,7 @@ fn collect(
 
 fn resource(
     item: &Value,
-    file: &str,
-    text: &str,
+    (file, text, locator): Source,
     pointer: &str,
     parent: Option<&Resource>,
 ) -> Option<Resource> {
@@ -155,7 +156,7 @@ fn resource(
         (None, Some(parent)) if !name.contains('/') => format!("{}/{name}", parent.full_name),
         _ => name,
     };
-    let (line, column) = super::locate::line_col(text, pointer);
+    let (line, column) = locator.line_col(text, pointer);
     let body = flatten_into_properties(item);
     Some(Resource {
         ty,

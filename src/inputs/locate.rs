@@ -1,31 +1,83 @@
 //! Where a JSON value is in its source text: a JSON pointer resolved against
 //! the raw text, for report locations (serde_json keeps no positions).
+//!
+//! A [`Locator`] indexes a text once (line starts) and remembers the element
+//! offsets of every array it walks, so that locating each of 10,000
+//! resources of an export costs about the same as locating one.
 
-/// 1-based line and column of the value at `pointer` (`/resources/0/properties`),
-/// or of the deepest existing ancestor.
-pub fn line_col(text: &str, pointer: &str) -> (usize, usize) {
-    let offset = offset_of(text, pointer);
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Indexes of one text; every method takes that same text.
+#[derive(Default)]
+pub struct Locator {
+    line_starts: Vec<usize>,
+    /// Array offset → offsets of its elements.
+    arrays: Mutex<HashMap<usize, Vec<usize>>>,
 }
 
-/// Byte offset of the value at `pointer`, or of the deepest existing ancestor.
-pub fn offset_of(text: &str, pointer: &str) -> usize {
-    let b = text.as_bytes();
-    let mut pos = skip_ws(b, skip_bom(b));
-    let segments = pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"));
-    for seg in segments {
-        match child(b, pos, &seg) {
-            Some(p) => pos = p,
-            None => break,
+impl Locator {
+    pub fn new(text: &str) -> Locator {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Locator {
+            line_starts,
+            arrays: Mutex::new(HashMap::new()),
         }
     }
-    pos.min(text.len())
+
+    /// 1-based line and column of the value at `pointer`, or of its deepest
+    /// existing ancestor.
+    pub fn line_col(&self, text: &str, pointer: &str) -> (usize, usize) {
+        self.line_col_at(text, self.offset_of(text, pointer))
+    }
+
+    /// 1-based line and column of a byte offset (columns count characters).
+    pub fn line_col_at(&self, text: &str, offset: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (line, column)
+    }
+
+    /// Byte offset of the value at `pointer`, or of its deepest existing ancestor.
+    pub fn offset_of(&self, text: &str, pointer: &str) -> usize {
+        let b = text.as_bytes();
+        let mut pos = skip_ws(b, skip_bom(b));
+        let segments = pointer
+            .split('/')
+            .skip(1)
+            .map(|s| s.replace("~1", "/").replace("~0", "~"));
+        for seg in segments {
+            let next = match b.get(pos) {
+                Some(b'[') => self.element(b, pos, &seg),
+                Some(b'{') => member(b, pos, &seg),
+                _ => None,
+            };
+            match next {
+                Some(p) => pos = p,
+                None => break,
+            }
+        }
+        pos.min(text.len())
+    }
+
+    fn element(&self, b: &[u8], pos: usize, seg: &str) -> Option<usize> {
+        let want: usize = seg.parse().ok()?;
+        let mut arrays = self.arrays.lock().ok()?;
+        let elements = arrays.entry(pos).or_insert_with(|| elements(b, pos));
+        elements.get(want).copied()
+    }
+}
+
+/// 1-based line and column of the value at `pointer` (one-off lookups).
+pub fn line_col(text: &str, pointer: &str) -> (usize, usize) {
+    Locator::new(text).line_col(text, pointer)
+}
+
+/// Byte offset of the value at `pointer` (one-off lookups).
+pub fn offset_of(text: &str, pointer: &str) -> usize {
+    Locator::new(text).offset_of(text, pointer)
 }
 
 fn skip_bom(b: &[u8]) -> usize {
@@ -43,39 +95,41 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// The offset of member `seg` of the object or array starting at `pos`.
-fn child(b: &[u8], pos: usize, seg: &str) -> Option<usize> {
-    match b.get(pos)? {
-        b'{' => {
-            let mut i = skip_ws(b, pos + 1);
-            while b.get(i) == Some(&b'"') {
-                let end = string_end(b, i)?;
-                let key: String = serde_json::from_slice(&b[i..end]).ok()?;
-                i = skip_ws(b, end);
-                (b.get(i) == Some(&b':')).then_some(())?;
-                i = skip_ws(b, i + 1);
-                if key.eq_ignore_ascii_case(seg) {
-                    return Some(i);
-                }
-                i = skip_ws(b, value_end(b, i)?);
-                if b.get(i) == Some(&b',') {
-                    i = skip_ws(b, i + 1);
-                }
-            }
-            None
+/// The offset of member `seg` (ignoring case) of the object starting at `pos`.
+fn member(b: &[u8], pos: usize, seg: &str) -> Option<usize> {
+    let mut i = skip_ws(b, pos + 1);
+    while b.get(i) == Some(&b'"') {
+        let end = string_end(b, i)?;
+        let key: String = serde_json::from_slice(&b[i..end]).ok()?;
+        i = skip_ws(b, end);
+        (b.get(i) == Some(&b':')).then_some(())?;
+        i = skip_ws(b, i + 1);
+        if key.eq_ignore_ascii_case(seg) {
+            return Some(i);
         }
-        b'[' => {
-            let want: usize = seg.parse().ok()?;
-            let mut i = skip_ws(b, pos + 1);
-            for _ in 0..want {
-                i = skip_ws(b, value_end(b, i)?);
-                (b.get(i) == Some(&b',')).then_some(())?;
-                i = skip_ws(b, i + 1);
-            }
-            (b.get(i) != Some(&b']')).then_some(i)
+        i = skip_ws(b, value_end(b, i)?);
+        if b.get(i) == Some(&b',') {
+            i = skip_ws(b, i + 1);
         }
-        _ => None,
     }
+    None
+}
+
+/// The offsets of the elements of the array starting at `pos`, in one scan.
+fn elements(b: &[u8], pos: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut i = skip_ws(b, pos + 1);
+    while i < b.len() && b[i] != b']' {
+        out.push(i);
+        let Some(end) = value_end(b, i) else { break };
+        i = skip_ws(b, end);
+        if b.get(i) == Some(&b',') {
+            i = skip_ws(b, i + 1);
+        } else {
+            break;
+        }
+    }
+    out
 }
 
 /// The offset just after the string starting at `i`.
@@ -141,5 +195,20 @@ mod tests {
         // A missing member points at its deepest ancestor.
         assert_eq!(line_col(text, "/c/zz"), (3, 8));
         assert_eq!(line_col(text, "/a/7"), (2, 8));
+    }
+
+    #[test]
+    fn a_locator_reuses_array_scans() {
+        let text = format!(
+            "[{}]",
+            (0..1000)
+                .map(|i| format!("{{\"i\": {i}}}"))
+                .collect::<Vec<_>>()
+                .join(",\n")
+        );
+        let loc = Locator::new(&text);
+        assert_eq!(loc.line_col(&text, "/0"), (1, 2));
+        assert_eq!(loc.line_col(&text, "/999/i"), (1000, 7));
+        assert_eq!(loc.arrays.lock().unwrap().len(), 1);
     }
 }

@@ -25,8 +25,9 @@ pub fn load(doc: &Value, file: &str, text: &str) -> (Vec<Resource>, Vec<Problem>
     let planned = planned_resources(doc);
     let registries = registry_names(&planned);
     let mut out = Vec::new();
+    let locator = super::locate::Locator::new(text);
     for p in &planned {
-        let (line, column) = super::locate::line_col(text, &p.pointer);
+        let (line, column) = locator.line_col(text, &p.pointer);
         let place = Place {
             file: file.to_string(),
             pointer: p.pointer.clone(),

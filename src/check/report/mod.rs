@@ -15,7 +15,6 @@ pub use text::text;
 
 use super::{CheckResult, Report};
 use crate::eval::{Evidence, Verdict};
-use crate::inputs::locate;
 use serde_json::{Value, json};
 
 /// `--format json`: format `acrpc-check/1`.
@@ -135,9 +134,10 @@ pub fn location(report: &Report, r: &CheckResult) -> (usize, usize) {
     match property {
         Some(p) if !input.text.is_empty() => {
             let pointer = format!("{}/{}", res.place.pointer, p.replace('.', "/"));
-            let at = locate::offset_of(&input.text, &pointer);
-            if at > locate::offset_of(&input.text, &res.place.pointer) {
-                return locate::line_col(&input.text, &pointer);
+            let locator = report.locator(r.input);
+            let at = locator.offset_of(&input.text, &pointer);
+            if at > locator.offset_of(&input.text, &res.place.pointer) {
+                return locator.line_col_at(&input.text, at);
             }
             (res.place.line.max(1), res.place.column.max(1))
         }
