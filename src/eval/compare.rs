@@ -28,10 +28,37 @@ pub enum Lhs {
 }
 
 /// Evaluates `lhs <op> rhs`; `lhs` is `None` when the field is missing.
+/// The operators, lower case (operator keys are matched ignoring case).
+const OPERATORS: &[&str] = &[
+    "equals",
+    "notequals",
+    "in",
+    "notin",
+    "like",
+    "notlike",
+    "match",
+    "notmatch",
+    "matchinsensitively",
+    "notmatchinsensitively",
+    "contains",
+    "notcontains",
+    "containskey",
+    "notcontainskey",
+    "exists",
+    "less",
+    "lessorequals",
+    "greater",
+    "greaterorequals",
+];
+
 pub fn compare(op: &str, lhs: Option<&Value>, rhs: &Value, how: Lhs) -> Result<bool, Unknown> {
-    let op = op.to_ascii_lowercase();
+    let op = OPERATORS
+        .iter()
+        .find(|o| o.eq_ignore_ascii_case(op))
+        .copied()
+        .ok_or_else(|| Unknown::new(format!("unsupported operator `{op}`")))?;
     if let Some(l) = lhs.filter(|l| has_unknown(l)) {
-        return partly_known(&op, l, rhs);
+        return partly_known(op, l, rhs);
     }
     let normalised;
     let (lhs, rhs) = if how == Lhs::Location {
@@ -40,16 +67,15 @@ pub fn compare(op: &str, lhs: Option<&Value>, rhs: &Value, how: Lhs) -> Result<b
     } else {
         (lhs, rhs)
     };
-    let positive = |o: &str| o.strip_prefix("not").map(str::to_string);
-    if let Some(base) = positive(&op)
+    if let Some(base) = op.strip_prefix("not")
         && matches!(
-            base.as_str(),
+            base,
             "equals" | "in" | "like" | "match" | "matchinsensitively" | "contains" | "containskey"
         )
     {
-        return compare(&base, lhs, rhs, Lhs::Plain).map(|b| !b);
+        return compare(base, lhs, rhs, Lhs::Plain).map(|b| !b);
     }
-    match op.as_str() {
+    match op {
         "equals" => Ok(lhs.is_some_and(|l| loose_eq(l, rhs))),
         "in" => {
             let list = rhs
@@ -81,7 +107,7 @@ pub fn compare(op: &str, lhs: Option<&Value>, rhs: &Value, how: Lhs) -> Result<b
         "less" | "lessorequals" | "greater" | "greaterorequals" => {
             let Some(l) = lhs else { return Ok(false) };
             let ord = order(l, rhs)?;
-            Ok(match op.as_str() {
+            Ok(match op {
                 "less" => ord == Ordering::Less,
                 "lessorequals" => ord != Ordering::Greater,
                 "greater" => ord == Ordering::Greater,

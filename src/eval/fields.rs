@@ -124,15 +124,17 @@ impl GenericValues {
 
     /// `Some(value)` when `path` is one of these fields.
     fn get(&self, path: &str) -> Option<Option<&Value>> {
-        let p = path.to_ascii_lowercase();
-        Some(Some(match p.as_str() {
-            "name" => &self.name,
-            "fullname" => &self.full_name,
-            "type" => &self.ty,
-            "id" => {
-                return Some(Some(self.id.as_ref().unwrap_or(&UNKNOWN_ID)));
-            }
-            _ => return None,
+        let is = |name: &str| path.eq_ignore_ascii_case(name);
+        Some(Some(if is("name") {
+            &self.name
+        } else if is("fullName") {
+            &self.full_name
+        } else if is("type") {
+            &self.ty
+        } else if is("id") {
+            self.id.as_ref().unwrap_or(&UNKNOWN_ID)
+        } else {
+            return None;
         }))
     }
 }

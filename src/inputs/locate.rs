@@ -14,6 +14,9 @@ pub struct Locator {
     line_starts: Vec<usize>,
     /// Array offset → offsets of its elements.
     arrays: Mutex<HashMap<usize, Vec<usize>>>,
+    /// The last (offset, column) computed: columns on one long line (a
+    /// minified export) are counted on from there, not from the line start.
+    last: Mutex<(usize, usize)>,
 }
 
 impl Locator {
@@ -23,6 +26,7 @@ impl Locator {
         Locator {
             line_starts,
             arrays: Mutex::new(HashMap::new()),
+            last: Mutex::new((0, 1)),
         }
     }
 
@@ -36,7 +40,16 @@ impl Locator {
     pub fn line_col_at(&self, text: &str, offset: usize) -> (usize, usize) {
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
-        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        let chars = |from: usize| text.get(from..offset).map_or(0, |s| s.chars().count());
+        let Ok(mut last) = self.last.lock() else {
+            return (line, chars(start) + 1);
+        };
+        let column = if last.0 >= start && last.0 <= offset {
+            last.1 + chars(last.0)
+        } else {
+            chars(start) + 1
+        };
+        *last = (offset, column);
         (line, column)
     }
 
@@ -210,5 +223,12 @@ mod tests {
         assert_eq!(loc.line_col(&text, "/0"), (1, 2));
         assert_eq!(loc.line_col(&text, "/999/i"), (1000, 7));
         assert_eq!(loc.arrays.lock().unwrap().len(), 1);
+        // Columns on one long line, located in any order.
+        let one = "[{\"a\": 1}, {\"é\": 2}, {\"c\": 3}]";
+        let loc = Locator::new(one);
+        assert_eq!(loc.line_col(one, "/2"), (1, 22));
+        assert_eq!(loc.line_col(one, "/1/é"), (1, 18));
+        assert_eq!(loc.line_col(one, "/1"), (1, 12));
+        assert_eq!(loc.line_col(one, "/2/c"), (1, 28));
     }
 }
