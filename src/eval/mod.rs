@@ -510,3 +510,139 @@ fn planned_changes(scope: &Scope, then: &Value) -> Vec<Change> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::export;
+    use serde_json::json;
+
+    fn rule(mode: &str, effect: &str, condition: Value, details: Option<Value>) -> Rule {
+        let mut then = json!({"effect": "[parameters('effect')]"});
+        if let Some(d) = details {
+            then["details"] = d;
+        }
+        let def = json!({"name": "r", "properties": {"mode": mode,
+            "parameters": {"effect": {"type": "String", "defaultValue": effect}},
+            "policyRule": {"if": condition, "then": then}}});
+        from_definition(&def, "r.json").unwrap().remove(0)
+    }
+
+    fn registry(props: Value, rg: &str) -> Value {
+        json!({"id": format!("/subscriptions/s/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/acr"),
+            "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "location": "westeurope", "properties": props})
+    }
+
+    fn verdict(rule: &Rule, resources: &[Value]) -> Outcome {
+        let rs = export::load(&Value::Array(resources.to_vec()), "t", "");
+        let env = Env {
+            resources: &rs,
+            index: TypeIndex::of(&rs),
+            ..Env::default()
+        };
+        evaluate(rule, &rs[0], &env)
+    }
+
+    const TYPE: &str = "Microsoft.ContainerRegistry/registries";
+
+    #[test]
+    fn only_type_name_kind_decide_applicability() {
+        // policy-applicability: for audit/deny, other conditions count as true.
+        let r = rule(
+            "All",
+            "Audit",
+            json!({"allOf": [{"field": "type", "equals": TYPE},
+            {"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true}]}),
+            None,
+        );
+        assert_eq!(
+            verdict(&r, &[registry(json!({"adminUserEnabled": false}), "g")]).verdict,
+            Verdict::Compliant
+        );
+        assert_eq!(
+            verdict(&r, &[registry(json!({"adminUserEnabled": true}), "g")]).verdict,
+            Verdict::NonCompliant
+        );
+        let other = json!({"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/privateEndpoints/pe",
+            "name": "pe", "type": "Microsoft.Network/privateEndpoints", "properties": {}});
+        assert_eq!(verdict(&r, &[other]).verdict, Verdict::NotApplicable);
+    }
+
+    #[test]
+    fn disabled_is_checked_first() {
+        // effect-basics, order of evaluation.
+        let r = rule(
+            "All",
+            "Disabled",
+            json!({"field": "type", "equals": TYPE}),
+            None,
+        );
+        assert_eq!(
+            verdict(&r, &[registry(json!({}), "g")]).verdict,
+            Verdict::NotApplicable
+        );
+    }
+
+    #[test]
+    fn indexed_mode_skips_types_without_tags() {
+        // definition-structure-basics, Mode: Indexed evaluates taggable types only.
+        let r = rule(
+            "Indexed",
+            "Audit",
+            json!({"field": "type", "equals": "Microsoft.ContainerRegistry/registries/scopeMaps"}),
+            None,
+        );
+        let sm = json!({"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr/scopeMaps/m",
+            "name": "m", "type": "Microsoft.ContainerRegistry/registries/scopeMaps", "properties": {}});
+        assert_eq!(verdict(&r, &[sm]).verdict, Verdict::NotApplicable);
+    }
+
+    #[test]
+    fn existence_effects_follow_the_whole_if_and_the_existence_scope() {
+        // effect-audit-if-not-exists: related resources in the same resource group.
+        let details = json!({"type": "Microsoft.Network/privateEndpoints"});
+        let r = rule(
+            "All",
+            "AuditIfNotExists",
+            json!({"allOf": [{"field": "type", "equals": TYPE},
+            {"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true}]}),
+            Some(details),
+        );
+        let pe = |rg: &str| {
+            json!({"id": format!("/subscriptions/s/resourceGroups/{rg}/providers/Microsoft.Network/privateEndpoints/pe"),
+            "name": "pe", "type": "Microsoft.Network/privateEndpoints", "properties": {}})
+        };
+        // The whole `if` false: not applicable (policy-applicability).
+        assert_eq!(
+            verdict(&r, &[registry(json!({"adminUserEnabled": false}), "g")]).verdict,
+            Verdict::NotApplicable
+        );
+        let reg = registry(json!({"adminUserEnabled": true}), "g");
+        let missing = verdict(&r, std::slice::from_ref(&reg));
+        assert_eq!(missing.verdict, Verdict::NonCompliant);
+        assert_eq!(
+            missing.related_type.as_deref(),
+            Some("Microsoft.Network/privateEndpoints")
+        );
+        assert_eq!(
+            verdict(&r, &[reg.clone(), pe("g")]).verdict,
+            Verdict::Compliant
+        );
+        assert_eq!(
+            verdict(&r, &[reg, pe("other")]).verdict,
+            Verdict::NonCompliant
+        );
+    }
+
+    #[test]
+    fn a_parameter_without_value_is_unknown_not_a_pass() {
+        let def = json!({"properties": {"mode": "All", "parameters": {"effect": {"type": "String", "defaultValue": "Audit"},
+                "allowed": {"type": "Array"}},
+            "policyRule": {"if": {"allOf": [{"field": "type", "equals": TYPE},
+                {"field": "location", "notIn": "[parameters('allowed')]"}]}, "then": {"effect": "[parameters('effect')]"}}}});
+        let r = from_definition(&def, "p.json").unwrap().remove(0);
+        let out = verdict(&r, &[registry(json!({}), "g")]);
+        assert_eq!(out.verdict, Verdict::Unknown);
+        assert!(out.reason.unwrap().contains("allowed"));
+    }
+}
