@@ -58,9 +58,9 @@
 //!
 //! Every mismatch fails. The compiler bugs this test found (a folded `if`
 //! losing its type gate, `not` pushed through another array's `[*]`,
-//! quantifiers not counted toward the field-count limit) are fixed and kept
-//! as regression tests at the end of this file; one open semantic gap stays
-//! `#[ignore]`d with its reason.
+//! quantifiers not counted toward the field-count limit, `require`/`forbid`
+//! on `name` acting as an applicability gate) are fixed and kept as
+//! regression tests at the end of this file.
 //!
 //! Deterministic: fixed RNG seed, no failure persistence.
 
@@ -1748,7 +1748,6 @@ fn quantifiers_count_toward_the_field_count_limit() {
 /// a gate and would keep Compliant. The property test does not generate
 /// `name`/`kind` paths because of this.
 #[test]
-#[ignore = "semantic gap: require/forbid on `name` become applicability gates, so compliant resources are NotApplicable"]
 fn require_on_name_is_an_applicability_gate() {
     let rules = [
         rule("name-prefix", "registry", "require name like \"acr*\""),

@@ -36,6 +36,32 @@ const RULE_KEYS: &[&str] = &[
     "deprecated",
 ];
 
+/// A requirement on `name` or `kind` must decide compliance, but Azure
+/// evaluates `field: name`/`field: kind` conditions as applicability gates
+/// (policy-applicability): a resource that meets the requirement would be
+/// "not applicable" instead of compliant. Written as a value condition on
+/// `[field('name')]` it is an ordinary condition. (`when` keeps the gate.)
+fn not_a_gate(c: Condition) -> Condition {
+    match c {
+        Condition::AllOf(v) => Condition::AllOf(v.into_iter().map(not_a_gate).collect()),
+        Condition::AnyOf(v) => Condition::AnyOf(v.into_iter().map(not_a_gate).collect()),
+        Condition::Not(inner) => Condition::Not(Box::new(not_a_gate(*inner))),
+        Condition::Field { field, op, value }
+            if op != Op::Exists
+                && ["name", "kind"]
+                    .iter()
+                    .any(|g| field.field.eq_ignore_ascii_case(g)) =>
+        {
+            Condition::Value {
+                value: Operand::Expr(format!("field('{}')", field.field)),
+                op,
+                rhs: value,
+            }
+        }
+        other => other,
+    }
+}
+
 /// The clauses of a rule, sorted by kind.
 #[derive(Default)]
 struct Clauses<'a> {
@@ -232,10 +258,10 @@ pub fn lower_rule(
     }
     if let Some(req) = c.require() {
         let lowered = lw.cond(req);
-        parts.push(negate(lowered, None));
+        parts.push(negate(not_a_gate(lowered), None));
     }
     if let Some(forbid) = c.forbid() {
-        parts.push(lw.cond(forbid));
+        parts.push(not_a_gate(lw.cond(forbid)));
     }
     // The type gate stays even when the rest folds to a constant: without
     // it Azure would apply the definition to every resource type
