@@ -15,7 +15,7 @@
 //! * `location` values are normalised: `East US 2` equals `eastus2` (PR-doc, Fields).
 
 use super::Unknown;
-use crate::inputs::{as_unknown, has_unknown, known_parts};
+use crate::inputs::{as_unknown, could_contain, has_unknown, known_parts};
 use serde_json::Value;
 use std::cmp::Ordering;
 
@@ -149,12 +149,15 @@ fn partly_known(op: &str, l: &Value, rhs: &Value) -> Result<bool, Unknown> {
             let (Some(s), Some(needle)) = (l.as_str(), scalar_text(rhs)) else {
                 return Err(reason());
             };
-            let needle = needle.to_lowercase();
+            let lower = needle.to_lowercase();
             if known_parts(s)
                 .iter()
-                .any(|p| p.to_lowercase().contains(&needle))
+                .any(|p| p.to_lowercase().contains(&lower))
             {
                 Ok(op == "contains")
+            } else if !could_contain(s, &needle) {
+                // The unknown parts are id segments, which cannot hold it.
+                Ok(op == "notcontains")
             } else {
                 Err(reason())
             }
@@ -398,6 +401,7 @@ mod tests {
             Some(id.clone()),
             json!("/SCOPEMAPS/_repositories_")
         ));
+        // The unknown part is a whole value here (not a segment): anything may hide in it.
         assert!(compare("contains", Some(&id), &json!("/other/"), Lhs::Plain).is_err());
         assert!(compare("equals", Some(&id), &json!("x"), Lhs::Plain).is_err());
         let whole = crate::inputs::unknown_value("reference()");

@@ -10,7 +10,9 @@
 //! value, an unknown resource group location) becomes an unknown value,
 //! which the evaluator never reads as a pass.
 
-use super::{Origin, Place, Problem, ProblemCode, Resource, suppress, unknown_value};
+use super::{
+    Origin, Place, Problem, ProblemCode, Resource, suppress, unknown_segment, unknown_value,
+};
 use crate::expr::{self, Context, EvalError};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
@@ -330,7 +332,7 @@ impl Ctx<'_, '_> {
 
     fn resource_group(&self) -> Value {
         let name = self.tpl.resource_group.clone().map_or_else(
-            || unknown_value("resourceGroup().name needs --resource-group"),
+            || unknown_segment("resourceGroup().name needs --resource-group"),
             Value::String,
         );
         let location = self.tpl.location.clone().map_or_else(
@@ -350,7 +352,7 @@ impl Ctx<'_, '_> {
                 "tenantId": unknown_value("subscription().tenantId is known only at deployment")}),
             None => serde_json::json!({
                 "id": unknown_value("subscription().id needs --subscription"),
-                "subscriptionId": unknown_value("subscription().subscriptionId needs --subscription"),
+                "subscriptionId": unknown_segment("subscription().subscriptionId needs --subscription"),
                 "tenantId": unknown_value("subscription().tenantId is known only at deployment")}),
         }
     }

@@ -19,13 +19,22 @@ pub fn unknown_value(reason: &str) -> Value {
     Value::String(format!("{UNKNOWN_MARK}{reason}{UNKNOWN_END}"))
 }
 
+/// Flags an unknown value that is one resource-id segment (a subscription
+/// id, a resource group name): it cannot contain `/`.
+const SEGMENT: char = '\u{3}';
+
+/// An unknown resource-id segment carrying its reason.
+pub fn unknown_segment(reason: &str) -> Value {
+    Value::String(format!("{UNKNOWN_MARK}{SEGMENT}{reason}{UNKNOWN_END}"))
+}
+
 /// The reason, when `v` is an unknown value or a string built from one
 /// (`concat('x', <unknown>)` is not fully known either).
 pub fn as_unknown(v: &Value) -> Option<&str> {
     let s = v.as_str()?;
     let at = s.find(UNKNOWN_MARK)? + UNKNOWN_MARK.len();
     let end = s[at..].find(UNKNOWN_END).map_or(s.len(), |e| at + e);
-    Some(&s[at..end])
+    Some(s[at..end].trim_start_matches(SEGMENT))
 }
 
 /// Is `v` entirely unknown (not a string with known parts)?
@@ -44,6 +53,88 @@ pub fn has_unknown(v: &Value) -> bool {
         Value::Array(a) => a.iter().any(has_unknown),
         Value::Object(o) => o.values().any(has_unknown),
         _ => false,
+    }
+}
+
+/// A string with unknown parts, as known text and unknown spans.
+#[derive(Debug, PartialEq)]
+pub enum Part<'s> {
+    Known(&'s str),
+    /// Unknown text; `segment` when it cannot contain `/`.
+    Unknown {
+        segment: bool,
+    },
+}
+
+/// Splits a string into its known text and unknown spans.
+pub fn parts(s: &str) -> Vec<Part<'_>> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(at) = rest.find(UNKNOWN_MARK) {
+        if at > 0 {
+            out.push(Part::Known(&rest[..at]));
+        }
+        let after = &rest[at + UNKNOWN_MARK.len()..];
+        out.push(Part::Unknown {
+            segment: after.starts_with(SEGMENT),
+        });
+        rest = after
+            .find(UNKNOWN_END)
+            .map_or("", |e| &after[e + UNKNOWN_END.len()..]);
+    }
+    if !rest.is_empty() {
+        out.push(Part::Known(rest));
+    }
+    out
+}
+
+/// Could a string with unknown parts contain `needle` (ignoring case)? Only
+/// `false` is certain; unknown segments match any run without `/`, other
+/// unknown spans anything.
+pub fn could_contain(s: &str, needle: &str) -> bool {
+    let parts = parts(s);
+    if parts
+        .iter()
+        .any(|p| matches!(p, Part::Unknown { segment: false }))
+    {
+        return true;
+    }
+    let lower: Vec<Option<Vec<u8>>> = parts
+        .iter()
+        .map(|p| match p {
+            Part::Known(k) => Some(k.to_lowercase().into_bytes()),
+            Part::Unknown { .. } => None,
+        })
+        .collect();
+    let needle = needle.to_lowercase().into_bytes();
+    (0..lower.len()).any(|t| match &lower[t] {
+        Some(k) => (0..k.len()).any(|off| match_from(&lower, t, off, &needle)),
+        None => match_from(&lower, t, 0, &needle),
+    }) || needle.is_empty()
+}
+
+/// Does `needle` match the parts from part `t`, offset `off`, onwards?
+fn match_from(parts: &[Option<Vec<u8>>], t: usize, off: usize, needle: &[u8]) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let Some(part) = parts.get(t) else {
+        return false;
+    };
+    match part {
+        Some(k) => {
+            let rest = &k[off.min(k.len())..];
+            if needle.len() <= rest.len() {
+                rest.starts_with(needle)
+            } else {
+                needle.starts_with(rest) && match_from(parts, t + 1, 0, &needle[rest.len()..])
+            }
+        }
+        // A segment takes any run of characters other than `/`.
+        None => {
+            let max = needle.iter().take_while(|&&c| c != b'/').count();
+            (0..=max).any(|n| match_from(parts, t + 1, 0, &needle[n..]))
+        }
     }
 }
 
@@ -70,6 +161,7 @@ pub fn display(s: &str) -> String {
     }
     s.replace(UNKNOWN_MARK, "<unknown: ")
         .replace(UNKNOWN_END, ">")
+        .replace(SEGMENT, "")
 }
 
 /// A JSON value for people: unknown parts shown as `<unknown: reason>`.
@@ -201,5 +293,29 @@ impl Resource {
         scope == rel
             || scope.ends_with(&format!("/providers/{rel}"))
             || scope.ends_with(&format!("/{rel}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_segments_cannot_hide_a_slash() {
+        let sub = unknown_segment("subscription");
+        let id = format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ContainerRegistry/registries/acr/scopeMaps/pull",
+            sub.as_str().unwrap(),
+            unknown_segment("group").as_str().unwrap()
+        );
+        assert!(!could_contain(&id, "/scopeMaps/_repositories_"));
+        assert!(could_contain(&id, "/scopemaps/pull"));
+        // A segment could be `_repositories_x` itself: no `/` needed.
+        assert!(could_contain(&id, "_repositories_"));
+        // Any other unknown span could hold anything.
+        let other = format!("/x/{}", unknown_value("reference()").as_str().unwrap());
+        assert!(could_contain(&other, "/scopeMaps/_repositories_"));
+        assert_eq!(as_unknown(&sub), Some("subscription"));
+        assert_eq!(display(sub.as_str().unwrap()), "<unknown: subscription>");
     }
 }

@@ -407,12 +407,15 @@ fn scope_map_id(p: &Planned, doc: &Value, names: Vec<(String, String)>) -> Value
         .filter(|(a, _)| a.starts_with("azurerm_container_registry_scope_map."))
         .collect();
     match referenced_registry(p, "scope_map_id", doc, &scope_maps) {
-        Some(name) if !registry.is_empty() => Value::String(format!(
-            "{}Microsoft.ContainerRegistry/registries/{registry}/scopeMaps/{name}",
-            unknown_value("the subscription and resource group of a planned resource")
-                .as_str()
-                .unwrap_or_default()
-        )),
+        Some(name) if !registry.is_empty() => {
+            let sub = super::unknown_segment("the subscription of a planned resource");
+            let group = super::unknown_segment("the resource group of a planned resource");
+            Value::String(format!(
+                "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ContainerRegistry/registries/{registry}/scopeMaps/{name}",
+                sub.as_str().unwrap_or_default(),
+                group.as_str().unwrap_or_default()
+            ))
+        }
         _ => planned,
     }
 }
