@@ -367,6 +367,11 @@ fn suppressions_are_listed_and_expire() {
             .iter()
             .all(|r| r["suppression"]["expired"] == true)
     );
+    assert_eq!(later.status.code(), Some(1));
+    // Before either expires, both findings are suppressed: a clean run.
+    let earlier = acrpc(&["check", "--pack", &pack, "--today", "2025-06-01", &file]);
+    assert_eq!(earlier.status.code(), Some(0), "{}", stdout(&earlier));
+    assert!(stdout(&earlier).contains("suppressed zone-redundant"));
 }
 
 /// The SARIF 2.1.0 schema (OASIS), as shipped in the sources of the

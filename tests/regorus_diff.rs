@@ -54,11 +54,8 @@
 //! first 60), `REGORUS_DIFF_VERBOSE=1` prints verdict counts per rule,
 //! `REGORUS_DIFF_DUMP=file.json` writes the generated resources.
 
-use acrpc::compile::compile_file;
-use acrpc::diag::{SourceFile, SourceMap};
-use acrpc::eval::{Env, Rule, Verdict, evaluate, from_checker, from_definition};
+use acrpc::eval::{Env, Rule, Verdict, evaluate, from_definition};
 use acrpc::inputs::export;
-use acrpc::sema::{Options, Templates};
 use regorus::languages::azure_policy::aliases::{AliasRegistry, normalizer};
 use regorus::languages::azure_policy::{compiler, parser};
 use regorus::rvm::RegoVM;
@@ -72,31 +69,6 @@ type Program = regorus::Rc<regorus::rvm::program::Program>;
 // ---------------------------------------------------------------------------
 // Rules
 // ---------------------------------------------------------------------------
-
-struct Relative;
-
-impl Templates for Relative {
-    fn load(&self, path: &str) -> Result<String, String> {
-        std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("rulepacks")
-                .join(path),
-        )
-        .map_err(|e| e.to_string())
-    }
-}
-
-fn baseline_checker_rules() -> Vec<Value> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text =
-        std::fs::read_to_string(root.join("rulepacks/acr-baseline.acrp")).expect("baseline pack");
-    let mut sources = SourceMap::default();
-    let id = sources.add(SourceFile::new("rulepacks/acr-baseline.acrp", text));
-    let compiled = compile_file(&sources, id, &Relative, &Options::default());
-    let pack = compiled.pack.expect("the baseline compiles");
-    let checker = acrpc::emit::checker(&pack);
-    checker["rules"].as_array().cloned().unwrap_or_default()
-}
 
 fn shared_builtins() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/azure-builtins");
@@ -357,18 +329,20 @@ fn probe_subjects(builtins: &[Subject]) -> Vec<Subject> {
     out
 }
 
+/// The bundled baseline (`acrpc::check::bundled_rules`), each rule also as
+/// a plain policy definition for regorus.
 fn baseline_subjects() -> Vec<Subject> {
-    let rules = baseline_checker_rules();
-    let doc = json!({"format": "acrpc-checker/1", "rules": rules});
-    let acrpc_rules = from_checker(&doc, "acr-baseline").expect("checker rules");
-    rules
-        .iter()
-        .zip(acrpc_rules)
-        .map(|(r, rule)| {
+    acrpc::check::bundled_rules()
+        .into_iter()
+        .map(|rule| {
+            let mode = match rule.mode {
+                acrpc::eval::Mode::All => "All",
+                acrpc::eval::Mode::Indexed => "Indexed",
+            };
             let definition = json!({"properties": {
-                "mode": r.get("mode").cloned().unwrap_or(json!("Indexed")),
-                "parameters": r.get("parameters").cloned().unwrap_or(json!({})),
-                "policyRule": strip_paths(&r["policyRule"]),
+                "mode": mode,
+                "parameters": rule.parameters,
+                "policyRule": strip_paths(&rule.policy_rule),
             }});
             let overrides = overrides_for(&rule.parameters);
             Subject {

@@ -30,8 +30,7 @@ pub fn bundled_rules() -> Vec<Rule> {
     compiled
         .pack
         .as_ref()
-        .map(crate::emit::checker)
-        .and_then(|doc| eval::from_checker(&doc, "bundled acr-baseline").ok())
+        .map(|pack| eval::from_pack(pack, "bundled acr-baseline"))
         .unwrap_or_default()
 }
 
@@ -108,6 +107,12 @@ impl CheckResult {
     pub fn is_finding(&self) -> bool {
         self.verdict == Verdict::NonCompliant && self.suppressed.as_ref().is_none_or(|s| s.expired)
     }
+
+    /// Non-compliant, but excused by a suppression in force.
+    pub fn is_suppressed(&self) -> bool {
+        self.verdict == Verdict::NonCompliant
+            && self.suppressed.as_ref().is_some_and(|s| !s.expired)
+    }
 }
 
 pub struct Report {
@@ -157,7 +162,7 @@ pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report 
             .into_par_iter()
             .map(|ri| {
                 let resource = &input.resources[ri];
-                let filled = after_deployment(resource, &input.resources);
+                let filled = after_deployment(resource, &env);
                 reported
                     .iter()
                     .map(|&rule| {
@@ -326,14 +331,14 @@ fn paths_read(v: &Value) -> Vec<String> {
 /// registry's private endpoint connections created by the private endpoints
 /// of the same input. `None` for exports (checked as they are) or when
 /// nothing changes.
-fn after_deployment(resource: &Resource, all: &[Resource]) -> Option<(Resource, Vec<Filled>)> {
+fn after_deployment(resource: &Resource, env: &Env) -> Option<(Resource, Vec<Filled>)> {
     if resource.origin == Origin::Export {
         return None;
     }
     let kind = catalog().kind_by_type(&resource.ty)?;
     let mut body = resource.body.clone();
     let mut filled = Vec::new();
-    if let Some(connections) = private_endpoint_connections(resource, all)
+    if let Some(connections) = private_endpoint_connections(resource, env)
         && set_if_missing(&mut body, CONNECTIONS, &connections)
     {
         filled.push(Filled {
@@ -369,7 +374,7 @@ const CONNECTIONS: &str = "properties.privateEndpointConnections";
 /// the same input that target it: `Approved` for automatic connections
 /// (`privateLinkServiceConnections`), `Pending` for manual ones
 /// (private-link docs: manual requests wait for the owner's approval).
-fn private_endpoint_connections(registry: &Resource, all: &[Resource]) -> Option<Value> {
+fn private_endpoint_connections(registry: &Resource, env: &Env) -> Option<Value> {
     if !registry
         .ty
         .eq_ignore_ascii_case("Microsoft.ContainerRegistry/registries")
@@ -377,9 +382,7 @@ fn private_endpoint_connections(registry: &Resource, all: &[Resource]) -> Option
         return None;
     }
     let mut out = Vec::new();
-    for pe in all.iter().filter(|r| {
-        r.ty.eq_ignore_ascii_case("Microsoft.Network/privateEndpoints")
-    }) {
+    for pe in env.of_type("Microsoft.Network/privateEndpoints") {
         for (key, status) in [
             ("privateLinkServiceConnections", "Approved"),
             ("manualPrivateLinkServiceConnections", "Pending"),

@@ -223,7 +223,7 @@ fn settings(
         }
     }
     if let Some(t) = &args.today
-        && !is_date(t)
+        && !suppress::is_date(t)
     {
         let id = sources.add(SourceFile::new("--today", t));
         diags.push(
@@ -244,17 +244,6 @@ fn settings(
         resource_group: args.resource_group.clone(),
         today: args.today.clone().unwrap_or_else(suppress::today),
     })
-}
-
-fn is_date(s: &str) -> bool {
-    s.len() == 10
-        && s.chars().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                c == '-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
 }
 
 /// The rules: `--rules`, `--pack`, `--policy`, or the bundled baseline.
@@ -309,9 +298,10 @@ fn pack_rules(
 ) -> Option<Vec<Rule>> {
     let compiled = compile_file(sources, id, templates, &Options::default());
     diags.extend(compiled.diagnostics.iter().cloned());
-    let pack = compiled.pack.as_ref()?;
-    let doc = crate::emit::checker(pack);
-    eval::from_checker(&doc, name).ok()
+    compiled
+        .pack
+        .as_ref()
+        .map(|pack| eval::from_pack(pack, name))
 }
 
 fn unusable(sources: &mut SourceMap, name: &str, why: &str) -> Diagnostic {
@@ -343,7 +333,7 @@ fn read_json(
         Ok(v) => Ok(Some(v)),
         Err(e) => {
             let id = sources.add(SourceFile::new(&name, &text));
-            let offset = line_col_offset(&text, e.line(), e.column());
+            let offset = inputs::json_error_offset(&text, &e);
             diags.push(Diagnostic::new(
                 Code::E0501,
                 Span::new(id, offset, offset),
@@ -352,15 +342,6 @@ fn read_json(
             Err(())
         }
     }
-}
-
-fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    (start + column.saturating_sub(1)).min(text.len())
 }
 
 /// The input files: files as given, directories walked for `.json` (and

@@ -4,7 +4,7 @@
 
 use super::Unknown;
 use crate::catalog::catalog;
-use crate::inputs::{Resource, as_unknown, is_wholly_unknown};
+use crate::inputs::{Resource, as_unknown, is_wholly_unknown, member};
 use serde_json::Value;
 
 /// The ARM path of a policy `field` (alias, generic field, tag), as
@@ -73,12 +73,8 @@ pub fn lookup<'a>(
     }
     // Everything after `tags.` is the tag name, dots included (checker-format.md).
     if let Some(key) = strip_prefix_ci(path, "tags.") {
-        let tag = resource
-            .body
-            .get("tags")
-            .and_then(Value::as_object)
-            .and_then(|t| t.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
-            .map(|(_, v)| v)
+        let tag = member(&resource.body, "tags")
+            .and_then(|tags| member(tags, key))
             .filter(|v| !v.is_null());
         return check_known(Found::One(tag));
     }
@@ -242,6 +238,15 @@ mod tests {
             Some(json!("enabled"))
         );
         assert_eq!(one(&r, "properties.x").unwrap(), None);
+    }
+
+    #[test]
+    fn tags_match_ignoring_case_and_keep_their_dots() {
+        // checker-format.md: everything after `tags.` is the tag name; PR-doc:
+        // tag names match ignoring case (PowerShell exports write `Tags`).
+        let r = resource(json!({"Tags": {"Cost.Center": "42"}}));
+        assert_eq!(one(&r, "tags.cost.center").unwrap(), Some(json!("42")));
+        assert_eq!(one(&r, "tags.cost").unwrap(), None);
     }
 
     #[test]

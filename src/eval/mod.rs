@@ -14,10 +14,10 @@ mod cond;
 pub mod fields;
 pub mod rule;
 
-pub use rule::{Mode, Rule, RuleError, from_checker, from_definition};
+pub use rule::{Mode, Rule, RuleError, from_checker, from_definition, from_pack};
 
 use crate::catalog::catalog;
-use crate::inputs::{Origin, Resource};
+use crate::inputs::{Origin, Resource, member};
 use cond::Scope;
 use fields::GenericValues;
 use serde_json::{Map, Value};
@@ -137,6 +137,26 @@ pub struct Env<'a> {
     pub overrides: Map<String, Value>,
     pub subscription_id: Option<String>,
     pub resource_group: Option<String>,
+}
+
+impl Env<'_> {
+    /// The resources of the input with this type (ignoring case).
+    pub fn of_type(&self, ty: &str) -> Vec<&Resource> {
+        if self.index.0.is_empty() {
+            return self
+                .resources
+                .iter()
+                .filter(|r| r.ty.eq_ignore_ascii_case(ty))
+                .collect();
+        }
+        self.index
+            .0
+            .get(&ty.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.resources[i])
+            .collect()
+    }
 }
 
 /// The parameter values of a rule: overrides, else defaults.
@@ -305,17 +325,7 @@ fn existence(
         .and_then(Value::as_str)
         .unwrap_or("ResourceGroup")
         .to_ascii_lowercase();
-    let pool: Vec<&Resource> = if env.index.0.is_empty() {
-        env.resources.iter().collect()
-    } else {
-        env.index
-            .0
-            .get(&ty.to_ascii_lowercase())
-            .into_iter()
-            .flatten()
-            .map(|&i| &env.resources[i])
-            .collect()
-    };
+    let pool = env.of_type(&ty);
     let mut candidates: Vec<&Resource> = pool
         .into_iter()
         .filter(|c| is_related(resource, c, &ty, name.as_deref(), &scope_kind))
@@ -396,15 +406,9 @@ fn listed_children(resource: &Resource, ty: &str) -> Vec<Resource> {
         return Vec::new();
     }
     // Property names match ignoring case (PowerShell exports capitalise them).
-    let get = |v: &Value, key: &str| -> Option<Value> {
-        v.as_object()?
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, x)| x.clone())
-    };
-    let items = get(&resource.body, "properties")
-        .and_then(|p| get(&p, "privateEndpointConnections"))
-        .and_then(|v| v.as_array().cloned());
+    let items = member(&resource.body, "properties")
+        .and_then(|p| member(p, "privateEndpointConnections"))
+        .and_then(Value::as_array);
     items
         .into_iter()
         .flatten()

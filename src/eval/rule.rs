@@ -96,6 +96,14 @@ fn mode_of(v: Option<&Value>) -> Mode {
     }
 }
 
+/// The rules of a compiled pack, through the `checker.json` it emits (the
+/// same document `acrpc build` writes, so both paths read the same rules).
+pub fn from_pack(pack: &crate::ir::Pack, source: &str) -> Vec<Rule> {
+    // acrpc's own checker output always reads back (tests/schemas.rs,
+    // the_bundled_baseline_compiles).
+    from_checker(&crate::emit::checker(pack), source).unwrap_or_default()
+}
+
 /// A policy definition file: `{name, properties: {policyRule, …}}`, a bare
 /// `{policyRule, …}`, or an array of either.
 pub fn from_definition(doc: &Value, source: &str) -> Result<Vec<Rule>, RuleError> {

@@ -84,9 +84,8 @@ struct Template<'t> {
     variables: &'t Map<String, Value>,
     cache: RefCell<Map<String, Value>>,
     evaluating: RefCell<BTreeSet<String>>,
-    subscription_id: Option<String>,
-    resource_group: Option<String>,
-    location: Option<String>,
+    /// What the command line says of the deployment scope.
+    opts: &'t ArmOptions,
 }
 
 /// Invalid expressions: (JSON pointer relative to the evaluated value, message).
@@ -103,7 +102,7 @@ impl<'t> Template<'t> {
         given: Map<String, Value>,
         problems: &mut Vec<Problem>,
         base: &str,
-        opts: &ArmOptions,
+        opts: &'t ArmOptions,
     ) -> Template<'t> {
         let mut tpl = Template {
             params: Map::new(),
@@ -113,9 +112,7 @@ impl<'t> Template<'t> {
                 .unwrap_or(&EMPTY),
             cache: RefCell::new(Map::new()),
             evaluating: RefCell::new(BTreeSet::new()),
-            subscription_id: opts.subscription_id.clone(),
-            resource_group: opts.resource_group.clone(),
-            location: opts.location.clone(),
+            opts,
         };
         let declared = doc.get("parameters").and_then(Value::as_object);
         for (name, decl) in declared.into_iter().flatten() {
@@ -331,15 +328,18 @@ impl Ctx<'_, '_> {
     }
 
     fn resource_group(&self) -> Value {
-        let name = self.tpl.resource_group.clone().map_or_else(
+        let name = self.tpl.opts.resource_group.clone().map_or_else(
             || unknown_segment("resourceGroup().name needs --resource-group"),
             Value::String,
         );
-        let location = self.tpl.location.clone().map_or_else(
+        let location = self.tpl.opts.location.clone().map_or_else(
             || unknown_value("resourceGroup().location needs --location"),
             Value::String,
         );
-        let id = match (&self.tpl.subscription_id, &self.tpl.resource_group) {
+        let id = match (
+            &self.tpl.opts.subscription_id,
+            &self.tpl.opts.resource_group,
+        ) {
             (Some(s), Some(g)) => Value::String(format!("/subscriptions/{s}/resourceGroups/{g}")),
             _ => unknown_value("resourceGroup().id needs --subscription and --resource-group"),
         };
@@ -347,7 +347,7 @@ impl Ctx<'_, '_> {
     }
 
     fn subscription(&self) -> Value {
-        match &self.tpl.subscription_id {
+        match &self.tpl.opts.subscription_id {
             Some(s) => serde_json::json!({"id": format!("/subscriptions/{s}"), "subscriptionId": s,
                 "tenantId": unknown_value("subscription().tenantId is known only at deployment")}),
             None => serde_json::json!({

@@ -59,12 +59,9 @@ pub fn looks_like(doc: &Value) -> bool {
     }
 }
 
+/// A member ignoring case; `null` counts as absent.
 fn get_ci<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
-    v.as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|x| x.1)
-        .filter(|v| !v.is_null())
+    super::member(v, key).filter(|v| !v.is_null())
 }
 
 fn text_ci(v: &Value, key: &str) -> Option<String> {

@@ -150,19 +150,28 @@ pub fn load(file: &str, text: &str, forced: Option<Format>, opts: &arm::ArmOptio
     }
 }
 
-fn not_json(text: &str, e: &serde_json::Error) -> Loaded {
-    let offset = text
+/// The byte offset of a serde_json error (1-based line, byte column),
+/// never inside a character.
+pub fn json_error_offset(text: &str, e: &serde_json::Error) -> usize {
+    let line_start: usize = text
         .split_inclusive('\n')
         .take(e.line().saturating_sub(1))
         .map(str::len)
-        .sum::<usize>()
-        + e.column().saturating_sub(1);
+        .sum();
+    let mut at = (line_start + e.column().saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn not_json(text: &str, e: &serde_json::Error) -> Loaded {
     let mut p = Problem::new(
         ProblemCode::NotJson,
         format!("not valid JSON: {e}"),
         String::new(),
     );
-    p.offset = Some(offset.min(text.len()));
+    p.offset = Some(json_error_offset(text, e));
     Loaded {
         problems: vec![p],
         ..Loaded::default()

@@ -178,6 +178,15 @@ pub fn display_value(v: &Value) -> Value {
     }
 }
 
+/// The member `key` of an object, matched ignoring case as ARM matches
+/// property names (and PowerShell exports capitalise them).
+pub fn member<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    v.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, x)| x)
+}
+
 /// What kind of input a resource came from; templates are checked as the
 /// deployment request Azure sees, exports as they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,11 +16,7 @@ pub const TAG_PREFIX: &str = "acrpc-suppress:";
 
 /// Suppressions in tags.
 pub fn from_tags(body: &Value) -> Vec<Suppression> {
-    let Some(tags) = body
-        .as_object()
-        .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case("tags")))
-        .and_then(|(_, t)| t.as_object())
-    else {
+    let Some(tags) = super::member(body, "tags").and_then(Value::as_object) else {
         return Vec::new();
     };
     tags.iter()
@@ -78,7 +74,8 @@ pub fn in_force(s: &Suppression, today: &str) -> bool {
     }
 }
 
-fn is_date(s: &str) -> bool {
+/// `YYYY-MM-DD` (digits and dashes in place).
+pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
         && b.iter().enumerate().all(|(i, c)| match i {

@@ -8,20 +8,19 @@ use std::fmt::Write;
 
 pub fn markdown(report: &Report) -> String {
     let s = super::summary(report);
-    let n = |k: &str| s[k].as_u64().unwrap_or(0);
     let mut out = String::new();
-    let icon = if n("findings") == 0 { "✅" } else { "❌" };
-    let _ = writeln!(out, "## {icon} acrpc check: {} findings\n", n("findings"));
+    let icon = if s.findings == 0 { "✅" } else { "❌" };
+    let _ = writeln!(out, "## {icon} acrpc check: {} findings\n", s.findings);
     let _ = writeln!(
         out,
         "{} resources, {} rules · {} non-compliant · {} suppressed · {} unknown · {} compliant · {} not applicable\n",
-        n("resources"),
-        n("rules"),
-        n("nonCompliant"),
-        n("suppressed"),
-        n("unknown"),
-        n("compliant"),
-        n("notApplicable")
+        s.resources,
+        s.rules,
+        s.non_compliant,
+        s.suppressed,
+        s.unknown,
+        s.compliant,
+        s.not_applicable
     );
     let findings: Vec<&CheckResult> = report.results.iter().filter(|r| r.is_finding()).collect();
     if !findings.is_empty() {
@@ -38,9 +37,7 @@ pub fn markdown(report: &Report) -> String {
     let suppressed: Vec<&CheckResult> = report
         .results
         .iter()
-        .filter(|r| {
-            r.verdict == Verdict::NonCompliant && r.suppressed.as_ref().is_some_and(|s| !s.expired)
-        })
+        .filter(|r| r.is_suppressed())
         .collect();
     section(report, "Suppressed findings", &suppressed, &mut out, |r| {
         r.suppressed

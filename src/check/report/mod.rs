@@ -31,7 +31,7 @@ pub fn json(report: &Report) -> String {
         .collect();
     let doc = json!({
         "format": "acrpc-check/1",
-        "summary": summary(report),
+        "summary": summary(report).to_json(),
         "inputs": inputs,
         "results": results,
     });
@@ -40,17 +40,48 @@ pub fn json(report: &Report) -> String {
     s
 }
 
-pub fn summary(report: &Report) -> Value {
-    json!({
-        "resources": report.inputs.iter().map(|i| i.resources.len()).sum::<usize>(),
-        "rules": report.rules.iter().filter(|r| r.companion_of.is_none()).count(),
-        "nonCompliant": report.count(Verdict::NonCompliant),
-        "unknown": report.count(Verdict::Unknown),
-        "compliant": report.count(Verdict::Compliant),
-        "notApplicable": report.count(Verdict::NotApplicable),
-        "findings": report.results.iter().filter(|r| r.is_finding()).count(),
-        "suppressed": report.results.iter().filter(|r| r.suppressed.as_ref().is_some_and(|s| !s.expired) && r.verdict == Verdict::NonCompliant).count(),
-    })
+/// The counts every report format shows.
+pub struct Summary {
+    pub resources: usize,
+    pub rules: usize,
+    pub non_compliant: usize,
+    pub unknown: usize,
+    pub compliant: usize,
+    pub not_applicable: usize,
+    pub findings: usize,
+    pub suppressed: usize,
+}
+
+pub fn summary(report: &Report) -> Summary {
+    Summary {
+        resources: report.inputs.iter().map(|i| i.resources.len()).sum(),
+        rules: report
+            .rules
+            .iter()
+            .filter(|r| r.companion_of.is_none())
+            .count(),
+        non_compliant: report.count(Verdict::NonCompliant),
+        unknown: report.count(Verdict::Unknown),
+        compliant: report.count(Verdict::Compliant),
+        not_applicable: report.count(Verdict::NotApplicable),
+        findings: report.results.iter().filter(|r| r.is_finding()).count(),
+        suppressed: report.results.iter().filter(|r| r.is_suppressed()).count(),
+    }
+}
+
+impl Summary {
+    fn to_json(&self) -> Value {
+        json!({
+            "resources": self.resources,
+            "rules": self.rules,
+            "nonCompliant": self.non_compliant,
+            "unknown": self.unknown,
+            "compliant": self.compliant,
+            "notApplicable": self.not_applicable,
+            "findings": self.findings,
+            "suppressed": self.suppressed,
+        })
+    }
 }
 
 fn result_json(report: &Report, r: &CheckResult) -> Value {

@@ -116,9 +116,7 @@ fn result(report: &Report, r: &CheckResult, rule_index: usize) -> Value {
         }],
         "partialFingerprints": {"acrpcResult/v1": fingerprint(report, r)},
     });
-    if let Some(s) = &r.suppressed
-        && !s.expired
-    {
+    if let Some(s) = r.suppressed.as_ref().filter(|_| r.is_suppressed()) {
         out["suppressions"] = json!([{"kind": "inSource", "justification": s.suppression.reason}]);
     }
     out

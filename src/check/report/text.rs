@@ -39,10 +39,12 @@ fn shown(r: &CheckResult) -> bool {
 fn result(report: &Report, r: &CheckResult, out: &mut String) {
     let rule = report.rule(r);
     let (line, _) = location(report, r);
-    let tag = match (&r.verdict, &r.suppressed) {
-        (Verdict::NonCompliant, Some(s)) if !s.expired => "suppressed",
-        (Verdict::NonCompliant, _) => "FAIL",
-        _ => "unknown",
+    let tag = if r.is_suppressed() {
+        "suppressed"
+    } else if r.verdict == Verdict::NonCompliant {
+        "FAIL"
+    } else {
+        "unknown"
     };
     let _ = writeln!(
         out,
@@ -118,17 +120,16 @@ fn headline(report: &Report, r: &CheckResult) -> String {
 
 fn summary(report: &Report, out: &mut String) {
     let s = super::summary(report);
-    let n = |k: &str| s[k].as_u64().unwrap_or(0);
     let _ = writeln!(
         out,
         "{} resources in {} files, {} rules: {} findings, {} suppressed, {} unknown, {} compliant, {} not applicable",
-        n("resources"),
+        s.resources,
         report.inputs.len(),
-        n("rules"),
-        n("findings"),
-        n("suppressed"),
-        n("unknown"),
-        n("compliant"),
-        n("notApplicable"),
+        s.rules,
+        s.findings,
+        s.suppressed,
+        s.unknown,
+        s.compliant,
+        s.not_applicable,
     );
 }
