@@ -34,28 +34,34 @@ fn single(reporter: &Reporter, code: Code, name: &str, msg: String) {
     reporter.report(&[Diagnostic::new(code, Span::new(id, 0, 0), msg)], &sources);
 }
 
-pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitStatus {
-    let config_path = args
-        .config
-        .clone()
+/// The configuration `--config` names, else the `acrpc.toml` found from the
+/// current directory upwards, else the defaults; `Err((path, why))` when the
+/// file cannot be read or parsed. Shared by `lint` and `lsp`.
+pub fn load_config(explicit: Option<&Path>) -> Result<Config, (PathBuf, String)> {
+    let path = explicit
+        .map(Path::to_path_buf)
         .or_else(|| std::env::current_dir().ok().and_then(|d| find_config(&d)));
-    let config = match &config_path {
-        None => Config::default(),
-        Some(p) => match std::fs::read_to_string(p)
+    match path {
+        None => Ok(Config::default()),
+        Some(p) => std::fs::read_to_string(&p)
             .map_err(|e| e.to_string())
             .and_then(|t| Config::parse(&t))
-        {
-            Ok(c) => c,
-            Err(e) => {
-                single(
-                    reporter,
-                    Code::E0603,
-                    &p.display().to_string(),
-                    format!("invalid configuration {}: {e}", p.display()),
-                );
-                return ExitStatus::Error;
-            }
-        },
+            .map_err(|e| (p, e)),
+    }
+}
+
+pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitStatus {
+    let config = match load_config(args.config.as_deref()) {
+        Ok(c) => c,
+        Err((p, e)) => {
+            single(
+                reporter,
+                Code::E0603,
+                &p.display().to_string(),
+                format!("invalid configuration {}: {e}", p.display()),
+            );
+            return ExitStatus::Error;
+        }
     };
     let files = match collect_packs(&args.paths) {
         Ok(f) if !f.is_empty() => f,

@@ -1,7 +1,7 @@
 //! `acrpc lsp`: starts the language server (`crate::lsp`) on stdio, with the
 //! lint configuration of the nearest `acrpc.toml`.
 
-use super::lint::find_config;
+use super::lint::load_config;
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, Diagnostic, SourceFile, SourceMap, Span};
 use crate::lint::Config;
@@ -18,33 +18,23 @@ pub struct LspArgs {
 }
 
 pub fn run(args: &LspArgs, reporter: &Reporter) -> ExitStatus {
-    let path = args
-        .config
-        .clone()
-        .or_else(|| std::env::current_dir().ok().and_then(|d| find_config(&d)));
-    let config = match &path {
-        None => Config::default(),
-        Some(p) => match std::fs::read_to_string(p)
-            .map_err(|e| e.to_string())
-            .and_then(|t| Config::parse(&t))
-        {
-            Ok(c) => c,
-            Err(e) => {
-                // The server still starts, with the default configuration.
-                let mut sources = SourceMap::default();
-                let id = sources.add(SourceFile::new(p.display().to_string(), ""));
-                let d = Diagnostic::new(
-                    Code::E0603,
-                    Span::new(id, 0, 0),
-                    format!(
-                        "invalid configuration {}: {e}; using the defaults",
-                        p.display()
-                    ),
-                );
-                reporter.report(&[d], &sources);
-                Config::default()
-            }
-        },
+    let config = match load_config(args.config.as_deref()) {
+        Ok(c) => c,
+        Err((p, e)) => {
+            // The server still starts, with the default configuration.
+            let mut sources = SourceMap::default();
+            let id = sources.add(SourceFile::new(p.display().to_string(), ""));
+            let d = Diagnostic::new(
+                Code::E0603,
+                Span::new(id, 0, 0),
+                format!(
+                    "invalid configuration {}: {e}; using the defaults",
+                    p.display()
+                ),
+            );
+            reporter.report(&[d], &sources);
+            Config::default()
+        }
     };
     if crate::lsp::run(config) {
         ExitStatus::Success
