@@ -205,32 +205,27 @@ pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
             Ok(true) => existence(rule, resource, env, &params, &effect),
         };
     }
-    scope.applicability = true;
-    let applicable = scope.eval(condition);
-    scope.applicability = false;
-    match applicable {
-        Ok(false) => {
-            return Outcome::new(Verdict::NotApplicable, &effect)
-                .because("the type, name or kind conditions exclude this resource");
-        }
-        Err(u) => return Outcome::new(Verdict::Unknown, &effect).because(u.0),
-        Ok(true) => {}
-    }
-    match kind.as_str() {
-        "manual" => {
-            return Outcome::new(Verdict::Unknown, &effect)
-                .because("a manual rule is attested by people, not evaluated");
-        }
-        "denyaction" => {
-            return Outcome::new(Verdict::NotApplicable, &effect).because(
-                "denyAction blocks delete requests; a resource body has nothing to check",
-            );
-        }
-        _ => {}
+    // Applicability (policy-applicability): only type/name/kind conditions
+    // count, the others as true (false under `not`). That pass can only
+    // turn conditions true, so where the whole `if` is true the resource is
+    // applicable: the pass is needed only when the `if` is not true.
+    let applicable = |scope: &mut Scope| {
+        scope.applicability = true;
+        let a = scope.eval(condition);
+        scope.applicability = false;
+        a
+    };
+    if matches!(kind.as_str(), "manual" | "denyaction") {
+        return match applicable(&mut scope) {
+            Ok(false) => not_applicable(&effect),
+            Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
+            Ok(true) if kind == "manual" => Outcome::new(Verdict::Unknown, &effect)
+                .because("a manual rule is attested by people, not evaluated"),
+            Ok(true) => Outcome::new(Verdict::NotApplicable, &effect)
+                .because("denyAction blocks delete requests; a resource body has nothing to check"),
+        };
     }
     match scope.eval(condition) {
-        Ok(false) => Outcome::new(Verdict::Compliant, &effect),
-        Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
         Ok(true) => {
             let mut out = Outcome::new(Verdict::NonCompliant, &effect);
             scope.explain(condition, true, &mut out.evidence);
@@ -239,7 +234,19 @@ pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
             }
             out
         }
+        full => match (applicable(&mut scope), full) {
+            (Ok(false), _) => not_applicable(&effect),
+            (Err(u), _) | (Ok(true), Err(u)) => {
+                Outcome::new(Verdict::Unknown, &effect).because(u.0)
+            }
+            (Ok(true), Ok(_)) => Outcome::new(Verdict::Compliant, &effect),
+        },
     }
+}
+
+fn not_applicable(effect: &str) -> Outcome {
+    Outcome::new(Verdict::NotApplicable, effect)
+        .because("the type, name or kind conditions exclude this resource")
 }
 
 fn new_scope<'a>(
