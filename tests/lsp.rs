@@ -564,3 +564,27 @@ fn acrpc_toml_next_to_the_document_configures_its_lints() {
     c.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 13 item 18: after a frame without Content-Length, a Content-Length
+/// shorter than its body, or two Content-Length headers that disagree, the
+/// server resynchronises on the next header block and keeps answering.
+#[test]
+fn broken_framing_resynchronises() {
+    let mut c = Client::start();
+    c.initialize();
+    let body = r#"{"jsonrpc":"2.0","method":"acrpc/x"}"#;
+    let desyncs = [
+        format!("X-Nonsense: 1\r\n\r\n{body}"),
+        format!("Content-Length: 5\r\n\r\n{body}"),
+        format!("Content-Length: 9\r\nContent-Length: 3\r\n\r\n{body}"),
+    ];
+    for bad in desyncs {
+        write!(c.stdin, "{bad}").expect("write");
+        c.stdin.flush().expect("flush");
+        let garbage = c.recv();
+        assert_eq!(garbage["error"]["code"], -32700, "{garbage}");
+        let r = c.request("acrpc/doesNotExist", json!({}));
+        assert_eq!(r["error"]["code"], -32601, "after {bad:?}: {r}");
+    }
+    c.shutdown();
+}
