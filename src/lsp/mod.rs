@@ -127,7 +127,9 @@ fn spawn_reader(tx: mpsc::Sender<Incoming>) {
             if skipped && !logged {
                 // Once per session: an editor with broken framing would
                 // otherwise fill its log.
-                eprintln!("acrpc lsp: skipped input that is not a framed message; resynchronised on the next Content-Length header");
+                eprintln!(
+                    "acrpc lsp: skipped input that is not a framed message; resynchronised on the next Content-Length header"
+                );
                 logged = true;
             }
             let msg = match frame {

@@ -353,7 +353,12 @@ impl Client<'_> {
             .map_err(|f| self.redacted(f))
     }
 
-    fn exchange_raw(&self, method: &str, url: &str, body: Option<&str>) -> Result<Response, Failure> {
+    fn exchange_raw(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+    ) -> Result<Response, Failure> {
         let start = std::time::Instant::now();
         let mut attempt = 1;
         loop {
