@@ -8,7 +8,7 @@
 
 use acrpc::compile::compile_file;
 use acrpc::diag::{SourceFile, SourceMap};
-use acrpc::emit::target::{DeployScope, Kind, resources};
+use acrpc::emit::model::{DeployScope, Kind, resources};
 use acrpc::emit::{OutputFile, Target, arm, bicep, target_files, terraform};
 use acrpc::ir::Pack;
 use acrpc::sema::{Options, Templates};

@@ -6,7 +6,7 @@ use super::build::{Inputs, compile_inputs, io_error};
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span};
 use crate::emit::POLICY_API_VERSION;
-use crate::emit::target::Kind;
+use crate::emit::model::Kind;
 use crate::publish::client::{Client, Event, Failure, RetryPolicy, Secret, UreqTransport};
 use crate::publish::{
     Action, Desired, Op, Scope, desired, diff, kind_label, prunable, render_plan, resource_path,

@@ -10,10 +10,10 @@
 //! stores exactly the `azure` target's definition.
 
 use super::OutputFile;
-use super::pretty;
-use super::target::{
+use super::model::{
     DeployScope, Kind, POLICY_API_VERSION, Resource, resources, rewrite_member_ids,
 };
+use super::pretty;
 use crate::ir::Pack;
 use serde_json::{Map, Value, json};
 

@@ -9,13 +9,16 @@ mod checker;
 mod definition;
 pub mod epac;
 mod initiative;
+pub mod model;
+mod printer;
 pub mod target;
 pub mod terraform;
 
 pub use checker::{CHECKER_FORMAT, checker, checker_schema};
 pub use definition::definition;
 pub use initiative::{SCOPE_PLACEHOLDER, initiative};
-pub use target::{POLICY_API_VERSION, Target, target_files};
+pub use model::POLICY_API_VERSION;
+pub use target::{Target, target_files};
 
 use crate::ir::{Condition, CountSource, Operand};
 use serde_json::{Map, Value, json};
