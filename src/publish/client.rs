@@ -35,7 +35,10 @@ impl Secret {
             let after = at + "bearer".len();
             let (gap, cred, done) = {
                 let rest = &out[after..];
-                let gap = rest.len() - rest.trim_start_matches([' ', '\t', ':', '=']).len();
+                let gap = rest.len()
+                    - rest
+                        .trim_start_matches([' ', '\t', ':', '=', '"', '\''])
+                        .len();
                 let tail = &rest[gap..];
                 let cred = tail
                     .find(|c: char| {
@@ -542,6 +545,20 @@ mod tests {
         assert_eq!(p.wait(30, None), Duration::from_secs(60));
         assert_eq!(p.wait(1, Some(7)), Duration::from_secs(7));
         assert_eq!(p.wait(1, Some(3600)), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn server_text_is_redacted() {
+        let t = Secret::new("eyJ0eXAi.secret-part");
+        assert_eq!(
+            t.redact("header Authorization: Bearer eyJ0eXAi.secret-part was bad"),
+            "header Authorization: Bearer *** was bad"
+        );
+        // Any bearer credential, not only ours, and the bare token anywhere.
+        assert_eq!(t.redact("BEARER other.token, x"), "BEARER ***, x");
+        assert_eq!(t.redact("\"bearer\":\"zz\""), "\"bearer\":\"***\"");
+        assert_eq!(t.redact("id=eyJ0eXAi.secret-part&x"), "id=***&x");
+        assert_eq!(t.redact("bearers and a bearer"), "bearers and a bearer");
     }
 
     #[test]
