@@ -19,6 +19,7 @@
 //!   using InvariantCultureIgnoreCase" (definition-structure-policy-rule);
 //! - deployment `mode` compared case-insensitively (`incremental` is what
 //!   the built-ins write, `Incremental` what the ARM schema lists).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
 mod common;
 
