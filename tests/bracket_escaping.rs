@@ -11,6 +11,8 @@
 //! [`engine`] below replays that rule independently of acrpc's code, and
 //! every test applies it to both shapes (bracketed and not).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
 use acrpc::compile::compile_file;
 use acrpc::diag::{SourceFile, SourceMap};
 use acrpc::emit::arm::escape_for_template;

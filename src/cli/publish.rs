@@ -316,12 +316,19 @@ struct Stopped {
 /// One change. A new `properties.version` is written as the versioned child
 /// first (Azure keeps every version there), then on the definition itself,
 /// which Azure serves as the latest version.
-fn apply_one(client: &Client, path: &str, a: &Action, w: Option<&Desired>) -> Result<(), Stopped> {
-    let stopped = |failure, method, path: &str, version_written| Stopped {
-        failure,
-        method,
-        path: path.to_string(),
-        version_written,
+fn apply_one(
+    client: &Client,
+    path: &str,
+    a: &Action,
+    w: Option<&Desired>,
+) -> Result<(), Box<Stopped>> {
+    let stopped = |failure, method, path: &str, version_written| {
+        Box::new(Stopped {
+            failure,
+            method,
+            path: path.to_string(),
+            version_written,
+        })
     };
     match (&a.op, w) {
         (Op::Prune, _) => client
