@@ -179,6 +179,15 @@ fn check_output_follows_links_and_writes_into_devices() {
         TEMPLATE
     );
 
+    // /proc/self/fd/1 is a link to the pipe of standard output: the report
+    // goes into the pipe, nothing replaces the link.
+    if Path::new("/proc/self/fd/1").exists() {
+        let out = check(&t.0, &["-o", "/proc/self/fd/1"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(report.contains("admin-user-disabled"), "{report}");
+    }
+
     let out = check(&t.0, &["-o", "/dev/null"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let null = std::fs::metadata("/dev/null").expect("/dev/null");
@@ -224,6 +233,21 @@ fn fmt_writes_through_links() {
         std::fs::read_to_string(t.path("real/rules.acrp")).expect("read"),
         formatted,
         "the other name of the hard link still has the old text"
+    );
+    // `lint --fix` writes the same way (`files::write_file_atomically`).
+    let fixable = "pack acr-rules {\n  title \"Rules\"\n  version \"1.0.0\"\n}\n\nrule deny-only {\n  title \"Public network access disabled\"\n  description \"Private endpoints only.\"\n  practice network\n  severity high\n  controls [\"MCSB NS-2\"]\n  target registry\n  effect deny | disabled = deny\n  require publicNetworkAccess == \"Disabled\"\n}\n";
+    std::fs::write(t.path("real/rules.acrp"), fixable).expect("write");
+    let out = acrpc(&t.0, &["lint", "--fix", "linked.acrp"]);
+    let link = std::fs::symlink_metadata(t.path("linked.acrp")).expect("link");
+    assert!(
+        link.file_type().is_symlink(),
+        "lint --fix replaced the link: {}",
+        stderr(&out)
+    );
+    let fixed = std::fs::read_to_string(t.path("real/rules.acrp")).expect("read");
+    assert!(
+        fixed.contains("audit | deny"),
+        "W0602's fix did not reach the real file: {fixed}"
     );
     let leftovers: Vec<String> = std::fs::read_dir(&t.0)
         .expect("list")
