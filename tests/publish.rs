@@ -64,6 +64,8 @@ struct State {
     /// The next this many PUTs are applied but answered with a body that is
     /// not JSON (a proxy's page, a truncated answer).
     non_json_put_answers: usize,
+    /// Every PUT is read and never answered (the connection stays silent).
+    stall_puts: bool,
 }
 
 struct StandIn {
@@ -133,6 +135,11 @@ fn serve(conn: TcpStream, state: &Mutex<State>, port: u16) {
     let mut writer = conn;
     // Keep-alive: one request after another on the same connection.
     while let Some((method, target, headers, body)) = read_request(&mut reader) {
+        let stall = method == "PUT" && state.lock().unwrap_or_else(|e| e.into_inner()).stall_puts;
+        if stall {
+            std::thread::sleep(std::time::Duration::from_secs(10));
+            return;
+        }
         let (status, extra, body) = {
             let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
             handle(&mut s, &method, &target, &headers, &body, port)
@@ -1720,6 +1727,33 @@ fn a_written_version_is_reported_when_the_main_put_fails() {
         !out.stderr.contains(
             "not applied (2):\n  update policyDefinition publish-test/admin-user-disabled\n"
         ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Issue 13 item 25: a PUT that got no answer may or may not have reached
+/// Azure; the half-way report says so instead of "not applied".
+#[test]
+fn an_unanswered_put_is_reported_as_unknown() {
+    let si = StandIn::start();
+    let dir = TempDir::new("unanswered");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    si.state().stall_puts = true;
+    let out = publish(&si, &pack, SUB, &["--yes", "--timeout", "2"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(flat(&out.stderr).contains("E0705"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("applied (0):")
+            && out.stderr.contains(
+                "unknown (1): create policyDefinition publish-test/admin-user-disabled: no answer"
+            )
+            && out.stderr.contains("not applied (3):"),
         "{}",
         out.stderr
     );
