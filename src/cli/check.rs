@@ -182,13 +182,7 @@ fn emit(path: Option<&Path>, text: &str, inputs: &[PathBuf]) -> Result<(), Write
         let _ = std::io::stdout().lock().write_all(text.as_bytes());
         return Ok(());
     };
-    write_output(path, text, inputs).map_err(|e| match e {
-        WriteError::Io(why) => WriteError::Io(format!(
-            "cannot write the report to `{}`: {why}",
-            path.display()
-        )),
-        other => other,
-    })
+    write_output(path, text, inputs)
 }
 
 /// Every file `check` reads: the report must not replace one of them.
