@@ -122,6 +122,52 @@ fn build_replaces_only_its_own_output() {
     assert!(t.path("dist/acr-rules/checker.json").is_file());
 }
 
+/// An output written by acrpc before the marker existed (README's first
+/// command on an existing checkout) is recognised by its layout and
+/// replaced; one extra file of the user's makes it not ours.
+#[test]
+fn build_replaces_an_unmarked_output_of_an_earlier_version() {
+    let t = TempDir::new("legacy");
+    std::fs::write(t.path("rules.acrp"), PACK).expect("write");
+    let out = acrpc(&t.0, &["build", "rules.acrp", "--out", "dist"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::remove_file(t.path("dist/acr-rules/.acrpc-output")).expect("unmark");
+    // A definition of a rule since removed is still of the layout.
+    std::fs::write(
+        t.path("dist/acr-rules/policyDefinitions/old-rule.json"),
+        "{}\n",
+    )
+    .expect("write");
+    let out = acrpc(&t.0, &["build", "rules.acrp", "--out", "dist"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(t.path("dist/acr-rules/.acrpc-output").is_file());
+    assert!(
+        !t.path("dist/acr-rules/policyDefinitions/old-rule.json")
+            .exists()
+    );
+
+    std::fs::remove_file(t.path("dist/acr-rules/.acrpc-output")).expect("unmark");
+    for (extra, what) in [
+        ("dist/acr-rules/notes.txt", "a file of another kind"),
+        (
+            "dist/acr-rules/policyDefinitions/rules.acrp",
+            "a source file",
+        ),
+        ("dist/acr-rules/.hidden.json", "a hidden file"),
+        (
+            "dist/acr-rules/mine.json",
+            "a top-level name acrpc does not write",
+        ),
+    ] {
+        std::fs::write(t.path(extra), "mine\n").expect("write");
+        let out = acrpc(&t.0, &["build", "rules.acrp", "--out", "dist"]);
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", stderr(&out));
+        assert!(stderr(&out).contains("E0030"), "{what}: {}", stderr(&out));
+        assert!(t.path(extra).exists(), "{what} lost");
+        std::fs::remove_file(t.path(extra)).expect("rm");
+    }
+}
+
 fn check(dir: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["check", "main.json", "--pack", "rules.acrp"];
     args.extend_from_slice(extra);

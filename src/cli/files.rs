@@ -127,7 +127,7 @@ pub fn write_atomically(
 ) -> Result<(), WriteError> {
     let packs = pack_dirs(files);
     for pack in &packs {
-        check_replaceable(&out.join(pack), inputs)?;
+        check_replaceable(&out.join(pack), &layout_of(pack, files), inputs)?;
     }
     fs::create_dir_all(out)
         .map_err(|e| WriteError::Io(format!("cannot create {}: {e}", out.display())))?;
@@ -150,9 +150,80 @@ fn pack_dirs(files: &[crate::emit::OutputFile]) -> Vec<String> {
     packs
 }
 
-/// `Ok` when `target` is absent, or a folder acrpc wrote that holds none
-/// of the inputs.
-fn check_replaceable(target: &Path, inputs: &[PathBuf]) -> Result<(), WriteError> {
+/// What this build writes into one pack folder: the first path component
+/// of each file (`checker.json`, `policyDefinitions`, …) and the file
+/// extensions, against which an output written before the marker existed is
+/// recognised.
+struct Layout {
+    tops: Vec<String>,
+    extensions: Vec<String>,
+}
+
+fn layout_of(pack: &str, files: &[crate::emit::OutputFile]) -> Layout {
+    let mut layout = Layout {
+        tops: Vec::new(),
+        extensions: Vec::new(),
+    };
+    let prefix = format!("{pack}/");
+    for rel in files.iter().filter_map(|f| f.path.strip_prefix(&prefix)) {
+        let top = rel.split('/').next().unwrap_or_default().to_string();
+        if !layout.tops.contains(&top) {
+            layout.tops.push(top);
+        }
+        if let Some(ext) = Path::new(rel).extension() {
+            let ext = ext.to_string_lossy().into_owned();
+            if !layout.extensions.contains(&ext) {
+                layout.extensions.push(ext);
+            }
+        }
+    }
+    layout
+}
+
+/// A folder written by an acrpc from before the marker: it holds nothing but
+/// regular files of this build's layout (same top-level names, same
+/// extensions, no hidden names), so replacing it loses nothing a user wrote.
+/// Anything else (a note, a symbolic link, an `.acrp` file) makes it not ours.
+fn is_unmarked_output(dir: &Path, layout: &Layout) -> bool {
+    fn walk(dir: &Path, top_level: bool, layout: &Layout, budget: &mut usize) -> bool {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return false;
+        };
+        for entry in entries {
+            let Ok(entry) = entry else { return false };
+            let Ok(kind) = entry.file_type() else {
+                return false;
+            };
+            let name = entry.file_name().to_string_lossy().into_owned();
+            *budget = budget.saturating_sub(1);
+            if *budget == 0 || name.starts_with('.') {
+                return false;
+            }
+            if top_level && !layout.tops.contains(&name) {
+                return false;
+            }
+            let ok = if kind.is_dir() {
+                walk(&entry.path(), false, layout, budget)
+            } else {
+                kind.is_file()
+                    && Path::new(&name)
+                        .extension()
+                        .is_some_and(|e| layout.extensions.iter().any(|x| **x == *e))
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+    // A bound on the walk: no acrpc output holds this many files.
+    let mut budget = 100_000;
+    walk(dir, true, layout, &mut budget)
+}
+
+/// `Ok` when `target` is absent, or a folder acrpc wrote (marked, or an
+/// unmarked output of an earlier version) that holds none of the inputs.
+fn check_replaceable(target: &Path, layout: &Layout, inputs: &[PathBuf]) -> Result<(), WriteError> {
     let Ok(meta) = fs::symlink_metadata(target) else {
         return Ok(());
     };
@@ -162,7 +233,8 @@ fn check_replaceable(target: &Path, inputs: &[PathBuf]) -> Result<(), WriteError
             input: input.clone(),
         });
     }
-    if !meta.is_dir() || !fs::symlink_metadata(target.join(MARKER)).is_ok_and(|m| m.is_file()) {
+    let marked = fs::symlink_metadata(target.join(MARKER)).is_ok_and(|m| m.is_file());
+    if !meta.is_dir() || !(marked || is_unmarked_output(target, layout)) {
         return Err(WriteError::NotOurs(target.to_path_buf()));
     }
     Ok(())
