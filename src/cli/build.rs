@@ -21,6 +21,10 @@ pub struct BuildArgs {
     /// (`/providers/Microsoft.Management/managementGroups/<mg>` or `/subscriptions/<id>`).
     #[arg(long)]
     pub scope: Option<String>,
+    /// Environment of the pack (`environment NAME { … }`) whose scope,
+    /// enforcement mode and parameter values the assignments take.
+    #[arg(long)]
+    pub env: Option<String>,
     /// What to write: definition files (`azure`), or a deployment format.
     #[arg(long, value_enum, default_value_t = Target::Azure)]
     pub target: Target,
@@ -177,6 +181,8 @@ pub(super) fn write_error(sources: &mut SourceMap, out: &Path, e: &WriteError) -
 pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
     let opts = Options {
         scope: args.scope.clone(),
+        env: args.env.clone(),
+        today: Some(crate::inputs::suppress::today()),
     };
     let Inputs {
         mut sources,

@@ -1005,6 +1005,14 @@ impl Analysis {
             .items
             .iter()
             .map(|item| match item {
+                Item::Placement(p) => sym(
+                    &p.id.name,
+                    Some(p.kind.keyword().into()),
+                    lsp::SymbolKind::OBJECT,
+                    p.span,
+                    p.id.span,
+                    None,
+                ),
                 Item::Pack(p) => sym(
                     &p.id.name,
                     Some("pack".into()),
