@@ -253,8 +253,13 @@ fn compile_case(case: &Case) -> Outcome {
         Source::Generated { text, .. } => (text.clone(), None),
     };
     let mut sources = SourceMap::default();
+    let opts = Options {
+        env: case_option(&text, "env"),
+        today: case_option(&text, "today"),
+        ..Options::default()
+    };
     let id = sources.add(SourceFile::new(case.rel.as_str(), text));
-    let compiled = compile_file(&sources, id, &CaseTemplates { base }, &Options::default());
+    let compiled = compile_file(&sources, id, &CaseTemplates { base }, &opts);
     let mut snapshot = render_all(&compiled.diagnostics, &sources);
     for f in compiled.files() {
         if !snapshot.is_empty() && !snapshot.ends_with("\n\n") {
@@ -270,6 +275,15 @@ fn compile_case(case: &Case) -> Outcome {
         errors: compiled.diagnostics.iter().any(Diagnostic::is_error),
         snapshot,
     }
+}
+
+/// A case's options, from a comment line `# <key>: <value>` (`env` is
+/// `--env`; `today` pins the date that exemption expiry is checked against).
+fn case_option(text: &str, key: &str) -> Option<String> {
+    let prefix = format!("# {key}: ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(|v| v.trim().to_string())
 }
 
 fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
@@ -481,7 +495,13 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
             }
         };
         let out = TempDir::new("out");
-        let result = acrpc(&[
+        let env = match &case.source {
+            Source::File(path) => std::fs::read_to_string(path)
+                .ok()
+                .and_then(|t| case_option(&t, "env")),
+            Source::Generated { .. } => None,
+        };
+        let mut args = vec![
             "build",
             &input,
             "--out",
@@ -490,7 +510,11 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
             "never",
             "--message-format",
             "json",
-        ]);
+        ];
+        if let Some(e) = &env {
+            args.extend(["--env", e.as_str()]);
+        }
+        let result = acrpc(&args);
         let codes = json_codes(&result);
         let status = result.status.code();
         let errors = codes
