@@ -456,6 +456,7 @@ fn every_code_has_a_case() {
         .chain(PUBLISH_CODES.iter().copied())
         .chain(AUTHORING_CODES.iter().copied())
         .chain(FILE_SAFETY_CODES.iter().copied())
+        .chain(BUILD_SCOPE_CODES.iter().copied())
         .chain(lint_fixture_codes())
         .collect();
     let mut missing = Vec::new();
@@ -562,6 +563,36 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
 }
 
 /// E0901–E0903 are about the file system, not about a pack.
+/// W1002 is printed by `acrpc build` itself: triggered by
+/// `build_scope_is_checked_and_its_absence_warned`.
+const BUILD_SCOPE_CODES: &[Code] = &[Code::W1002];
+
+/// `acrpc build --scope garbage` is E1008 with exit 2 and writes nothing
+/// (it used to write `garbage/providers/…` ids); a build without any scope
+/// warns once (W1002) that ids keep `{scope}`, and succeeds.
+#[test]
+fn build_scope_is_checked_and_its_absence_warned() {
+    let valid = "rulepacks/acr-baseline.acrp";
+    let out = TempDir::new("out");
+    let bad = acrpc(&["build", valid, "--out", out.str(), "--scope", "garbage", "--color", "never"]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("E1008"), "{stderr}");
+    assert!(files_under(&out.0).is_empty());
+
+    let ok = acrpc(&["build", valid, "--out", out.str(), "--color", "never"]);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert_eq!(ok.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("W1002").count(), 1, "{stderr}");
+
+    let scoped = TempDir::new("scoped");
+    let sub = "/subscriptions/00000000-0000-0000-0000-000000000000";
+    let ok = acrpc(&["build", valid, "--out", scoped.str(), "--scope", sub, "--color", "never"]);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert_eq!(ok.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("W1002"), "{stderr}");
+}
+
 #[test]
 fn io_errors_exit_with_status_2() {
     let valid = "tests/cases/valid/fix-and-modify.acrp";

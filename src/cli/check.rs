@@ -243,7 +243,7 @@ fn settings(
         overrides,
         subscription_id: args.subscription.clone(),
         resource_group: args.resource_group.clone(),
-        today: args.today.clone().unwrap_or_else(suppress::today),
+        today: args.today.clone().unwrap_or_else(super::today),
     })
 }
 

@@ -171,6 +171,7 @@ codes! {
     E1014 Error "invalid-expiry" "an exemption's `expires` is not a YYYY-MM-DD date";
     E1015 Error "exemption-outside-scope" "an exemption's scope is not within its assignment's scope";
     W1001 Warning "exemption-expired" "an exemption has already expired";
+    W1002 Warning "no-scope" "a build has no scope, so ids keep the `{scope}` placeholder";
 }
 
 impl Code {

@@ -458,6 +458,41 @@ const INITIATIVE_CLAUSES: &[(&str, &str)] = &[
     ("include", "a member: a rule id, `practice p` or `all`"),
 ];
 
+/// Clauses of `assignment`, `exemption` and `environment` blocks
+/// (docs/LANGUAGE.md, "assignment, exemption, environment").
+const ASSIGNMENT_CLAUSES: &[(&str, &str)] = &[
+    ("title", "displayName of the assignment"),
+    ("description", "description of the assignment"),
+    ("scope", "management group, subscription or resource group id"),
+    ("enforcement", "default | doNotEnforce"),
+    ("not-scopes", "excluded scopes: [\"/subscriptions/…\"]"),
+    ("definition-version", "pinned definition version, e.g. \"1.*.*\""),
+    ("identity", "system, or a user-assigned identity id"),
+    ("location", "where the managed identity lives"),
+    ("message", "non-compliance message; `message <member> \"…\"` for one member"),
+    ("param", "a parameter value: `param effect = deny`"),
+    ("selector", "resource selector: `selector eu { location in [\"westeurope\"] }`"),
+    ("override", "`override effect = disabled for [member]` or `override version = \"2.*.*\"`"),
+];
+
+const EXEMPTION_CLAUSES: &[(&str, &str)] = &[
+    ("title", "displayName of the exemption"),
+    ("description", "why the resources are exempt"),
+    ("scope", "where the exemption applies (default: the assignment's scope)"),
+    ("category", "waiver | mitigated"),
+    ("expires", "last day it applies: \"YYYY-MM-DD\""),
+    ("members", "member rule ids of the assigned initiative"),
+    ("ticket", "a reference kept in metadata"),
+    ("selector", "resource selector: `selector eu { location in [\"westeurope\"] }`"),
+];
+
+const ENVIRONMENT_CLAUSES: &[(&str, &str)] = &[
+    ("title", "name of the environment"),
+    ("scope", "where assignments go with `--env`"),
+    ("enforcement", "default | doNotEnforce"),
+    ("param", "a parameter value for every assignment that has it"),
+];
+
 const EFFECTS: &[&str] = &[
     "audit",
     "deny",
@@ -511,7 +546,11 @@ impl Analysis {
                         item = None;
                     }
                 }
-                (TokenKind::Word, w @ ("rule" | "initiative" | "pack")) if depth == 0 => {
+                (
+                    TokenKind::Word,
+                    w @ ("rule" | "initiative" | "pack" | "assignment" | "exemption"
+                    | "environment"),
+                ) if depth == 0 => {
                     item = Some((i, w))
                 }
                 _ => {}
@@ -683,8 +722,27 @@ impl Analysis {
         }
         match ctx.item {
             None => {
-                for k in ["pack", "rule", "initiative"] {
+                for k in [
+                    "pack",
+                    "rule",
+                    "initiative",
+                    "assignment",
+                    "exemption",
+                    "environment",
+                ] {
                     out.push(item(k, lsp::CompletionItemKind::KEYWORD, None));
+                }
+            }
+            Some(w @ ("assignment" | "exemption" | "environment")) => {
+                let table = match w {
+                    "assignment" => ASSIGNMENT_CLAUSES,
+                    "exemption" => EXEMPTION_CLAUSES,
+                    _ => ENVIRONMENT_CLAUSES,
+                };
+                if ctx.line_before.is_empty() {
+                    for (k, d) in table {
+                        out.push(item(k, lsp::CompletionItemKind::KEYWORD, Some((*d).into())));
+                    }
                 }
             }
             Some("initiative") => {
@@ -1256,6 +1314,13 @@ const KEYWORDS: &[&str] = &[
     "pack",
     "rule",
     "initiative",
+    "assignment",
+    "exemption",
+    "environment",
+    "of",
+    "selector",
+    "override",
+    "for",
     "param",
     "effect",
     "let",
