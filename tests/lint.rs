@@ -151,7 +151,7 @@ fn fixes_apply_and_remove_what_they_fix() {
         });
     }
     let expected: std::collections::BTreeSet<Code> =
-        [Code::W0602, Code::W0605, Code::W0606, Code::W0610].into();
+        [Code::W0602, Code::W0605, Code::W0606, Code::W0610, Code::W1004].into();
     assert_eq!(fixable, expected);
 }
 

@@ -172,6 +172,8 @@ codes! {
     E1015 Error "exemption-outside-scope" "an exemption's scope is not within its assignment's scope";
     W1001 Warning "exemption-expired" "an exemption has already expired";
     W1002 Warning "no-scope" "a build has no scope, so ids keep the `{scope}` placeholder";
+    W1003 Warning "waiver-expiry" "a waiver never expires or expires more than `max-waiver-days` ahead";
+    W1004 Warning "prod-not-enforced" "a production environment does not enforce its assignments";
 }
 
 impl Code {

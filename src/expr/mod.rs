@@ -48,7 +48,7 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use functions::civil_from_days;
+pub use functions::{civil_from_days, days_from_civil};
 
 use serde_json::Value;
 

@@ -10,3 +10,5 @@ pub mod missing_description;
 pub mod practice_without_rule;
 pub mod unbound_member_param;
 pub mod when_excludes_all;
+pub mod prod_not_enforced;
+pub mod waiver_expiry;
