@@ -369,6 +369,7 @@ fn main() {
     );
     let settings = Settings {
         today: "2026-11-25".into(),
+        exemptions: Vec::new(),
         ..Settings::default()
     };
     let mut findings = 0;

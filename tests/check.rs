@@ -528,3 +528,70 @@ fn output_file_is_written_whole() {
         serde_json::from_str(&std::fs::read_to_string(&out_path).expect("report")).expect("json");
     assert_eq!(written["format"], "acrpc-check/1");
 }
+
+/// Issue 9: an exemption of the pack's assignment is honoured where the
+/// resource id shows it applies (here built from `--subscription` and
+/// `--resource-group`), reported like a suppression (JSON, text, SARIF
+/// `suppressions`), and not once it has expired; elsewhere it does nothing.
+#[test]
+fn exemptions_of_the_packs_assignments_are_honoured_until_they_expire() {
+    let d = Dir::new("exempt");
+    let pack = format!(
+        "{PACK}{}",
+        r#"
+assignment admin of admin-user-disabled {
+  scope "/subscriptions/00000000-0000-0000-0000-000000000001"
+}
+
+exemption legacy-admin of admin {
+  category    waiver
+  expires     "2026-12-31"
+  ticket      "SEC-1"
+  description "legacy build agents"
+  scope       "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/legacy"
+}
+"#
+    );
+    let pack = d.write("t.acrp", &pack);
+    let props = json!({"adminUserEnabled": true, "zoneRedundancy": "Enabled"});
+    let file = d.write("r.json", &template(json!([registry(props)])));
+    let sub = "00000000-0000-0000-0000-000000000001";
+    let run = |rg: &str, today: &str, format: &str| {
+        acrpc(&[
+            "check", "--pack", &pack, "--subscription", sub, "--resource-group", rg,
+            "--today", today, "--format", format, &file,
+        ])
+    };
+    let admin = |o: &Output| {
+        results(o)
+            .into_iter()
+            .find(|r| r["rule"] == "admin-user-disabled")
+            .expect("admin result")
+    };
+
+    let inside = run("legacy", "2026-12-04", "json");
+    let r = admin(&inside);
+    assert_eq!(r["suppression"]["expired"], false, "{r}");
+    let reason = r["suppression"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("legacy-admin") && reason.contains("Waiver") && reason.contains("SEC-1"), "{reason}");
+    assert_eq!(inside.status.code(), Some(0), "{}", stdout(&inside));
+    let text = stdout(&run("legacy", "2026-12-04", "text"));
+    assert!(text.contains("suppressed admin-user-disabled"), "{text}");
+    let sarif: Value = serde_json::from_str(&stdout(&run("legacy", "2026-12-04", "sarif"))).expect("sarif");
+    let suppressed = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .any(|r| r["suppressions"][0]["justification"].as_str().is_some_and(|j| j.contains("legacy-admin")));
+    assert!(suppressed, "{sarif}");
+
+    // Expired: listed as expired, a finding again.
+    let later = run("legacy", "2027-01-01", "json");
+    assert_eq!(admin(&later)["suppression"]["expired"], true);
+    assert_eq!(later.status.code(), Some(1));
+
+    // Another resource group: not exempted at all.
+    let elsewhere = run("apps", "2026-12-04", "json");
+    assert!(admin(&elsewhere)["suppression"].is_null(), "{}", admin(&elsewhere));
+    assert_eq!(elsewhere.status.code(), Some(1));
+}

@@ -153,6 +153,7 @@ fn load(path: &Path, params: Option<&Path>) -> Input {
 fn settings() -> Settings {
     Settings {
         today: "2026-11-25".into(),
+        exemptions: Vec::new(),
         ..Settings::default()
     }
 }

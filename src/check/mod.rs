@@ -2,6 +2,7 @@
 //! deploy-time and after-deployment verdicts, suppressions, and the
 //! results the reports print. Pure: the CLI reads files and writes output.
 
+pub mod exempt;
 pub mod report;
 
 use crate::catalog::catalog;
@@ -53,6 +54,9 @@ pub struct Settings {
     pub resource_group: Option<String>,
     /// `YYYY-MM-DD`, for suppression expiry.
     pub today: String,
+    /// Exemptions of the packs' assignments (`--pack`), honoured like
+    /// suppressions where the resource id shows they apply.
+    pub exemptions: Vec<exempt::Exemption>,
 }
 
 /// A suppression applied to a result.
@@ -244,9 +248,19 @@ fn check_one(
         .suppressions
         .iter()
         .find(|s| names_rule(s, r))
+        .cloned()
+        .or_else(|| {
+            exempt::matching(
+                &settings.exemptions,
+                r,
+                resource,
+                settings.subscription_id.as_deref(),
+                settings.resource_group.as_deref(),
+            )
+        })
         .map(|s| Applied {
-            expired: !suppress::in_force(s, &settings.today),
-            suppression: s.clone(),
+            expired: !suppress::in_force(&s, &settings.today),
+            suppression: s,
         });
     CheckResult {
         rule,

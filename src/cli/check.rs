@@ -99,11 +99,11 @@ pub enum InputFormat {
 pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
-    let settings = match settings(args, &mut sources, &mut diags) {
+    let mut settings = match settings(args, &mut sources, &mut diags) {
         Some(s) => s,
         None => return fail(reporter, &diags, &sources),
     };
-    let Some(rules) = load_rules(args, &mut sources, &mut diags) else {
+    let Some(rules) = load_rules(args, &mut sources, &mut diags, &mut settings.exemptions) else {
         return fail(reporter, &diags, &sources);
     };
     let Some(files) = input_files(args, &mut sources, &mut diags) else {
@@ -244,6 +244,7 @@ fn settings(
         subscription_id: args.subscription.clone(),
         resource_group: args.resource_group.clone(),
         today: args.today.clone().unwrap_or_else(super::today),
+        exemptions: Vec::new(),
     })
 }
 
@@ -252,6 +253,7 @@ fn load_rules(
     args: &CheckArgs,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
+    exemptions: &mut Vec<check::exempt::Exemption>,
 ) -> Option<Vec<Rule>> {
     let mut rules = Vec::new();
     if args.rules.is_empty() && args.pack.is_empty() && args.policy.is_empty() {
@@ -285,7 +287,7 @@ fn load_rules(
         let id = sources.add(SourceFile::new(&name, &text));
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let templates = super::files::DirTemplates { base };
-        rules.extend(pack_rules(sources, id, &templates, &name, diags).unwrap_or_default());
+        rules.extend(pack_rules(sources, id, &templates, &name, diags, exemptions).unwrap_or_default());
     }
     (!has_errors(diags)).then_some(rules)
 }
@@ -296,13 +298,13 @@ fn pack_rules(
     templates: &dyn crate::sema::Templates,
     name: &str,
     diags: &mut Vec<Diagnostic>,
+    exemptions: &mut Vec<check::exempt::Exemption>,
 ) -> Option<Vec<Rule>> {
     let compiled = compile_file(sources, id, templates, &Options::default());
     diags.extend(compiled.diagnostics.iter().cloned());
-    compiled
-        .pack
-        .as_ref()
-        .map(|pack| eval::from_pack(pack, name))
+    let pack = compiled.pack.as_ref()?;
+    exemptions.extend(check::exempt::from_pack(pack));
+    Some(eval::from_pack(pack, name))
 }
 
 fn unusable(sources: &mut SourceMap, name: &str, why: &str) -> Diagnostic {
