@@ -574,7 +574,16 @@ const BUILD_SCOPE_CODES: &[Code] = &[Code::W1002];
 fn build_scope_is_checked_and_its_absence_warned() {
     let valid = "rulepacks/acr-baseline.acrp";
     let out = TempDir::new("out");
-    let bad = acrpc(&["build", valid, "--out", out.str(), "--scope", "garbage", "--color", "never"]);
+    let bad = acrpc(&[
+        "build",
+        valid,
+        "--out",
+        out.str(),
+        "--scope",
+        "garbage",
+        "--color",
+        "never",
+    ]);
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert_eq!(bad.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("E1008"), "{stderr}");
@@ -587,7 +596,16 @@ fn build_scope_is_checked_and_its_absence_warned() {
 
     let scoped = TempDir::new("scoped");
     let sub = "/subscriptions/00000000-0000-0000-0000-000000000000";
-    let ok = acrpc(&["build", valid, "--out", scoped.str(), "--scope", sub, "--color", "never"]);
+    let ok = acrpc(&[
+        "build",
+        valid,
+        "--out",
+        scoped.str(),
+        "--scope",
+        sub,
+        "--color",
+        "never",
+    ]);
     let stderr = String::from_utf8_lossy(&ok.stderr);
     assert_eq!(ok.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("W1002"), "{stderr}");

@@ -558,8 +558,18 @@ exemption legacy-admin of admin {
     let sub = "00000000-0000-0000-0000-000000000001";
     let run = |rg: &str, today: &str, format: &str| {
         acrpc(&[
-            "check", "--pack", &pack, "--subscription", sub, "--resource-group", rg,
-            "--today", today, "--format", format, &file,
+            "check",
+            "--pack",
+            &pack,
+            "--subscription",
+            sub,
+            "--resource-group",
+            rg,
+            "--today",
+            today,
+            "--format",
+            format,
+            &file,
         ])
     };
     let admin = |o: &Output| {
@@ -573,16 +583,24 @@ exemption legacy-admin of admin {
     let r = admin(&inside);
     assert_eq!(r["suppression"]["expired"], false, "{r}");
     let reason = r["suppression"]["reason"].as_str().unwrap_or_default();
-    assert!(reason.contains("legacy-admin") && reason.contains("Waiver") && reason.contains("SEC-1"), "{reason}");
+    assert!(
+        reason.contains("legacy-admin") && reason.contains("Waiver") && reason.contains("SEC-1"),
+        "{reason}"
+    );
     assert_eq!(inside.status.code(), Some(0), "{}", stdout(&inside));
     let text = stdout(&run("legacy", "2026-12-04", "text"));
     assert!(text.contains("suppressed admin-user-disabled"), "{text}");
-    let sarif: Value = serde_json::from_str(&stdout(&run("legacy", "2026-12-04", "sarif"))).expect("sarif");
+    let sarif: Value =
+        serde_json::from_str(&stdout(&run("legacy", "2026-12-04", "sarif"))).expect("sarif");
     let suppressed = sarif["runs"][0]["results"]
         .as_array()
         .expect("results")
         .iter()
-        .any(|r| r["suppressions"][0]["justification"].as_str().is_some_and(|j| j.contains("legacy-admin")));
+        .any(|r| {
+            r["suppressions"][0]["justification"]
+                .as_str()
+                .is_some_and(|j| j.contains("legacy-admin"))
+        });
     assert!(suppressed, "{sarif}");
 
     // Expired: listed as expired, a finding again.
@@ -592,6 +610,10 @@ exemption legacy-admin of admin {
 
     // Another resource group: not exempted at all.
     let elsewhere = run("apps", "2026-12-04", "json");
-    assert!(admin(&elsewhere)["suppression"].is_null(), "{}", admin(&elsewhere));
+    assert!(
+        admin(&elsewhere)["suppression"].is_null(),
+        "{}",
+        admin(&elsewhere)
+    );
     assert_eq!(elsewhere.status.code(), Some(1));
 }

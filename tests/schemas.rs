@@ -442,7 +442,12 @@ fn assignments_satisfy_azure_schemas() {
             return Vec::new();
         }
         assignments += 1;
-        let mut out = errors(&azure.assignment_properties, &v["properties"], name, "/properties");
+        let mut out = errors(
+            &azure.assignment_properties,
+            &v["properties"],
+            name,
+            "/properties",
+        );
         if let Some(identity) = v.get("identity") {
             out.extend(errors(&azure.identity, identity, name, "/identity"));
         }
@@ -450,7 +455,10 @@ fn assignments_satisfy_azure_schemas() {
     });
     println!("validated {assignments} assignments");
     assert_no_failures("emitted assignments that Azure's schema rejects", &failures);
-    assert!(assignments >= 3, "expected the bundled and the case assignments");
+    assert!(
+        assignments >= 3,
+        "expected the bundled and the case assignments"
+    );
 }
 
 #[test]

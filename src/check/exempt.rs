@@ -101,7 +101,10 @@ fn resource_id(r: &Resource, subscription: Option<&str>, group: Option<&str>) ->
     }
     let sub = r.subscription_id.as_deref().or(subscription)?;
     let rg = r.resource_group.as_deref().or(group)?;
-    let id = format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/{}", r.relative_id());
+    let id = format!(
+        "/subscriptions/{sub}/resourceGroups/{rg}/providers/{}",
+        r.relative_id()
+    );
     (!id.contains(crate::inputs::UNKNOWN_MARK)).then_some(id)
 }
 
@@ -129,6 +132,9 @@ mod tests {
         assert!(within(id, id));
         assert!(!within(id, "/subscriptions/0/resourceGroups/App"));
         assert!(!within(id, "/subscriptions/00"));
-        assert!(!within(id, "/providers/Microsoft.Management/managementGroups/x"));
+        assert!(!within(
+            id,
+            "/providers/Microsoft.Management/managementGroups/x"
+        ));
     }
 }

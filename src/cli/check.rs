@@ -287,7 +287,9 @@ fn load_rules(
         let id = sources.add(SourceFile::new(&name, &text));
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let templates = super::files::DirTemplates { base };
-        rules.extend(pack_rules(sources, id, &templates, &name, diags, exemptions).unwrap_or_default());
+        rules.extend(
+            pack_rules(sources, id, &templates, &name, diags, exemptions).unwrap_or_default(),
+        );
     }
     (!has_errors(diags)).then_some(rules)
 }

@@ -57,7 +57,10 @@ pub fn assignment(a: &Assignment, pack: &Pack) -> Value {
     acrpc.insert("pack".into(), json!(pack.id));
     acrpc.insert("id".into(), json!(a.id));
     // Where to PUT it: the REST body has no writable scope.
-    acrpc.insert("scope".into(), json!(scope_or_placeholder(a.scope.as_deref())));
+    acrpc.insert(
+        "scope".into(),
+        json!(scope_or_placeholder(a.scope.as_deref())),
+    );
     if let Some(e) = &a.environment {
         acrpc.insert("environment".into(), json!(e));
     }
@@ -70,7 +73,12 @@ pub fn assignment(a: &Assignment, pack: &Pack) -> Value {
     let params: Map<String, Value> = a
         .parameters
         .iter()
-        .map(|(n, v)| (n.clone(), json!({ "value": super::operand(&crate::ir::Operand::Literal(v.clone())) })))
+        .map(|(n, v)| {
+            (
+                n.clone(),
+                json!({ "value": super::operand(&crate::ir::Operand::Literal(v.clone())) }),
+            )
+        })
         .collect();
     props.insert("parameters".into(), Value::Object(params));
     let messages: Vec<Value> = a
@@ -89,7 +97,10 @@ pub fn assignment(a: &Assignment, pack: &Pack) -> Value {
         props.insert("nonComplianceMessages".into(), Value::Array(messages));
     }
     if !a.resource_selectors.is_empty() {
-        props.insert("resourceSelectors".into(), resource_selectors(&a.resource_selectors));
+        props.insert(
+            "resourceSelectors".into(),
+            resource_selectors(&a.resource_selectors),
+        );
     }
     if !a.overrides.is_empty() {
         let o: Vec<Value> = a
@@ -112,7 +123,9 @@ pub fn assignment(a: &Assignment, pack: &Pack) -> Value {
     if let Some(i) = &a.identity {
         let identity = match i {
             Identity::System => json!({ "type": "SystemAssigned" }),
-            Identity::User(id) => json!({ "type": "UserAssigned", "userAssignedIdentities": { id: {} } }),
+            Identity::User(id) => {
+                json!({ "type": "UserAssigned", "userAssignedIdentities": { id: {} } })
+            }
         };
         out.insert("identity".into(), identity);
     }
@@ -134,7 +147,10 @@ fn selectors(s: &[Selector]) -> Value {
         .map(|x| {
             let mut m = Map::new();
             m.insert("kind".into(), json!(x.kind));
-            m.insert(if x.not_in { "notIn" } else { "in" }.into(), json!(x.values));
+            m.insert(
+                if x.not_in { "notIn" } else { "in" }.into(),
+                json!(x.values),
+            );
             Value::Object(m)
         })
         .collect()
@@ -179,14 +195,19 @@ pub fn exemption(e: &Exemption, pack: &Pack) -> Value {
     acrpc.insert("id".into(), json!(e.id));
     acrpc.insert(
         "scope".into(),
-        json!(scope_or_placeholder(e.scope.as_deref().or(e.assignment_scope.as_deref()))),
+        json!(scope_or_placeholder(
+            e.scope.as_deref().or(e.assignment_scope.as_deref())
+        )),
     );
     if let Some(t) = &e.ticket {
         acrpc.insert("ticket".into(), json!(t));
     }
     props.insert("metadata".into(), json!({ "acrpc": acrpc }));
     if !e.resource_selectors.is_empty() {
-        props.insert("resourceSelectors".into(), resource_selectors(&e.resource_selectors));
+        props.insert(
+            "resourceSelectors".into(),
+            resource_selectors(&e.resource_selectors),
+        );
     }
     json!({ "name": e.id, "properties": props })
 }

@@ -463,34 +463,58 @@ const INITIATIVE_CLAUSES: &[(&str, &str)] = &[
 const ASSIGNMENT_CLAUSES: &[(&str, &str)] = &[
     ("title", "displayName of the assignment"),
     ("description", "description of the assignment"),
-    ("scope", "management group, subscription or resource group id"),
+    (
+        "scope",
+        "management group, subscription or resource group id",
+    ),
     ("enforcement", "default | doNotEnforce"),
     ("not-scopes", "excluded scopes: [\"/subscriptions/…\"]"),
-    ("definition-version", "pinned definition version, e.g. \"1.*.*\""),
+    (
+        "definition-version",
+        "pinned definition version, e.g. \"1.*.*\"",
+    ),
     ("identity", "system, or a user-assigned identity id"),
     ("location", "where the managed identity lives"),
-    ("message", "non-compliance message; `message <member> \"…\"` for one member"),
+    (
+        "message",
+        "non-compliance message; `message <member> \"…\"` for one member",
+    ),
     ("param", "a parameter value: `param effect = deny`"),
-    ("selector", "resource selector: `selector eu { location in [\"westeurope\"] }`"),
-    ("override", "`override effect = disabled for [member]` or `override version = \"2.*.*\"`"),
+    (
+        "selector",
+        "resource selector: `selector eu { location in [\"westeurope\"] }`",
+    ),
+    (
+        "override",
+        "`override effect = disabled for [member]` or `override version = \"2.*.*\"`",
+    ),
 ];
 
 const EXEMPTION_CLAUSES: &[(&str, &str)] = &[
     ("title", "displayName of the exemption"),
     ("description", "why the resources are exempt"),
-    ("scope", "where the exemption applies (default: the assignment's scope)"),
+    (
+        "scope",
+        "where the exemption applies (default: the assignment's scope)",
+    ),
     ("category", "waiver | mitigated"),
     ("expires", "last day it applies: \"YYYY-MM-DD\""),
     ("members", "member rule ids of the assigned initiative"),
     ("ticket", "a reference kept in metadata"),
-    ("selector", "resource selector: `selector eu { location in [\"westeurope\"] }`"),
+    (
+        "selector",
+        "resource selector: `selector eu { location in [\"westeurope\"] }`",
+    ),
 ];
 
 const ENVIRONMENT_CLAUSES: &[(&str, &str)] = &[
     ("title", "name of the environment"),
     ("scope", "where assignments go with `--env`"),
     ("enforcement", "default | doNotEnforce"),
-    ("param", "a parameter value for every assignment that has it"),
+    (
+        "param",
+        "a parameter value for every assignment that has it",
+    ),
 ];
 
 const EFFECTS: &[&str] = &[
@@ -550,9 +574,7 @@ impl Analysis {
                     TokenKind::Word,
                     w @ ("rule" | "initiative" | "pack" | "assignment" | "exemption"
                     | "environment"),
-                ) if depth == 0 => {
-                    item = Some((i, w))
-                }
+                ) if depth == 0 => item = Some((i, w)),
                 _ => {}
             }
         }

@@ -298,15 +298,21 @@ fn assignment(
                     overrides.push(o);
                 }
             }
-            PlacementClause::MemberMessage { member, text, .. } => {
-                if member_ref(member, &target, "message", diags) {
-                    messages.push((Some(member.name.clone()), text.0.clone()));
-                }
+            PlacementClause::MemberMessage { member, text, .. }
+                if member_ref(member, &target, "message", diags) =>
+            {
+                messages.push((Some(member.name.clone()), text.0.clone()));
             }
             _ => {}
         }
     }
-    count_limit(p, resource_selectors.len(), MAX_RESOURCE_SELECTORS, "resource selectors", diags);
+    count_limit(
+        p,
+        resource_selectors.len(),
+        MAX_RESOURCE_SELECTORS,
+        "resource selectors",
+        diags,
+    );
     count_limit(p, overrides.len(), MAX_OVERRIDES, "overrides", diags);
     let not_scopes = t.strings("not-scopes", diags);
     if let Some(m) = t.get("not-scopes") {
@@ -485,7 +491,10 @@ fn member_ref(member: &Ident, target: &Target, what: &str, diags: &mut Vec<Diagn
     let mut d = Diagnostic::new(
         Code::E1010,
         member.span,
-        format!("`{}` is not a member of the assigned definition", member.name),
+        format!(
+            "`{}` is not a member of the assigned definition",
+            member.name
+        ),
     )
     .with_label(format!("this {what} would never apply"));
     if let Some(s) = did_you_mean(&member.name, target.members.iter().map(|(r, _)| *r)) {
@@ -529,7 +538,11 @@ fn count_limit(p: &Placement, n: usize, max: usize, what: &str, diags: &mut Vec<
             Diagnostic::new(
                 Code::E1005,
                 p.id.span,
-                format!("{} `{}` has {n} {what}; Azure allows {max}", p.kind.keyword(), p.id.name),
+                format!(
+                    "{} `{}` has {n} {what}; Azure allows {max}",
+                    p.kind.keyword(),
+                    p.id.name
+                ),
             )
             .with_label(format!("too many {what}"))
             .with_help("merge selectors with the same kind, or split the assignment"),
@@ -581,9 +594,10 @@ fn identity(t: &MetaTable, diags: &mut Vec<Diagnostic>) -> Option<ir::Identity> 
     match &m.value {
         Literal::Word(w, _) if w == "system" => Some(ir::Identity::System),
         Literal::Str(s, span) => {
-            let ok = s.to_ascii_lowercase().contains(
-                "/providers/microsoft.managedidentity/userassignedidentities/",
-            ) && scope_kind(s) == Some(ScopeKind::Resource);
+            let ok = s
+                .to_ascii_lowercase()
+                .contains("/providers/microsoft.managedidentity/userassignedidentities/")
+                && scope_kind(s) == Some(ScopeKind::Resource);
             if !ok {
                 diags.push(
                     Diagnostic::new(
@@ -599,9 +613,13 @@ fn identity(t: &MetaTable, diags: &mut Vec<Diagnostic>) -> Option<ir::Identity> 
         }
         other => {
             diags.push(
-                Diagnostic::new(Code::E1011, other.span(), "`identity` is `system` or the id of a user-assigned identity")
-                    .with_label("not an identity")
-                    .with_suggestion("use `system`", "system"),
+                Diagnostic::new(
+                    Code::E1011,
+                    other.span(),
+                    "`identity` is `system` or the id of a user-assigned identity",
+                )
+                .with_label("not an identity")
+                .with_suggestion("use `system`", "system"),
             );
             None
         }
@@ -687,7 +705,9 @@ fn assigned_value(
             let ir::Operand::Expr(e) = op else {
                 return None;
             };
-            e.strip_prefix("parameters('")?.strip_suffix("')")?.to_string()
+            e.strip_prefix("parameters('")?
+                .strip_suffix("')")?
+                .to_string()
         }
     };
     parameters
@@ -707,9 +727,13 @@ fn resource_selector(
         };
         if selectors.iter().any(|x| x.kind == kind) {
             diags.push(
-                Diagnostic::new(Code::E1011, item.kind.span, format!("`{}` is given twice in this selector", item.kind.name))
-                    .with_label("each kind once per resource selector")
-                    .with_help("put every value in one list"),
+                Diagnostic::new(
+                    Code::E1011,
+                    item.kind.span,
+                    format!("`{}` is given twice in this selector", item.kind.name),
+                )
+                .with_label("each kind once per resource selector")
+                .with_help("put every value in one list"),
             );
             continue;
         }
@@ -724,9 +748,13 @@ fn resource_selector(
     let kinds: Vec<&str> = selectors.iter().map(|x| x.kind.as_str()).collect();
     if kinds.contains(&"resourceLocation") && kinds.contains(&"resourceWithoutLocation") {
         diags.push(
-            Diagnostic::new(Code::E1011, s.name.span, "`location` and `without-location` cannot be in one selector")
-                .with_label("Azure rejects this resource selector")
-                .with_help("use two selectors"),
+            Diagnostic::new(
+                Code::E1011,
+                s.name.span,
+                "`location` and `without-location` cannot be in one selector",
+            )
+            .with_label("Azure rejects this resource selector")
+            .with_help("use two selectors"),
         );
         return None;
     }
@@ -769,7 +797,10 @@ fn selector_values(item: &SelectorItem, diags: &mut Vec<Diagnostic>) -> Option<V
             Diagnostic::new(
                 Code::E1005,
                 item.values.span(),
-                format!("a selector takes 1 to {MAX_SELECTOR_VALUES} values; found {}", strings.len()),
+                format!(
+                    "a selector takes 1 to {MAX_SELECTOR_VALUES} values; found {}",
+                    strings.len()
+                ),
             )
             .with_label("Azure rejects this selector"),
         );
@@ -781,8 +812,12 @@ fn selector_values(item: &SelectorItem, diags: &mut Vec<Diagnostic>) -> Option<V
 fn string_list(l: &Literal, diags: &mut Vec<Diagnostic>) -> Option<Vec<String>> {
     let Literal::Array(items, _) = l else {
         diags.push(
-            Diagnostic::new(Code::E0114, l.span(), format!("expected a list, found {}", l.shape()))
-                .with_label("expected `[\"…\", …]`"),
+            Diagnostic::new(
+                Code::E0114,
+                l.span(),
+                format!("expected a list, found {}", l.shape()),
+            )
+            .with_label("expected `[\"…\", …]`"),
         );
         return None;
     };
@@ -792,8 +827,12 @@ fn string_list(l: &Literal, diags: &mut Vec<Diagnostic>) -> Option<Vec<String>> 
             Literal::Str(s, _) | Literal::Word(s, _) => out.push(s.clone()),
             other => {
                 diags.push(
-                    Diagnostic::new(Code::E0114, other.span(), format!("expected a string, found {}", other.shape()))
-                        .with_label("expected a string"),
+                    Diagnostic::new(
+                        Code::E0114,
+                        other.span(),
+                        format!("expected a string, found {}", other.shape()),
+                    )
+                    .with_label("expected a string"),
                 );
                 return None;
             }
@@ -814,7 +853,14 @@ fn override_(
     let (kind, value) = match what.name.as_str() {
         "effect" => {
             let (Literal::Word(w, _) | Literal::Str(w, _)) = value else {
-                diags.push(Diagnostic::new(Code::E0304, value.span(), "an effect override is an effect name").with_label("expected an effect"));
+                diags.push(
+                    Diagnostic::new(
+                        Code::E0304,
+                        value.span(),
+                        "an effect override is an effect name",
+                    )
+                    .with_label("expected an effect"),
+                );
                 return None;
             };
             let Some(e) = Effect::parse(w) else {
@@ -828,14 +874,25 @@ fn override_(
         }
         "version" => {
             let Literal::Str(v, _) = value else {
-                diags.push(Diagnostic::new(Code::E0114, value.span(), "a version override is a string such as \"2.*.*\"").with_label("expected a string"));
+                diags.push(
+                    Diagnostic::new(
+                        Code::E0114,
+                        value.span(),
+                        "a version override is a string such as \"2.*.*\"",
+                    )
+                    .with_label("expected a string"),
+                );
                 return None;
             };
             ("definitionVersion", v.clone())
         }
         other => {
-            let mut d = Diagnostic::new(Code::E1011, what.span, format!("unknown override `{other}`"))
-                .with_label("Azure overrides `effect` or `version`");
+            let mut d = Diagnostic::new(
+                Code::E1011,
+                what.span,
+                format!("unknown override `{other}`"),
+            )
+            .with_label("Azure overrides `effect` or `version`");
             if let Some(s) = did_you_mean(other, ["effect", "version"]) {
                 d = d.with_suggestion(format!("use `{s}`"), s);
             }
@@ -854,7 +911,10 @@ fn override_(
             let (Literal::Word(w, s) | Literal::Str(w, s)) = i else {
                 continue;
             };
-            let ident = Ident { name: w.clone(), span: *s };
+            let ident = Ident {
+                name: w.clone(),
+                span: *s,
+            };
             if member_ref(&ident, target, "override", diags) {
                 refs.push(w.clone());
             }
@@ -883,18 +943,28 @@ fn exemption(
     check_id(&p.id, "exemption", diags);
     if p.id.name.chars().count() > MAX_EXEMPTION_NAME {
         diags.push(
-            Diagnostic::new(Code::E1006, p.id.span, format!("exemption name is longer than Azure's {MAX_EXEMPTION_NAME} characters"))
-                .with_label("the Azure resource name"),
+            Diagnostic::new(
+                Code::E1006,
+                p.id.span,
+                format!("exemption name is longer than Azure's {MAX_EXEMPTION_NAME} characters"),
+            )
+            .with_label("the Azure resource name"),
         );
     }
     let t = table(p, EXEMPTION_KEYS, "exemption", diags);
     reject_clauses(p, true, diags);
     let of = p.of.as_ref()?;
     let Some(a) = assignments.iter().find(|a| a.id == of.name) else {
-        let mut d = Diagnostic::new(Code::E1009, of.span, format!("no assignment named `{}`", of.name))
-            .with_label("nothing to exempt from");
+        let mut d = Diagnostic::new(
+            Code::E1009,
+            of.span,
+            format!("no assignment named `{}`", of.name),
+        )
+        .with_label("nothing to exempt from");
         if let Some(s) = did_you_mean(&of.name, assignments.iter().map(|a| a.id.as_str())) {
-            d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(format!("use `{s}`"), s);
+            d = d
+                .with_help(format!("did you mean `{s}`?"))
+                .with_suggestion(format!("use `{s}`"), s);
         }
         diags.push(d);
         return None;
@@ -904,9 +974,13 @@ fn exemption(
         Some((w, _)) if w.eq_ignore_ascii_case("mitigated") => "Mitigated",
         Some((w, span)) => {
             diags.push(
-                Diagnostic::new(Code::E1011, span, format!("unknown exemption category `{w}`"))
-                    .with_label("Azure's categories are Waiver and Mitigated")
-                    .with_help("`waiver`: accepted as is; `mitigated`: met another way"),
+                Diagnostic::new(
+                    Code::E1011,
+                    span,
+                    format!("unknown exemption category `{w}`"),
+                )
+                .with_label("Azure's categories are Waiver and Mitigated")
+                .with_help("`waiver`: accepted as is; `mitigated`: met another way"),
             );
             return None;
         }
@@ -927,20 +1001,32 @@ fn exemption(
             diags.push(
                 Diagnostic::new(Code::W1001, span, format!("this exemption expired on {e}"))
                     .with_label("in the past")
-                    .with_help("Azure ignores an expired exemption; remove it or renew it with a new date"),
+                    .with_help(
+                        "Azure ignores an expired exemption; remove it or renew it with a new date",
+                    ),
             );
         }
         Some(e)
     });
     let scope = scope_value(&t, diags).map(|(s, span)| {
         if let Some(asg) = &a.scope
-            && !s.to_ascii_lowercase().starts_with(&asg.to_ascii_lowercase())
-            && !asg.to_ascii_lowercase().starts_with("/providers/microsoft.management/")
+            && !s
+                .to_ascii_lowercase()
+                .starts_with(&asg.to_ascii_lowercase())
+            && !asg
+                .to_ascii_lowercase()
+                .starts_with("/providers/microsoft.management/")
         {
             diags.push(
-                Diagnostic::new(Code::E1015, span, "the exemption's scope is outside its assignment's scope")
-                    .with_label(format!("not within {asg}"))
-                    .with_help("an exemption applies at or below the scope of the assignment it exempts"),
+                Diagnostic::new(
+                    Code::E1015,
+                    span,
+                    "the exemption's scope is outside its assignment's scope",
+                )
+                .with_label(format!("not within {asg}"))
+                .with_help(
+                    "an exemption applies at or below the scope of the assignment it exempts",
+                ),
             );
         }
         s
@@ -950,14 +1036,22 @@ fn exemption(
         let target_members = exemption_members(a, inputs);
         if let Literal::Array(items, _) = &m.value {
             for i in items {
-                let (Literal::Word(w, span) | Literal::Str(w, span)) = i else { continue };
+                let (Literal::Word(w, span) | Literal::Str(w, span)) = i else {
+                    continue;
+                };
                 if target_members.iter().any(|r| r == w) {
                     members.push(w.clone());
                 } else {
-                    let mut d = Diagnostic::new(Code::E1010, *span, format!("`{w}` is not a member of assignment `{}`", a.id))
-                        .with_label("would exempt nothing");
+                    let mut d = Diagnostic::new(
+                        Code::E1010,
+                        *span,
+                        format!("`{w}` is not a member of assignment `{}`", a.id),
+                    )
+                    .with_label("would exempt nothing");
                     if let Some(s) = did_you_mean(w, target_members.iter().map(String::as_str)) {
-                        d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(format!("use `{s}`"), s);
+                        d = d
+                            .with_help(format!("did you mean `{s}`?"))
+                            .with_suggestion(format!("use `{s}`"), s);
                     }
                     diags.push(d);
                 }
@@ -974,7 +1068,13 @@ fn exemption(
             _ => None,
         })
         .collect::<Vec<_>>();
-    count_limit(p, resource_selectors.len(), MAX_RESOURCE_SELECTORS, "resource selectors", diags);
+    count_limit(
+        p,
+        resource_selectors.len(),
+        MAX_RESOURCE_SELECTORS,
+        "resource selectors",
+        diags,
+    );
     Some(ir::Exemption {
         id: p.id.name.clone(),
         display_name: t.string("title", diags).map(|x| x.0),
@@ -1039,9 +1139,13 @@ fn reject_clauses(p: &Placement, selectors_ok: bool, diags: &mut Vec<Diagnostic>
             _ => continue,
         };
         diags.push(
-            Diagnostic::new(Code::E0101, c.span(), format!("{what} is not accepted in an {}", p.kind.keyword()))
-                .with_label("not accepted here")
-                .with_help("it belongs in an `assignment`"),
+            Diagnostic::new(
+                Code::E0101,
+                c.span(),
+                format!("{what} is not accepted in an {}", p.kind.keyword()),
+            )
+            .with_label("not accepted here")
+            .with_help("it belongs in an `assignment`"),
         );
     }
 }
@@ -1052,8 +1156,9 @@ fn enforcement(t: &MetaTable, diags: &mut Vec<Diagnostic>) -> Option<bool> {
         "default" => Some(true),
         "donotenforce" => Some(false),
         _ => {
-            let mut d = Diagnostic::new(Code::E1011, span, format!("unknown enforcement mode `{w}`"))
-                .with_label("Azure's modes are Default and DoNotEnforce");
+            let mut d =
+                Diagnostic::new(Code::E1011, span, format!("unknown enforcement mode `{w}`"))
+                    .with_label("Azure's modes are Default and DoNotEnforce");
             if let Some(s) = did_you_mean(&w, ["default", "doNotEnforce"]) {
                 d = d.with_suggestion(format!("use `{s}`"), s);
             }
@@ -1130,12 +1235,24 @@ mod tests {
         let mg = "/providers/Microsoft.Management/managementGroups/prod";
         assert_eq!(scope_kind(mg), Some(ManagementGroup));
         assert_eq!(scope_kind("/subscriptions/0000/"), Some(Subscription));
-        assert_eq!(scope_kind("/subscriptions/0000/resourceGroups/rg"), Some(ResourceGroup));
         assert_eq!(
-            scope_kind("/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r"),
+            scope_kind("/subscriptions/0000/resourceGroups/rg"),
+            Some(ResourceGroup)
+        );
+        assert_eq!(
+            scope_kind(
+                "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r"
+            ),
             Some(Resource)
         );
-        for bad in ["garbage", "", "/", "/subscriptions/", "/subscriptions/0/resourceGroups", "/subscriptions/0/foo/bar"] {
+        for bad in [
+            "garbage",
+            "",
+            "/",
+            "/subscriptions/",
+            "/subscriptions/0/resourceGroups",
+            "/subscriptions/0/foo/bar",
+        ] {
             assert_eq!(scope_kind(bad), None, "{bad}");
         }
     }
