@@ -485,6 +485,21 @@ fn unknown_param(name: &Ident, target: &Target) -> Diagnostic {
 
 /// Does a member (or the single definition) with this reference id exist?
 fn member_ref(member: &Ident, target: &Target, what: &str, diags: &mut Vec<Diagnostic>) -> bool {
+    if target.initiative.is_none() {
+        // Reference ids exist only inside an initiative (assignment-structure:
+        // policyDefinitionReferenceId "is only applicable if the policy
+        // assignment assigns a policy set definition").
+        diags.push(
+            Diagnostic::new(
+                Code::E1010,
+                member.span,
+                "a single rule is assigned: there are no members to name",
+            )
+            .with_label(format!("this {what} names a member"))
+            .with_help("drop the member name; the assignment's own value applies to the rule"),
+        );
+        return false;
+    }
     if target.members.iter().any(|(r, _)| *r == member.name) {
         return true;
     }
@@ -1034,7 +1049,20 @@ fn exemption(
     let mut members = Vec::new();
     if let Some(m) = t.get("members") {
         let target_members = exemption_members(a, inputs);
-        if let Literal::Array(items, _) = &m.value {
+        if matches!(a.assigned, ir::Assigned::Definition { .. }) {
+            diags.push(
+                Diagnostic::new(
+                    Code::E1010,
+                    m.value.span(),
+                    format!(
+                        "assignment `{}` assigns a single rule: it has no members",
+                        a.id
+                    ),
+                )
+                .with_label("nothing to name")
+                .with_help("drop `members`: the exemption covers the rule"),
+            );
+        } else if let Literal::Array(items, _) = &m.value {
             for i in items {
                 let (Literal::Word(w, span) | Literal::Str(w, span)) = i else {
                     continue;
