@@ -93,6 +93,7 @@ pub fn lower_placements(
     let exemptions = of_kind(PlacementKind::Exemption)
         .filter_map(|p| exemption(p, inputs, &assignments, diags))
         .collect();
+    check_env_values(&envs, of_kind(PlacementKind::Assignment), inputs, diags);
     Lowered {
         assignments,
         exemptions,
@@ -165,6 +166,51 @@ fn select_env<'e, 'a>(
         diags.push(d);
     }
     found
+}
+
+/// An environment's value applies to the assignments that have the
+/// parameter; one that no assignment has is a typo, not a silent no-op.
+fn check_env_values<'a>(
+    envs: &[Environment],
+    assignments: impl Iterator<Item = &'a Placement>,
+    inputs: &Inputs,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut quiet = Vec::new();
+    let targets: Vec<Target> = assignments
+        .filter_map(|p| resolve_target(p.of.as_ref()?, inputs, &mut quiet))
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = targets
+        .iter()
+        .flat_map(|t| {
+            t.effects
+                .map(|_| "effect")
+                .into_iter()
+                .chain(t.params.iter().map(|p| p.name.as_str()))
+        })
+        .collect();
+    for e in envs {
+        for (name, _) in &e.values {
+            if targets.iter().any(|t| has_param(t, &name.name)) {
+                continue;
+            }
+            let mut d = Diagnostic::new(
+                Code::E1002,
+                name.span,
+                format!("no assignment of the pack has a parameter `{}`", name.name),
+            )
+            .with_label("this value would apply nowhere");
+            if let Some(s) = did_you_mean(&name.name, names.iter().copied()) {
+                d = d
+                    .with_help(format!("did you mean `{s}`?"))
+                    .with_suggestion(format!("use `{s}`"), s);
+            }
+            diags.push(d);
+        }
+    }
 }
 
 // ------------------------------------------------------------ assignments
