@@ -148,6 +148,15 @@ codes! {
     W0608 Warning "unbound-member-param" "an initiative member's parameter is not bound";
     W0609 Warning "practice-without-rule" "a practice is declared or included but no rule has it";
     W0610 Warning "absent-vs-default" "a condition treats an absent property unlike its service default";
+    // ---- import
+    E1201 Error "import-not-json" "an input to import is not JSON";
+    E1202 Error "import-not-a-policy" "an input to import holds no policy definition";
+    W1203 Warning "import-not-expressible" "a definition uses a construct acrp cannot express, so it is not imported";
+    W1204 Warning "import-not-reproduced" "the rule generated for a definition does not compile back to it, so it is not imported";
+    W1205 Warning "import-set-skipped" "a policy set definition is not imported";
+    W1206 Warning "import-text-dropped" "a display text of an imported definition is not kept";
+    E1207 Error "import-output-exists" "the pack import would write already exists";
+    E1208 Error "import-nothing-imported" "no definition could be imported";
 }
 
 impl Code {
