@@ -75,6 +75,55 @@ pub fn condition(c: &Value, scope: &Scope, at: &str) -> Result<String, Gap> {
     Ok(cond(c, scope, at)?.0)
 }
 
+/// Lines longer than this are broken before their top-level `and`/`or`.
+const LONG: usize = 80;
+
+/// A condition as acrp text, a long top-level `and`/`or` one operand per
+/// line (the formatter aligns them).
+pub fn condition_lines(c: &Value, scope: &Scope, at: &str) -> Result<String, Gap> {
+    let one_line = condition(c, scope, at)?;
+    if one_line.len() <= LONG {
+        return Ok(one_line);
+    }
+    let Some(o) = c.as_object().filter(|o| o.len() == 1) else {
+        return Ok(one_line);
+    };
+    let Some((k, Value::Array(items))) = o.iter().next() else {
+        return Ok(one_line);
+    };
+    let (word, prec) = match k.to_ascii_lowercase().as_str() {
+        "allof" => ("and", Prec::And),
+        "anyof" => ("or", Prec::Or),
+        _ => return Ok(one_line),
+    };
+    if items.len() < 2 {
+        return Ok(one_line);
+    }
+    let parts = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let (t, p) = cond(item, scope, &format!("{at}/{k}/{i}"))?;
+            Ok(if p < prec || (prec == Prec::Or && p == Prec::And) {
+                format!("({t})")
+            } else {
+                t
+            })
+        })
+        .collect::<Result<Vec<_>, Gap>>()?;
+    Ok(join_lines(&parts, word))
+}
+
+/// Operands joined by `word`, on one line when short, one per line otherwise.
+pub fn join_lines(parts: &[String], word: &str) -> String {
+    let one = parts.join(&format!(" {word} "));
+    if one.len() <= LONG {
+        one
+    } else {
+        parts.join(&format!("\n{word} "))
+    }
+}
+
 fn cond(c: &Value, scope: &Scope, at: &str) -> Result<(String, Prec), Gap> {
     let Some(o) = c.as_object() else {
         return Err(Gap::new(at, "a condition that is not an object"));
@@ -102,7 +151,12 @@ fn cond(c: &Value, scope: &Scope, at: &str) -> Result<(String, Prec), Gap> {
                     .enumerate()
                     .map(|(i, item)| {
                         let (t, p) = cond(item, scope, &format!("{here}/{i}"))?;
-                        Ok(if p < prec { format!("({t})") } else { t })
+                        // `a and b or c` parses right, but reads better bracketed.
+                        Ok(if p < prec || (prec == Prec::Or && p == Prec::And) {
+                            format!("({t})")
+                        } else {
+                            t
+                        })
                     })
                     .collect::<Result<Vec<_>, Gap>>()?;
                 return Ok(if parts.len() == 1 {

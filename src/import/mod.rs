@@ -226,7 +226,7 @@ fn pack_category(found: &[(FileId, shape::Definition)]) -> String {
 }
 
 /// A kebab-case id: lower-case ASCII letters, digits and single dashes,
-/// starting with a letter, at most 60 characters (cut at a dash).
+/// starting with a letter, at most 64 characters (cut at a dash).
 pub fn kebab(s: &str, fallback: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
@@ -241,8 +241,8 @@ pub fn kebab(s: &str, fallback: &str) -> String {
         out.remove(0);
         out = out.trim_start_matches('-').to_string();
     }
-    if out.len() > 60 {
-        let cut = out.get(..60).and_then(|h| h.rfind('-')).unwrap_or(60);
+    if out.len() > 64 {
+        let cut = out.get(..65).and_then(|h| h.rfind('-')).unwrap_or(64);
         out.truncate(cut);
     }
     if out.is_empty() {
@@ -274,6 +274,6 @@ mod tests {
         let mut taken = Vec::new();
         assert_eq!(unique("a".into(), &mut taken), "a");
         assert_eq!(unique("a".into(), &mut taken), "a-2");
-        assert!(kebab(&"word ".repeat(40), "r").len() <= 60);
+        assert!(kebab(&"word ".repeat(40), "r").len() <= 64);
     }
 }

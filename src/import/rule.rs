@@ -3,7 +3,7 @@
 //! reproduces the original (see `verify`).
 
 use super::Gap;
-use super::cond::{condition, mentions_gate_field, negate, reads_aliases};
+use super::cond::{condition, condition_lines, join_lines, mentions_gate_field, negate, reads_aliases};
 use super::text::{Scope, is_ident, literal, operand, string};
 use crate::catalog::{Kind, catalog};
 use crate::ir::Effect;
@@ -84,16 +84,18 @@ pub fn rule(input: &RuleInput) -> Result<RuleText, Gap> {
     let effect_param = effect_param_name(then)?;
     let params = get(props, "parameters").and_then(Value::as_object);
     let mut body = Vec::new();
+    let mut effect = None;
     for (name, p) in params.into_iter().flatten() {
         if name.eq_ignore_ascii_case(&effect_param) {
-            body.insert(0, effect_clause(p, &format!("/parameters/{name}"))?);
+            effect = Some(effect_clause(p, &format!("/parameters/{name}"))?);
         } else {
             body.push(param_clause(name, p)?);
         }
     }
-    if !params.is_some_and(|p| p.keys().any(|k| k.eq_ignore_ascii_case(&effect_param))) {
+    let Some(effect) = effect else {
         return Err(Gap::new("/policyRule/then/effect", "an effect parameter that is not declared"));
-    }
+    };
+    body.push(effect);
 
     let details = get(then, "details");
     let effects = allowed_effects(params, &effect_param);
@@ -296,11 +298,15 @@ fn param_clause(name: &str, p: &Value) -> Result<String, Gap> {
 /// compliant state where `not` pushes exactly; then `forbid` as written;
 /// then everything in `when` (always exact: `when` is emitted unchanged).
 fn condition_forms(rest: &[Value], scope: &Scope, existence: bool) -> Result<Vec<Vec<String>>, Gap> {
+    if rest.is_empty() && !existence {
+        // Only the type test: every resource of the kind is flagged.
+        return Ok(vec![vec!["forbid true".into()]]);
+    }
     let at = |i: usize| format!("/policyRule/if/allOf/{i}");
     let mut when = Vec::new();
     let mut state = Vec::new();
     for (i, c) in rest.iter().enumerate() {
-        let text = condition(c, scope, &at(i))?;
+        let text = condition_lines(c, scope, &at(i))?;
         if existence || mentions_gate_field(c) || !reads_aliases(c) {
             when.push(format!("when {text}"));
         } else {
@@ -316,17 +322,17 @@ fn condition_forms(rest: &[Value], scope: &Scope, existence: bool) -> Result<Vec
             serde_json::json!({ "allOf": conj })
         };
         if let Some(neg) = negate(&joined)
-            && let Ok(text) = condition(&neg, scope, "/policyRule/if")
+            && let Ok(text) = condition_lines(&neg, scope, "/policyRule/if")
         {
             let mut f = when.clone();
             f.push(format!("require {text}"));
             forms.push(f);
         }
-        let forbid = state
+        let parts: Vec<String> = state
             .iter()
-            .map(|(c, t)| if is_or(c) { format!("({t})") } else { t.clone() })
-            .collect::<Vec<_>>()
-            .join(" and ");
+            .map(|(c, t)| if is_or(c) && state.len() > 1 { format!("({t})") } else { t.clone() })
+            .collect();
+        let forbid = join_lines(&parts, "and");
         let mut f = when.clone();
         f.push(format!("forbid {forbid}"));
         forms.push(f);
@@ -334,7 +340,7 @@ fn condition_forms(rest: &[Value], scope: &Scope, existence: bool) -> Result<Vec
     let all_when: Vec<String> = rest
         .iter()
         .enumerate()
-        .map(|(i, c)| condition(c, scope, &at(i)).map(|t| format!("when {t}")))
+        .map(|(i, c)| condition_lines(c, scope, &at(i)).map(|t| format!("when {t}")))
         .collect::<Result<_, _>>()?;
     forms.push(all_when);
     Ok(forms)
@@ -425,10 +431,10 @@ fn existence_clauses(d: &Value, id: &str, scope: &Scope, at: &str) -> Result<(Ve
     if let Some(c) = get(o, "existenceCondition") {
         let mut inner = scope.clone();
         inner.kind = related;
-        s.push_str(&format!(
-            " where {}",
-            condition(c, &inner, &format!("{at}/existenceCondition"))?
-        ));
+        let w = condition_lines(c, &inner, &format!("{at}/existenceCondition"))?;
+        // A long `where` goes on its own line under the related type.
+        let sep = if s.len() + w.len() > 80 { "\n" } else { " " };
+        s.push_str(&format!("{sep}where {w}"));
     }
     let mut clauses = vec![s];
     let Some(dep) = get(o, "deployment").and_then(Value::as_object) else {

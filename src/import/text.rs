@@ -196,6 +196,17 @@ fn call(name: &str, args: &[Expr], scope: &Scope, at: &str) -> Result<String, Ga
     let lower = name.to_ascii_lowercase();
     match (lower.as_str(), args) {
         ("parameters", [Expr::String(p)]) if is_ident(p) => return Ok(format!("param.{p}")),
+        // acrp writes equals(a, b) as `(a == b)` and not(equals(…)) as `(a != b)`.
+        ("equals", [a, b]) => {
+            return Ok(format!("({} == {})", expression(a, scope, at)?, expression(b, scope, at)?));
+        }
+        ("not", [Expr::Call { name: inner, args: eq }])
+            if inner.eq_ignore_ascii_case("equals") && eq.len() == 2 =>
+        {
+            if let [a, b] = eq.as_slice() {
+                return Ok(format!("({} != {})", expression(a, scope, at)?, expression(b, scope, at)?));
+            }
+        }
         ("parameters", _) => {
             return Err(Gap::new(at, "a parameter reference whose name is not an identifier"));
         }

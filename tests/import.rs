@@ -1,0 +1,109 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+//! `acrpc import`: the Azure built-ins and the bundled pack's own output
+//! import into packs that compile back to them (src/import/ checks each
+//! definition; these tests check the outcome end to end).
+
+mod common;
+
+use acrpc::compile::compile_file;
+use acrpc::diag::{Code, SourceFile, SourceMap, render};
+use acrpc::import::{self, Options};
+use acrpc::sema;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn run_import(files: &[(String, String)], label: &str) -> (SourceMap, import::Imported) {
+    let mut sources = SourceMap::default();
+    let ids: Vec<_> = files
+        .iter()
+        .map(|(n, t)| sources.add(SourceFile::new(n.clone(), t.clone())))
+        .collect();
+    let opts = Options {
+        pack: None,
+        label: label.into(),
+    };
+    let out = import::import(&sources, &ids, &opts);
+    (sources, out)
+}
+
+fn rendered(diags: &[acrpc::diag::Diagnostic], sources: &SourceMap) -> String {
+    diags
+        .iter()
+        .map(|d| render::render(d, sources, render::RenderOptions::default()))
+        .collect()
+}
+
+/// The imported pack compiles without errors, is formatted and lint-clean
+/// (no errors), and returns the definitions it compiles to.
+fn check_pack(pack: &import::ImportedPack) -> acrpc::ir::Pack {
+    let templates: BTreeMap<String, String> = pack.templates.iter().cloned().collect();
+    let mut sources = SourceMap::default();
+    let id = sources.add(SourceFile::new(format!("{}.acrp", pack.id), pack.text.clone()));
+    assert_eq!(
+        acrpc::fmt::format(id, &pack.text).unwrap(),
+        pack.text,
+        "imported pack is not formatted"
+    );
+    let lint = acrpc::lint::check_file(&sources, id, &templates, &Default::default());
+    let errors: Vec<_> = lint.iter().filter(|d| d.is_error()).cloned().collect();
+    assert!(errors.is_empty(), "lint errors:\n{}", rendered(&errors, &sources));
+    let compiled = compile_file(&sources, id, &templates, &sema::Options::default());
+    compiled.pack.unwrap_or_else(|| {
+        panic!(
+            "imported pack does not compile:\n{}",
+            rendered(&compiled.diagnostics, &sources)
+        )
+    })
+}
+
+#[test]
+fn the_azure_builtins_round_trip() {
+    let Some(dir) = common::shared("reference/azure-builtins") else {
+        return;
+    };
+    let mut files = Vec::new();
+    for sub in ["definitions", "related-definitions", "initiatives"] {
+        for p in json_files(&dir.join(sub)) {
+            let name = format!("{sub}/{}", p.file_name().unwrap().to_string_lossy());
+            files.push((name, std::fs::read_to_string(&p).unwrap()));
+        }
+    }
+    let (sources, out) = run_import(&files, "azure-builtins");
+    let not_imported: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| matches!(d.code, Code::W1203 | Code::W1204) || d.is_error())
+        .cloned()
+        .collect();
+    assert!(
+        not_imported.is_empty(),
+        "{} definitions not imported:\n{}",
+        not_imported.len(),
+        rendered(&not_imported, &sources)
+    );
+    // Both initiatives are reported, not silently dropped.
+    let sets = out.diagnostics.iter().filter(|d| d.code == Code::W1205).count();
+    assert_eq!(sets, 2);
+    let pack = out.pack.expect("a pack");
+    assert_eq!(pack.rules, 28);
+    let ir = check_pack(&pack);
+    assert_eq!(ir.definitions.len(), 28);
+    insta::with_settings!({
+        snapshot_path => "../golden/import",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("azure-builtins.acrp", pack.text);
+    });
+}
