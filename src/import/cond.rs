@@ -198,6 +198,15 @@ fn leaf(o: &Map<String, Value>, scope: &Scope, at: &str) -> Result<String, Gap> 
         return compare(&lhs, op, &rhs, scope, &rhs_at);
     }
     if let Some((k, v)) = key(o, "count") {
+        // `any(a[*], c)` is acrp's spelling of `count(a[*] where c) > 0`.
+        if op == Op::Greater
+            && rhs.as_u64() == Some(0)
+            && let Some(text) = count(v, scope, &format!("{at}/{k}"))?
+                .strip_prefix("count(")
+                .filter(|_| v.get("where").is_some() && v.get("field").is_some())
+        {
+            return Ok(format!("any({text}"));
+        }
         let c = count(v, scope, &format!("{at}/{k}"))?;
         if op == Op::Exists {
             return Err(Gap::new(&rhs_at, "`exists` on a count"));

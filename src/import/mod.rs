@@ -96,8 +96,9 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
     let id = opts
         .pack
         .clone()
+        .or_else(|| own_pack(&found))
         .unwrap_or_else(|| kebab(&opts.label, "imported"));
-    let header = header(&id, &opts.label, &category);
+    let header = header(&id, &opts.label, &category, &practices(&found));
     let mut ids = Vec::new();
     let mut rules = Vec::new();
     let mut templates = BTreeMap::new();
@@ -116,7 +117,9 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
             continue;
         }
         let title = def.props.get("displayName").and_then(Value::as_str).unwrap_or("rule");
-        let rule_id = unique(kebab(title, "rule"), &mut ids);
+        // A definition acrpc built keeps its rule id.
+        let own_id = acrpc_meta(&def.props, "id").filter(|i| kebab(i, "") == *i);
+        let rule_id = unique(own_id.unwrap_or_else(|| kebab(title, "rule")), &mut ids);
         let input = rule::RuleInput {
             id: &rule_id,
             name: def.name.as_deref(),
@@ -190,16 +193,54 @@ fn not_expressible(gap: &Gap, title: &str, span: Span) -> Diagnostic {
     .with_help(format!("at {} in the definition's properties; see docs/import.md for what import covers", if gap.pointer.is_empty() { "/" } else { &gap.pointer }))
 }
 
-fn header(id: &str, label: &str, category: &str) -> String {
+/// `metadata.acrpc.<key>`: what acrpc records about a definition it built.
+fn acrpc_meta(props: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
+    props
+        .get("metadata")
+        .and_then(|m| m.get("acrpc"))
+        .and_then(|a| a.get(key))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// The pack every definition says it came from, if they agree.
+fn own_pack(found: &[(FileId, shape::Definition)]) -> Option<String> {
+    let mut packs = found.iter().map(|(_, d)| acrpc_meta(&d.props, "pack"));
+    let first = packs.next()??;
+    (kebab(&first, "") == first && packs.all(|p| p.as_deref() == Some(first.as_str()))).then_some(first)
+}
+
+/// Practices the definitions name beyond the built-in seven.
+fn practices(found: &[(FileId, shape::Definition)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (_, d) in found {
+        if let Some(p) = d.props.get("metadata").and_then(|m| m.get("practice")).and_then(Value::as_str)
+            && text::is_ident(p)
+            && !crate::sema::PRACTICES.contains(&p)
+            && !out.iter().any(|o| o == p)
+        {
+            out.push(p.to_string());
+        }
+    }
+    out
+}
+
+fn header(id: &str, label: &str, category: &str, practices: &[String]) -> String {
     let title = if label.is_empty() {
         "Imported policy definitions".to_string()
     } else {
         format!("Imported from {label}")
     };
     format!(
-        "pack {id} {{\n  title {}\n  version \"1.0.0\"\n  category {}\n  description \"Written by acrpc import; every rule compiles back to the definition it came from.\"\n}}\n",
+        "pack {id} {{\n  title {}\n  version \"1.0.0\"\n  category {}\n  description \"Written by acrpc import; every rule compiles back to the definition it came from.\"\n{}}}\n",
         text::string(&title),
-        text::string(category)
+        text::string(category),
+        if practices.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = practices.iter().map(|p| text::string(p)).collect();
+            format!("  practices [{}]\n", list.join(", "))
+        }
     )
 }
 
@@ -255,7 +296,7 @@ pub fn kebab(s: &str, fallback: &str) -> String {
 fn unique(id: String, taken: &mut Vec<String>) -> String {
     let mut candidate = id.clone();
     let mut n = 2;
-    while taken.contains(&candidate) || candidate.ends_with("-modify") && taken.iter().any(|t| format!("{t}-modify") == candidate) {
+    while taken.contains(&candidate) {
         candidate = format!("{id}-{n}");
         n += 1;
     }

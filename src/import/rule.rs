@@ -3,7 +3,7 @@
 //! reproduces the original (see `verify`).
 
 use super::Gap;
-use super::cond::{condition, condition_lines, join_lines, mentions_gate_field, negate, reads_aliases};
+use super::cond::{condition_lines, join_lines, mentions_gate_field, negate, reads_aliases};
 use super::text::{Scope, is_ident, literal, operand, string};
 use crate::catalog::{Kind, catalog};
 use crate::ir::Effect;
@@ -72,10 +72,35 @@ pub fn rule(input: &RuleInput) -> Result<RuleText, Gap> {
     {
         head.push(format!("category {}", string(c)));
     }
-    // Imported definitions carry no practice or severity; these are the
-    // neutral choices (docs/import.md), for the author to refine.
-    head.push("practice compliance".into());
-    head.push("severity medium".into());
+    // Definitions acrpc built carry practice, severity and controls in
+    // metadata; others get the neutral choices (docs/import.md).
+    let practice = metadata
+        .and_then(|m| get_str(m, "practice"))
+        .filter(|p| is_ident(p))
+        .unwrap_or("compliance");
+    head.push(format!("practice {practice}"));
+    let severity = metadata
+        .and_then(|m| get_str(m, "severity"))
+        .and_then(crate::ir::Severity::parse)
+        .map_or("medium", |s| s.as_str());
+    head.push(format!("severity {severity}"));
+    if let Some(c) = metadata.and_then(|m| get(m, "controls")).filter(|c| {
+        c.as_array()
+            .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_string))
+    }) {
+        head.push(format!("controls {}", literal(c, "/metadata/controls")?));
+    }
+    let version_text = metadata
+        .and_then(|m| get_str(m, "version"))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for flag in ["preview", "deprecated"] {
+        if metadata.and_then(|m| get(m, flag)) == Some(&Value::Bool(true))
+            && !version_text.contains(flag)
+        {
+            head.push(format!("{flag} true"));
+        }
+    }
     head.push(format!("target {}", kind.name));
     if let Some(m) = mode_clause(props, kind)? {
         head.push(m);
@@ -123,7 +148,7 @@ pub fn rule(input: &RuleInput) -> Result<RuleText, Gap> {
         }
     }
 
-    let candidates = condition_forms(&rest, &scope, existence)?
+    let candidates = condition_forms(&rest, &scope, existence, effects.contains(&Effect::Manual))?
         .into_iter()
         .map(|conds| {
             let mut lines = head.clone();
@@ -297,7 +322,16 @@ fn param_clause(name: &str, p: &Value) -> Result<String, Gap> {
 /// (name/kind tests, tests that read no alias) and `require` for the
 /// compliant state where `not` pushes exactly; then `forbid` as written;
 /// then everything in `when` (always exact: `when` is emitted unchanged).
-fn condition_forms(rest: &[Value], scope: &Scope, existence: bool) -> Result<Vec<Vec<String>>, Gap> {
+fn condition_forms(
+    rest: &[Value],
+    scope: &Scope,
+    existence: bool,
+    manual: bool,
+) -> Result<Vec<Vec<String>>, Gap> {
+    if rest.is_empty() && manual {
+        // A manual rule states no condition (E0303 otherwise).
+        return Ok(vec![Vec::new()]);
+    }
     if rest.is_empty() && !existence {
         // Only the type test: every resource of the kind is flagged.
         return Ok(vec![vec!["forbid true".into()]]);
