@@ -162,7 +162,9 @@ codes! {
     W1205 Warning "import-set-skipped" "a policy set definition is not imported";
     W1206 Warning "import-text-dropped" "a display text of an imported definition is not kept";
     E1207 Error "import-output-exists" "the pack import would write already exists";
-    E1208 Error "import-nothing-imported" "no definition could be imported";
+    E1208 Error "import-nothing-imported" "nothing was given to import, or no definition could be imported";
+    E1209 Error "import-azure-failed" "reading definitions from Azure failed";
+    E1210 Error "import-unknown-builtin" "`--builtin` names no built-in definition";
 }
 
 impl Code {
