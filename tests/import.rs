@@ -165,3 +165,127 @@ fn the_bundled_pack_round_trips_byte_for_byte() {
         assert_eq!(again.contents, f.contents, "{} differs", f.path);
     }
 }
+
+/// Runs `acrpc import` in `dir` (so paths in messages are relative).
+fn acrpc_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_acrpc"))
+        .args(args)
+        .args(["--color", "never"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("acrpc-import-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+fn definition(display: &str, mode: &str, condition: serde_json::Value) -> String {
+    serde_json::to_string_pretty(&serde_json::json!({
+        "properties": {
+            "displayName": display,
+            "mode": mode,
+            "parameters": { "effect": {
+                "type": "String",
+                "allowedValues": ["Audit", "Disabled"],
+                "defaultValue": "Audit"
+            }},
+            "policyRule": { "if": condition, "then": { "effect": "[parameters('effect')]" } }
+        }
+    }))
+    .unwrap()
+}
+
+fn codes(stderr: &str) -> Vec<String> {
+    let mut out: Vec<String> = stderr
+        .lines()
+        .filter(|l| l.len() == 5 && (l.starts_with("E1") || l.starts_with("W1")))
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn input_that_is_not_policy_json_fails_and_writes_nothing() {
+    let dir = temp_dir("bad");
+    let inputs = dir.join("inputs");
+    std::fs::create_dir_all(&inputs).unwrap();
+    std::fs::write(inputs.join("broken.json"), "{\n  \"properties\": {,\n}").unwrap();
+    std::fs::write(inputs.join("other.json"), "{\"resources\": []}").unwrap();
+    let good = serde_json::json!({"allOf": [
+        {"field": "type", "equals": "Microsoft.ContainerRegistry/registries"},
+        {"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true}
+    ]});
+    std::fs::write(inputs.join("good.json"), definition("Good", "Indexed", good)).unwrap();
+    let (code, stdout, stderr) = acrpc_in(&dir, &["import", "inputs", "--out", "out"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(codes(&stderr), ["E1201", "E1202"], "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(!dir.join("out").exists(), "something was written");
+    insta::with_settings!({
+        snapshot_path => "../golden/import",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("not-policy-json.stderr", stderr);
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn what_acrp_cannot_express_is_reported_and_left_out() {
+    let dir = temp_dir("gaps");
+    let inputs = dir.join("policies");
+    std::fs::create_dir_all(&inputs).unwrap();
+    let acr = |rest: serde_json::Value| {
+        serde_json::json!({"allOf": [
+            {"field": "type", "equals": "Microsoft.ContainerRegistry/registries"}, rest
+        ]})
+    };
+    let cases = [
+        // Another service: the catalog covers ACR and the kinds around it.
+        ("storage.json", definition("Storage", "Indexed", serde_json::json!({"allOf": [
+            {"field": "type", "equals": "Microsoft.Storage/storageAccounts"},
+            {"field": "Microsoft.Storage/storageAccounts/minimumTlsVersion", "notEquals": "TLS1_2"}
+        ]}))),
+        // An alias the catalog does not know.
+        ("alias.json", definition("Alias", "Indexed",
+            acr(serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/noSuchProperty", "equals": "x"})))),
+        // A resource provider (data-plane) mode.
+        ("mode.json", definition("Mode", "Microsoft.Kubernetes.Data",
+            acr(serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true})))),
+        // A boolean property compared with a string: acrp's types refuse it.
+        ("typed.json", definition("Typed", "Indexed",
+            acr(serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": "true"})))),
+        ("good.json", definition("Registries keep the admin user off", "Indexed",
+            acr(serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true})))),
+    ];
+    for (name, text) in &cases {
+        std::fs::write(inputs.join(name), text).unwrap();
+    }
+    let (code, stdout, stderr) = acrpc_in(&dir, &["import", "policies", "--out", "out"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(codes(&stderr), ["W1203", "W1203", "W1203", "W1204"], "{stderr}");
+    assert!(stdout.contains("imported 1 definition into"), "{stdout}");
+    let text = std::fs::read_to_string(dir.join("out/policies/policies.acrp")).unwrap();
+    assert!(text.contains("rule registries-keep-the-admin-user-off {"), "{text}");
+    assert_eq!(text.matches("\nrule ").count(), 1, "{text}");
+    insta::with_settings!({
+        snapshot_path => "../golden/import",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("not-expressible.stderr", stderr);
+        insta::assert_snapshot!("not-expressible.acrp", text);
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}

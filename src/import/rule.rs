@@ -166,7 +166,7 @@ pub fn rule(input: &RuleInput) -> Result<RuleText, Gap> {
 }
 
 /// The target kind from the `type` test, and the rest of the `if`.
-fn split_type_gate(cond: &Value) -> Result<(&'static Kind, Vec<Value>), Gap> {
+fn split_type_gate(cond: &Value) -> Result<(&'static Kind, Vec<(usize, Value)>), Gap> {
     let members: Vec<Value> = match cond.as_object() {
         Some(o) if o.len() == 1 && get(o, "allOf").is_some() => get(o, "allOf")
             .and_then(Value::as_array)
@@ -198,8 +198,11 @@ fn split_type_gate(cond: &Value) -> Result<(&'static Kind, Vec<Value>), Gap> {
             format!("the resource type {ty}, which is not in acrpc's catalog"),
         )
     })?;
-    let mut rest = members;
-    rest.remove(i);
+    let rest = members
+        .into_iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .collect();
     Ok((kind, rest))
 }
 
@@ -323,7 +326,7 @@ fn param_clause(name: &str, p: &Value) -> Result<String, Gap> {
 /// compliant state where `not` pushes exactly; then `forbid` as written;
 /// then everything in `when` (always exact: `when` is emitted unchanged).
 fn condition_forms(
-    rest: &[Value],
+    rest: &[(usize, Value)],
     scope: &Scope,
     existence: bool,
     manual: bool,
@@ -339,8 +342,8 @@ fn condition_forms(
     let at = |i: usize| format!("/policyRule/if/allOf/{i}");
     let mut when = Vec::new();
     let mut state = Vec::new();
-    for (i, c) in rest.iter().enumerate() {
-        let text = condition_lines(c, scope, &at(i))?;
+    for (i, c) in rest {
+        let text = condition_lines(c, scope, &at(*i))?;
         if existence || mentions_gate_field(c) || !reads_aliases(c) {
             when.push(format!("when {text}"));
         } else {
@@ -373,8 +376,7 @@ fn condition_forms(
     }
     let all_when: Vec<String> = rest
         .iter()
-        .enumerate()
-        .map(|(i, c)| condition_lines(c, scope, &at(i)).map(|t| format!("when {t}")))
+        .map(|(i, c)| condition_lines(c, scope, &at(*i)).map(|t| format!("when {t}")))
         .collect::<Result<_, _>>()?;
     forms.push(all_when);
     Ok(forms)
