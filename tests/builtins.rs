@@ -26,9 +26,9 @@ mod common;
 
 use acrpc::compile::compile_file;
 use acrpc::diag::{SourceFile, SourceMap, render};
+use acrpc::import::normalize::norm;
 use acrpc::ir::Origin;
 use acrpc::sema::Options;
-use acrpc::import::normalize::norm;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -49,7 +49,10 @@ fn rendered(diags: &[acrpc::diag::Diagnostic], sources: &SourceMap) -> String {
 fn check_pack(pack: &import::ImportedPack) -> acrpc::ir::Pack {
     let templates: BTreeMap<String, String> = pack.templates.iter().cloned().collect();
     let mut sources = SourceMap::default();
-    let id = sources.add(SourceFile::new(format!("{}.acrp", pack.id), pack.text.clone()));
+    let id = sources.add(SourceFile::new(
+        format!("{}.acrp", pack.id),
+        pack.text.clone(),
+    ));
     assert_eq!(
         acrpc::fmt::format(id, &pack.text).unwrap(),
         pack.text,
@@ -57,7 +60,11 @@ fn check_pack(pack: &import::ImportedPack) -> acrpc::ir::Pack {
     );
     let lint = acrpc::lint::check_file(&sources, id, &templates, &Default::default());
     let errors: Vec<_> = lint.iter().filter(|d| d.is_error()).cloned().collect();
-    assert!(errors.is_empty(), "lint errors:\n{}", rendered(&errors, &sources));
+    assert!(
+        errors.is_empty(),
+        "lint errors:\n{}",
+        rendered(&errors, &sources)
+    );
     let compiled = compile_file(&sources, id, &templates, &sema::Options::default());
     compiled.pack.unwrap_or_else(|| {
         panic!(
@@ -93,7 +100,11 @@ fn the_azure_builtins_round_trip() {
         rendered(&not_imported, &sources)
     );
     // Both initiatives are reported, not silently dropped.
-    let sets = out.diagnostics.iter().filter(|d| d.code == Code::W1205).count();
+    let sets = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::W1205)
+        .count();
     assert_eq!(sets, 2);
     let pack = out.pack.expect("a pack");
     assert_eq!(pack.rules, 28);
@@ -225,7 +236,11 @@ fn input_that_is_not_policy_json_fails_and_writes_nothing() {
         {"field": "type", "equals": "Microsoft.ContainerRegistry/registries"},
         {"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true}
     ]});
-    std::fs::write(inputs.join("good.json"), definition("Good", "Indexed", good)).unwrap();
+    std::fs::write(
+        inputs.join("good.json"),
+        definition("Good", "Indexed", good),
+    )
+    .unwrap();
     let (code, stdout, stderr) = acrpc_in(&dir, &["import", "inputs", "--out", "out"]);
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(codes(&stderr), ["E1201", "E1202"], "{stderr}");
@@ -253,31 +268,77 @@ fn what_acrp_cannot_express_is_reported_and_left_out() {
     };
     let cases = [
         // Another service: the catalog covers ACR and the kinds around it.
-        ("storage.json", definition("Storage", "Indexed", serde_json::json!({"allOf": [
-            {"field": "type", "equals": "Microsoft.Storage/storageAccounts"},
-            {"field": "Microsoft.Storage/storageAccounts/minimumTlsVersion", "notEquals": "TLS1_2"}
-        ]}))),
+        (
+            "storage.json",
+            definition(
+                "Storage",
+                "Indexed",
+                serde_json::json!({"allOf": [
+                    {"field": "type", "equals": "Microsoft.Storage/storageAccounts"},
+                    {"field": "Microsoft.Storage/storageAccounts/minimumTlsVersion", "notEquals": "TLS1_2"}
+                ]}),
+            ),
+        ),
         // An alias the catalog does not know.
-        ("alias.json", definition("Alias", "Indexed",
-            acr(serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/noSuchProperty", "equals": "x"})))),
+        (
+            "alias.json",
+            definition(
+                "Alias",
+                "Indexed",
+                acr(
+                    serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/noSuchProperty", "equals": "x"}),
+                ),
+            ),
+        ),
         // A resource provider (data-plane) mode.
-        ("mode.json", definition("Mode", "Microsoft.Kubernetes.Data",
-            acr(serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true})))),
+        (
+            "mode.json",
+            definition(
+                "Mode",
+                "Microsoft.Kubernetes.Data",
+                acr(
+                    serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true}),
+                ),
+            ),
+        ),
         // A boolean property compared with a string: acrp's types refuse it.
-        ("typed.json", definition("Typed", "Indexed",
-            acr(serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": "true"})))),
-        ("good.json", definition("Registries keep the admin user off", "Indexed",
-            acr(serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true})))),
+        (
+            "typed.json",
+            definition(
+                "Typed",
+                "Indexed",
+                acr(
+                    serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": "true"}),
+                ),
+            ),
+        ),
+        (
+            "good.json",
+            definition(
+                "Registries keep the admin user off",
+                "Indexed",
+                acr(
+                    serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true}),
+                ),
+            ),
+        ),
     ];
     for (name, text) in &cases {
         std::fs::write(inputs.join(name), text).unwrap();
     }
     let (code, stdout, stderr) = acrpc_in(&dir, &["import", "policies", "--out", "out"]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(codes(&stderr), ["W1203", "W1203", "W1203", "W1204"], "{stderr}");
+    assert_eq!(
+        codes(&stderr),
+        ["W1203", "W1203", "W1203", "W1204"],
+        "{stderr}"
+    );
     assert!(stdout.contains("imported 1 definition into"), "{stdout}");
     let text = std::fs::read_to_string(dir.join("out/policies/policies.acrp")).unwrap();
-    assert!(text.contains("rule registries-keep-the-admin-user-off {"), "{text}");
+    assert!(
+        text.contains("rule registries-keep-the-admin-user-off {"),
+        "{text}"
+    );
     assert_eq!(text.matches("\nrule ").count(), 1, "{text}");
     insta::with_settings!({
         snapshot_path => "../golden/import",

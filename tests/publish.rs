@@ -1810,7 +1810,12 @@ fn import_from_azure_reads_back_what_publish_wrote() {
     // acrpc -> Azure -> acrpc -> JSON: the same definitions, byte for byte.
     let build = |pack: &Path, out: &Path| {
         let r = run_with(
-            &["build", pack.to_str().unwrap(), "--out", out.to_str().unwrap()],
+            &[
+                "build",
+                pack.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
             &[],
             false,
         );
@@ -1849,7 +1854,11 @@ fn import_from_azure_reads_back_what_publish_wrote() {
         true,
     );
     assert_eq!(again_run.code, Some(1), "{}", again_run.stderr);
-    assert!(flat(&again_run.stderr).contains("E1207"), "{}", again_run.stderr);
+    assert!(
+        flat(&again_run.stderr).contains("E1207"),
+        "{}",
+        again_run.stderr
+    );
 }
 
 /// `--builtin` finds a built-in by name (GET) or by display name (listing).
@@ -1885,11 +1894,22 @@ fn import_builtin_by_name_or_display_name() {
     });
     si.state().store.insert(id.to_lowercase(), builtin);
     let endpoint = si.endpoint();
-    for (tag, wanted) in [("by-name", name), ("by-display-name", "registries keep the ADMIN user off")] {
+    for (tag, wanted) in [
+        ("by-name", name),
+        ("by-display-name", "registries keep the ADMIN user off"),
+    ] {
         let dir = TempDir::new(tag);
         let out = dir.0.to_str().unwrap();
         let run = run_with(
-            &["import", "--builtin", wanted, "--endpoint", &endpoint, "--out", out],
+            &[
+                "import",
+                "--builtin",
+                wanted,
+                "--endpoint",
+                &endpoint,
+                "--out",
+                out,
+            ],
             &[],
             true,
         );
@@ -1897,14 +1917,29 @@ fn import_builtin_by_name_or_display_name() {
         let text =
             std::fs::read_to_string(dir.0.join("azure-builtins/azure-builtins.acrp")).unwrap();
         assert!(text.contains(&format!("name        \"{name}\"")), "{text}");
-        assert!(text.contains("require     adminUserEnabled != true"), "{text}");
+        assert!(
+            text.contains("require     adminUserEnabled != true"),
+            "{text}"
+        );
     }
     let dir = TempDir::new("unknown");
     let run = run_with(
-        &["import", "--builtin", "Registries keep the admin user of", "--endpoint", &endpoint, "--out", dir.0.to_str().unwrap()],
+        &[
+            "import",
+            "--builtin",
+            "Registries keep the admin user of",
+            "--endpoint",
+            &endpoint,
+            "--out",
+            dir.0.to_str().unwrap(),
+        ],
         &[],
         true,
     );
     assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert!(flat(&run.stderr).contains("E1210") && run.stderr.contains("did you mean"), "{}", run.stderr);
+    assert!(
+        flat(&run.stderr).contains("E1210") && run.stderr.contains("did you mean"),
+        "{}",
+        run.stderr
+    );
 }

@@ -166,7 +166,10 @@ fn import_groups(args: &ImportArgs, groups: Vec<Group>, reporter: &Reporter) -> 
                 &mut sources,
                 Code::E1207,
                 &dir.display().to_string(),
-                format!("`{}` already exists; import never overwrites", dir.display()),
+                format!(
+                    "`{}` already exists; import never overwrites",
+                    dir.display()
+                ),
             )
             .with_help("choose another `--out` or `--pack`, or move the folder away");
             reporter.report(&[d], &sources);
@@ -179,7 +182,12 @@ fn import_groups(args: &ImportArgs, groups: Vec<Group>, reporter: &Reporter) -> 
     }
     for p in &packs {
         if let Err(e) = write_pack(&args.out, p) {
-            let d = io_error(&mut sources, Code::E0901, &args.out.display().to_string(), e);
+            let d = io_error(
+                &mut sources,
+                Code::E0901,
+                &args.out.display().to_string(),
+                e,
+            );
             reporter.report(&[d], &sources);
             return ExitStatus::Error;
         }
@@ -187,7 +195,10 @@ fn import_groups(args: &ImportArgs, groups: Vec<Group>, reporter: &Reporter) -> 
             "imported {} definition{} into {}",
             p.rules,
             if p.rules == 1 { "" } else { "s" },
-            args.out.join(&p.id).join(format!("{}.acrp", p.id)).display()
+            args.out
+                .join(&p.id)
+                .join(format!("{}.acrp", p.id))
+                .display()
         );
     }
     ExitStatus::Success
@@ -237,14 +248,20 @@ fn read_paths(paths: &[PathBuf]) -> Result<Vec<Group>, (String, String)> {
             }
             (label_of(path), files)
         } else {
-            let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let parent = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
             (label_of(parent), vec![path.clone()])
         };
         let mut read = Vec::new();
         for f in files {
             let bytes = fs::read(&f).map_err(|e| (f.display().to_string(), e.to_string()))?;
             // Not UTF-8 is reported by import as "not JSON".
-            read.push((f.display().to_string(), String::from_utf8_lossy(&bytes).into_owned()));
+            read.push((
+                f.display().to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
         }
         match groups.iter_mut().find(|g| g.label == label) {
             Some(g) => g.files.extend(read),
@@ -273,7 +290,10 @@ fn from_azure(args: &ImportArgs) -> Result<Group, Problem> {
             "the token is sent to this endpoint: use https (plain http only for 127.0.0.1, localhost or [::1])",
         ));
     };
-    let scope = match (args.from_azure, args.scope.as_deref().map(|s| (s, Scope::parse(s)))) {
+    let scope = match (
+        args.from_azure,
+        args.scope.as_deref().map(|s| (s, Scope::parse(s))),
+    ) {
         (true, None) => {
             return Err(problem(
                 Code::E0701,
@@ -333,9 +353,10 @@ fn from_azure(args: &ImportArgs) -> Result<Group, Problem> {
             // ARM lists what is visible at a scope, including definitions
             // inherited from above; import what lives at the scope itself.
             items.extend(listed.into_iter().filter(|v| {
-                v.get("id")
-                    .and_then(Value::as_str)
-                    .is_some_and(|id| id.to_ascii_lowercase().starts_with(&format!("{}/", base.to_ascii_lowercase())))
+                v.get("id").and_then(Value::as_str).is_some_and(|id| {
+                    id.to_ascii_lowercase()
+                        .starts_with(&format!("{}/", base.to_ascii_lowercase()))
+                })
             }));
         }
     }
@@ -363,9 +384,13 @@ fn from_azure(args: &ImportArgs) -> Result<Group, Problem> {
 
 fn is_guid(s: &str) -> bool {
     s.len() == 36
-        && s.chars()
-            .enumerate()
-            .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
+        && s.chars().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// A built-in by name (GUID) or by display name (case-insensitive).
@@ -397,7 +422,10 @@ fn builtin(client: &Client, wanted: &str, all: &mut Option<Vec<Value>>) -> Resul
             .unwrap_or_default()
             .to_string()
     };
-    if let Some(v) = list.iter().find(|v| display(v).eq_ignore_ascii_case(wanted)) {
+    if let Some(v) = list
+        .iter()
+        .find(|v| display(v).eq_ignore_ascii_case(wanted))
+    {
         return Ok(v.clone());
     }
     let names: Vec<String> = list.iter().map(display).collect();
@@ -415,23 +443,45 @@ fn builtin(client: &Client, wanted: &str, all: &mut Option<Vec<Value>>) -> Resul
 
 fn failure(f: &Failure, path: &str) -> Problem {
     let (code, msg) = match f {
-        Failure::Status { status: s @ (401 | 403), arm, .. } => (
+        Failure::Status {
+            status: s @ (401 | 403),
+            arm,
+            ..
+        } => (
             Code::E0703,
-            format!("GET {path}: HTTP {s}{}", arm.as_ref().map(|a| format!(": {}", a.render())).unwrap_or_default()),
+            format!(
+                "GET {path}: HTTP {s}{}",
+                arm.as_ref()
+                    .map(|a| format!(": {}", a.render()))
+                    .unwrap_or_default()
+            ),
         ),
         f if f.exhausted() => (Code::E0705, format!("GET {path}: {}", describe(f))),
         f => (Code::E1209, format!("GET {path}: {}", describe(f))),
     };
-    problem(code, "acrpc import", msg, "check --scope, --endpoint and the token's permissions (Reader is enough)")
+    problem(
+        code,
+        "acrpc import",
+        msg,
+        "check --scope, --endpoint and the token's permissions (Reader is enough)",
+    )
 }
 
 fn describe(f: &Failure) -> String {
     match f {
-        Failure::Status { status, arm, attempts } => format!(
+        Failure::Status {
+            status,
+            arm,
+            attempts,
+        } => format!(
             "HTTP {status} after {attempts} attempt(s){}",
-            arm.as_ref().map(|a| format!(": {}", a.render())).unwrap_or_default()
+            arm.as_ref()
+                .map(|a| format!(": {}", a.render()))
+                .unwrap_or_default()
         ),
-        Failure::Transport { message, attempts } => format!("{message} (after {attempts} attempt(s))"),
+        Failure::Transport { message, attempts } => {
+            format!("{message} (after {attempts} attempt(s))")
+        }
         Failure::ForeignLink(l) => format!("a nextLink to another host was not followed: {l}"),
         Failure::BadBody(e) => format!("the answer is not JSON: {e}"),
         Failure::Paging(e) => e.clone(),

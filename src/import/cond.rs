@@ -37,9 +37,7 @@ fn op_of(key: &str) -> Option<Op> {
 }
 
 fn acrp_op(op: Op) -> &'static str {
-    OPS.iter()
-        .find(|(o, _)| *o == op)
-        .map_or("==", |(_, s)| s)
+    OPS.iter().find(|(o, _)| *o == op).map_or("==", |(_, s)| s)
 }
 
 /// The operator of a leaf condition and its operand.
@@ -52,7 +50,12 @@ fn operator(o: &Map<String, Value>, at: &str) -> Result<(Op, String, Value), Gap
         match op_of(k) {
             Some(op) if found.is_none() => found = Some((op, k.clone(), v.clone())),
             Some(_) => return Err(Gap::new(at, "a condition with two operators")),
-            None => return Err(Gap::new(&format!("{at}/{k}"), format!("the operator `{k}`"))),
+            None => {
+                return Err(Gap::new(
+                    &format!("{at}/{k}"),
+                    format!("the operator `{k}`"),
+                ));
+            }
         }
     }
     found.ok_or_else(|| Gap::new(at, "a condition without an operator"))
@@ -181,7 +184,10 @@ fn leaf(o: &Map<String, Value>, scope: &Scope, at: &str) -> Result<String, Gap> 
     let rhs_at = format!("{at}/{op_key}");
     if let Some((_, f)) = key(o, "field") {
         let Some(f) = f.as_str() else {
-            return Err(Gap::new(&format!("{at}/field"), "a field that is not a string"));
+            return Err(Gap::new(
+                &format!("{at}/field"),
+                "a field that is not a string",
+            ));
         };
         let path = scope.field_path(f, &format!("{at}/field"))?;
         return compare(&path, op, &rhs, scope, &rhs_at);
@@ -211,14 +217,20 @@ fn leaf(o: &Map<String, Value>, scope: &Scope, at: &str) -> Result<String, Gap> 
         if op == Op::Exists {
             return Err(Gap::new(&rhs_at, "`exists` on a count"));
         }
-        return Ok(format!("{c} {} {}", acrp_op(op), operand(&rhs, scope, &rhs_at)?));
+        return Ok(format!(
+            "{c} {} {}",
+            acrp_op(op),
+            operand(&rhs, scope, &rhs_at)?
+        ));
     }
     Err(Gap::new(at, "a condition without field, value or count"))
 }
 
 /// Paths (and `it`) are read as fields by acrp's comparison rule.
 fn looks_like_path(text: &str) -> bool {
-    text.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    text.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && !text.contains('(')
         && !text.starts_with("param.")
         && !matches!(text, "true" | "false" | "null")
@@ -230,7 +242,12 @@ fn compare(lhs: &str, op: Op, rhs: &Value, scope: &Scope, at: &str) -> Result<St
             Value::Bool(b) => *b,
             Value::String(s) if s.eq_ignore_ascii_case("true") => true,
             Value::String(s) if s.eq_ignore_ascii_case("false") => false,
-            _ => return Err(Gap::new(at, "`exists` with a value other than true or false")),
+            _ => {
+                return Err(Gap::new(
+                    at,
+                    "`exists` with a value other than true or false",
+                ));
+            }
         };
         return Ok(format!("{lhs} {}", if yes { "exists" } else { "missing" }));
     }
@@ -251,19 +268,32 @@ fn count(c: &Value, scope: &Scope, at: &str) -> Result<String, Gap> {
     let mut inner = scope.clone();
     let source = if let Some((_, f)) = key(o, "field") {
         let Some(f) = f.as_str() else {
-            return Err(Gap::new(&format!("{at}/field"), "a count field that is not a string"));
+            return Err(Gap::new(
+                &format!("{at}/field"),
+                "a count field that is not a string",
+            ));
         };
         let path = scope.field_path(f, &format!("{at}/field"))?;
-        let full = catalog_path(scope, f)
-            .ok_or_else(|| Gap::new(&format!("{at}/field"), format!("a count over `{f}`, which is not an array alias of the target")))?;
+        let full = catalog_path(scope, f).ok_or_else(|| {
+            Gap::new(
+                &format!("{at}/field"),
+                format!("a count over `{f}`, which is not an array alias of the target"),
+            )
+        })?;
         inner.elements.push((f.to_string(), full));
         path
     } else if let Some((k, v)) = key(o, "value") {
         let Some((_, name)) = key(o, "name") else {
-            return Err(Gap::new(at, "a value count without `name` (acrp always names the element)"));
+            return Err(Gap::new(
+                at,
+                "a value count without `name` (acrp always names the element)",
+            ));
         };
         let Some(name) = name.as_str().filter(|n| super::text::is_ident(n)) else {
-            return Err(Gap::new(&format!("{at}/name"), "a count name that is not an identifier"));
+            return Err(Gap::new(
+                &format!("{at}/name"),
+                "a count name that is not an identifier",
+            ));
         };
         inner.names.push(name.to_string());
         format!("{name} in {}", operand(v, scope, &format!("{at}/{k}"))?)
@@ -282,7 +312,10 @@ fn count(c: &Value, scope: &Scope, at: &str) -> Result<String, Gap> {
 fn catalog_path(scope: &Scope, alias: &str) -> Option<String> {
     catalog()
         .property_by_alias(alias)
-        .filter(|(k, _)| k.resource_type.eq_ignore_ascii_case(&scope.kind.resource_type))
+        .filter(|(k, _)| {
+            k.resource_type
+                .eq_ignore_ascii_case(&scope.kind.resource_type)
+        })
         .map(|(_, p)| p.path.clone())
 }
 
@@ -304,7 +337,8 @@ pub fn reads_aliases(c: &Value) -> bool {
     match c {
         Value::Object(o) => o.iter().any(|(k, v)| {
             (k.eq_ignore_ascii_case("field")
-                && v.as_str().is_some_and(|f| super::text::generic_path(f).is_none()))
+                && v.as_str()
+                    .is_some_and(|f| super::text::generic_path(f).is_none()))
                 || reads_aliases(v)
         }),
         Value::Array(a) => a.iter().any(reads_aliases),
@@ -412,7 +446,9 @@ mod tests {
         );
         assert_eq!(
             negate(&json!({"anyOf": [eq, {"field": "b", "exists": false}]})),
-            Some(json!({"allOf": [{"field": "a", "notEquals": 1}, {"field": "b", "exists": true}]}))
+            Some(
+                json!({"allOf": [{"field": "a", "notEquals": 1}, {"field": "b", "exists": true}]})
+            )
         );
     }
 }

@@ -90,7 +90,10 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
         }
     }
     if crate::diag::has_errors(&diags) {
-        return Imported { pack: None, diagnostics: diags };
+        return Imported {
+            pack: None,
+            diagnostics: diags,
+        };
     }
     let category = pack_category(&found);
     let id = opts
@@ -116,7 +119,11 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
             );
             continue;
         }
-        let title = def.props.get("displayName").and_then(Value::as_str).unwrap_or("rule");
+        let title = def
+            .props
+            .get("displayName")
+            .and_then(Value::as_str)
+            .unwrap_or("rule");
         // A definition acrpc built keeps its rule id.
         let own_id = acrpc_meta(&def.props, "id").filter(|i| kebab(i, "") == *i);
         let rule_id = unique(own_id.unwrap_or_else(|| kebab(title, "rule")), &mut ids);
@@ -133,10 +140,12 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
                 continue;
             }
         };
-        let template = built
-            .template
-            .as_ref()
-            .map(|(p, t)| (p.clone(), serde_json::to_string_pretty(t).unwrap_or_default()));
+        let template = built.template.as_ref().map(|(p, t)| {
+            (
+                p.clone(),
+                serde_json::to_string_pretty(t).unwrap_or_default(),
+            )
+        });
         let mut tmap = BTreeMap::new();
         if let Some((p, t)) = &template {
             tmap.insert(p.clone(), t.clone());
@@ -165,7 +174,10 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
         }
     }
     if rules.is_empty() {
-        return Imported { pack: None, diagnostics: diags };
+        return Imported {
+            pack: None,
+            diagnostics: diags,
+        };
     }
     let text = format!("{header}\n{}", rules.join("\n"));
     let text = match crate::fmt::format(0, &text) {
@@ -187,10 +199,20 @@ fn not_expressible(gap: &Gap, title: &str, span: Span) -> Diagnostic {
     Diagnostic::new(
         Code::W1203,
         span,
-        format!("`{title}` is not imported: acrp cannot express {}", gap.what),
+        format!(
+            "`{title}` is not imported: acrp cannot express {}",
+            gap.what
+        ),
     )
     .with_label("not expressible")
-    .with_help(format!("at {} in the definition's properties; see docs/import.md for what import covers", if gap.pointer.is_empty() { "/" } else { &gap.pointer }))
+    .with_help(format!(
+        "at {} in the definition's properties; see docs/import.md for what import covers",
+        if gap.pointer.is_empty() {
+            "/"
+        } else {
+            &gap.pointer
+        }
+    ))
 }
 
 /// `metadata.acrpc.<key>`: what acrpc records about a definition it built.
@@ -207,14 +229,19 @@ fn acrpc_meta(props: &serde_json::Map<String, Value>, key: &str) -> Option<Strin
 fn own_pack(found: &[(FileId, shape::Definition)]) -> Option<String> {
     let mut packs = found.iter().map(|(_, d)| acrpc_meta(&d.props, "pack"));
     let first = packs.next()??;
-    (kebab(&first, "") == first && packs.all(|p| p.as_deref() == Some(first.as_str()))).then_some(first)
+    (kebab(&first, "") == first && packs.all(|p| p.as_deref() == Some(first.as_str())))
+        .then_some(first)
 }
 
 /// Practices the definitions name beyond the built-in seven.
 fn practices(found: &[(FileId, shape::Definition)]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (_, d) in found {
-        if let Some(p) = d.props.get("metadata").and_then(|m| m.get("practice")).and_then(Value::as_str)
+        if let Some(p) = d
+            .props
+            .get("metadata")
+            .and_then(|m| m.get("practice"))
+            .and_then(Value::as_str)
             && text::is_ident(p)
             && !crate::sema::PRACTICES.contains(&p)
             && !out.iter().any(|o| o == p)
@@ -310,7 +337,13 @@ mod tests {
 
     #[test]
     fn ids_are_kebab_case_and_unique() {
-        assert_eq!(kebab("[Preview]: Container registries should be zone redundant", "r"), "preview-container-registries-should-be-zone-redundant");
+        assert_eq!(
+            kebab(
+                "[Preview]: Container registries should be zone redundant",
+                "r"
+            ),
+            "preview-container-registries-should-be-zone-redundant"
+        );
         assert_eq!(kebab("123 ---", "rule"), "rule");
         let mut taken = Vec::new();
         assert_eq!(unique("a".into(), &mut taken), "a");

@@ -171,8 +171,10 @@ mod tests {
     #[test]
     fn normalisation_is_not_vacuous() {
         // Different operators, values or structure must stay different.
-        let a = json!({"allOf": [{"field": "x", "equals": "a"}, {"field": "y", "exists": "false"}]});
-        let b = json!({"allOf": [{"field": "x", "notEquals": "a"}, {"field": "y", "exists": false}]});
+        let a =
+            json!({"allOf": [{"field": "x", "equals": "a"}, {"field": "y", "exists": "false"}]});
+        let b =
+            json!({"allOf": [{"field": "x", "notEquals": "a"}, {"field": "y", "exists": false}]});
         let c = json!({"anyOf": [{"field": "x", "equals": "a"}, {"field": "y", "exists": false}]});
         let d = json!({"ALLOF": [{"field": "Y", "exists": false}, {"allOf": [{"field": "X", "EQUALS": "A"}]}]});
         assert_ne!(norm(&a), norm(&b));
@@ -196,8 +198,14 @@ mod tests {
     fn first_difference_points_at_the_first_change() {
         let a = json!({"if": {"allOf": [{"field": "a", "equals": 1}, {"field": "b"}]}, "then": 1});
         let b = json!({"if": {"allOf": [{"field": "a", "equals": 2}, {"field": "b"}]}, "then": 1});
-        assert_eq!(first_difference(&a, &b).as_deref(), Some("/if/allOf/0/equals"));
+        assert_eq!(
+            first_difference(&a, &b).as_deref(),
+            Some("/if/allOf/0/equals")
+        );
         assert_eq!(first_difference(&a, &a), None);
-        assert_eq!(first_difference(&json!({"a/b": 1}), &json!({})).as_deref(), Some("/a~1b"));
+        assert_eq!(
+            first_difference(&json!({"a/b": 1}), &json!({})).as_deref(),
+            Some("/a~1b")
+        );
     }
 }

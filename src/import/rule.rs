@@ -43,7 +43,8 @@ pub fn rule(input: &RuleInput) -> Result<RuleText, Gap> {
     let rule = get(props, "policyRule")
         .and_then(Value::as_object)
         .ok_or_else(|| Gap::new("/policyRule", "a definition without policyRule"))?;
-    let cond = get(rule, "if").ok_or_else(|| Gap::new("/policyRule", "a policy rule without `if`"))?;
+    let cond =
+        get(rule, "if").ok_or_else(|| Gap::new("/policyRule", "a policy rule without `if`"))?;
     let then = get(rule, "then")
         .and_then(Value::as_object)
         .ok_or_else(|| Gap::new("/policyRule", "a policy rule without `then`"))?;
@@ -118,7 +119,10 @@ pub fn rule(input: &RuleInput) -> Result<RuleText, Gap> {
         }
     }
     let Some(effect) = effect else {
-        return Err(Gap::new("/policyRule/then/effect", "an effect parameter that is not declared"));
+        return Err(Gap::new(
+            "/policyRule/then/effect",
+            "an effect parameter that is not declared",
+        ));
     };
     body.push(effect);
 
@@ -166,7 +170,10 @@ pub fn rule(input: &RuleInput) -> Result<RuleText, Gap> {
 }
 
 /// The target kind from the `type` test, and the rest of the `if`.
-fn split_type_gate(cond: &Value) -> Result<(&'static Kind, Vec<(usize, Value)>), Gap> {
+/// Members of the `if`'s top-level `allOf`, with their index there.
+type Members = Vec<(usize, Value)>;
+
+fn split_type_gate(cond: &Value) -> Result<(&'static Kind, Members), Gap> {
     let members: Vec<Value> = match cond.as_object() {
         Some(o) if o.len() == 1 && get(o, "allOf").is_some() => get(o, "allOf")
             .and_then(Value::as_array)
@@ -189,7 +196,10 @@ fn split_type_gate(cond: &Value) -> Result<(&'static Kind, Vec<(usize, Value)>),
     };
     let ty = members
         .get(i)
-        .and_then(|m| m.get("equals").or_else(|| m.as_object().and_then(|o| get(o, "equals"))))
+        .and_then(|m| {
+            m.get("equals")
+                .or_else(|| m.as_object().and_then(|o| get(o, "equals")))
+        })
         .and_then(Value::as_str)
         .unwrap_or_default();
     let kind = catalog().kind_by_type(ty).ok_or_else(|| {
@@ -269,37 +279,56 @@ fn effect_word(e: Effect) -> String {
 }
 
 fn effect_clause(p: &Value, at: &str) -> Result<String, Gap> {
-    let o = p.as_object().ok_or_else(|| Gap::new(at, "a parameter that is not an object"))?;
+    let o = p
+        .as_object()
+        .ok_or_else(|| Gap::new(at, "a parameter that is not an object"))?;
     let allowed = get(o, "allowedValues")
         .and_then(Value::as_array)
         .ok_or_else(|| Gap::new(at, "an effect parameter without allowedValues"))?;
     let mut words = Vec::new();
     for (i, v) in allowed.iter().enumerate() {
-        let e = v
-            .as_str()
-            .and_then(Effect::parse)
-            .ok_or_else(|| Gap::new(&format!("{at}/allowedValues/{i}"), format!("the effect {v}")))?;
+        let e = v.as_str().and_then(Effect::parse).ok_or_else(|| {
+            Gap::new(
+                &format!("{at}/allowedValues/{i}"),
+                format!("the effect {v}"),
+            )
+        })?;
         words.push(effect_word(e));
     }
     let default = get_str(o, "defaultValue")
         .and_then(Effect::parse)
         .ok_or_else(|| Gap::new(at, "an effect parameter without a known defaultValue"))?;
-    Ok(format!("effect {} = {}", words.join(" | "), effect_word(default)))
+    Ok(format!(
+        "effect {} = {}",
+        words.join(" | "),
+        effect_word(default)
+    ))
 }
 
 fn param_clause(name: &str, p: &Value) -> Result<String, Gap> {
     let at = format!("/parameters/{name}");
     if !is_ident(name) {
-        return Err(Gap::new(&at, format!("the parameter name {name:?} (not an acrp identifier)")));
+        return Err(Gap::new(
+            &at,
+            format!("the parameter name {name:?} (not an acrp identifier)"),
+        ));
     }
-    let o = p.as_object().ok_or_else(|| Gap::new(&at, "a parameter that is not an object"))?;
+    let o = p
+        .as_object()
+        .ok_or_else(|| Gap::new(&at, "a parameter that is not an object"))?;
     let ty = get_str(o, "type").ok_or_else(|| Gap::new(&at, "a parameter without type"))?;
     let mut s = format!("param {name}: {}", ty.to_ascii_lowercase());
     if let Some(d) = get(o, "defaultValue") {
-        s.push_str(&format!(" = {}", literal(d, &format!("{at}/defaultValue"))?));
+        s.push_str(&format!(
+            " = {}",
+            literal(d, &format!("{at}/defaultValue"))?
+        ));
     }
     if let Some(a) = get(o, "allowedValues") {
-        s.push_str(&format!(" allowed {}", literal(a, &format!("{at}/allowedValues"))?));
+        s.push_str(&format!(
+            " allowed {}",
+            literal(a, &format!("{at}/allowedValues"))?
+        ));
     }
     let meta = get(o, "metadata").and_then(Value::as_object);
     if let Some(t) = meta.and_then(|m| get_str(m, "strongType")) {
@@ -367,7 +396,13 @@ fn condition_forms(
         }
         let parts: Vec<String> = state
             .iter()
-            .map(|(c, t)| if is_or(c) && state.len() > 1 { format!("({t})") } else { t.clone() })
+            .map(|(c, t)| {
+                if is_or(c) && state.len() > 1 {
+                    format!("({t})")
+                } else {
+                    t.clone()
+                }
+            })
             .collect();
         let forbid = join_lines(&parts, "and");
         let mut f = when.clone();
@@ -413,9 +448,14 @@ fn role_names(d: &Map<String, Value>, at: &str) -> Result<Option<String>, Gap> {
 }
 
 fn fix_clause(d: &Value, scope: &Scope, at: &str) -> Result<String, Gap> {
-    let o = d.as_object().ok_or_else(|| Gap::new(at, "details that are not an object"))?;
+    let o = d
+        .as_object()
+        .ok_or_else(|| Gap::new(at, "details that are not an object"))?;
     if get_str(o, "conflictEffect").is_some_and(|c| !c.eq_ignore_ascii_case("audit")) {
-        return Err(Gap::new(&format!("{at}/conflictEffect"), "a conflictEffect other than audit"));
+        return Err(Gap::new(
+            &format!("{at}/conflictEffect"),
+            "a conflictEffect other than audit",
+        ));
     }
     let ops = get(o, "operations")
         .and_then(Value::as_array)
@@ -423,17 +463,27 @@ fn fix_clause(d: &Value, scope: &Scope, at: &str) -> Result<String, Gap> {
     let mut assignments = Vec::new();
     for (i, op) in ops.iter().enumerate() {
         let here = format!("{at}/operations/{i}");
-        let op = op.as_object().ok_or_else(|| Gap::new(&here, "an operation that is not an object"))?;
+        let op = op
+            .as_object()
+            .ok_or_else(|| Gap::new(&here, "an operation that is not an object"))?;
         if !get_str(op, "operation").is_some_and(|x| x.eq_ignore_ascii_case("addOrReplace")) {
-            return Err(Gap::new(&here, "a modify operation other than addOrReplace"));
+            return Err(Gap::new(
+                &here,
+                "a modify operation other than addOrReplace",
+            ));
         }
         if get(op, "condition").is_some() {
             return Err(Gap::new(&here, "a modify operation with a condition"));
         }
-        let field = get_str(op, "field").ok_or_else(|| Gap::new(&here, "an operation without field"))?;
+        let field =
+            get_str(op, "field").ok_or_else(|| Gap::new(&here, "an operation without field"))?;
         let path = scope.field_path(field, &format!("{here}/field"))?;
-        let value = get(op, "value").ok_or_else(|| Gap::new(&here, "an operation without value"))?;
-        assignments.push(format!("{path} = {}", operand(value, scope, &format!("{here}/value"))?));
+        let value =
+            get(op, "value").ok_or_else(|| Gap::new(&here, "an operation without value"))?;
+        assignments.push(format!(
+            "{path} = {}",
+            operand(value, scope, &format!("{here}/value"))?
+        ));
     }
     let mut s = format!("fix {}", assignments.join(", "));
     if let Some(r) = role_names(o, at)? {
@@ -444,18 +494,34 @@ fn fix_clause(d: &Value, scope: &Scope, at: &str) -> Result<String, Gap> {
 
 type Template = Option<(String, Value)>;
 
-fn existence_clauses(d: &Value, id: &str, scope: &Scope, at: &str) -> Result<(Vec<String>, Template), Gap> {
-    let o = d.as_object().ok_or_else(|| Gap::new(at, "details that are not an object"))?;
+fn existence_clauses(
+    d: &Value,
+    id: &str,
+    scope: &Scope,
+    at: &str,
+) -> Result<(Vec<String>, Template), Gap> {
+    let o = d
+        .as_object()
+        .ok_or_else(|| Gap::new(at, "details that are not an object"))?;
     let ty = get_str(o, "type").ok_or_else(|| Gap::new(at, "existence details without type"))?;
     let related = catalog().kind_by_type(ty).ok_or_else(|| {
-        Gap::new(&format!("{at}/type"), format!("the related type {ty}, which is not in acrpc's catalog"))
+        Gap::new(
+            &format!("{at}/type"),
+            format!("the related type {ty}, which is not in acrpc's catalog"),
+        )
     })?;
     let mut s = format!("require related {}", string(ty));
     if let Some(n) = get(o, "name") {
-        s.push_str(&format!(" named {}", operand(n, scope, &format!("{at}/name"))?));
+        s.push_str(&format!(
+            " named {}",
+            operand(n, scope, &format!("{at}/name"))?
+        ));
     }
     if let Some(sc) = get_str(o, "existenceScope") {
-        s.push_str(&format!(" in {}", scope_word(sc, &format!("{at}/existenceScope"))?));
+        s.push_str(&format!(
+            " in {}",
+            scope_word(sc, &format!("{at}/existenceScope"))?
+        ));
     }
     if let Some(delay) = get_str(o, "evaluationDelay") {
         if delay.eq_ignore_ascii_case("AfterProvisioning") {
@@ -481,7 +547,10 @@ fn existence_clauses(d: &Value, id: &str, scope: &Scope, at: &str) -> Result<(Ve
         .and_then(Value::as_object)
         .ok_or_else(|| Gap::new(&here, "a deployment without properties"))?;
     if get_str(dprops, "mode").is_some_and(|m| !m.eq_ignore_ascii_case("incremental")) {
-        return Err(Gap::new(&format!("{here}/properties/mode"), "a deployment mode other than Incremental"));
+        return Err(Gap::new(
+            &format!("{here}/properties/mode"),
+            "a deployment mode other than Incremental",
+        ));
     }
     let template = get(dprops, "template")
         .cloned()
@@ -492,13 +561,18 @@ fn existence_clauses(d: &Value, id: &str, scope: &Scope, at: &str) -> Result<(Ve
         s.push_str(&format!(" {r}"));
     }
     if let Some(sc) = get_str(o, "deploymentScope") {
-        s.push_str(&format!(" in {}", scope_word(sc, &format!("{at}/deploymentScope"))?));
+        s.push_str(&format!(
+            " in {}",
+            scope_word(sc, &format!("{at}/deploymentScope"))?
+        ));
     }
     if let Some(l) = get(dep, "location") {
-        let l = l
-            .as_str()
-            .filter(|l| !l.starts_with('['))
-            .ok_or_else(|| Gap::new(&format!("{here}/location"), "a deployment location that is an expression"))?;
+        let l = l.as_str().filter(|l| !l.starts_with('[')).ok_or_else(|| {
+            Gap::new(
+                &format!("{here}/location"),
+                "a deployment location that is an expression",
+            )
+        })?;
         s.push_str(&format!(" location {}", string(l)));
     }
     let params = get(dprops, "parameters").and_then(Value::as_object);
@@ -506,13 +580,19 @@ fn existence_clauses(d: &Value, id: &str, scope: &Scope, at: &str) -> Result<(Ve
     for (name, v) in params.into_iter().flatten() {
         let ph = format!("{here}/properties/parameters/{name}");
         if !is_ident(name) {
-            return Err(Gap::new(&ph, "a template parameter name that is not an identifier"));
+            return Err(Gap::new(
+                &ph,
+                "a template parameter name that is not an identifier",
+            ));
         }
         let value = v
             .as_object()
             .and_then(|o| get(o, "value"))
             .ok_or_else(|| Gap::new(&ph, "a deployment parameter without value"))?;
-        bindings.push(format!("{name} = {}", operand(value, scope, &format!("{ph}/value"))?));
+        bindings.push(format!(
+            "{name} = {}",
+            operand(value, scope, &format!("{ph}/value"))?
+        ));
     }
     if !bindings.is_empty() {
         s.push_str(&format!(" {{\n    {}\n  }}", bindings.join("\n    ")));

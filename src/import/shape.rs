@@ -94,7 +94,8 @@ fn definition(o: &Map<String, Value>, pointer: &str, in_template: bool) -> Optio
             .filter(|n| !(in_template && n.starts_with('[') && !n.starts_with("[[")))
             .map(|n| unescape_str(n, in_template))
     };
-    let (found, props, props_pointer, name) = if let Some(p) = get(o, "properties").and_then(Value::as_object)
+    let (found, props, props_pointer, name) = if let Some(p) =
+        get(o, "properties").and_then(Value::as_object)
         && let Some(found) = kind_of(p)
     {
         let key = o.keys().find(|k| k.eq_ignore_ascii_case("properties"))?;
@@ -136,7 +137,9 @@ fn unescape(v: &Value) -> Value {
     match v {
         Value::String(s) => Value::String(unescape_str(s, true)),
         Value::Array(a) => Value::Array(a.iter().map(unescape).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), unescape(v))).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), unescape(v))).collect())
+        }
         other => other.clone(),
     }
 }
@@ -156,10 +159,13 @@ mod tests {
 
     #[test]
     fn every_shape_is_found() {
-        let bare = format!(r#"{{"name": "n1", "properties": {{"displayName": "d", "policyRule": {RULE}}}}}"#);
+        let bare = format!(
+            r#"{{"name": "n1", "properties": {{"displayName": "d", "policyRule": {RULE}}}}}"#
+        );
         let inner = format!(r#"{{"displayName": "d", "policyRule": {RULE}}}"#);
         let az_list = format!(r#"[{{"name": "n2", "displayName": "d", "policyRule": {RULE}}}]"#);
-        let graph = format!(r#"{{"data": [{{"name": "n3", "properties": {{"policyRule": {RULE}}}}}]}}"#);
+        let graph =
+            format!(r#"{{"data": [{{"name": "n3", "properties": {{"policyRule": {RULE}}}}}]}}"#);
         for (text, name, pointer) in [
             (bare.as_str(), Some("n1"), "/properties"),
             (inner.as_str(), None, ""),
@@ -180,7 +186,10 @@ mod tests {
           "properties": {"policyRule": {"if": {"value": "[[parameters('a')]", "equals": 1}, "then": {"effect": "[[parameters('effect')]"}}}}]}"#;
         let found = find(t).unwrap();
         assert_eq!(found[0].name, None);
-        assert_eq!(found[0].props["policyRule"]["then"]["effect"], "[parameters('effect')]");
+        assert_eq!(
+            found[0].props["policyRule"]["then"]["effect"],
+            "[parameters('effect')]"
+        );
     }
 
     #[test]

@@ -39,7 +39,10 @@ fn number(n: &serde_json::Number, at: &str) -> Result<String, Gap> {
     if ok {
         Ok(t)
     } else {
-        Err(Gap::new(at, format!("the number {t} (acrp numbers have no exponent)")))
+        Err(Gap::new(
+            at,
+            format!("the number {t} (acrp numbers have no exponent)"),
+        ))
     }
 }
 
@@ -59,7 +62,10 @@ pub fn literal(v: &Value, at: &str) -> Result<String, Gap> {
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(format!("[{}]", parts.join(", ")))
         }
-        Value::Object(_) => Err(Gap::new(at, "an object value (acrp has no object literals)")),
+        Value::Object(_) => Err(Gap::new(
+            at,
+            "an object value (acrp has no object literals)",
+        )),
     }
 }
 
@@ -102,7 +108,10 @@ impl Scope {
     /// The catalog path of an alias of this kind.
     fn alias_path(&self, alias: &str, at: &str) -> Result<String, Gap> {
         match catalog().property_by_alias(alias) {
-            Some((k, p)) if k.resource_type.eq_ignore_ascii_case(&self.kind.resource_type) => {
+            Some((k, p))
+                if k.resource_type
+                    .eq_ignore_ascii_case(&self.kind.resource_type) =>
+            {
                 Ok(p.path.clone())
             }
             Some((k, _)) => Err(Gap::new(
@@ -114,7 +123,9 @@ impl Scope {
             )),
             None => Err(Gap::new(
                 at,
-                format!("the alias `{alias}`, which is not in acrpc's catalog (it covers ACR and related kinds)"),
+                format!(
+                    "the alias `{alias}`, which is not in acrpc's catalog (it covers ACR and related kinds)"
+                ),
             )),
         }
     }
@@ -158,13 +169,18 @@ pub fn operand(v: &Value, scope: &Scope, at: &str) -> Result<String, Gap> {
         Value::String(s) if s.starts_with("[[") => literal(&Value::String(s[1..].to_string()), at),
         Value::String(s) if s.starts_with('[') && s.ends_with(']') => {
             let inner = s.get(1..s.len() - 1).unwrap_or_default();
-            let e = expr::parse(inner)
-                .map_err(|e| Gap::new(at, format!("a template expression that does not parse: {}", e.message)))?;
+            let e = expr::parse(inner).map_err(|e| {
+                Gap::new(
+                    at,
+                    format!("a template expression that does not parse: {}", e.message),
+                )
+            })?;
             expression(&e, scope, at)
         }
-        Value::Array(items) if items.iter().any(is_expression) => {
-            Err(Gap::new(at, "an array literal holding template expressions"))
-        }
+        Value::Array(items) if items.iter().any(is_expression) => Err(Gap::new(
+            at,
+            "an array literal holding template expressions",
+        )),
         other => literal(other, at),
     }
 }
@@ -186,7 +202,11 @@ pub fn expression(e: &Expr, scope: &Scope, at: &str) -> Result<String, Gap> {
         Expr::Null => "null".into(),
         Expr::Property { target, name } => format!("{}.{name}", expression(target, scope, at)?),
         Expr::Index { target, index } => {
-            format!("{}[{}]", expression(target, scope, at)?, expression(index, scope, at)?)
+            format!(
+                "{}[{}]",
+                expression(target, scope, at)?,
+                expression(index, scope, at)?
+            )
         }
         Expr::Call { name, args } => call(name, args, scope, at)?,
     })
@@ -198,23 +218,41 @@ fn call(name: &str, args: &[Expr], scope: &Scope, at: &str) -> Result<String, Ga
         ("parameters", [Expr::String(p)]) if is_ident(p) => return Ok(format!("param.{p}")),
         // acrp writes equals(a, b) as `(a == b)` and not(equals(…)) as `(a != b)`.
         ("equals", [a, b]) => {
-            return Ok(format!("({} == {})", expression(a, scope, at)?, expression(b, scope, at)?));
+            return Ok(format!(
+                "({} == {})",
+                expression(a, scope, at)?,
+                expression(b, scope, at)?
+            ));
         }
-        ("not", [Expr::Call { name: inner, args: eq }])
-            if inner.eq_ignore_ascii_case("equals") && eq.len() == 2 =>
-        {
+        (
+            "not",
+            [
+                Expr::Call {
+                    name: inner,
+                    args: eq,
+                },
+            ],
+        ) if inner.eq_ignore_ascii_case("equals") && eq.len() == 2 => {
             if let [a, b] = eq.as_slice() {
-                return Ok(format!("({} != {})", expression(a, scope, at)?, expression(b, scope, at)?));
+                return Ok(format!(
+                    "({} != {})",
+                    expression(a, scope, at)?,
+                    expression(b, scope, at)?
+                ));
             }
         }
         ("parameters", _) => {
-            return Err(Gap::new(at, "a parameter reference whose name is not an identifier"));
+            return Err(Gap::new(
+                at,
+                "a parameter reference whose name is not an identifier",
+            ));
         }
         ("field", [Expr::String(f)]) => {
             // Inside a count acrp reads paths under the element with current().
-            let under_element = scope.elements.last().is_some_and(|(a, _)| {
-                f.len() > a.len() && strip_prefix_ci(f, a).is_some()
-            });
+            let under_element = scope
+                .elements
+                .last()
+                .is_some_and(|(a, _)| f.len() > a.len() && strip_prefix_ci(f, a).is_some());
             if !under_element && let Ok(p) = scope.field_path(f, at) {
                 return Ok(p);
             }
@@ -223,7 +261,10 @@ fn call(name: &str, args: &[Expr], scope: &Scope, at: &str) -> Result<String, Ga
             if let Some(n) = scope.names.iter().find(|n| n.eq_ignore_ascii_case(f)) {
                 return Ok(n.clone());
             }
-            if scope.elements.last().is_some_and(|(a, _)| strip_prefix_ci(f, a).is_some())
+            if scope
+                .elements
+                .last()
+                .is_some_and(|(a, _)| strip_prefix_ci(f, a).is_some())
                 && let Ok(p) = scope.field_path(f, at)
             {
                 return Ok(p);
@@ -232,7 +273,10 @@ fn call(name: &str, args: &[Expr], scope: &Scope, at: &str) -> Result<String, Ga
         _ => {}
     }
     let Some(f) = crate::sema::functions::lookup(name) else {
-        return Err(Gap::new(at, format!("the function `{name}`, which acrp does not know")));
+        return Err(Gap::new(
+            at,
+            format!("the function `{name}`, which acrp does not know"),
+        ));
     };
     let parts = args
         .iter()
@@ -273,7 +317,9 @@ mod tests {
         assert_eq!(op(json!("[parameters('effect')]")), "param.effect");
         assert_eq!(op(json!("[first(parameters('l'))]")), "first(param.l)");
         assert_eq!(
-            op(json!("[field('Microsoft.ContainerRegistry/registries/sku.name')]")),
+            op(json!(
+                "[field('Microsoft.ContainerRegistry/registries/sku.name')]"
+            )),
             "sku.name"
         );
         assert_eq!(op(json!("[[not an expression]")), "\"[not an expression]\"");
@@ -287,6 +333,9 @@ mod tests {
         let s = registry();
         assert_eq!(s.field_path("tags['env']", "").unwrap(), "tags[\"env\"]");
         assert_eq!(s.field_path("location", "").unwrap(), "location");
-        assert!(s.field_path("Microsoft.Storage/storageAccounts/sku.name", "").is_err());
+        assert!(
+            s.field_path("Microsoft.Storage/storageAccounts/sku.name", "")
+                .is_err()
+        );
     }
 }

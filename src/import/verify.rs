@@ -137,9 +137,14 @@ pub fn comparable(props: &Map<String, Value>, shape: &Map<String, Value>) -> Val
         }
     }
     // A definition without mode is Indexed (definition-structure-basics).
-    let mode = get(props, "mode").and_then(Value::as_str).unwrap_or("Indexed");
+    let mode = get(props, "mode")
+        .and_then(Value::as_str)
+        .unwrap_or("Indexed");
     m.insert("mode".into(), json!(mode.to_ascii_lowercase()));
-    if get(shape, "metadata").and_then(|x| x.get("version")).is_some() {
+    if get(shape, "metadata")
+        .and_then(|x| x.get("version"))
+        .is_some()
+    {
         m.insert(
             "metadata".into(),
             json!({ "version": get(props, "metadata").and_then(|x| x.get("version")) }),
@@ -202,7 +207,10 @@ fn effect_texts(props: &Map<String, Value>) -> Vec<Gap> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (key, ours) in [("displayName", EFFECT_TITLE), ("description", EFFECT_DESCRIPTION)] {
+    for (key, ours) in [
+        ("displayName", EFFECT_TITLE),
+        ("description", EFFECT_DESCRIPTION),
+    ] {
         if let Some(v) = meta.get(key).and_then(Value::as_str)
             && v != ours
         {
