@@ -350,3 +350,77 @@ fn what_acrp_cannot_express_is_reported_and_left_out() {
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The same definition as an ARM template resource (with `[[` escapes) and as
+/// `az policy definition list` output imports to the same rule, and the
+/// template's expression name is not pinned.
+#[test]
+fn templates_and_az_output_import_alike() {
+    let rule = |escape: &str| {
+        serde_json::json!({
+            "if": {"allOf": [
+                {"field": "type", "equals": "Microsoft.ContainerRegistry/registries"},
+                {"value": format!("{escape}[parameters('mode')]"), "equals": "strict"},
+                {"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true}
+            ]},
+            "then": {"effect": format!("{escape}[parameters('effect')]")}
+        })
+    };
+    let params = serde_json::json!({
+        "effect": {"type": "String", "allowedValues": ["Audit", "Deny", "Disabled"], "defaultValue": "Audit"},
+        "mode": {"type": "String", "defaultValue": "strict", "metadata": {"displayName": "Mode"}}
+    });
+    let template = serde_json::json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [{
+            "type": "Microsoft.Authorization/policyDefinitions",
+            "apiVersion": "2025-03-01",
+            "name": "[guid('admin')]",
+            "properties": {"displayName": "Admin user off", "mode": "Indexed", "parameters": params, "policyRule": rule("[")}
+        }]
+    });
+    let az = serde_json::json!([{
+        "id": "/subscriptions/0/providers/Microsoft.Authorization/policyDefinitions/admin",
+        "name": "admin",
+        "displayName": "Admin user off",
+        "mode": "Indexed",
+        "parameters": params,
+        "policyRule": rule(""),
+        "policyType": "Custom"
+    }]);
+    let mut texts = Vec::new();
+    for (name, v) in [("template.json", template), ("az.json", az)] {
+        let (sources, out) = run_import(&[(name.into(), v.to_string())], "shapes");
+        assert!(
+            out.diagnostics.is_empty(),
+            "{}",
+            rendered(&out.diagnostics, &sources)
+        );
+        let pack = out.pack.expect("a pack");
+        check_pack(&pack);
+        texts.push(pack.text);
+    }
+    assert!(
+        texts[0].contains("when        param.mode == \"strict\""),
+        "{}",
+        texts[0]
+    );
+    assert!(
+        texts[0].contains("require     adminUserEnabled != true"),
+        "{}",
+        texts[0]
+    );
+    assert!(
+        !texts[0].contains("name  "),
+        "an expression name is not pinned:\n{}",
+        texts[0]
+    );
+    assert_eq!(
+        texts[1],
+        texts[0].replace(
+            "  title       \"Admin",
+            "  name        \"admin\"\n  title       \"Admin"
+        )
+    );
+}

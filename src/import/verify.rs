@@ -222,3 +222,55 @@ fn effect_texts(props: &Map<String, Value>) -> Vec<Gap> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "pack p {\n  title \"P\"\n  version \"1.0.0\"\n}\n";
+
+    fn props(op: &str) -> Map<String, Value> {
+        let v = json!({
+            "displayName": "Admin user off",
+            "mode": "Indexed",
+            "parameters": { "effect": {
+                "type": "String",
+                "allowedValues": ["Audit", "Disabled"],
+                "defaultValue": "Audit"
+            }},
+            "policyRule": {
+                "if": { "allOf": [
+                    { "field": "type", "equals": "Microsoft.ContainerRegistry/registries" },
+                    { "field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", op: true }
+                ]},
+                "then": { "effect": "[parameters('effect')]" }
+            }
+        });
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    const RULE: &str = "rule r {\n  title \"Admin user off\"\n  practice entra-id\n  severity high\n  target registry\n  effect audit | disabled = audit\n  require adminUserEnabled != true\n}\n";
+
+    #[test]
+    fn a_rule_that_means_the_same_passes() {
+        let none = BTreeMap::new();
+        assert_eq!(
+            check(HEADER, RULE, "r", &props("equals"), None, &none),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_rule_that_means_something_else_is_caught_with_its_pointer() {
+        let none = BTreeMap::new();
+        let m = check(HEADER, RULE, "r", &props("notEquals"), None, &none).unwrap_err();
+        assert_eq!(m.pointer, "/policyRule/if/allof/0/equals");
+        // A pinned name that the rule does not emit is a difference too.
+        let m = check(HEADER, RULE, "r", &props("equals"), Some("abc"), &none).unwrap_err();
+        assert_eq!(m.pointer, "/name");
+        // Another default effect is a parameter difference.
+        let other = RULE.replace("= audit", "= disabled");
+        let m = check(HEADER, &other, "r", &props("equals"), None, &none).unwrap_err();
+        assert_eq!(m.pointer, "/parameters/effect/defaultValue");
+    }
+}
