@@ -424,3 +424,64 @@ fn templates_and_az_output_import_alike() {
         )
     );
 }
+
+/// Odd definitions never panic and never produce a rule that is not checked:
+/// each is either imported (and round-trips) or reported.
+#[test]
+fn odd_definitions_are_reported_not_crashed_on() {
+    let gate =
+        serde_json::json!({"field": "type", "equals": "Microsoft.ContainerRegistry/registries"});
+    let odd_ifs = [
+        serde_json::json!({}),
+        serde_json::json!([]),
+        serde_json::json!({"allOf": "x"}),
+        serde_json::json!({"allOf": []}),
+        serde_json::json!({"allOf": [gate, {"anyOf": []}]}),
+        serde_json::json!({"allOf": [gate, {"not": {"not": {"field": "name", "like": "a*"}}}]}),
+        serde_json::json!({"allOf": [gate, {"count": {"field": "x[*]"}, "equals": 1}]}),
+        serde_json::json!({"allOf": [gate, {"count": {"value": [1, 2], "where": {"value": "[current()]", "equals": 1}}, "greater": 0}]}),
+        serde_json::json!({"allOf": [gate, {"count": {"value": [1, 2], "name": "n", "where": {"value": "[current('n')]", "equals": 1}}, "greater": 0}]}),
+        serde_json::json!({"allOf": [gate, {"field": "tags['a''b']", "exists": "maybe"}]}),
+        serde_json::json!({"allOf": [gate, {"field": "tags['a''b']", "exists": "false"}]}),
+        serde_json::json!({"allOf": [gate, {"value": "[concat(", "equals": 1}]}),
+        serde_json::json!({"allOf": [gate, {"value": "[utcNow()]", "equals": "x"}]}),
+        serde_json::json!({"allOf": [gate, {"field": "location", "in": {"a": 1}}]}),
+        serde_json::json!({"allOf": [gate, {"field": "location", "equals": 1e300}]}),
+        serde_json::json!({"allOf": [gate, {"field": 3, "equals": 1}]}),
+        serde_json::json!({"allOf": [gate, {"field": "location", "equals": "é", "notEquals": "b"}]}),
+        serde_json::json!({"allOf": [gate, {"field": "identity.type", "contains": "[[literal]"}]}),
+    ];
+    let then_variants = [
+        serde_json::json!({"effect": "[parameters('effect')]"}),
+        serde_json::json!({"effect": "deny"}),
+        serde_json::json!({"effect": "[parameters('effect')]", "details": {"type": "Nope/nope"}}),
+        serde_json::json!({"effect": "[parameters('effect')]", "details": {"operations": [{"operation": "remove", "field": "tags"}]}}),
+        serde_json::json!("x"),
+    ];
+    let mut imported = 0;
+    for (i, cond) in odd_ifs.iter().enumerate() {
+        for (j, then) in then_variants.iter().enumerate() {
+            let text = serde_json::json!({"properties": {
+                "displayName": format!("Odd {i} {j}"),
+                "parameters": {"effect": {"type": "String", "allowedValues": ["Audit", "Deny", "Disabled"], "defaultValue": "Audit"}},
+                "policyRule": {"if": cond, "then": then}
+            }})
+            .to_string();
+            let (sources, out) = run_import(&[("odd.json".into(), text)], "odd");
+            match &out.pack {
+                Some(p) => {
+                    check_pack(p);
+                    imported += 1;
+                }
+                None => assert!(
+                    out.diagnostics
+                        .iter()
+                        .any(|d| matches!(d.code, Code::W1203 | Code::W1204)),
+                    "{i}/{j}: neither imported nor reported:\n{}",
+                    rendered(&out.diagnostics, &sources)
+                ),
+            }
+        }
+    }
+    assert!(imported > 0, "every odd definition was refused");
+}

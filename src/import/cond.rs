@@ -194,7 +194,8 @@ fn leaf(o: &Map<String, Value>, scope: &Scope, at: &str) -> Result<String, Gap> 
     }
     if let Some((k, v)) = key(o, "value") {
         let lhs = operand(v, scope, &format!("{at}/{k}"))?;
-        if looks_like_path(&lhs) {
+        // A value-count name is read with current() by acrp, as here.
+        if looks_like_path(&lhs) && !scope.names.iter().any(|n| *n == lhs) {
             // `path op x` in acrp is a field condition, not this value condition.
             return Err(Gap::new(
                 &format!("{at}/{k}"),

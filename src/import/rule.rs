@@ -409,10 +409,15 @@ fn condition_forms(
         f.push(format!("forbid {forbid}"));
         forms.push(f);
     }
-    let all_when: Vec<String> = rest
+    let mut all_when: Vec<String> = rest
         .iter()
         .map(|(i, c)| condition_lines(c, scope, &at(*i)).map(|t| format!("when {t}")))
         .collect::<Result<_, _>>()?;
+    if !existence && !manual {
+        // A rule states a requirement; `forbid true` adds nothing to the
+        // `when`s (it folds away) and flags every resource they select.
+        all_when.push("forbid true".into());
+    }
     forms.push(all_when);
     Ok(forms)
 }
