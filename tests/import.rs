@@ -142,9 +142,15 @@ fn the_bundled_pack_round_trips_byte_for_byte() {
     let original: Vec<_> = compiled
         .files()
         .into_iter()
-        .filter(|f| f.path.contains("/policyDefinitions/"))
+        .filter(|f| {
+            f.path.contains("/policyDefinitions/") || f.path.contains("/policySetDefinitions/")
+        })
         .collect();
-    assert!(original.len() > 30, "{} definitions", original.len());
+    let sets = original
+        .iter()
+        .filter(|f| f.path.contains("/policySetDefinitions/"))
+        .count();
+    assert!(original.len() > 30 && sets > 1, "{} files", original.len());
     let inputs: Vec<(String, String)> = original
         .iter()
         .map(|f| (f.path.clone(), f.contents.clone()))
@@ -159,7 +165,8 @@ fn the_bundled_pack_round_trips_byte_for_byte() {
     assert!(problems.is_empty(), "{}", rendered(&problems, &sources));
     let pack = out.pack.expect("a pack");
     assert_eq!(pack.id, "acr-baseline");
-    assert_eq!(pack.rules, original.len());
+    assert_eq!(pack.rules, original.len() - sets);
+    assert_eq!(pack.initiatives, sets);
     insta::with_settings!({
         snapshot_path => "../golden/import",
         prepend_module_to_snapshot => false,

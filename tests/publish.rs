@@ -1793,14 +1793,15 @@ fn import_from_azure_reads_back_what_publish_wrote() {
         true,
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let sets = si.stored("policySetDefinitions").len();
     assert!(
-        run.stdout
-            .contains(&format!("imported {stored} definitions")),
+        run.stdout.contains(&format!(
+            "imported {stored} definitions and {sets} initiatives"
+        )),
         "{}",
         run.stdout
     );
-    // Initiatives are reported, not silently dropped.
-    assert!(flat(&run.stderr).contains("W1205"), "{}", run.stderr);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
     let reads: Vec<Request> = si.requests().into_iter().skip(before).collect();
     assert!(reads.iter().all(|r| r.method == "GET" && r.authorized));
     assert!(
@@ -1808,23 +1809,23 @@ fn import_from_azure_reads_back_what_publish_wrote() {
         "nextLink was not followed: {reads:?}"
     );
     // acrpc -> Azure -> acrpc -> JSON: the same definitions, byte for byte.
-    let build = |pack: &Path, out: &Path| {
-        let r = run_with(
-            &[
-                "build",
-                pack.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            &[],
-            false,
-        );
+    // The imported pack declares the scope its initiatives' members live at;
+    // the original is built for that scope.
+    let build = |pack: &Path, out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "build",
+            pack.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let r = run_with(&args, &[], false);
         assert_eq!(r.code, Some(0), "{}", r.stderr);
     };
-    build(&out_dir.join("acr-baseline"), &dir.0.join("again"));
-    build(&bundled(), &dir.0.join("original"));
-    let defs = |root: &Path| -> BTreeMap<String, String> {
-        std::fs::read_dir(root.join("acr-baseline/policyDefinitions"))
+    build(&out_dir.join("acr-baseline"), &dir.0.join("again"), &[]);
+    build(&bundled(), &dir.0.join("original"), &["--scope", SUB]);
+    let files = |root: &Path, sub: &str| -> BTreeMap<String, String> {
+        std::fs::read_dir(root.join("acr-baseline").join(sub))
             .unwrap()
             .flatten()
             .map(|e| {
@@ -1835,9 +1836,14 @@ fn import_from_azure_reads_back_what_publish_wrote() {
             })
             .collect()
     };
-    let (again, original) = (defs(&dir.0.join("again")), defs(&dir.0.join("original")));
-    assert_eq!(again.len(), stored);
-    assert_eq!(again, original);
+    for (sub, count) in [
+        ("policyDefinitions", stored),
+        ("policySetDefinitions", sets),
+    ] {
+        let again = files(&dir.0.join("again"), sub);
+        assert_eq!(again.len(), count);
+        assert_eq!(again, files(&dir.0.join("original"), sub), "{sub}");
+    }
     // A second import into the same place refuses to overwrite it.
     let again_run = run_with(
         &[

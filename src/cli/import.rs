@@ -191,8 +191,13 @@ fn import_groups(args: &ImportArgs, groups: Vec<Group>, reporter: &Reporter) -> 
             reporter.report(&[d], &sources);
             return ExitStatus::Error;
         }
+        let sets = match p.initiatives {
+            0 => String::new(),
+            1 => " and 1 initiative".to_string(),
+            n => format!(" and {n} initiatives"),
+        };
         println!(
-            "imported {} definition{} into {}",
+            "imported {} definition{}{sets} into {}",
             p.rules,
             if p.rules == 1 { "" } else { "s" },
             args.out

@@ -12,6 +12,7 @@
 //! - `verify.rs` compiles a candidate and compares it with the original.
 
 pub mod cond;
+pub mod initiative;
 pub mod normalize;
 pub mod rule;
 pub mod shape;
@@ -59,6 +60,8 @@ pub struct ImportedPack {
     pub templates: Vec<(String, String)>,
     /// Definitions that round-tripped (one rule each).
     pub rules: usize,
+    /// Set definitions that round-tripped.
+    pub initiatives: usize,
 }
 
 pub struct Imported {
@@ -101,24 +104,28 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
         .clone()
         .or_else(|| own_pack(&found))
         .unwrap_or_else(|| kebab(&opts.label, "imported"));
-    let header = header(&id, &opts.label, &category, &practices(&found));
+    let scope = pack_scope(&found);
+    let header = header(
+        &id,
+        &opts.label,
+        &category,
+        &practices(&found),
+        scope.as_deref(),
+    );
     let mut ids = Vec::new();
     let mut rules = Vec::new();
+    let mut names = BTreeMap::new();
     let mut templates = BTreeMap::new();
-    for (file, def) in &found {
-        let text = sources.get(*file).map_or("", |f| f.text.as_str());
-        let span_at = |pointer: &str| {
-            let off = locate::offset_of(text, &format!("{}{pointer}", def.props_pointer));
-            Span::new(*file, off, off)
-        };
-        if let shape::Found::Set = def.found {
-            diags.push(
-                Diagnostic::new(Code::W1205, span_at(""), "policy set definitions are not imported yet")
-                    .with_label("initiative skipped")
-                    .with_help("import its member definitions; write the `initiative` by hand (docs/import.md)"),
-            );
-            continue;
-        }
+    let span_at = |file: FileId, def: &shape::Definition, pointer: &str| {
+        let text = sources.get(file).map_or("", |f| f.text.as_str());
+        let off = locate::offset_of(text, &format!("{}{pointer}", def.props_pointer));
+        Span::new(file, off, off)
+    };
+    for (file, def) in found
+        .iter()
+        .filter(|(_, d)| d.found == shape::Found::Definition)
+    {
+        let span_at = |pointer: &str| span_at(*file, def, pointer);
         let title = def
             .props
             .get("displayName")
@@ -150,27 +157,35 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
         if let Some((p, t)) = &template {
             tmap.insert(p.clone(), t.clone());
         }
-        match verify::choose(&header, &built.candidates, &rule_id, &def.props, def.name.as_deref(), &tmap) {
+        match verify::choose(
+            &header,
+            &built.candidates,
+            &rule_id,
+            &def.props,
+            def.name.as_deref(),
+            &tmap,
+        ) {
             Ok((text, notes)) => {
                 for n in notes {
                     diags.push(
-                        Diagnostic::new(Code::W1206, span_at(&n.pointer), format!("`{title}`: {} is not kept", n.what))
-                            .with_label("dropped")
-                            .with_help("the policy means the same; only this text differs from the original"),
+                        Diagnostic::new(
+                            Code::W1206,
+                            span_at(&n.pointer),
+                            format!("`{title}`: {} is not kept", n.what),
+                        )
+                        .with_label("dropped")
+                        .with_help(
+                            "the policy means the same; only this text differs from the original",
+                        ),
                     );
                 }
                 rules.push(text);
                 templates.extend(tmap);
+                if let Some(n) = &def.name {
+                    names.insert(n.to_ascii_lowercase(), rule_id.clone());
+                }
             }
-            Err(mismatch) => diags.push(
-                Diagnostic::new(
-                    Code::W1204,
-                    span_at(""),
-                    format!("`{title}` is not imported: the generated rule does not compile back to it (first difference at {})", mismatch.pointer),
-                )
-                .with_label("not reproduced")
-                .with_help(mismatch.detail),
-            ),
+            Err(mismatch) => diags.push(not_reproduced(title, &mismatch, span_at(""))),
         }
     }
     if rules.is_empty() {
@@ -179,19 +194,91 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
             diagnostics: diags,
         };
     }
-    let text = format!("{header}\n{}", rules.join("\n"));
-    let text = match crate::fmt::format(0, &text) {
-        Ok(t) => t,
-        Err(_) => text,
-    };
+    let body = format!("{header}\n{}", rules.join("\n"));
+    let mut initiatives = Vec::new();
+    let mut set_ids = Vec::new();
+    for (file, def) in found.iter().filter(|(_, d)| d.found == shape::Found::Set) {
+        let span_at = |pointer: &str| span_at(*file, def, pointer);
+        let title = def
+            .props
+            .get("displayName")
+            .and_then(Value::as_str)
+            .unwrap_or("initiative");
+        let own_id = acrpc_meta(&def.props, "id").filter(|i| kebab(i, "") == *i);
+        let set_id = unique(
+            own_id.unwrap_or_else(|| kebab(title, "initiative")),
+            &mut set_ids,
+        );
+        let text = match initiative::initiative(
+            &set_id,
+            def.name.as_deref(),
+            &def.props,
+            &names,
+            scope.as_deref(),
+            &category,
+        ) {
+            Ok(t) => t,
+            Err(gap) => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::W1205,
+                        span_at(&gap.pointer),
+                        format!(
+                            "initiative `{title}` is not imported: acrp cannot express {}",
+                            gap.what
+                        ),
+                    )
+                    .with_label("initiative skipped")
+                    .with_help(
+                        "its member definitions are imported on their own; see docs/import.md",
+                    ),
+                );
+                continue;
+            }
+        };
+        let with = format!("{body}\n{}\n{text}", initiatives.join("\n"));
+        match verify::check_set(&with, &set_id, &def.props, def.name.as_deref(), &templates) {
+            Ok(()) => initiatives.push(text),
+            Err(mismatch) => diags.push(not_reproduced(title, &mismatch, span_at(""))),
+        }
+    }
+    let text = format!("{body}\n{}", initiatives.join("\n"));
+    let text = crate::fmt::format(0, &text).unwrap_or(text);
     Imported {
         pack: Some(ImportedPack {
             id,
             text,
             templates: templates.into_iter().collect(),
             rules: rules.len(),
+            initiatives: initiatives.len(),
         }),
         diagnostics: diags,
+    }
+}
+
+fn not_reproduced(title: &str, mismatch: &verify::Mismatch, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::W1204,
+        span,
+        format!("`{title}` is not imported: the generated text does not compile back to it (first difference at {})", mismatch.pointer),
+    )
+    .with_label("not reproduced")
+    .with_help(mismatch.detail.clone())
+}
+
+/// The scope the sets' members are defined at, when it is a real one they
+/// all share (`{scope}`, the placeholder `acrpc build` writes, needs none).
+fn pack_scope(found: &[(FileId, shape::Definition)]) -> Option<String> {
+    let mut scopes: Vec<String> = found
+        .iter()
+        .filter(|(_, d)| d.found == shape::Found::Set)
+        .filter_map(|(_, d)| initiative::member_scope(&d.props))
+        .filter(|s| !s.is_empty() && s != crate::emit::SCOPE_PLACEHOLDER)
+        .collect();
+    scopes.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    match scopes.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
     }
 }
 
@@ -252,7 +339,13 @@ fn practices(found: &[(FileId, shape::Definition)]) -> Vec<String> {
     out
 }
 
-fn header(id: &str, label: &str, category: &str, practices: &[String]) -> String {
+fn header(
+    id: &str,
+    label: &str,
+    category: &str,
+    practices: &[String],
+    scope: Option<&str>,
+) -> String {
     let title = if label.is_empty() {
         "Imported policy definitions".to_string()
     } else {
@@ -262,11 +355,16 @@ fn header(id: &str, label: &str, category: &str, practices: &[String]) -> String
         "pack {id} {{\n  title {}\n  version \"1.0.0\"\n  category {}\n  description \"Written by acrpc import; every rule compiles back to the definition it came from.\"\n{}}}\n",
         text::string(&title),
         text::string(category),
-        if practices.is_empty() {
-            String::new()
-        } else {
-            let list: Vec<String> = practices.iter().map(|p| text::string(p)).collect();
-            format!("  practices [{}]\n", list.join(", "))
+        {
+            let mut extra = String::new();
+            if !practices.is_empty() {
+                let list: Vec<String> = practices.iter().map(|p| text::string(p)).collect();
+                extra.push_str(&format!("  practices [{}]\n", list.join(", ")));
+            }
+            if let Some(s) = scope {
+                extra.push_str(&format!("  scope {}\n", text::string(s)));
+            }
+            extra
         }
     )
 }

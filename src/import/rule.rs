@@ -270,7 +270,7 @@ fn allowed_effects(params: Option<&Map<String, Value>>, name: &str) -> Vec<Effec
         .collect()
 }
 
-fn effect_word(e: Effect) -> String {
+pub(super) fn effect_word(e: Effect) -> String {
     let s = e.as_azure_str();
     let mut c = s.chars();
     c.next()
@@ -305,7 +305,7 @@ fn effect_clause(p: &Value, at: &str) -> Result<String, Gap> {
     ))
 }
 
-fn param_clause(name: &str, p: &Value) -> Result<String, Gap> {
+pub(super) fn param_clause(name: &str, p: &Value) -> Result<String, Gap> {
     let at = format!("/parameters/{name}");
     if !is_ident(name) {
         return Err(Gap::new(

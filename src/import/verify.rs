@@ -168,7 +168,7 @@ pub fn comparable(props: &Map<String, Value>, shape: &Map<String, Value>) -> Val
     Value::Object(m)
 }
 
-fn param_summary(name: &str, p: &Value, declared: Option<&Value>) -> Value {
+pub(super) fn param_summary(name: &str, p: &Value, declared: Option<&Value>) -> Value {
     let mut m = Map::new();
     let ty = p.get("type").and_then(Value::as_str).unwrap_or_default();
     m.insert("type".into(), json!(ty.to_ascii_lowercase()));
@@ -195,6 +195,114 @@ fn param_summary(name: &str, p: &Value, declared: Option<&Value>) -> Value {
         }
     }
     Value::Object(m)
+}
+
+/// Compiles `pack_text` and compares initiative `id` with the original set.
+pub fn check_set(
+    pack_text: &str,
+    id: &str,
+    props: &Map<String, Value>,
+    name: Option<&str>,
+    templates: &BTreeMap<String, String>,
+) -> Result<(), Mismatch> {
+    let (sources, compiled) = compile_str("import.acrp", pack_text, templates);
+    let Some(pack) = compiled.pack else {
+        let first = compiled
+            .diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .map(|d| render::render(d, &sources, render::RenderOptions::default()))
+            .unwrap_or_default();
+        return Err(Mismatch {
+            pointer: "/".into(),
+            detail: format!("the generated initiative does not compile:\n{first}"),
+        });
+    };
+    let Some(i) = pack.initiatives.iter().find(|i| i.id == id) else {
+        return Err(Mismatch {
+            pointer: "/".into(),
+            detail: "the generated initiative is missing".into(),
+        });
+    };
+    let emitted = crate::emit::initiative(i, &pack);
+    if let Some(n) = name
+        && emitted.get("name").and_then(Value::as_str) != Some(n)
+    {
+        return Err(Mismatch {
+            pointer: "/name".into(),
+            detail: format!("name {} is not {n}", emitted["name"]),
+        });
+    }
+    let ep = emitted
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let (a, b) = (comparable_set(&ep, props), comparable_set(props, props));
+    match first_difference(&a, &b) {
+        None => Ok(()),
+        Some(p) => Err(Mismatch {
+            detail: format!(
+                "at {p}: the initiative gives {} where the original has {}",
+                pointed(&a, &p),
+                pointed(&b, &p)
+            ),
+            pointer: p,
+        }),
+    }
+}
+
+/// What an imported set keeps: texts, metadata.version, parameters, groups
+/// and members (member ids compared ignoring case, as ARM does).
+fn comparable_set(props: &Map<String, Value>, shape: &Map<String, Value>) -> Value {
+    let mut m = Map::new();
+    for key in ["displayName", "description"] {
+        if get(shape, key).is_some() {
+            m.insert(key.into(), get(props, key).cloned().unwrap_or(Value::Null));
+        }
+    }
+    if get(shape, "metadata")
+        .and_then(|x| x.get("version"))
+        .is_some()
+    {
+        m.insert(
+            "metadata".into(),
+            json!({ "version": get(props, "metadata").and_then(|x| x.get("version")) }),
+        );
+    }
+    let shape_params = get(shape, "parameters").and_then(Value::as_object);
+    let params: Map<String, Value> = get(props, "parameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, p)| {
+            (
+                k.clone(),
+                param_summary("", p, shape_params.and_then(|s| s.get(k))),
+            )
+        })
+        .collect();
+    m.insert("parameters".into(), Value::Object(params));
+    m.insert(
+        "policyDefinitionGroups".into(),
+        get(props, "policyDefinitionGroups")
+            .cloned()
+            .unwrap_or(json!([])),
+    );
+    let members: Vec<Value> = get(props, "policyDefinitions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|mem| {
+            let mut mem = mem.clone();
+            if let Some(id) = mem.get("policyDefinitionId").and_then(Value::as_str) {
+                mem["policyDefinitionId"] = json!(id.to_ascii_lowercase());
+            }
+            mem
+        })
+        .collect();
+    m.insert("policyDefinitions".into(), Value::Array(members));
+    norm(&Value::Object(m))
 }
 
 /// The effect parameter's display texts, where they differ from acrp's.
