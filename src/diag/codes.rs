@@ -159,7 +159,7 @@ codes! {
     E1202 Error "import-not-a-policy" "an input to import holds no policy definition";
     W1203 Warning "import-not-expressible" "a definition uses a construct acrp cannot express, so it is not imported";
     W1204 Warning "import-not-reproduced" "the rule generated for a definition does not compile back to it, so it is not imported";
-    W1205 Warning "import-set-skipped" "a policy set definition is not imported";
+    W1205 Warning "import-set-skipped" "a policy set definition does not fit acrp's initiatives, so it is not imported";
     W1206 Warning "import-text-dropped" "a display text of an imported definition is not kept";
     E1207 Error "import-output-exists" "the pack import would write already exists";
     E1208 Error "import-nothing-imported" "nothing was given to import, or no definition could be imported";

@@ -8,7 +8,8 @@
 //! - `shape.rs` finds definitions in a JSON document;
 //! - `text.rs` prints literals, fields and template expressions as acrp;
 //! - `cond.rs` prints conditions and negates them exactly;
-//! - `rule.rs` builds a rule's candidate texts;
+//! - `rule.rs` builds a rule's candidate texts, `initiative.rs` an
+//!   initiative's text (sets whose members are rules of the import);
 //! - `verify.rs` compiles a candidate and compares it with the original.
 
 pub mod cond;
