@@ -195,7 +195,7 @@ fn leaf(o: &Map<String, Value>, scope: &Scope, at: &str) -> Result<String, Gap> 
     if let Some((k, v)) = key(o, "value") {
         let lhs = operand(v, scope, &format!("{at}/{k}"))?;
         // A value-count name is read with current() by acrp, as here.
-        if looks_like_path(&lhs) && !scope.names.iter().any(|n| *n == lhs) {
+        if looks_like_path(&lhs) && !scope.names.contains(&lhs) {
             // `path op x` in acrp is a field condition, not this value condition.
             return Err(Gap::new(
                 &format!("{at}/{k}"),
