@@ -253,6 +253,10 @@ fn input_that_is_not_policy_json_fails_and_writes_nothing() {
     assert_eq!(codes(&stderr), ["E1201", "E1202"], "{stderr}");
     assert!(stdout.is_empty());
     assert!(!dir.join("out").exists(), "something was written");
+    // Nothing to import at all is a usage error.
+    let (code, _, nothing) = acrpc_in(&dir, &["import"]);
+    assert_eq!(code, Some(2), "{nothing}");
+    assert_eq!(codes(&nothing), ["E1208"], "{nothing}");
     insta::with_settings!({
         snapshot_path => "../golden/import",
         prepend_module_to_snapshot => false,
@@ -319,6 +323,32 @@ fn what_acrp_cannot_express_is_reported_and_left_out() {
                 ),
             ),
         ),
+        // An initiative over a built-in (tenant scope), under its own reference id.
+        (
+            "set.json",
+            serde_json::json!({"properties": {
+                "displayName": "Set",
+                "policyDefinitions": [{
+                    "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/dc921057-6b28-4fbe-9b83-f7bec05db6c2",
+                    "policyDefinitionReferenceId": "AdminAccountDisabled"
+                }]
+            }})
+            .to_string(),
+        ),
+        // The effect parameter's own description: imported, the text reported.
+        ("texts.json", {
+            let mut v: serde_json::Value = serde_json::from_str(&definition(
+                "Registries keep anonymous pull off",
+                "Indexed",
+                acr(
+                    serde_json::json!({"field": "Microsoft.ContainerRegistry/registries/anonymousPullEnabled", "equals": true}),
+                ),
+            ))
+            .unwrap();
+            v["properties"]["parameters"]["effect"]["metadata"] =
+                serde_json::json!({"displayName": "Effect", "description": "Audit or not."});
+            v.to_string()
+        }),
         (
             "good.json",
             definition(
@@ -337,16 +367,16 @@ fn what_acrp_cannot_express_is_reported_and_left_out() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
         codes(&stderr),
-        ["W1203", "W1203", "W1203", "W1204"],
+        ["W1203", "W1203", "W1203", "W1204", "W1205", "W1206"],
         "{stderr}"
     );
-    assert!(stdout.contains("imported 1 definition into"), "{stdout}");
+    assert!(stdout.contains("imported 2 definitions into"), "{stdout}");
     let text = std::fs::read_to_string(dir.join("out/policies/policies.acrp")).unwrap();
     assert!(
         text.contains("rule registries-keep-the-admin-user-off {"),
         "{text}"
     );
-    assert_eq!(text.matches("\nrule ").count(), 1, "{text}");
+    assert_eq!(text.matches("\nrule ").count(), 2, "{text}");
     insta::with_settings!({
         snapshot_path => "../golden/import",
         prepend_module_to_snapshot => false,

@@ -1948,4 +1948,34 @@ fn import_builtin_by_name_or_display_name() {
         "{}",
         run.stderr
     );
+    // A listing Azure refuses (not a retryable status) stops the import.
+    si.fault(Fault {
+        method: "GET",
+        path_ends_with: "policyDefinitions".into(),
+        times: 1,
+        status: 400,
+        retry_after: None,
+        body: arm_error("InvalidFilter", "The filter is not supported."),
+    });
+    let run = run_with(
+        &[
+            "import",
+            "--from-azure",
+            "--scope",
+            SUB,
+            "--endpoint",
+            &endpoint,
+            "--out",
+            dir.0.to_str().unwrap(),
+        ],
+        &[],
+        true,
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        flat(&run.stderr).contains("E1209") && run.stderr.contains("InvalidFilter"),
+        "{}",
+        run.stderr
+    );
+    assert!(std::fs::read_dir(&dir.0).unwrap().next().is_none());
 }
