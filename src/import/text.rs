@@ -166,7 +166,10 @@ pub fn is_gate_field(field: &str) -> bool {
 /// expression printed as an acrp expression.
 pub fn operand(v: &Value, scope: &Scope, at: &str) -> Result<String, Gap> {
     match v {
-        Value::String(s) if s.starts_with("[[") => literal(&Value::String(s[1..].to_string()), at),
+        // `[[x` is the literal string `[x` (one bracket escapes the other).
+        Value::String(s) if let Some(rest) = s.strip_prefix('[').filter(|r| r.starts_with('[')) => {
+            literal(&Value::String(rest.to_string()), at)
+        }
         Value::String(s) if s.starts_with('[') && s.ends_with(']') => {
             let inner = s.get(1..s.len() - 1).unwrap_or_default();
             let e = expr::parse(inner).map_err(|e| {
