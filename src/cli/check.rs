@@ -69,6 +69,10 @@ pub struct CheckArgs {
     /// The date suppressions expire against (YYYY-MM-DD; default today, UTC).
     #[arg(long)]
     pub today: Option<String>,
+    /// List the files a directory scan skipped and the parameters files it
+    /// paired with templates.
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -126,10 +130,35 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     };
     let read = read_paths(args, &files);
     let mut inputs = Vec::new();
-    for path in files {
-        if let Some(input) = load_input(&path, forced, &opts, &mut sources, &mut diags) {
-            inputs.push(input);
+    let mut scan = Scan::default();
+    for file in &files {
+        let paired = match (file.walked, &opts.parameters, forced) {
+            (true, None, None) => paired_parameters(&file.path, &files),
+            _ => None,
+        };
+        let own;
+        let file_opts = match &paired {
+            Some(p) => match read_json(Some(p), &mut sources, &mut diags) {
+                Ok(parameters) => {
+                    scan.paired.push((file.path.clone(), p.clone()));
+                    own = ArmOptions {
+                        parameters,
+                        ..opts.clone()
+                    };
+                    &own
+                }
+                Err(()) => continue,
+            },
+            None => &opts,
+        };
+        match load_input(file, forced, file_opts, &mut sources, &mut diags) {
+            Loaded::Input(input) => inputs.push(input),
+            Loaded::Skipped(why) => scan.skipped.push((file.path.clone(), why)),
+            Loaded::Failed => {}
         }
+    }
+    if let Some(d) = scan.summary(args.verbose, &mut sources) {
+        diags.push(d);
     }
     reporter.report(&diags, &sources);
     if has_errors(&diags) {
@@ -186,8 +215,8 @@ fn emit(path: Option<&Path>, text: &str, inputs: &[PathBuf]) -> Result<(), Write
 }
 
 /// Every file `check` reads: the report must not replace one of them.
-fn read_paths(args: &CheckArgs, files: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = files.to_vec();
+fn read_paths(args: &CheckArgs, files: &[InputFile]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
     out.extend(args.rules.iter().cloned());
     out.extend(args.pack.iter().cloned());
     out.extend(args.policy.iter().cloned());
@@ -330,11 +359,11 @@ fn read_json(
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| diags.push(read_failed(sources, &name, &e.to_string())))?;
-    match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
+    match inputs::parse_json(&text) {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
             let id = sources.add(SourceFile::new(&name, &text));
-            let offset = inputs::json_error_offset(&text, &e);
+            let offset = inputs::parse_error_offset(&text, &e);
             diags.push(Diagnostic::new(
                 Code::E0501,
                 Span::new(id, offset, offset),
@@ -345,13 +374,109 @@ fn read_json(
     }
 }
 
+/// One input path: named on the command line, or found by walking a
+/// directory (then a file that is not an input is skipped, not an error).
+pub struct InputFile {
+    pub path: PathBuf,
+    pub walked: bool,
+}
+
+/// What a directory scan set aside, for the W0504 summary.
+#[derive(Default)]
+struct Scan {
+    skipped: Vec<(PathBuf, String)>,
+    /// (template, the parameters file paired with it)
+    paired: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Scan {
+    fn summary(&self, verbose: bool, sources: &mut SourceMap) -> Option<Diagnostic> {
+        if self.skipped.is_empty() && !(verbose && !self.paired.is_empty()) {
+            return None;
+        }
+        let n = self.skipped.len();
+        let mut message = format!(
+            "skipped {n} file{} that {} not a template, export or plan",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" }
+        );
+        if !self.paired.is_empty() {
+            message.push_str(&format!(
+                "; {} template{} read with the parameters file beside {}",
+                self.paired.len(),
+                if self.paired.len() == 1 { "" } else { "s" },
+                if self.paired.len() == 1 { "it" } else { "them" }
+            ));
+        }
+        let help = if verbose {
+            let mut lines: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|(p, why)| format!("skipped {}: {why}", p.display()))
+                .collect();
+            lines.extend(
+                self.paired
+                    .iter()
+                    .map(|(t, p)| format!("{} with --parameters {}", t.display(), p.display())),
+            );
+            lines.join("\n")
+        } else {
+            "run with --verbose to list them; name a file to check it as an input".to_string()
+        };
+        let id = sources.add(SourceFile::new("(directory scan)", ""));
+        Some(Diagnostic::new(Code::W0504, Span::new(id, 0, 0), message).with_help(help))
+    }
+}
+
+/// `X.parameters.json` beside a walked template `X.json`, else the only
+/// `X.parameters.<name>.json` (the layout of quickstarts and the
+/// `az deployment` documentation); none when there are several.
+fn paired_parameters(template: &Path, files: &[InputFile]) -> Option<PathBuf> {
+    let name = template.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".json")?;
+    if stem.contains(".parameters") {
+        return None;
+    }
+    let dir = template.parent();
+    let exact = format!("{stem}.parameters.json");
+    let prefix = format!("{stem}.parameters.");
+    let beside: Vec<&PathBuf> = files
+        .iter()
+        .map(|f| &f.path)
+        .filter(|p| p.parent() == dir)
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n == exact || (n.starts_with(&prefix) && n.ends_with(".json")))
+        })
+        .collect();
+    if let Some(p) = beside.iter().find(|p| p.ends_with(&exact)) {
+        return Some((*p).clone());
+    }
+    match beside.as_slice() {
+        [only] => Some((*only).clone()),
+        _ => None,
+    }
+}
+
+/// Folders a directory scan does not enter unless named: hidden ones
+/// (`.git`, `.vscode`) and `node_modules`.
+fn skipped_folder(entry: &walkdir::DirEntry) -> bool {
+    entry.depth() > 0
+        && entry.file_type().is_dir()
+        && entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with('.') || n == "node_modules")
+}
+
 /// The input files: files as given, directories walked for `.json` (and
 /// `.bicep`, to say they need compiling), filtered by the globs.
 fn input_files(
     args: &CheckArgs,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Vec<PathBuf>> {
+) -> Option<Vec<InputFile>> {
     let globs = match Globs::new(&args.include, &args.exclude) {
         Ok(g) => g,
         Err((pattern, why)) => {
@@ -384,12 +509,16 @@ fn input_files(
             }
         };
         if !meta.is_dir() {
-            out.push(p.clone());
+            out.push(InputFile {
+                path: p.clone(),
+                walked: false,
+            });
             continue;
         }
         for entry in walkdir::WalkDir::new(p)
             .sort_by_file_name()
             .into_iter()
+            .filter_entry(|e| !skipped_folder(e))
             .filter_map(Result::ok)
         {
             let path = entry.path();
@@ -402,7 +531,10 @@ fn input_files(
                 .extension()
                 .is_some_and(|x| x == "json" || x == "bicep");
             if entry.file_type().is_file() && is_input && globs.selected(&rel) {
-                out.push(path.to_path_buf());
+                out.push(InputFile {
+                    path: path.to_path_buf(),
+                    walked: true,
+                });
             }
         }
     }
@@ -473,32 +605,62 @@ fn glob_set(patterns: &[String]) -> Result<globset::GlobSet, (String, String)> {
     set.build().map_err(|e| (patterns.join(" "), e.to_string()))
 }
 
+enum Loaded {
+    Input(Input),
+    /// A walked file that is no input, and why.
+    Skipped(String),
+    /// Could not be read; the diagnostic says why.
+    Failed,
+}
+
 fn load_input(
-    path: &Path,
+    file: &InputFile,
     forced: Option<Format>,
     opts: &ArmOptions,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Input> {
-    let name = path.display().to_string();
-    let text = match std::fs::read(path) {
+) -> Loaded {
+    let name = file.path.display().to_string();
+    let text = match std::fs::read(&file.path) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(e) => {
             diags.push(read_failed(sources, &name, &e.to_string()));
-            return None;
+            return Loaded::Failed;
         }
     };
     let loaded = inputs::load(&name, &text, forced, opts);
+    if file.walked
+        && let Some(why) = not_an_input(&loaded, &text)
+    {
+        return Loaded::Skipped(why);
+    }
     let id = sources.add(SourceFile::new(&name, &text));
     for p in &loaded.problems {
         diags.push(problem_diagnostic(p, id, &text));
     }
-    Some(Input {
+    Loaded::Input(Input {
         file: name,
         format: loaded.format.map_or("unknown", Format::as_str),
         resources: loaded.resources,
         text,
     })
+}
+
+/// Why a walked file is set aside: JSON that is not a template, export or
+/// plan, a parameters file, or a file that is not JSON and does not claim
+/// to be a template (a broken template is still reported).
+fn not_an_input(loaded: &inputs::Loaded, text: &str) -> Option<String> {
+    let [p] = loaded.problems.as_slice() else {
+        return None;
+    };
+    match p.code {
+        ProblemCode::UnknownFormat => Some("not a template, export or plan".to_string()),
+        ProblemCode::ParametersFileAsInput => Some("an ARM parameters file".to_string()),
+        ProblemCode::NotJson if !text.contains("deploymentTemplate.json") => {
+            Some(p.message.clone())
+        }
+        _ => None,
+    }
 }
 
 fn problem_diagnostic(p: &Problem, file: crate::diag::FileId, text: &str) -> Diagnostic {
@@ -508,6 +670,8 @@ fn problem_diagnostic(p: &Problem, file: crate::diag::FileId, text: &str) -> Dia
         ProblemCode::BicepSource => Code::E0503,
         ProblemCode::ParametersFileAsInput => Code::E0504,
         ProblemCode::InvalidExpression => Code::E0505,
+        ProblemCode::UnevaluatedExpression => Code::W0503,
+        ProblemCode::NegativeCopyCount => Code::E0510,
         ProblemCode::ResourceWithoutType => Code::E0506,
         ProblemCode::ParameterWithoutValue => Code::W0501,
         ProblemCode::LinkedTemplate => Code::W0502,

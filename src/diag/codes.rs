@@ -154,6 +154,10 @@ codes! {
     E0032 Error "deploy-path-outside-pack" "a deploy template path leaves the pack's folder";
     E0033 Error "id-too-long" "a pack, rule or initiative id is longer than acrpc can name files and resources after";
     E0034 Error "invalid-glob" "an `--include` or `--exclude` pattern is not a valid glob";
+    // ---- check inputs (issues 14, 15)
+    E0510 Error "negative-copy-count" "a template copy loop has a negative count";
+    W0503 Warning "expression-not-evaluated" "a template expression could not be evaluated; the values it feeds are unknown";
+    W0504 Warning "files-skipped" "a directory scan skipped files that are not check inputs";
 }
 
 impl Code {

@@ -65,6 +65,7 @@ pub fn load(
         opts,
         out: Vec::new(),
         problems: Vec::new(),
+        deployment_doubt: None,
     };
     let given = opts
         .parameters
@@ -88,8 +89,17 @@ struct Template<'t> {
     opts: &'t ArmOptions,
 }
 
-/// Invalid expressions: (JSON pointer relative to the evaluated value, message).
-type Errors = Vec<(String, String)>;
+/// Expressions that could not be evaluated, by JSON pointer relative to
+/// the evaluated value.
+type Errors = Vec<ExprError>;
+
+struct ExprError {
+    at: String,
+    message: String,
+    /// The expression does not parse: ARM rejects the template itself.
+    /// Otherwise only the values it feeds are lost (issue 14).
+    malformed: bool,
+}
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
@@ -115,17 +125,21 @@ impl<'t> Template<'t> {
             opts,
         };
         let declared = doc.get("parameters").and_then(Value::as_object);
+        let mut missing = Vec::new();
         for (name, decl) in declared.into_iter().flatten() {
             let value = match given.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
                 Some((_, v)) => parameter_file_value(name, v),
                 None => match decl.get("defaultValue") {
                     Some(d) => tpl.eval_deep(d, &[], &mut Vec::new()),
+                    // A nullable parameter without a value is null
+                    // (languageVersion 2.0, "Parameters in ARM templates":
+                    // `nullable: true` lets the parameter be omitted; Bicep's
+                    // `param x string?` compiles to it and reads `null`).
+                    None if decl.get("nullable").and_then(Value::as_bool) == Some(true) => {
+                        Value::Null
+                    }
                     None => {
-                        problems.push(Problem::new(
-                            ProblemCode::ParameterWithoutValue,
-                            format!("template parameter `{name}` has no value and no defaultValue; what depends on it is unknown"),
-                            format!("{base}/parameters/{}", escape(name)),
-                        ).help(format!("pass a parameters file with --parameters, or give `{name}` a defaultValue")));
+                        missing.push(name.as_str());
                         unknown_value(&format!(
                             "template parameter `{name}` has no value (pass --parameters)"
                         ))
@@ -133,6 +147,9 @@ impl<'t> Template<'t> {
                 },
             };
             tpl.params.insert(name.clone(), value);
+        }
+        if !missing.is_empty() {
+            problems.push(missing_parameters(&missing, base));
         }
         tpl
     }
@@ -151,8 +168,13 @@ impl<'t> Template<'t> {
                     Ok(x) => x,
                     Err(EvalError::Unknown(r)) => unknown_value(&r),
                     Err(EvalError::Invalid(r)) => {
-                        errors.push((at.to_string(), format!("`{s}`: {r}")));
-                        unknown_value(&format!("invalid expression: {r}"))
+                        let malformed = s.len() > 2 && expr::parse(&s[1..s.len() - 1]).is_err();
+                        errors.push(ExprError {
+                            at: at.to_string(),
+                            message: format!("`{s}`: {r}"),
+                            malformed,
+                        });
+                        unknown_value(&format!("expression not evaluated: {r}"))
                     }
                 }
             }
@@ -174,6 +196,97 @@ impl<'t> Template<'t> {
             ),
             other => other.clone(),
         }
+    }
+
+    /// A resource's `properties`: expressions evaluated, and every `copy`
+    /// array inside expanded (property iteration, "Property iteration in
+    /// ARM templates": each `{name, count, input}` makes the property
+    /// `name` an array of `count` evaluations of `input`, `copyIndex(name)`
+    /// their index; count 0 gives an empty array, a negative count is
+    /// rejected, 800 at most). An unknown count makes the property unknown.
+    fn eval_properties(
+        &self,
+        v: &Value,
+        copies: &[(String, i64)],
+        errors: &mut Errors,
+        at: &str,
+    ) -> Value {
+        match v {
+            Value::Object(o) => {
+                let mut out = Map::new();
+                for (k, x) in o {
+                    let here = format!("{at}/{}", escape(k));
+                    match (k.as_str(), x) {
+                        ("copy", Value::Array(loops)) if loops.iter().all(is_property_loop) => {
+                            for (i, l) in loops.iter().enumerate() {
+                                let (name, value) =
+                                    self.property_loop(l, copies, errors, &format!("{here}/{i}"));
+                                out.insert(name, value);
+                            }
+                        }
+                        _ => {
+                            out.insert(k.clone(), self.eval_properties(x, copies, errors, &here));
+                        }
+                    }
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, x)| self.eval_properties(x, copies, errors, &format!("{at}/{i}")))
+                    .collect(),
+            ),
+            other => self.eval_at(other, copies, errors, at),
+        }
+    }
+
+    /// One `{name, count, input}` of a property `copy`: (name, array).
+    fn property_loop(
+        &self,
+        l: &Value,
+        copies: &[(String, i64)],
+        errors: &mut Errors,
+        at: &str,
+    ) -> (String, Value) {
+        let name = l
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let count = self.eval_at(
+            l.get("count").unwrap_or(&Value::Null),
+            copies,
+            errors,
+            &format!("{at}/count"),
+        );
+        let n = match count.as_i64() {
+            Some(n) if n < 0 => {
+                errors.push(ExprError {
+                    at: format!("{at}/count"),
+                    message: format!("the copy count of property `{name}` is {n}; ARM rejects a negative count"),
+                    malformed: true,
+                });
+                return (name, unknown_value("negative copy count"));
+            }
+            Some(n) => n,
+            None => {
+                let why = super::as_unknown(&count).map_or_else(
+                    || format!("the copy count of property `{name}` is not a number"),
+                    |r| format!("the copy count of property `{name}` is unknown: {r}"),
+                );
+                return (name, unknown_value(&why));
+            }
+        };
+        let input = l.get("input").unwrap_or(&Value::Null);
+        let items = (0..n.min(MAX_COPY as i64))
+            .map(|i| {
+                let mut inner = copies.to_vec();
+                inner.push((name.clone(), i));
+                self.eval_properties(input, &inner, errors, &format!("{at}/input"))
+            })
+            .collect();
+        (name, Value::Array(items))
     }
 
     /// A variable's value, evaluated once; an unknown value is an
@@ -234,6 +347,32 @@ impl<'t> Template<'t> {
             .collect();
         Ok(Value::Array(items))
     }
+}
+
+/// `{name, count, input}`: an element of a property `copy` array.
+fn is_property_loop(l: &Value) -> bool {
+    l.get("name").is_some_and(Value::is_string) && l.get("input").is_some()
+}
+
+/// One warning per template for every parameter that has neither a value
+/// nor a default (issue 15: one diagnostic each buried the report).
+fn missing_parameters(names: &[&str], base: &str) -> Problem {
+    let list = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (noun, them) = if names.len() == 1 {
+        ("parameter", "it")
+    } else {
+        ("parameters", "them")
+    };
+    Problem::new(
+        ProblemCode::ParameterWithoutValue,
+        format!("template {noun} {list} without a value or defaultValue; what depends on {them} is unknown"),
+        format!("{base}/parameters"),
+    )
+    .help("pass a parameters file with --parameters (or put `<template>.parameters.json` beside the template), or give each a defaultValue".to_string())
 }
 
 /// A parameter file entry: `{value}`; a Key Vault `reference` is unknown.
@@ -365,6 +504,9 @@ struct Loader<'l> {
     opts: &'l ArmOptions,
     out: Vec<Resource>,
     problems: Vec<Problem>,
+    /// Why the enclosing nested deployment may not be deployed (unknown
+    /// `condition` or copy count): its resources may not be either.
+    deployment_doubt: Option<String>,
 }
 
 /// The parent of a nested resource declaration.
@@ -436,8 +578,13 @@ impl Loader<'_> {
         );
         self.report_invalid(errors, &format!("{pointer}/copy/count"));
         match count.as_i64() {
+            Some(n) if n < 0 => self.problems.push(Problem::new(
+                ProblemCode::NegativeCopyCount,
+                format!("the copy count of `{loop_name}` is {n}; ARM rejects a negative count (copy-resources: the count can't be a negative number)"),
+                format!("{pointer}/copy/count"),
+            )),
             Some(n) => {
-                for i in 0..(n.max(0) as usize).min(MAX_COPY) {
+                for i in 0..(n as usize).min(MAX_COPY) {
                     let mut copies = outer.clone();
                     copies.push((loop_name.clone(), i as i64));
                     self.instance(tpl, item, pointer, parent, copies, None, depth);
@@ -487,6 +634,9 @@ impl Loader<'_> {
             }
         }
         self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/condition"));
+        if doubt.is_none() {
+            doubt.clone_from(&self.deployment_doubt);
+        }
         let ty = tpl.eval_deep(
             item.get("type").unwrap_or(&Value::Null),
             &copies,
@@ -509,7 +659,15 @@ impl Loader<'_> {
         };
         let (mut ty, mut full_name) = qualify(ty, name, parent);
         if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+            // Issue 15: an unknown condition or copy count on a deployment
+            // (at any depth) makes its resources "may not be deployed",
+            // exactly as at top level.
+            let outer = std::mem::replace(
+                &mut self.deployment_doubt,
+                doubt.map(|d| format!("nested deployment `{full_name}`: {d}")),
+            );
             self.nested_deployment(tpl, item, pointer, &copies, depth);
+            self.deployment_doubt = outer;
             return;
         }
         let mut scope = item
@@ -537,7 +695,12 @@ impl Loader<'_> {
             ) {
                 continue;
             }
-            body.insert(k.clone(), tpl.eval_deep(v, &copies, &mut errors));
+            let value = if k == "properties" {
+                tpl.eval_properties(v, &copies, &mut errors, "")
+            } else {
+                tpl.eval_deep(v, &copies, &mut errors)
+            };
+            body.insert(k.clone(), value);
             self.report_invalid(
                 std::mem::take(&mut errors),
                 &format!("{pointer}/{}", escape(k)),
@@ -649,12 +812,23 @@ impl Loader<'_> {
     }
 
     fn report_invalid(&mut self, errors: Errors, pointer: &str) {
-        for (at, e) in errors {
-            self.problems.push(Problem::new(
-                ProblemCode::InvalidExpression,
-                format!("invalid template expression {e}"),
-                format!("{pointer}{at}"),
-            ));
+        for e in errors {
+            let (code, message) = if e.malformed {
+                (
+                    ProblemCode::InvalidExpression,
+                    format!("invalid template expression {}", e.message),
+                )
+            } else {
+                (
+                    ProblemCode::UnevaluatedExpression,
+                    format!(
+                        "template expression not evaluated, what it feeds is unknown: {}",
+                        e.message
+                    ),
+                )
+            };
+            self.problems
+                .push(Problem::new(code, message, format!("{pointer}{}", e.at)));
         }
     }
 }
