@@ -147,6 +147,17 @@ fn every_check_code_is_triggered() {
         (Code::W0502, run(&[&d.write("linked.json", &template(json!([registry(json!({})), {
             "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "child",
             "properties": {"mode": "Incremental", "templateLink": {"uri": "https://example.org/t.json"}}}])))])),
+        // ARM rejects a negative copy count (copy-resources, "Copy limits").
+        (Code::E0510, run(&[&d.write("negative.json", &template(json!([{
+            "type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01",
+            "name": "[concat('acr', copyIndex())]", "location": "westeurope", "sku": {"name": "Premium"},
+            "copy": {"name": "acrs", "count": -1}, "properties": {}}])))])),
+        (Code::W0503, run(&[&d.write("unevaluated.json", &template(json!([registry(json!({"adminUserEnabled": "[createObject('a', null()).a.b]"}))])))])),
+        (Code::W0504, {
+            d.write("scan/bicepconfig.json", "{\"analyzers\": {}}");
+            d.write("scan/main.json", &template(json!([registry(json!({"adminUserEnabled": false}))])));
+            run(&[d.0.join("scan").to_str().expect("utf8")])
+        }),
     ];
     for (code, out) in &cases {
         let got = codes(out);

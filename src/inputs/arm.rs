@@ -96,9 +96,10 @@ type Errors = Vec<ExprError>;
 struct ExprError {
     at: String,
     message: String,
-    /// The expression does not parse: ARM rejects the template itself.
-    /// Otherwise only the values it feeds are lost (issue 14).
-    malformed: bool,
+    /// `InvalidExpression` when the expression does not parse (ARM rejects
+    /// the template itself), `NegativeCopyCount`, or `UnevaluatedExpression`
+    /// when only the values it feeds are lost (issue 14).
+    code: ProblemCode,
 }
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
@@ -135,9 +136,7 @@ impl<'t> Template<'t> {
                     // (languageVersion 2.0, "Parameters in ARM templates":
                     // `nullable: true` lets the parameter be omitted; Bicep's
                     // `param x string?` compiles to it and reads `null`).
-                    None if decl.get("nullable").and_then(Value::as_bool) == Some(true) => {
-                        Value::Null
-                    }
+                    None if is_nullable(doc, decl) => Value::Null,
                     None => {
                         missing.push(name.as_str());
                         unknown_value(&format!(
@@ -172,7 +171,11 @@ impl<'t> Template<'t> {
                         errors.push(ExprError {
                             at: at.to_string(),
                             message: format!("`{s}`: {r}"),
-                            malformed,
+                            code: if malformed {
+                                ProblemCode::InvalidExpression
+                            } else {
+                                ProblemCode::UnevaluatedExpression
+                            },
                         });
                         unknown_value(&format!("expression not evaluated: {r}"))
                     }
@@ -264,8 +267,8 @@ impl<'t> Template<'t> {
             Some(n) if n < 0 => {
                 errors.push(ExprError {
                     at: format!("{at}/count"),
-                    message: format!("the copy count of property `{name}` is {n}; ARM rejects a negative count"),
-                    malformed: true,
+                    message: format!("the copy count of property `{name}` is {n}; ARM rejects a negative count (copy-properties: the count can't be a negative number)"),
+                    code: ProblemCode::NegativeCopyCount,
                 });
                 return (name, unknown_value("negative copy count"));
             }
@@ -347,6 +350,20 @@ impl<'t> Template<'t> {
             .collect();
         Ok(Value::Array(items))
     }
+}
+
+/// A parameter declared `nullable: true`, itself or through the type it
+/// names with `$ref` (`#/definitions/<name>`, how Bicep compiles a nullable
+/// user-defined type such as AVM's `customerManagedKeyType`).
+fn is_nullable(doc: &Value, decl: &Value) -> bool {
+    let own = |d: &Value| d.get("nullable").and_then(Value::as_bool) == Some(true);
+    own(decl)
+        || decl
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/definitions/"))
+            .and_then(|name| doc.get("definitions")?.get(name))
+            .is_some_and(own)
 }
 
 /// `{name, count, input}`: an element of a property `copy` array.
@@ -813,22 +830,18 @@ impl Loader<'_> {
 
     fn report_invalid(&mut self, errors: Errors, pointer: &str) {
         for e in errors {
-            let (code, message) = if e.malformed {
-                (
-                    ProblemCode::InvalidExpression,
-                    format!("invalid template expression {}", e.message),
-                )
-            } else {
-                (
-                    ProblemCode::UnevaluatedExpression,
-                    format!(
-                        "template expression not evaluated, what it feeds is unknown: {}",
-                        e.message
-                    ),
-                )
+            let message = match e.code {
+                ProblemCode::InvalidExpression => {
+                    format!("invalid template expression {}", e.message)
+                }
+                ProblemCode::UnevaluatedExpression => format!(
+                    "template expression not evaluated, what it feeds is unknown: {}",
+                    e.message
+                ),
+                _ => e.message,
             };
             self.problems
-                .push(Problem::new(code, message, format!("{pointer}{}", e.at)));
+                .push(Problem::new(e.code, message, format!("{pointer}{}", e.at)));
         }
     }
 }
