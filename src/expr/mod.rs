@@ -45,6 +45,7 @@ mod functions;
 mod hash;
 mod lambda;
 mod parse;
+pub mod spec;
 #[cfg(test)]
 mod tests;
 
