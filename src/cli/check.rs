@@ -42,7 +42,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fail_on_unknown: bool,
     /// A policy parameter value for every rule that declares it:
-    /// `NAME=VALUE`, VALUE read as JSON when it parses (repeatable).
+    /// `NAME=VALUE`, or for one rule: `RULE.NAME=VALUE`; VALUE read as JSON
+    /// when it parses (repeatable). Checked against the rules' declarations.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
     /// An ARM parameters file for the templates.
@@ -103,13 +104,17 @@ pub enum InputFormat {
 pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
-    let settings = match settings(args, &mut sources, &mut diags) {
+    let mut settings = match settings(args, &mut sources, &mut diags) {
         Some(s) => s,
         None => return fail(reporter, &diags, &sources),
     };
-    let Some(rules) = load_rules(args, &mut sources, &mut diags) else {
+    let Some(mut rules) = load_rules(args, &mut sources, &mut diags) else {
         return fail(reporter, &diags, &sources);
     };
+    apply_params(&mut rules, &mut settings.overrides, &mut sources, &mut diags);
+    if has_errors(&diags) {
+        return fail(reporter, &diags, &sources);
+    }
     let Some(files) = input_files(args, &mut sources, &mut diags) else {
         return fail(reporter, &diags, &sources);
     };
@@ -160,6 +165,7 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     if let Some(d) = scan.summary(args.verbose, &mut sources) {
         diags.push(d);
     }
+    unknown_suppressed_rules(&inputs, &rules, &sources, &mut diags);
     reporter.report(&diags, &sources);
     if has_errors(&diags) {
         return ExitStatus::Error;
@@ -274,6 +280,202 @@ fn settings(
         resource_group: args.resource_group.clone(),
         today: args.today.clone().unwrap_or_else(suppress::today),
     })
+}
+
+/// Checks `--param` against the rules' parameter declarations (issue 15):
+/// a name no rule declares is an error with a did-you-mean; a value
+/// outside the declaration's `allowedValues` is an error, as Azure refuses
+/// such an assignment. `RULE.NAME=VALUE` sets one rule's parameter (its
+/// default for this run) instead of every rule's.
+fn apply_params(
+    rules: &mut [Rule],
+    overrides: &mut Map<String, Value>,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let given = std::mem::take(overrides);
+    for (key, value) in given {
+        let scoped = key
+            .split_once('.')
+            .filter(|(rule, _)| !rule.is_empty())
+            .map(|(r, n)| (r.to_string(), n.to_string()));
+        let problem = match &scoped {
+            Some((rule_id, name)) => set_rule_param(rules, rule_id, name, &value),
+            None => {
+                let declared: Vec<&Value> = rules
+                    .iter()
+                    .filter_map(|r| declaration(r, &key))
+                    .collect();
+                if declared.is_empty() {
+                    let names = rules.iter().flat_map(|r| r.parameters.keys().map(String::as_str));
+                    Some(unknown_param(&key, names, "no rule declares it"))
+                } else {
+                    // Rules declare different allowed effects (audit-only
+                    // rules have no Deny): refused only when no rule takes it.
+                    let problems: Vec<ParamProblem> = declared
+                        .iter()
+                        .filter_map(|d| outside_allowed(&key, d, &value))
+                        .collect();
+                    if problems.len() == declared.len() {
+                        problems.into_iter().next()
+                    } else {
+                        None
+                    }
+                }
+            }
+        };
+        match problem {
+            Some((code, message, help)) => {
+                let text = format!("--param {key}={value}");
+                let id = sources.add(SourceFile::new("--param", &text));
+                let mut d = Diagnostic::new(code, Span::new(id, 0, text.len()), message);
+                if let Some(h) = help {
+                    d = d.with_help(h);
+                }
+                diags.push(d);
+            }
+            None if scoped.is_none() => {
+                overrides.insert(key, value);
+            }
+            None => {}
+        }
+    }
+}
+
+type ParamProblem = (Code, String, Option<String>);
+
+/// `RULE.NAME=VALUE`: the rule's declaration of NAME gets VALUE as default.
+fn set_rule_param(
+    rules: &mut [Rule],
+    rule_id: &str,
+    name: &str,
+    value: &Value,
+) -> Option<ParamProblem> {
+    let Some(rule) = rules
+        .iter_mut()
+        .find(|r| r.id.eq_ignore_ascii_case(rule_id) || r.name.eq_ignore_ascii_case(rule_id))
+    else {
+        let ids: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
+        let help = crate::diag::did_you_mean(rule_id, ids.iter().map(String::as_str))
+            .map(|s| format!("did you mean `{s}.{name}`?"));
+        return Some((
+            Code::E0511,
+            format!("`--param {rule_id}.{name}`: no rule `{rule_id}` is loaded"),
+            help,
+        ));
+    };
+    let key = rule
+        .parameters
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .cloned();
+    let Some(key) = key else {
+        let names = rule.parameters.keys().map(String::as_str);
+        return Some(unknown_param(
+            name,
+            names,
+            &format!("rule `{}` does not declare it", rule.id),
+        ));
+    };
+    let decl = rule.parameters.get_mut(&key)?;
+    if let Some(p) = outside_allowed(name, decl, value) {
+        return Some(p);
+    }
+    if let Value::Object(d) = decl {
+        d.insert("defaultValue".into(), value.clone());
+    }
+    None
+}
+
+fn declaration<'r>(rule: &'r Rule, name: &str) -> Option<&'r Value> {
+    rule.parameters
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+fn unknown_param<'a>(
+    name: &str,
+    names: impl Iterator<Item = &'a str>,
+    why: &str,
+) -> ParamProblem {
+    let mut names: Vec<&str> = names.collect();
+    names.sort_unstable();
+    names.dedup();
+    let help = match crate::diag::did_you_mean(name, names.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if names.is_empty() => "the loaded rules have no parameters".to_string(),
+        None => format!("the rules' parameters are: {}", names.join(", ")),
+    };
+    (
+        Code::E0511,
+        format!("`--param {name}`: {why}"),
+        Some(help),
+    )
+}
+
+/// A value (or, for an array, an element) outside `allowedValues`.
+/// Strings compare ignoring case, as Azure Policy compares parameter values.
+fn outside_allowed(name: &str, decl: &Value, value: &Value) -> Option<ParamProblem> {
+    let allowed = decl.get("allowedValues")?.as_array()?;
+    let fits = |v: &Value| {
+        allowed.iter().any(|a| match (a, v) {
+            (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
+            (x, y) => x == y,
+        })
+    };
+    let ok = match value {
+        Value::Array(items) if !allowed.iter().any(Value::is_array) => items.iter().all(fits),
+        v => fits(v),
+    };
+    if ok {
+        return None;
+    }
+    let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
+    Some((
+        Code::E0512,
+        format!("`--param {name}={value}` is not an allowed value"),
+        Some(format!("allowed: {}", list.join(", "))),
+    ))
+}
+
+/// Suppressions that name no loaded rule (by id or definition name): most
+/// likely a misspelt id, and then the finding is not suppressed.
+fn unknown_suppressed_rules(
+    inputs: &[Input],
+    rules: &[Rule],
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let ids = || rules.iter().map(|r| r.id.as_str());
+    for input in inputs {
+        let Some((file, _)) = sources.files().find(|(_, f)| f.name == input.file) else {
+            continue;
+        };
+        for r in &input.resources {
+            for s in &r.suppressions {
+                let known = rules.iter().any(|x| {
+                    x.id.eq_ignore_ascii_case(&s.rule) || x.name.eq_ignore_ascii_case(&s.rule)
+                });
+                if known {
+                    continue;
+                }
+                let at = inputs::locate::offset_of(&input.text, &r.place.pointer);
+                let mut d = Diagnostic::new(
+                    Code::W0505,
+                    Span::new(file, at, token_end(&input.text, at)),
+                    format!(
+                        "a suppression names rule `{}`, which is not loaded; it suppresses nothing",
+                        s.rule
+                    ),
+                );
+                if let Some(m) = crate::diag::did_you_mean(&s.rule, ids()) {
+                    d = d.with_help(format!("did you mean `{m}`?"));
+                }
+                diags.push(d);
+            }
+        }
+    }
 }
 
 /// The rules: `--rules`, `--pack`, `--policy`, or the bundled baseline.

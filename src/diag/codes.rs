@@ -158,6 +158,9 @@ codes! {
     E0510 Error "negative-copy-count" "a template copy loop has a negative count";
     W0503 Warning "expression-not-evaluated" "a template expression could not be evaluated; the values it feeds are unknown";
     W0504 Warning "files-skipped" "a directory scan skipped files that are not check inputs";
+    E0511 Error "unknown-param" "a --param names a parameter or rule that is not loaded";
+    E0512 Error "param-not-allowed" "a --param value is outside the parameter's allowedValues";
+    W0505 Warning "suppression-unknown-rule" "a suppression names a rule that is not loaded";
 }
 
 impl Code {
