@@ -478,3 +478,32 @@ fn the_avm_registry_module_with_only_a_name_is_decided() {
         }
     }
 }
+
+/// Issue 15: an export of one resource (`az acr show`) cannot contain the
+/// diagnostic settings an existence rule looks for, so not finding them is
+/// unknown, with the reason; `--complete-scope` says the input holds
+/// everything in scope, and then it is a finding.
+#[test]
+fn existence_checks_on_a_single_resource_export_are_unknown_unless_the_scope_is_complete() {
+    let show = "tests/fixtures/check/export-az-acr-show.json";
+    let verdict = |extra: &[&str]| {
+        let mut a = vec!["check", show, "--format", "json"];
+        a.extend_from_slice(extra);
+        let r = report(&acrpc(&a));
+        let x = r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rule"] == "audit-logs-collected")
+            .cloned()
+            .unwrap();
+        (x["verdict"].as_str().unwrap().to_string(), x["reason"].as_str().unwrap_or_default().to_string())
+    };
+    let (v, why) = verdict(&[]);
+    assert_eq!(v, "unknown");
+    assert!(why.contains("export of this one resource"), "{why}");
+    assert_eq!(verdict(&["--complete-scope"]).0, "non_compliant");
+    // A listing (Resource Graph) is searched as before.
+    let r = report(&acrpc(&["check", "tests/fixtures/check/export-resource-graph.json", "--format", "json"]));
+    assert!(r["results"].as_array().unwrap().iter().any(|x| x["rule"] == "audit-logs-collected" && x["verdict"] != "unknown"));
+}

@@ -70,6 +70,11 @@ pub struct CheckArgs {
     /// The date suppressions expire against (YYYY-MM-DD; default today, UTC).
     #[arg(long)]
     pub today: Option<String>,
+    /// Every input holds everything in its scope: an export of a single
+    /// resource is searched for related resources like a resource-group
+    /// export (not finding one is then a finding, not unknown).
+    #[arg(long)]
+    pub complete_scope: bool,
     /// List the files a directory scan skipped and the parameters files it
     /// paired with templates.
     #[arg(long)]
@@ -279,6 +284,7 @@ fn settings(
         subscription_id: args.subscription.clone(),
         resource_group: args.resource_group.clone(),
         today: args.today.clone().unwrap_or_else(suppress::today),
+        complete_scope: args.complete_scope,
     })
 }
 
