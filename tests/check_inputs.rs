@@ -507,3 +507,27 @@ fn existence_checks_on_a_single_resource_export_are_unknown_unless_the_scope_is_
     let r = report(&acrpc(&["check", "tests/fixtures/check/export-resource-graph.json", "--format", "json"]));
     assert!(r["results"].as_array().unwrap().iter().any(|x| x["rule"] == "audit-logs-collected" && x["verdict"] != "unknown"));
 }
+
+/// Issue 15: a file that does not load is reported (and the run exits 2),
+/// but the files that did load keep their report.
+#[test]
+fn a_broken_file_does_not_cost_the_report_of_the_others() {
+    let dir = std::env::temp_dir().join(format!("acrpc-broken-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, format!("{{\"$schema\": \"{SCHEMA}\", \"resources\": [ , ]}}")).unwrap();
+    let o = acrpc(&[
+        "--message-format", "json", "check", &format!("{REPO}/infra/registry/azuredeploy.json"),
+        broken.to_str().unwrap(), "--format", "json",
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(diag_codes(&o).iter().any(|c| c == "E0501"));
+    let r = report(&o);
+    // Both files are listed; the broken one with no resources.
+    let inputs = r["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 2);
+    assert!(inputs.iter().any(|i| i["format"] == "unknown" && i["resources"] == 0));
+    assert!(!r["results"].as_array().unwrap().is_empty());
+}

@@ -172,7 +172,10 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     }
     unknown_suppressed_rules(&inputs, &rules, &sources, &mut diags);
     reporter.report(&diags, &sources);
-    if has_errors(&diags) {
+    // Issue 15: a file that does not load (reported above) does not cost
+    // the report of the files that did; the run still exits 2.
+    let input_errors = has_errors(&diags);
+    if input_errors && inputs.is_empty() {
         return ExitStatus::Error;
     }
     let report = check::run(rules, inputs, &settings);
@@ -186,6 +189,9 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     if let (Err(e), Some(out)) = (emit(args.output.as_deref(), &text, &read), &args.output) {
         let d = super::build::write_error(&mut sources, out, &e);
         reporter.report(&[d], &sources);
+        return ExitStatus::Error;
+    }
+    if input_errors {
         return ExitStatus::Error;
     }
     exit_status(&report, args)
