@@ -266,7 +266,9 @@ fn params_are_validated_and_can_target_one_rule() {
     let pack = d.write("t.acrp", PACK);
     let both = d.write(
         "both.json",
-        &template(json!([registry(json!({"adminUserEnabled": true, "zoneRedundancy": "Disabled"}))])),
+        &template(json!([registry(
+            json!({"adminUserEnabled": true, "zoneRedundancy": "Disabled"})
+        )])),
     );
     let run = |extra: &[&str]| {
         let mut a = vec!["check", "--pack", &pack, "--format", "json", &both];
@@ -280,7 +282,9 @@ fn params_are_validated_and_can_target_one_rule() {
     assert_eq!(verdict(&r, "zone-redundant"), "non_compliant");
     let typo = run(&["--param", "admin-user-disabeld.effect=Disabled"]);
     assert_eq!(typo.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean `admin-user-disabled.effect`"));
+    assert!(
+        String::from_utf8_lossy(&typo.stderr).contains("did you mean `admin-user-disabled.effect`")
+    );
     let name = run(&["--param", "admin-user-disabled.efect=Disabled"]);
     assert_eq!(name.status.code(), Some(2));
     // `Deny` is allowed by admin-user-disabled only: accepted.
@@ -290,7 +294,11 @@ fn params_are_validated_and_can_target_one_rule() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("\"Audit\""));
     let scoped_bad = run(&["--param", "zone-redundant.effect=Deny"]);
-    assert_eq!(scoped_bad.status.code(), Some(2), "zone-redundant allows audit | disabled");
+    assert_eq!(
+        scoped_bad.status.code(),
+        Some(2),
+        "zone-redundant allows audit | disabled"
+    );
 }
 
 #[test]

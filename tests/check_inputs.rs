@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Command, Output};
 
-const SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+const SCHEMA: &str =
+    "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
 fn load(text: &str) -> inputs::Loaded {
     inputs::load("t.json", text, None, &ArmOptions::default())
@@ -123,9 +124,11 @@ fn property_copy_loops_build_arrays() {
 fn an_unknown_property_copy_count_makes_the_property_unknown_not_an_error() {
     let doc = template(
         json!({"ranges": {"type": "array"}}),
-        json!([registry(json!({"adminUserEnabled": false, "networkRuleSet": {"copy": [
+        json!([registry(
+            json!({"adminUserEnabled": false, "networkRuleSet": {"copy": [
             {"name": "ipRules", "count": "[length(parameters('ranges'))]",
-             "input": {"value": "[parameters('ranges')[copyIndex('ipRules')]]"}}]}}))]),
+             "input": {"value": "[parameters('ranges')[copyIndex('ipRules')]]"}}]}})
+        )]),
     );
     let loaded = load_json(&doc);
     assert_eq!(codes(&loaded), vec![ProblemCode::ParameterWithoutValue]);
@@ -148,7 +151,9 @@ fn negative_copy_counts_are_errors() {
     assert!(loaded.resources.is_empty());
     let property_loop = template(
         json!({}),
-        json!([registry(json!({"networkRuleSet": {"copy": [{"name": "ipRules", "count": "[sub(0, 2)]", "input": {}}]}}))]),
+        json!([registry(
+            json!({"networkRuleSet": {"copy": [{"name": "ipRules", "count": "[sub(0, 2)]", "input": {}}]}})
+        )]),
     );
     assert_eq!(
         codes(&load_json(&property_loop)),
@@ -229,14 +234,20 @@ fn one_unevaluable_expression_leaves_the_rest_of_the_file_judged() {
     let loaded = load_json(&doc);
     assert_eq!(
         codes(&loaded),
-        vec![ProblemCode::UnevaluatedExpression, ProblemCode::UnevaluatedExpression]
+        vec![
+            ProblemCode::UnevaluatedExpression,
+            ProblemCode::UnevaluatedExpression
+        ]
     );
     assert!(loaded.problems[0].pointer.ends_with("/sku/name"));
     let sa = only(&loaded, "Microsoft.Storage/storageAccounts");
     assert!(inputs::as_unknown(&sa.body["sku"]["name"]).is_some());
     assert_eq!(sa.body["properties"]["minimumTlsVersion"], json!("TLS1_2"));
     let acr = only(&loaded, "Microsoft.ContainerRegistry/registries");
-    assert_eq!(acr.body["properties"]["publicNetworkAccess"], json!("Disabled"));
+    assert_eq!(
+        acr.body["properties"]["publicNetworkAccess"],
+        json!("Disabled")
+    );
     assert_eq!(acr.body["properties"]["adminUserEnabled"], json!(false));
 }
 
@@ -276,13 +287,19 @@ fn resources_of_a_deployment_that_may_not_be_deployed_say_so() {
         json!({"mirror": {"type": "string"}, "rules": {"type": "array", "nullable": true},
                "regions": {"type": "array"}}),
         json!([
-            deployment(json!({"condition": "[not(empty(parameters('mirror')))]"}),
-                       json!([deployment(json!({}), json!([cache_rule.clone()]))])),
-            deployment(json!({"name": "never", "condition": "[not(empty(parameters('rules')))]"}),
-                       json!([cache_rule.clone()])),
-            deployment(json!({"name": "[concat('r', copyIndex())]",
+            deployment(
+                json!({"condition": "[not(empty(parameters('mirror')))]"}),
+                json!([deployment(json!({}), json!([cache_rule.clone()]))])
+            ),
+            deployment(
+                json!({"name": "never", "condition": "[not(empty(parameters('rules')))]"}),
+                json!([cache_rule.clone()])
+            ),
+            deployment(
+                json!({"name": "[concat('r', copyIndex())]",
                               "copy": {"name": "r", "count": "[length(parameters('regions'))]"}}),
-                       json!([cache_rule]))
+                json!([cache_rule])
+            )
         ]),
     );
     let loaded = load_json(&doc);
@@ -325,9 +342,21 @@ const REPO: &str = "tests/fixtures/repo";
 #[test]
 fn a_repository_scan_skips_what_is_not_an_input_and_keeps_the_reviewed_verdicts() {
     let o = acrpc(&[
-        "--message-format", "json", "check", REPO, "--format", "json", "--exclude", "expected.json",
+        "--message-format",
+        "json",
+        "check",
+        REPO,
+        "--format",
+        "json",
+        "--exclude",
+        "expected.json",
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let codes = diag_codes(&o);
     assert!(codes.iter().any(|c| c == "W0504"), "{codes:?}");
     assert!(codes.iter().all(|c| c.starts_with('W')), "{codes:?}");
@@ -359,16 +388,17 @@ fn a_repository_scan_skips_what_is_not_an_input_and_keeps_the_reviewed_verdicts(
         let got: Vec<&str> = results
             .iter()
             .filter(|x| x["file"] == file.as_str() && x["rule"] == e["rule"])
-            .filter(|x| {
-                x["resource"] == label || x["resourceType"].as_str() == Some(label)
-            })
+            .filter(|x| x["resource"] == label || x["resourceType"].as_str() == Some(label))
             .map(|x| x["verdict"].as_str().unwrap())
             .collect();
         assert_eq!(got, [e["verdict"].as_str().unwrap()], "{e}");
     }
     // No FAIL for a resource behind a false or unknown condition.
     for x in results {
-        if x["reason"].as_str().is_some_and(|w| w.contains("may not be deployed")) {
+        if x["reason"]
+            .as_str()
+            .is_some_and(|w| w.contains("may not be deployed"))
+        {
             assert_eq!(x["verdict"], "unknown", "{x}");
         }
     }
@@ -376,7 +406,12 @@ fn a_repository_scan_skips_what_is_not_an_input_and_keeps_the_reviewed_verdicts(
 
 #[test]
 fn a_named_file_that_is_not_an_input_is_still_an_error() {
-    let o = acrpc(&["--message-format", "json", "check", &format!("{REPO}/bicepconfig.json")]);
+    let o = acrpc(&[
+        "--message-format",
+        "json",
+        "check",
+        &format!("{REPO}/bicepconfig.json"),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(diag_codes(&o), ["E0502"]);
 }
@@ -392,7 +427,11 @@ fn the_shared_template_suites_load_completely() {
     let dir = dir.to_str().unwrap();
     let o = acrpc(&["--message-format", "json", "check", dir, "--format", "json"]);
     let status = o.status.code().unwrap();
-    assert!(status == 0 || status == 1, "exit {status}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        status == 0 || status == 1,
+        "exit {status}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let mut templates = Vec::new();
     for entry in walk(Path::new(dir)) {
         let text = std::fs::read_to_string(&entry).unwrap();
@@ -445,11 +484,22 @@ fn the_avm_registry_module_with_only_a_name_is_decided() {
     .unwrap();
     let main = dir.join("main.json");
     let o = acrpc(&[
-        "--message-format", "json", "check", main.to_str().unwrap(),
-        "--parameters", params.to_str().unwrap(), "--format", "json",
+        "--message-format",
+        "json",
+        "check",
+        main.to_str().unwrap(),
+        "--parameters",
+        params.to_str().unwrap(),
+        "--format",
+        "json",
     ]);
     let _ = std::fs::remove_file(&params);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(
         !diag_codes(&o).iter().any(|c| c == "W0501"),
         "nullable parameters are null, not unknown"
@@ -470,7 +520,10 @@ fn the_avm_registry_module_with_only_a_name_is_decided() {
             .map(|x| x["verdict"].as_str().unwrap())
             .collect();
         assert_eq!(v.len(), 1, "{rule}");
-        assert!(v[0] == "compliant" || v[0] == "non_compliant", "{rule}: {v:?}");
+        assert!(
+            v[0] == "compliant" || v[0] == "non_compliant",
+            "{rule}: {v:?}"
+        );
     }
     for x in results {
         if x["resourceType"] != "Microsoft.ContainerRegistry/registries" {
@@ -497,15 +550,29 @@ fn existence_checks_on_a_single_resource_export_are_unknown_unless_the_scope_is_
             .find(|x| x["rule"] == "audit-logs-collected")
             .cloned()
             .unwrap();
-        (x["verdict"].as_str().unwrap().to_string(), x["reason"].as_str().unwrap_or_default().to_string())
+        (
+            x["verdict"].as_str().unwrap().to_string(),
+            x["reason"].as_str().unwrap_or_default().to_string(),
+        )
     };
     let (v, why) = verdict(&[]);
     assert_eq!(v, "unknown");
     assert!(why.contains("export of this one resource"), "{why}");
     assert_eq!(verdict(&["--complete-scope"]).0, "non_compliant");
     // A listing (Resource Graph) is searched as before.
-    let r = report(&acrpc(&["check", "tests/fixtures/check/export-resource-graph.json", "--format", "json"]));
-    assert!(r["results"].as_array().unwrap().iter().any(|x| x["rule"] == "audit-logs-collected" && x["verdict"] != "unknown"));
+    let r = report(&acrpc(&[
+        "check",
+        "tests/fixtures/check/export-resource-graph.json",
+        "--format",
+        "json",
+    ]));
+    assert!(
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["rule"] == "audit-logs-collected" && x["verdict"] != "unknown")
+    );
 }
 
 /// Issue 15: a file that does not load is reported (and the run exits 2),
@@ -516,10 +583,19 @@ fn a_broken_file_does_not_cost_the_report_of_the_others() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let broken = dir.join("broken.json");
-    std::fs::write(&broken, format!("{{\"$schema\": \"{SCHEMA}\", \"resources\": [ , ]}}")).unwrap();
+    std::fs::write(
+        &broken,
+        format!("{{\"$schema\": \"{SCHEMA}\", \"resources\": [ , ]}}"),
+    )
+    .unwrap();
     let o = acrpc(&[
-        "--message-format", "json", "check", &format!("{REPO}/infra/registry/azuredeploy.json"),
-        broken.to_str().unwrap(), "--format", "json",
+        "--message-format",
+        "json",
+        "check",
+        &format!("{REPO}/infra/registry/azuredeploy.json"),
+        broken.to_str().unwrap(),
+        "--format",
+        "json",
     ]);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(o.status.code(), Some(2));
@@ -528,6 +604,10 @@ fn a_broken_file_does_not_cost_the_report_of_the_others() {
     // Both files are listed; the broken one with no resources.
     let inputs = r["inputs"].as_array().unwrap();
     assert_eq!(inputs.len(), 2);
-    assert!(inputs.iter().any(|i| i["format"] == "unknown" && i["resources"] == 0));
+    assert!(
+        inputs
+            .iter()
+            .any(|i| i["format"] == "unknown" && i["resources"] == 0)
+    );
     assert!(!r["results"].as_array().unwrap().is_empty());
 }

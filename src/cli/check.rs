@@ -116,7 +116,12 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     let Some(mut rules) = load_rules(args, &mut sources, &mut diags) else {
         return fail(reporter, &diags, &sources);
     };
-    apply_params(&mut rules, &mut settings.overrides, &mut sources, &mut diags);
+    apply_params(
+        &mut rules,
+        &mut settings.overrides,
+        &mut sources,
+        &mut diags,
+    );
     if has_errors(&diags) {
         return fail(reporter, &diags, &sources);
     }
@@ -314,12 +319,12 @@ fn apply_params(
         let problem = match &scoped {
             Some((rule_id, name)) => set_rule_param(rules, rule_id, name, &value),
             None => {
-                let declared: Vec<&Value> = rules
-                    .iter()
-                    .filter_map(|r| declaration(r, &key))
-                    .collect();
+                let declared: Vec<&Value> =
+                    rules.iter().filter_map(|r| declaration(r, &key)).collect();
                 if declared.is_empty() {
-                    let names = rules.iter().flat_map(|r| r.parameters.keys().map(String::as_str));
+                    let names = rules
+                        .iter()
+                        .flat_map(|r| r.parameters.keys().map(String::as_str));
                     Some(unknown_param(&key, names, "no rule declares it"))
                 } else {
                     // Rules declare different allowed effects (audit-only
@@ -406,11 +411,7 @@ fn declaration<'r>(rule: &'r Rule, name: &str) -> Option<&'r Value> {
         .map(|(_, v)| v)
 }
 
-fn unknown_param<'a>(
-    name: &str,
-    names: impl Iterator<Item = &'a str>,
-    why: &str,
-) -> ParamProblem {
+fn unknown_param<'a>(name: &str, names: impl Iterator<Item = &'a str>, why: &str) -> ParamProblem {
     let mut names: Vec<&str> = names.collect();
     names.sort_unstable();
     names.dedup();
@@ -419,11 +420,7 @@ fn unknown_param<'a>(
         None if names.is_empty() => "the loaded rules have no parameters".to_string(),
         None => format!("the rules' parameters are: {}", names.join(", ")),
     };
-    (
-        Code::E0511,
-        format!("`--param {name}`: {why}"),
-        Some(help),
-    )
+    (Code::E0511, format!("`--param {name}`: {why}"), Some(help))
 }
 
 /// A value (or, for an array, an element) outside `allowedValues`.
@@ -605,7 +602,8 @@ struct Scan {
 
 impl Scan {
     fn summary(&self, verbose: bool, sources: &mut SourceMap) -> Option<Diagnostic> {
-        if self.skipped.is_empty() && !(verbose && !self.paired.is_empty()) {
+        let pairs_to_list = verbose && !self.paired.is_empty();
+        if self.skipped.is_empty() && !pairs_to_list {
             return None;
         }
         let n = self.skipped.len();

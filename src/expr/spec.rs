@@ -98,7 +98,10 @@ pub static FUNCTIONS: &[(&str, Status)] = &[
     ("true", Status::Modelled),
     // numeric (template-functions-numeric.md)
     ("add", Status::Modelled),
-    ("copyIndex", Status::Context("the template loader's copy loops")),
+    (
+        "copyIndex",
+        Status::Context("the template loader's copy loops"),
+    ),
     ("div", Status::Modelled),
     ("float", Status::Modelled),
     ("int", Status::Modelled),
@@ -137,7 +140,9 @@ pub static FUNCTIONS: &[(&str, Status)] = &[
     ),
     (
         "resourceGroup",
-        Status::Context("the template loader (--resource-group, --location) or the policy evaluator"),
+        Status::Context(
+            "the template loader (--resource-group, --location) or the policy evaluator",
+        ),
     ),
     (
         "subscription",
@@ -157,7 +162,10 @@ pub static FUNCTIONS: &[(&str, Status)] = &[
     ("format", Status::Modelled),
     ("guid", Status::Modelled),
     ("join", Status::Modelled),
-    ("newGuid", Status::Unknown("a new value at every deployment")),
+    (
+        "newGuid",
+        Status::Unknown("a new value at every deployment"),
+    ),
     ("padLeft", Status::Modelled),
     ("replace", Status::Modelled),
     ("split", Status::Modelled),
@@ -176,7 +184,10 @@ pub static FUNCTIONS: &[(&str, Status)] = &[
         "addDays",
         Status::Unknown("date arithmetic is not implemented"),
     ),
-    ("current", Status::Context("the policy evaluator's count loops")),
+    (
+        "current",
+        Status::Context("the policy evaluator's count loops"),
+    ),
     ("field", Status::Context("the policy evaluator")),
     ("ipRangeContains", Status::Modelled),
     ("policy", Status::Context("the policy evaluator")),
@@ -192,7 +203,9 @@ pub fn status(name: &str) -> Option<Status> {
         .or_else(|| {
             name.to_ascii_lowercase()
                 .starts_with("list")
-                .then_some(Status::Unknown("list* functions read secrets at deployment"))
+                .then_some(Status::Unknown(
+                    "list* functions read secrets at deployment",
+                ))
         })
 }
 
@@ -223,7 +236,9 @@ pub fn markdown() -> String {
             out.push_str(&format!("  * `{n}`: {why}.\n"));
         }
     }
-    out.push_str("  * `list*` (`listKeys`, `listSecrets`, ...): they read secrets at deployment.\n");
+    out.push_str(
+        "  * `list*` (`listKeys`, `listSecrets`, ...): they read secrets at deployment.\n",
+    );
     out
 }
 
@@ -248,7 +263,10 @@ mod tests {
             }
             match status {
                 Status::Modelled => {
-                    assert!(!matches!(got, Err(EvalError::Unknown(_))), "{name}: {got:?}")
+                    assert!(
+                        !matches!(got, Err(EvalError::Unknown(_))),
+                        "{name}: {got:?}"
+                    )
                 }
                 Status::Context(_) | Status::Unknown(_) => {
                     assert!(matches!(got, Err(EvalError::Unknown(_))), "{name}: {got:?}")
@@ -264,9 +282,14 @@ mod tests {
     #[test]
     fn every_function_sema_knows_is_in_the_table() {
         let sema = crate::sema::functions::FUNCTIONS.iter().map(|f| f.name);
-        let refused = crate::sema::functions::NOT_IN_POLICY.iter().map(|(n, _)| *n);
+        let refused = crate::sema::functions::NOT_IN_POLICY
+            .iter()
+            .map(|(n, _)| *n);
         for name in sema.chain(refused).filter(|n| *n != "list") {
-            assert!(status(name).is_some(), "{name} is not in expr::spec::FUNCTIONS");
+            assert!(
+                status(name).is_some(),
+                "{name} is not in expr::spec::FUNCTIONS"
+            );
         }
     }
 
@@ -274,7 +297,9 @@ mod tests {
     fn names_are_unique() {
         for (i, (a, _)) in FUNCTIONS.iter().enumerate() {
             assert!(
-                !FUNCTIONS[i + 1..].iter().any(|(b, _)| a.eq_ignore_ascii_case(b)),
+                !FUNCTIONS[i + 1..]
+                    .iter()
+                    .any(|(b, _)| a.eq_ignore_ascii_case(b)),
                 "{a} twice"
             );
         }

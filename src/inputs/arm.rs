@@ -167,7 +167,9 @@ impl<'t> Template<'t> {
                     Ok(x) => x,
                     Err(EvalError::Unknown(r)) => unknown_value(&r),
                     Err(EvalError::Invalid(r)) => {
-                        let malformed = s.len() > 2 && expr::parse(&s[1..s.len() - 1]).is_err();
+                        let malformed = s
+                            .get(1..s.len().saturating_sub(1))
+                            .is_some_and(|inner| expr::parse(inner).is_err());
                         errors.push(ExprError {
                             at: at.to_string(),
                             message: format!("`{s}`: {r}"),
