@@ -611,3 +611,27 @@ fn a_broken_file_does_not_cost_the_report_of_the_others() {
     );
     assert!(!r["results"].as_array().unwrap().is_empty());
 }
+
+/// A value known only at deployment stays unknown through functions that
+/// would hide it: a hash of the deployment name, a comparison with the
+/// resource group's location when `--location` is not given.
+#[test]
+fn hashes_and_comparisons_of_unknown_values_are_unknown() {
+    let doc = template(
+        json!({}),
+        json!([{"type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01",
+                "name": "[concat('acr', uniqueString(deployment().name))]",
+                "condition": "[equals(resourceGroup().location, 'westeurope')]",
+                "properties": {"adminUserEnabled": "[not(empty(subscription().tenantId))]"}}]),
+    );
+    let loaded = load_json(&doc);
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    let r = only(&loaded, "Microsoft.ContainerRegistry/registries");
+    assert!(
+        inputs::as_unknown(&Value::String(r.full_name.clone())).is_some(),
+        "{}",
+        r.full_name
+    );
+    assert!(r.condition_unknown.is_some());
+    assert!(inputs::as_unknown(&r.body["properties"]["adminUserEnabled"]).is_some());
+}

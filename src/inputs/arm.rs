@@ -414,8 +414,57 @@ struct Ctx<'c, 't> {
     copies: &'c [(String, i64)],
 }
 
+/// Functions whose result no longer carries an unknown marker found in an
+/// argument (a hash, an encoding, a comparison, a length or a cut), so the
+/// result would look known: `uniqueString(deployment().name)`,
+/// `equals(resourceGroup().location, 'westeurope')` without `--location`.
+/// With such an argument their result is unknown.
+const LOSES_UNKNOWN: &[&str] = &[
+    "base64",
+    "base64tojson",
+    "base64tostring",
+    "bool",
+    "contains",
+    "datauri",
+    "empty",
+    "endswith",
+    "equals",
+    "float",
+    "greater",
+    "greaterorequals",
+    "guid",
+    "indexof",
+    "int",
+    "json",
+    "lastindexof",
+    "length",
+    "less",
+    "lessorequals",
+    "split",
+    "startswith",
+    "substring",
+    "uniquestring",
+    "uri",
+    "uricomponent",
+];
+
+/// The reason of the first unknown marker anywhere inside `v`.
+fn unknown_inside(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(_) => super::as_unknown(v),
+        Value::Array(a) => a.iter().find_map(unknown_inside),
+        Value::Object(o) => o.values().find_map(unknown_inside),
+        _ => None,
+    }
+}
+
 impl Context for Ctx<'_, '_> {
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>> {
+        if LOSES_UNKNOWN.contains(&name)
+            && let Some(why) = args.iter().find_map(unknown_inside)
+        {
+            return Some(Err(EvalError::Unknown(why.to_string())));
+        }
         let arg = args.first().and_then(Value::as_str);
         Some(match name {
             "parameters" => self
