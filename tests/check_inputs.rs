@@ -635,3 +635,38 @@ fn hashes_and_comparisons_of_unknown_values_are_unknown() {
     assert!(r.condition_unknown.is_some());
     assert!(inputs::as_unknown(&r.body["properties"]["adminUserEnabled"]).is_some());
 }
+
+/// copy-properties ("use resource and property iteration together"): inside
+/// a property loop's input, `copyIndex('<name>')` is the property loop and
+/// `copyIndex()` the resource's loop, as the AVM modules' diagnostic
+/// settings use it.
+#[test]
+fn copy_index_without_a_name_is_the_resource_loop_inside_a_property_loop() {
+    let doc = template(
+        json!({"settings": {"type": "array", "defaultValue": [
+            {"name": "a", "metrics": ["m1", "m2"]},
+            {"name": "b", "metrics": ["m3"]}]}}),
+        json!([{"type": "Microsoft.Insights/diagnosticSettings", "apiVersion": "2021-05-01-preview",
+                "name": "[parameters('settings')[copyIndex()].name]",
+                "scope": "Microsoft.ContainerRegistry/registries/acr1",
+                "copy": {"name": "ds", "count": "[length(parameters('settings'))]"},
+                "properties": {"copy": [{"name": "metrics",
+                    "count": "[length(parameters('settings')[copyIndex()].metrics)]",
+                    "input": {"category": "[parameters('settings')[copyIndex()].metrics[copyIndex('metrics')]]",
+                              "at": "[copyIndex('ds')]"}}]}}]),
+    );
+    let loaded = load_json(&doc);
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    let got: Vec<Value> = loaded
+        .resources
+        .iter()
+        .map(|r| r.body["properties"]["metrics"].clone())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            json!([{"category": "m1", "at": 0}, {"category": "m2", "at": 0}]),
+            json!([{"category": "m3", "at": 1}])
+        ]
+    );
+}

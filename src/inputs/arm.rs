@@ -29,6 +29,9 @@ pub struct ArmOptions {
     pub location: Option<String>,
 }
 
+/// Marks a property loop's name among the copy indexes in scope.
+const PROPERTY_LOOP: char = '\u{1}';
+
 /// ARM's limit on copy loop iterations (copy-resources doc: 800).
 const MAX_COPY: usize = 800;
 /// Nested deployments deeper than this are not followed.
@@ -287,7 +290,7 @@ impl<'t> Template<'t> {
         let items = (0..n.min(MAX_COPY as i64))
             .map(|i| {
                 let mut inner = copies.to_vec();
-                inner.push((name.clone(), i));
+                inner.push((format!("{PROPERTY_LOOP}{name}"), i));
                 self.eval_properties(input, &inner, errors, &format!("{at}/input"))
             })
             .collect();
@@ -517,13 +520,21 @@ impl Ctx<'_, '_> {
             [Value::String(n), o, ..] => (Some(n.as_str()), o.as_i64().unwrap_or(0)),
             _ => (None, 0),
         };
+        // A property loop is reached only by name; `copyIndex()` without
+        // one is the resource's loop, also inside a property loop's input
+        // (copy-properties: "use resource and property iteration together";
+        // the AVM modules index their parameter arrays that way).
         let found = match loop_name {
-            None => self.copies.last(),
+            None => self
+                .copies
+                .iter()
+                .rev()
+                .find(|(k, _)| !k.starts_with(PROPERTY_LOOP)),
             Some(n) => self
                 .copies
                 .iter()
                 .rev()
-                .find(|(k, _)| k.eq_ignore_ascii_case(n)),
+                .find(|(k, _)| k.trim_start_matches(PROPERTY_LOOP).eq_ignore_ascii_case(n)),
         };
         match found {
             Some((_, i)) if *i >= 0 => Ok(Value::from(i + offset)),
