@@ -670,3 +670,32 @@ fn copy_index_without_a_name_is_the_resource_loop_inside_a_property_loop() {
         ]
     );
 }
+
+/// Issue 14: an object built from known and unknown members keeps the
+/// known ones: the AVM module's `encryption` is
+/// `createObject('status', 'enabled', 'keyVaultProperties', createObject('identity', reference(...).clientId, ...))`,
+/// so its status is known although the identity is not.
+#[test]
+fn objects_keep_their_known_members_next_to_unknown_ones() {
+    let doc = template(
+        json!({"cmk": {"type": "object", "defaultValue": {"keyName": "k"}}}),
+        json!([registry(json!({
+            "encryption": "[if(empty(parameters('cmk')), null(), createObject('status', 'enabled', 'keyVaultProperties', createObject('identity', reference('id').clientId, 'keyIdentifier', parameters('cmk').keyName)))]",
+            "tags": "[union(createObject('env', 'prod'), createObject('owner', reference('x').owner))]",
+            "list": "[createArray('a', reference('y').b)]"
+        }))]),
+    );
+    let loaded = load_json(&doc);
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    let p = &only(&loaded, "Microsoft.ContainerRegistry/registries").body["properties"];
+    assert_eq!(p["encryption"]["status"], json!("enabled"));
+    assert_eq!(
+        p["encryption"]["keyVaultProperties"]["keyIdentifier"],
+        json!("k")
+    );
+    assert!(inputs::as_unknown(&p["encryption"]["keyVaultProperties"]["identity"]).is_some());
+    assert_eq!(p["tags"]["env"], json!("prod"));
+    assert!(inputs::as_unknown(&p["tags"]["owner"]).is_some());
+    assert_eq!(p["list"][0], json!("a"));
+    assert!(inputs::as_unknown(&p["list"][1]).is_some());
+}

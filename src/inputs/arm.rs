@@ -462,6 +462,10 @@ fn unknown_inside(v: &Value) -> Option<&str> {
 }
 
 impl Context for Ctx<'_, '_> {
+    fn unknown(&self, reason: &str) -> Option<Value> {
+        Some(unknown_value(reason))
+    }
+
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>> {
         if LOSES_UNKNOWN.contains(&name)
             && let Some(why) = args.iter().find_map(unknown_inside)
