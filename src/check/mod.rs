@@ -57,6 +57,9 @@ pub struct Settings {
     /// Exemptions of the packs' assignments (`--pack`), honoured like
     /// suppressions where the resource id shows they apply.
     pub exemptions: Vec<exempt::Exemption>,
+    /// `--complete-scope`: every input holds everything in its scope, so an
+    /// export of one resource can still answer existence checks.
+    pub complete_scope: bool,
 }
 
 /// A suppression applied to a result.
@@ -161,6 +164,11 @@ pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report 
             overrides: settings.overrides.clone(),
             subscription_id: settings.subscription_id.clone(),
             resource_group: settings.resource_group.clone(),
+            // Issue 15: an export of one resource (`az acr show`, an ARM
+            // GET) cannot contain the resources existence rules look for.
+            single_resource: input.format == "export"
+                && input.resources.len() == 1
+                && !settings.complete_scope,
         };
         let per_resource: Vec<Vec<CheckResult>> = (0..input.resources.len())
             .into_par_iter()
@@ -307,6 +315,7 @@ fn attach_companion_changes(
             overrides,
             subscription_id: env.subscription_id.clone(),
             resource_group: env.resource_group.clone(),
+            single_resource: env.single_resource,
         };
         outcome.changes = eval::evaluate(companion, resource, &env).changes;
     }

@@ -174,6 +174,13 @@ codes! {
     W1002 Warning "no-scope" "a build has no scope, so ids keep the `{scope}` placeholder";
     W1003 Warning "waiver-expiry" "a waiver never expires or expires more than `max-waiver-days` ahead";
     W1004 Warning "prod-not-enforced" "a production environment does not enforce its assignments";
+    // ---- check inputs (issues 14, 15)
+    E0510 Error "negative-copy-count" "a template copy loop has a negative count";
+    W0503 Warning "expression-not-evaluated" "a template expression could not be evaluated; the values it feeds are unknown";
+    W0504 Warning "files-skipped" "a directory scan skipped files that are not check inputs";
+    E0511 Error "unknown-param" "a --param names a parameter or rule that is not loaded";
+    E0512 Error "param-not-allowed" "a --param value is outside the parameter's allowedValues";
+    W0505 Warning "suppression-unknown-rule" "a suppression names a rule that is not loaded";
     // ---- import
     E1201 Error "import-not-json" "an input to import is not JSON";
     E1202 Error "import-not-a-policy" "an input to import holds no policy definition";

@@ -137,6 +137,9 @@ pub struct Env<'a> {
     pub overrides: Map<String, Value>,
     pub subscription_id: Option<String>,
     pub resource_group: Option<String>,
+    /// The input is an export of one resource (`az acr show`): it cannot
+    /// hold related resources, so not finding one decides nothing.
+    pub single_resource: bool,
 }
 
 impl Env<'_> {
@@ -356,6 +359,13 @@ fn existence(
     if candidates.is_empty() && written_by_azure(&ty) && resource.origin != Origin::Export {
         let mut o = Outcome::new(Verdict::Unknown, effect).because(format!(
             "{ty} is written by Azure after deployment (Defender), so a deployment input cannot carry it"
+        ));
+        o.related_type = Some(ty);
+        return o;
+    }
+    if candidates.is_empty() && env.single_resource {
+        let mut o = Outcome::new(Verdict::Unknown, effect).because(format!(
+            "the input is an export of this one resource, which cannot contain a related {ty}{named}; export the resource group or subscription (Resource Graph, az resource list), or pass --complete-scope if the input holds everything in scope"
         ));
         o.related_type = Some(ty);
         return o;

@@ -1290,6 +1290,11 @@ fn try_get(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
             .and_then(|i| a.get(i as usize))
             .cloned()
             .unwrap_or(Value::Null),
+        // Null in, null out: Bicep compiles `x.?y` on a nullable `x` to
+        // tryGet(x, 'y'), and the Azure Verified Modules deploy their
+        // minimal test cases with such parameters left null (e.g.
+        // tryGet(parameters('managedIdentities'), 'userAssignedResourceIds')).
+        (Value::Null, _) => Value::Null,
         (container, _) => {
             return invalid(format!(
                 "tryGet expects an object or array, got {}",
