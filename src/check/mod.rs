@@ -146,6 +146,16 @@ impl Report {
 /// Runs every rule on every resource. Modify companions are not reported on
 /// their own: their changes are attached to the rule they remedy.
 pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report {
+    run_observed(rules, inputs, settings, None)
+}
+
+/// `run`, telling `observer` every leaf condition's outcome (coverage).
+pub fn run_observed(
+    rules: Vec<Rule>,
+    inputs: Vec<Input>,
+    settings: &Settings,
+    observer: Option<&dyn eval::LeafObserver>,
+) -> Report {
     let reported: Vec<usize> = (0..rules.len())
         .filter(|&i| rules[i].companion_of.is_none())
         .collect();
@@ -157,6 +167,7 @@ pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report 
             overrides: settings.overrides.clone(),
             subscription_id: settings.subscription_id.clone(),
             resource_group: settings.resource_group.clone(),
+            observer,
         };
         let per_resource: Vec<Vec<CheckResult>> = (0..input.resources.len())
             .into_par_iter()
@@ -293,6 +304,7 @@ fn attach_companion_changes(
             overrides,
             subscription_id: env.subscription_id.clone(),
             resource_group: env.resource_group.clone(),
+            observer: env.observer,
         };
         outcome.changes = eval::evaluate(companion, resource, &env).changes;
     }
