@@ -39,7 +39,10 @@ pub enum Seen<'v> {
     Known(&'v Value),
     /// A string with unknown spans, maybe with known text around them
     /// (`concat('acr-', <unknown>)`); `reason` is the first span's.
-    Text { parts: Vec<Part<'v>>, reason: &'v str },
+    Text {
+        parts: Vec<Part<'v>>,
+        reason: &'v str,
+    },
     /// An array or object with unknown parts inside: it exists, and nothing
     /// else is known about it.
     Structure,

@@ -168,9 +168,10 @@ impl<'a> Scope<'a> {
                     return Ok((items.len(), 0));
                 };
                 return self.tally(items.len(), |scope, i| {
-                    scope
-                        .values
-                        .push((count.name.clone(), items.get(i).cloned().unwrap_or_default()));
+                    scope.values.push((
+                        count.name.clone(),
+                        items.get(i).cloned().unwrap_or_default(),
+                    ));
                     let r = scope.eval(filter);
                     scope.values.pop();
                     r
@@ -242,7 +243,7 @@ impl<'a> Scope<'a> {
                     return Err(Unknown::new(reason));
                 }
                 expr::eval_string(s, self).map_err(|e| match e {
-                    EvalError::Unknown(r) => Unknown::new(r),
+                    EvalError::Unknown(r) | EvalError::UnknownCall(r) => Unknown::new(r),
                     EvalError::Invalid(r) => Unknown::new(format!("invalid expression `{s}`: {r}")),
                 })
             }

@@ -196,8 +196,9 @@ pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
         Err(u) => return Outcome::new(Verdict::Unknown, "?").because(u.0),
     };
     let Some(kind) = Effect::parse(&effect) else {
-        return Outcome::new(Verdict::Unknown, &effect)
-            .because(format!("`{effect}` is not an Azure Policy effect acrpc evaluates"));
+        return Outcome::new(Verdict::Unknown, &effect).because(format!(
+            "`{effect}` is not an Azure Policy effect acrpc evaluates"
+        ));
     };
     // effect-basics: `disabled` is checked first.
     if kind == Effect::Disabled {
@@ -668,5 +669,64 @@ mod tests {
         let out = verdict(&r, &[registry(json!({}), "g")]);
         assert_eq!(out.verdict, Verdict::Unknown);
         assert!(out.reason.unwrap().contains("allowed"));
+    }
+
+    #[test]
+    fn an_effect_azure_does_not_know_is_unknown() {
+        let r = rule(
+            "All",
+            "Auditt",
+            json!({"field": "type", "equals": TYPE}),
+            None,
+        );
+        let out = verdict(&r, &[registry(json!({}), "g")]);
+        assert_eq!(out.verdict, Verdict::Unknown);
+        assert!(out.reason.unwrap().contains("`Auditt`"));
+    }
+
+    /// Records (rule, leaf index, outcome) for the observer test.
+    struct Recorder(std::sync::Mutex<Vec<(String, usize, Option<bool>)>>);
+
+    impl LeafObserver for Recorder {
+        fn leaf(&self, rule: &Rule, leaf: &LeafId, outcome: &Tri) {
+            if let Ok(mut seen) = self.0.lock() {
+                seen.push((rule.id.clone(), leaf.index, outcome.clone().ok()));
+            }
+        }
+    }
+
+    #[test]
+    fn an_observer_sees_every_leaf_outcome() {
+        let r = rule(
+            "All",
+            "Audit",
+            json!({"allOf": [{"field": "type", "equals": TYPE},
+            {"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true},
+            {"field": "Microsoft.Nope/unknownAlias", "equals": 1}]}),
+            None,
+        );
+        let rs = export::load(
+            &Value::Array(vec![registry(json!({"adminUserEnabled": false}), "g")]),
+            "t",
+            "",
+        );
+        let recorder = Recorder(std::sync::Mutex::new(Vec::new()));
+        let env = Env {
+            resources: &rs,
+            observer: Some(&recorder),
+            ..Env::default()
+        };
+        assert_eq!(evaluate(&r, &rs[0], &env).verdict, Verdict::Compliant);
+        let seen = recorder.0.into_inner().unwrap();
+        // The full `if` stops at the first false leaf; the applicability
+        // pass then evaluates the type gate again.
+        assert_eq!(
+            seen,
+            [
+                ("r".to_string(), 0, Some(true)),
+                ("r".to_string(), 1, Some(false)),
+                ("r".to_string(), 0, Some(true)),
+            ]
+        );
     }
 }

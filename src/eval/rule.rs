@@ -71,8 +71,8 @@ fn checker_rule(r: &Value, at: &str, source: &str) -> Result<Rule, RuleError> {
         r.get("policyRule")
             .ok_or_else(|| RuleError(format!("rule `{id}` has no `policyRule`")))?,
     );
-    let logic = Logic::parse(&policy_rule)
-        .map_err(|m| m.into_error(&id, &format!("{at}/policyRule")))?;
+    let logic =
+        Logic::parse(&policy_rule).map_err(|m| m.into_error(&id, &format!("{at}/policyRule")))?;
     let title = text(r, "title").unwrap_or_else(|| id.clone());
     Ok(Rule {
         name: text(r, "definitionName").unwrap_or_else(|| id.clone()),
@@ -140,8 +140,8 @@ fn one_definition(doc: &Value, at: &str, source: &str) -> Result<Rule, RuleError
         .unwrap_or("policy")
         .to_string();
     let name = text(doc, "name").unwrap_or(file_stem);
-    let logic = Logic::parse(&policy_rule)
-        .map_err(|m| m.into_error(&name, &format!("{at}/policyRule")))?;
+    let logic =
+        Logic::parse(&policy_rule).map_err(|m| m.into_error(&name, &format!("{at}/policyRule")))?;
     let title = text(props, "displayName").unwrap_or_else(|| name.clone());
     let meta = props.get("metadata").cloned().unwrap_or(Value::Null);
     Ok(Rule {
@@ -399,11 +399,7 @@ fn pointer_to(base: &str, token: &str) -> String {
 
 const SUBJECTS: [&str; 3] = ["field", "value", "count"];
 
-fn parse_condition(
-    v: &Value,
-    at: &str,
-    leaves: &mut Vec<LeafId>,
-) -> Result<Condition, Malformed> {
+fn parse_condition(v: &Value, at: &str, leaves: &mut Vec<LeafId>) -> Result<Condition, Malformed> {
     let o = v
         .as_object()
         .ok_or_else(|| Malformed::at(at, "a condition is not an object"))?;
@@ -580,5 +576,131 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    fn parse(condition: Value) -> Result<Logic, Malformed> {
+        Logic::parse(&annotate(
+            &json!({"if": condition, "then": {"effect": "audit"}}),
+        ))
+    }
+
+    #[test]
+    fn two_operators_in_one_condition_are_an_error_with_the_pointer() {
+        // PR-doc: a condition has exactly one operator; the second used to be ignored.
+        let bad = json!({"allOf": [{"field": "type", "equals": "x"},
+            {"field": "location", "equals": "a", "notEquals": "b"}]});
+        let m = parse(bad.clone()).unwrap_err();
+        assert_eq!(m.pointer, "/if/allOf/1");
+        assert!(m.message.contains("two operators"), "{}", m.message);
+        let def = json!({"name": "d", "properties": {"policyRule": {"if": bad, "then": {"effect": "audit"}}}});
+        let e = from_definition(&def, "d.json").unwrap_err();
+        assert!(e.0.contains("/properties/policyRule/if/allOf/1"), "{}", e.0);
+        let checker = json!({"format": "acrpc-checker/1", "rules": [
+            {"id": "ok", "policyRule": {"if": {"field": "type", "equals": "x"}, "then": {"effect": "audit"}}},
+            {"id": "bad", "policyRule": {"if": {"not": {"value": 1}}, "then": {"effect": "audit"}}}]});
+        let e = from_checker(&checker, "c").unwrap_err();
+        assert!(e.0.contains("/rules/1/policyRule/if/not"), "{}", e.0);
+    }
+
+    #[test]
+    fn malformed_conditions_are_reported_where_they_are() {
+        let cases = [
+            (json!("x"), "", "not an object"),
+            (json!({"anyOf": {}}), "/anyOf", "not an array"),
+            (json!({"allOf": [], "field": "type"}), "", "cannot share"),
+            (
+                json!({"field": "type", "equal": "x"}),
+                "",
+                "unsupported operator `equal`",
+            ),
+            (json!({"field": "type"}), "", "no operator"),
+            (json!({"equals": "x"}), "", "neither"),
+            (
+                json!({"field": "type", "value": 1, "equals": "x"}),
+                "",
+                "both",
+            ),
+            (
+                json!({"count": {"where": {"value": 1, "equals": 1}}, "equals": 1}),
+                "/count",
+                "neither `field` nor `value`",
+            ),
+            (
+                json!({"count": {"value": [], "where": {"value": 1}}, "equals": 1}),
+                "/count/where",
+                "no operator",
+            ),
+            (json!({"field": 3, "equals": 1}), "/field", "not a string"),
+        ];
+        for (c, at, why) in cases {
+            let m = parse(c.clone()).unwrap_err();
+            assert_eq!(m.pointer, format!("/if{at}"), "{c}");
+            assert!(m.message.contains(why), "{c}: {}", m.message);
+        }
+    }
+
+    #[test]
+    fn leaves_have_stable_ids_in_document_order() {
+        let logic = parse(json!({"allOf": [
+            {"field": "type", "equals": "x"},
+            {"not": {"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "EQUALS": true}},
+            {"count": {"field": "Microsoft.ContainerRegistry/registries/networkRuleSet.ipRules[*]",
+                "where": {"field": "Microsoft.ContainerRegistry/registries/networkRuleSet.ipRules[*].value", "equals": "1.2.3.4"}},
+             "greater": 0}]}))
+        .unwrap();
+        let pointers: Vec<(usize, &str)> = logic
+            .leaves
+            .iter()
+            .map(|l| (l.index, l.pointer.as_str()))
+            .collect();
+        assert_eq!(
+            pointers,
+            [
+                (0, "/if/allOf/0"),
+                (1, "/if/allOf/1/not"),
+                (2, "/if/allOf/2"),
+                (3, "/if/allOf/2/count/where"),
+            ]
+        );
+        let Condition::AllOf(items) = &logic.condition else {
+            panic!("allOf")
+        };
+        let Condition::Not(inner) = &items[1] else {
+            panic!("not")
+        };
+        let Condition::Leaf(leaf) = inner.as_ref() else {
+            panic!("leaf")
+        };
+        // Operators are case-insensitive; the written key is kept for evidence.
+        assert_eq!((leaf.op, leaf.op_written.as_str()), (Op::Equals, "EQUALS"));
+        assert_eq!(leaf.operand, Operand::Literal(json!(true)));
+        let Subject::Field(f) = &leaf.subject else {
+            panic!("field")
+        };
+        assert_eq!(f.path.as_deref(), Some("properties.adminUserEnabled"));
+    }
+
+    #[test]
+    fn operands_with_expressions_are_evaluated_literals_are_not() {
+        assert_eq!(Operand::of(&json!("a")), Operand::Literal(json!("a")));
+        assert_eq!(
+            Operand::of(&json!(["a", "[parameters('x')]"])),
+            Operand::Expr(json!(["a", "[parameters('x')]"]))
+        );
+        // `[[` escapes go through the evaluator, which unescapes them.
+        assert!(matches!(Operand::of(&json!("[[x]")), Operand::Expr(_)));
+    }
+
+    #[test]
+    fn existence_conditions_are_parsed_after_the_if() {
+        let logic = Logic::parse(&json!({"if": {"field": "type", "equals": "x"},
+            "then": {"effect": "auditIfNotExists", "details": {"type": "y",
+                "existenceCondition": {"field": "name", "like": "a*"}}}}))
+        .unwrap();
+        assert!(logic.existence_condition.is_some());
+        assert_eq!(logic.leaves[1].pointer, "/then/details/existenceCondition");
+        let m =
+            Logic::parse(&json!({"if": {"field": "type", "equals": "x"}, "then": {}})).unwrap_err();
+        assert!(m.message.contains("no `effect`"));
     }
 }
