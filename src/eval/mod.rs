@@ -184,9 +184,20 @@ pub fn parameter_values(rule: &Rule, overrides: &Map<String, Value>) -> Map<Stri
 
 /// Evaluates `rule` on `resource`.
 pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
-    let params = parameter_values(rule, &env.overrides);
+    evaluate_with(rule, &parameter_values(rule, &env.overrides), resource, env)
+}
+
+/// `evaluate` with the rule's parameter values,
+/// `parameter_values(rule, &env.overrides)`, computed by the caller: the
+/// same for every resource a rule is checked on.
+pub fn evaluate_with(
+    rule: &Rule,
+    params: &Map<String, Value>,
+    resource: &Resource,
+    env: &Env,
+) -> Outcome {
     let generic = GenericValues::of(resource);
-    let mut scope = new_scope(rule, resource, &generic, &params, env);
+    let mut scope = new_scope(rule, resource, &generic, params, env);
     let effect = match scope.operand(&rule.logic.effect).map(Cow::into_owned) {
         Ok(Value::String(e)) => e,
         Ok(other) => {
@@ -213,7 +224,7 @@ pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
             Ok(false) => Outcome::new(Verdict::NotApplicable, &effect)
                 .because("the policy rule's `if` is false, so the existence check does not apply"),
             Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
-            Ok(true) => existence(rule, resource, env, &params, &effect),
+            Ok(true) => existence(rule, resource, env, params, &effect),
         };
     }
     // Applicability (policy-applicability): only type/name/kind conditions
