@@ -302,13 +302,13 @@ fn new_scope<'a>(
 /// `Microsoft.Resources` other than subscriptions and resource groups
 /// (policy-applicability).
 fn outside_mode(rule: &Rule, resource: &Resource) -> Option<String> {
-    let ty = resource.ty.to_ascii_lowercase();
-    if ty.starts_with("microsoft.resources/")
-        && !matches!(
-            ty.as_str(),
-            "microsoft.resources/subscriptions"
-                | "microsoft.resources/subscriptions/resourcegroups"
-        )
+    let ty = resource.ty.as_str();
+    let is = |t: &str| ty.eq_ignore_ascii_case(t);
+    if ty
+        .get(.."microsoft.resources/".len())
+        .is_some_and(|p| p.eq_ignore_ascii_case("microsoft.resources/"))
+        && !is("microsoft.resources/subscriptions")
+        && !is("microsoft.resources/subscriptions/resourcegroups")
     {
         return Some(format!("Azure Policy does not evaluate {}", resource.ty));
     }
