@@ -11,7 +11,7 @@
 //!
 //! Then a realistic pack: the bundled baseline's 33 rules (descriptions,
 //! deploy templates, fixes and all) copied under new ids up to 15,000
-//! rules, compiled once after a warm-up of the same size, timed, with the
+//! rules, compiled once (no warm-up: the first compile of the process), timed, with the
 //! process's peak resident memory (Linux `VmHWM`). Goal: < 2 s, < 200 MB.
 //! It runs first, so the peak is its own. `ACRPC_BENCH_LARGE=N` changes N.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
