@@ -185,6 +185,13 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
         return ExitStatus::Error;
     }
     let report = check::run(rules, inputs, &settings);
+    if matches!(args.format, ReportFormat::Json) && args.output.is_none() {
+        // Streamed to stdout: the report text never exists whole in memory
+        // (issue 13 item 14). A closed pipe is not an error, as in `emit`.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let _ = report::write_json(&report, &mut out).and_then(|()| out.flush());
+        return exit_status(&report, args);
+    }
     let text = match args.format {
         ReportFormat::Text => report::text(&report),
         ReportFormat::Json => report::json(&report),

@@ -99,12 +99,17 @@ pub enum EvalError {
     /// The expression is wrong: unknown function, wrong arity, wrong argument type, index
     /// out of range. Azure would fail the deployment/evaluation.
     Invalid(String),
+    /// A built-in cannot be known statically, said about the call itself
+    /// (`"cannot be known before deployment"`): the evaluator completes it
+    /// with the call as written (`utcNow() cannot be …`), so callers of
+    /// `eval`/`eval_string` see `Unknown`, never this.
+    UnknownCall(String),
 }
 
 impl std::fmt::Display for EvalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EvalError::Unknown(why) => write!(f, "unknown: {why}"),
+            EvalError::Unknown(why) | EvalError::UnknownCall(why) => write!(f, "unknown: {why}"),
             EvalError::Invalid(why) => write!(f, "invalid: {why}"),
         }
     }

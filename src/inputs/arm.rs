@@ -168,7 +168,7 @@ impl<'t> Template<'t> {
                 let ctx = Ctx { tpl: self, copies };
                 match expr::eval_string(s, &ctx) {
                     Ok(x) => x,
-                    Err(EvalError::Unknown(r)) => unknown_value(&r),
+                    Err(EvalError::Unknown(r) | EvalError::UnknownCall(r)) => unknown_value(&r),
                     Err(EvalError::Invalid(r)) => {
                         let malformed = s
                             .get(1..s.len().saturating_sub(1))
