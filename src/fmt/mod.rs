@@ -240,9 +240,30 @@ fn structure(ast: &ast::File) -> Structure {
                     s.clause_starts.insert(span.start as usize, style);
                 }
             }
+            Item::Test(t) => test_structure(&mut s, t),
         }
     }
     s
+}
+
+/// Test clauses each start a line; inline resource properties are members
+/// of their block, like bindings.
+fn test_structure(s: &mut Structure, t: &ast::Test) {
+    for c in &t.clauses {
+        let span = match c {
+            ast::TestClause::Subject { span, .. }
+            | ast::TestClause::Param { span, .. }
+            | ast::TestClause::Input(_, span)
+            | ast::TestClause::ExpectFix { span, .. } => *span,
+            ast::TestClause::Expect(e) => e.span,
+            ast::TestClause::Resource(r) => {
+                s.member_starts
+                    .extend(r.props.iter().map(|p| p.span.start as usize));
+                r.span
+            }
+        };
+        s.clause_starts.insert(span.start as usize, ClauseStyle::Plain);
+    }
 }
 
 fn param_lists(s: &mut Structure, p: &ast::Param) {

@@ -1079,6 +1079,14 @@ impl Analysis {
                         Some(children),
                     )
                 }
+                Item::Test(t) => sym(
+                    &t.name.name,
+                    Some("test".into()),
+                    lsp::SymbolKind::EVENT,
+                    t.span,
+                    t.name.span,
+                    None,
+                ),
             })
             .collect()
     }

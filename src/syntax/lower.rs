@@ -11,6 +11,8 @@ use crate::diag::{Code, Diagnostic, FileId, Span};
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 
+mod test_decl;
+
 type Result<T> = std::result::Result<T, Diagnostic>;
 
 pub struct Ctx {
@@ -67,6 +69,7 @@ impl Ctx {
                 let clauses = it.map(|p| self.rule_clause(p)).collect::<Result<_>>()?;
                 Ok(Item::Rule(Rule_ { id, clauses, span }))
             }
+            Rule::test_decl => self.test_decl(decl, span),
             _ => {
                 let mut it = decl
                     .into_inner()

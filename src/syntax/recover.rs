@@ -15,7 +15,7 @@ pub struct Chunk {
     pub skip: bool,
 }
 
-const ITEM_KEYWORDS: [&str; 3] = ["pack", "rule", "initiative"];
+const ITEM_KEYWORDS: [&str; 4] = ["pack", "rule", "initiative", "test"];
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
