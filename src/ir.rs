@@ -224,6 +224,35 @@ pub enum Op {
 }
 
 impl Op {
+    pub const ALL: [Op; 19] = [
+        Op::Equals,
+        Op::NotEquals,
+        Op::Like,
+        Op::NotLike,
+        Op::Match,
+        Op::NotMatch,
+        Op::MatchInsensitively,
+        Op::NotMatchInsensitively,
+        Op::Contains,
+        Op::NotContains,
+        Op::In,
+        Op::NotIn,
+        Op::ContainsKey,
+        Op::NotContainsKey,
+        Op::Less,
+        Op::LessOrEquals,
+        Op::Greater,
+        Op::GreaterOrEquals,
+        Op::Exists,
+    ];
+
+    /// Operator keys are case-insensitive in Azure (regorus casing.yaml).
+    pub fn parse(name: &str) -> Option<Op> {
+        Op::ALL
+            .into_iter()
+            .find(|o| o.as_azure_str().eq_ignore_ascii_case(name))
+    }
+
     pub fn as_azure_str(self) -> &'static str {
         match self {
             Op::Equals => "equals",

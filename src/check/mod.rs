@@ -10,28 +10,29 @@ use crate::inputs::{Origin, Resource, Suppression, suppress};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-/// The bundled baseline pack and its deploy templates, compiled into the
-/// binary so that `acrpc check` works anywhere.
-const BASELINE: &str = include_str!("../../rulepacks/acr-baseline.acrp");
-const BASELINE_TEMPLATES: &[(&str, &str)] = &[(
-    "templates/diagnostic-settings-log-analytics.json",
-    include_str!("../../rulepacks/templates/diagnostic-settings-log-analytics.json"),
-)];
+/// The bundled baseline's rules as `acrpc build` compiles them: the
+/// reviewed golden `checker.json` of `rulepacks/acr-baseline.acrp` (an insta
+/// snapshot: a header between `---` lines, then the file). Embedding the
+/// compiled rules instead of the pack spares every `acrpc check` run the
+/// parse, check and emit of the pack (start-up); tests/golden.rs keeps the
+/// snapshot equal to the compiler's output and `the_bundled_baseline_is_the_compiled_pack`
+/// below checks it against the pack.
+const BASELINE_CHECKER: &str =
+    include_str!("../../golden/rulepacks/acr-baseline__checker.json.snap");
 
-/// The rules of the bundled baseline pack (a test keeps it compiling
-/// without diagnostics).
+/// The rules of the bundled baseline pack.
 pub fn bundled_rules() -> Vec<Rule> {
-    let templates: std::collections::BTreeMap<String, String> = BASELINE_TEMPLATES
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let (_, compiled) =
-        crate::compile::compile_str("rulepacks/acr-baseline.acrp", BASELINE, &templates);
-    compiled
-        .pack
-        .as_ref()
-        .map(|pack| eval::from_pack(pack, "bundled acr-baseline"))
+    serde_json::from_str(snapshot_body(BASELINE_CHECKER))
+        .ok()
+        .and_then(|doc| eval::from_checker(&doc, "bundled acr-baseline").ok())
         .unwrap_or_default()
+}
+
+/// The contents of an insta snapshot file, after its `---` header.
+fn snapshot_body(snap: &str) -> &str {
+    snap.strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map_or(snap, |(_, body)| body)
 }
 
 /// One input file's resources.
@@ -146,6 +147,16 @@ impl Report {
 /// Runs every rule on every resource. Modify companions are not reported on
 /// their own: their changes are attached to the rule they remedy.
 pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report {
+    run_observed(rules, inputs, settings, None)
+}
+
+/// `run`, telling `observer` every leaf condition's outcome (coverage).
+pub fn run_observed(
+    rules: Vec<Rule>,
+    inputs: Vec<Input>,
+    settings: &Settings,
+    observer: Option<&dyn eval::LeafObserver>,
+) -> Report {
     let reported: Vec<usize> = (0..rules.len())
         .filter(|&i| rules[i].companion_of.is_none())
         .collect();
@@ -157,6 +168,7 @@ pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report 
             overrides: settings.overrides.clone(),
             subscription_id: settings.subscription_id.clone(),
             resource_group: settings.resource_group.clone(),
+            observer,
         };
         let per_resource: Vec<Vec<CheckResult>> = (0..input.resources.len())
             .into_par_iter()
@@ -293,6 +305,7 @@ fn attach_companion_changes(
             overrides,
             subscription_id: env.subscription_id.clone(),
             resource_group: env.resource_group.clone(),
+            observer: env.observer,
         };
         outcome.changes = eval::evaluate(companion, resource, &env).changes;
     }
@@ -448,9 +461,28 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_bundled_baseline_compiles() {
+    fn the_bundled_baseline_is_the_compiled_pack() {
         let rules = bundled_rules();
         assert_eq!(rules.len(), 38);
+        let templates: std::collections::BTreeMap<String, String> = [(
+            "templates/diagnostic-settings-log-analytics.json".to_string(),
+            include_str!("../../rulepacks/templates/diagnostic-settings-log-analytics.json")
+                .to_string(),
+        )]
+        .into();
+        let (_, compiled) = crate::compile::compile_str(
+            "rulepacks/acr-baseline.acrp",
+            include_str!("../../rulepacks/acr-baseline.acrp"),
+            &templates,
+        );
+        let pack = compiled.pack.as_ref().expect("the baseline compiles");
+        let embedded: Value = serde_json::from_str(snapshot_body(BASELINE_CHECKER)).unwrap();
+        assert_eq!(
+            embedded,
+            crate::emit::checker(pack),
+            "golden/rulepacks/acr-baseline__checker.json.snap is not what the pack compiles to: \
+             review and accept it (cargo insta review)"
+        );
     }
 
     #[test]

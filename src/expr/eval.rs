@@ -201,11 +201,9 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError
     }
     .map_err(|e| match e {
         // Built-ins say "cannot be known" about themselves; name the call as written.
-        EvalError::Unknown(msg) if msg.starts_with(functions::SELF) => EvalError::Unknown(format!(
-            "{}{}",
-            render_call(name, args),
-            &msg[functions::SELF.len()..]
-        )),
+        EvalError::UnknownCall(why) => {
+            EvalError::Unknown(format!("{} {why}", render_call(name, args)))
+        }
         other => other,
     })
 }

@@ -16,10 +16,6 @@ use super::{Context, EvalError};
 
 pub type Builtin = fn(&[Value], &dyn Context) -> Result<Value, EvalError>;
 
-/// Marks an `Unknown` message as being about the call itself; the evaluator replaces it
-/// by the call as the author wrote it (`reference('kv')`).
-pub const SELF: &str = "\u{0}call";
-
 /// Longest string or array a built-in will build (padLeft, range, ...): keeps hostile
 /// input from exhausting memory. ARM's own limits are lower.
 const MAX_LEN: usize = 1 << 20;
@@ -209,8 +205,9 @@ pub fn to_text(v: &Value) -> String {
     }
 }
 
+/// The call itself cannot be known; the evaluator names it as written.
 fn unknown_self(why: &str) -> EvalError {
-    EvalError::Unknown(format!("{SELF} {why}"))
+    EvalError::UnknownCall(why.to_string())
 }
 
 // ---------------------------------------------------------------------------------

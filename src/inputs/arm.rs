@@ -149,7 +149,7 @@ impl<'t> Template<'t> {
                 let ctx = Ctx { tpl: self, copies };
                 match expr::eval_string(s, &ctx) {
                     Ok(x) => x,
-                    Err(EvalError::Unknown(r)) => unknown_value(&r),
+                    Err(EvalError::Unknown(r) | EvalError::UnknownCall(r)) => unknown_value(&r),
                     Err(EvalError::Invalid(r)) => {
                         errors.push((at.to_string(), format!("`{s}`: {r}")));
                         unknown_value(&format!("invalid expression: {r}"))

@@ -19,25 +19,64 @@ use serde_json::{Value, json};
 
 /// `--format json`: format `acrpc-check/1`.
 pub fn json(report: &Report) -> String {
-    let results: Vec<Value> = report
-        .results
-        .iter()
-        .map(|r| result_json(report, r))
-        .collect();
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail, and every piece written is UTF-8.
+    let _ = write_json(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `--format json`, streamed: one result at a time goes through a JSON
+/// tree, never the whole report (a 10,000-registry export × 61 rules made
+/// a 3 GB tree). The bytes are those of `serde_json::to_string_pretty` on
+/// the whole document (tests/check.rs and the report goldens hold it).
+pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let inputs: Vec<Value> = report
         .inputs
         .iter()
         .map(|i| json!({"file": i.file, "format": i.format, "resources": i.resources.len()}))
         .collect();
-    let doc = json!({
+    let head = json!({
         "format": "acrpc-check/1",
         "summary": summary(report).to_json(),
         "inputs": inputs,
-        "results": results,
     });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    let head = serde_json::to_string_pretty(&head)?;
+    // `{ … }` without its closing line: the results follow as the last member.
+    out.write_all(head.strip_suffix("\n}").unwrap_or(&head).as_bytes())?;
+    if report.results.is_empty() {
+        return out.write_all(b",\n  \"results\": []\n}\n");
+    }
+    out.write_all(b",\n  \"results\": [\n    ")?;
+    let mut indented = Indented(out);
+    for (i, r) in report.results.iter().enumerate() {
+        if i > 0 {
+            indented.0.write_all(b",\n    ")?;
+        }
+        serde_json::to_writer_pretty(&mut indented, &result_json(report, r))?;
+    }
+    out.write_all(b"\n  ]\n}\n")
+}
+
+/// Indents every line after the first by two levels (the depth of a
+/// result in the report), as the pretty printer would inside the document.
+struct Indented<'w>(&'w mut dyn std::io::Write);
+
+impl std::io::Write for Indented<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(at) = rest.iter().position(|&b| b == b'\n') {
+            let (line, tail) = rest.split_at(at + 1);
+            self.0.write_all(line)?;
+            self.0.write_all(b"    ")?;
+            rest = tail;
+        }
+        self.0.write_all(rest)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// The counts every report format shows.
@@ -102,7 +141,9 @@ fn result_json(report: &Report, r: &CheckResult) -> Value {
         "verdict": r.verdict.as_str(),
         "effect": r.outcome.effect,
     });
-    let m = o.as_object_mut().expect("object");
+    let Some(m) = o.as_object_mut() else {
+        return o; // json!({…}) above is always an object
+    };
     if r.verdict == Verdict::NonCompliant {
         m.insert("message".into(), json!(rule.message));
         if let Some(fix) = &rule.remediation {
@@ -222,4 +263,69 @@ pub fn fingerprint(report: &Report, r: &CheckResult) -> String {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{h:016x}")
+}
+
+/// `s` with every character that a terminal or a log viewer would act on
+/// instead of showing escaped as Rust does (`\u{1b}`, `\r`, `\n`): C0 and
+/// C1 controls (ESC sequences, BEL, CR that overwrites a line, LF that
+/// forges one) and the bidirectional overrides and isolates (U+202A–202E,
+/// U+2066–2069) that reorder what is shown. Resource names and values come
+/// from untrusted templates (issue 13 item 3).
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Input, Settings, bundled_rules, run};
+    use crate::inputs::export;
+
+    fn report(registries: usize) -> Report {
+        let body: Vec<Value> = (0..registries)
+            .map(|i| {
+                json!({"id": format!("/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr{i}"),
+                    "name": format!("acr{i}"), "type": "Microsoft.ContainerRegistry/registries",
+                    "location": "westeurope", "sku": {"name": "Premium"},
+                    "properties": {"adminUserEnabled": i % 2 == 0, "note": "line\nbreak \"quoted\""}})
+            })
+            .collect();
+        let input = Input {
+            file: "export.json".into(),
+            format: "export",
+            resources: export::load(&Value::Array(body), "export.json", ""),
+            text: String::new(),
+        };
+        let settings = Settings {
+            today: "2026-11-25".into(),
+            ..Settings::default()
+        };
+        run(bundled_rules(), vec![input], &settings)
+    }
+
+    #[test]
+    fn the_streamed_json_report_is_the_pretty_printed_document() {
+        for n in [0, 3] {
+            let text = json(&report(n));
+            let doc: Value = serde_json::from_str(&text).unwrap();
+            let whole = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+            assert_eq!(text, whole, "{n} registries");
+            assert_eq!(doc["results"].as_array().map(Vec::len).unwrap() > 0, n > 0);
+        }
+    }
 }
