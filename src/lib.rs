@@ -15,5 +15,6 @@ pub mod ir;
 pub mod lint;
 pub mod lsp;
 pub mod publish;
+pub mod ruletest;
 pub mod sema;
 pub mod syntax;

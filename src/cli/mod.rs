@@ -9,6 +9,7 @@ mod fmt;
 mod lint;
 mod lsp;
 mod publish;
+mod test;
 
 use crate::diag::render::{self, RenderOptions};
 use crate::diag::{Diagnostic, SourceMap};
@@ -47,6 +48,8 @@ pub enum Command {
     Lint(lint::LintArgs),
     /// Run the language server on stdin/stdout (for editors).
     Lsp(lsp::LspArgs),
+    /// Run the `test` items of rule packs (`--coverage`, `--threshold`).
+    Test(test::TestArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -139,5 +142,6 @@ pub fn run() -> ExitStatus {
         Command::Fmt(args) => fmt::run(args, &reporter),
         Command::Lint(args) => lint::run(args, &reporter),
         Command::Lsp(args) => lsp::run(args, &reporter),
+        Command::Test(args) => test::run(args, &reporter),
     }
 }
