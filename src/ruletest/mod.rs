@@ -400,3 +400,6 @@ fn judge(e: &Expectation, seen: &Observed) -> (bool, String, String) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
