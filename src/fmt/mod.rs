@@ -254,6 +254,7 @@ fn test_structure(s: &mut Structure, t: &ast::Test) {
             ast::TestClause::Subject { span, .. }
             | ast::TestClause::Param { span, .. }
             | ast::TestClause::Input(_, span)
+            | ast::TestClause::Deployed(span)
             | ast::TestClause::ExpectFix { span, .. } => *span,
             ast::TestClause::Expect(e) => e.span,
             ast::TestClause::Resource(r) => {

@@ -15,6 +15,32 @@ pub trait Files {
     fn read(&self, path: &str) -> Result<String, String>;
 }
 
+/// The subscription and resource group of `deployed` test resources.
+const SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000001";
+const RESOURCE_GROUP: &str = "rg-test";
+
+/// The id Azure gives a resource: in the test subscription and group, below
+/// the resource given by `on` for an extension resource.
+fn export_id(kind: &Kind, name: &str, on: Option<&str>) -> String {
+    let sub = format!("/subscriptions/{SUBSCRIPTION}");
+    if kind.name == "subscription" {
+        return sub;
+    }
+    let relative = Resource::relative(&kind.resource_type, name);
+    if let Some(on) = on {
+        let parent = if on.starts_with('/') {
+            on.to_string()
+        } else {
+            format!("{sub}/resourceGroups/{RESOURCE_GROUP}/providers/{on}")
+        };
+        return format!("{parent}/providers/{relative}");
+    }
+    if kind.scope == crate::catalog::KindScope::Subscription {
+        return format!("{sub}/providers/{relative}");
+    }
+    format!("{sub}/resourceGroups/{RESOURCE_GROUP}/providers/{relative}")
+}
+
 /// The verdict words of `expect`.
 const VERDICTS: [&str; 6] = [
     "compliant",
@@ -273,35 +299,48 @@ impl Resolver<'_> {
         Some(members)
     }
 
-    /// Inline resources (one ARM template) and input files, in order.
+    /// Inline resources (one ARM template, or one export with `deployed`)
+    /// and input files, in order.
     fn resources(&mut self, t: &ast::Test) -> Vec<Resource> {
-        let mut template = Vec::new();
+        let deployed = t
+            .clauses
+            .iter()
+            .any(|c| matches!(c, TestClause::Deployed(_)));
+        let mut bodies = Vec::new();
         for c in &t.clauses {
             if let TestClause::Resource(r) = c
-                && let Some(body) = self.inline(r)
+                && let Some(body) = self.inline(r, deployed)
             {
-                template.push(body);
+                bodies.push(body);
             }
         }
         let mut out = Vec::new();
-        if !template.is_empty() {
-            let doc = serde_json::json!({
-                "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-                "contentVersion": "1.0.0.0",
-                "resources": template,
-            });
+        if !bodies.is_empty() {
+            let (doc, format) = if deployed {
+                (Value::Array(bodies), inputs::Format::Export)
+            } else {
+                let doc = serde_json::json!({
+                    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                    "contentVersion": "1.0.0.0",
+                    "resources": bodies,
+                });
+                (doc, inputs::Format::Arm)
+            };
             let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
             let loaded = inputs::load(
                 &format!("test {}", t.name.name),
                 &text,
-                Some(inputs::Format::Arm),
+                Some(format),
                 &inputs::arm::ArmOptions::default(),
             );
             for p in &loaded.problems {
                 self.diags.push(Diagnostic::new(
                     Code::E1105,
                     t.name.span,
-                    format!("the inline resources of test `{}` do not load: {}", t.name.name, p.message),
+                    format!(
+                        "the inline resources of test `{}` do not load: {}",
+                        t.name.name, p.message
+                    ),
                 ));
             }
             out.extend(loaded.resources);
@@ -343,8 +382,9 @@ impl Resolver<'_> {
         loaded.resources
     }
 
-    /// One inline resource as an ARM template resource.
-    fn inline(&mut self, r: &ast::TestResource) -> Option<Value> {
+    /// One inline resource as an ARM template resource, or (`deployed`)
+    /// as Azure returns it, with an id in a fixed subscription and group.
+    fn inline(&mut self, r: &ast::TestResource, deployed: bool) -> Option<Value> {
         let Some(kind) = catalog().kind(&r.kind.name) else {
             let names = catalog().kinds.iter().map(|k| k.name.as_str());
             let mut d = Diagnostic::new(
@@ -364,20 +404,42 @@ impl Resolver<'_> {
         let mut body = Map::new();
         body.insert("type".into(), Value::String(kind.resource_type.clone()));
         // Children are named after their parents: `registry/token`.
-        body.insert("name".into(), Value::String(kind.name.replace('.', "/")));
+        let mut name = if kind.name == "subscription" {
+            SUBSCRIPTION.to_string()
+        } else {
+            kind.name.replace('.', "/")
+        };
+        let mut on: Option<String> = None;
         for p in &r.props {
             let value = to_json(&p.value);
-            if p.path.segments.len() == 1
-                && let Some(Segment::Name(n)) = p.path.segments.first()
-                && n == "on"
-            {
-                // The resource an extension resource applies to (ARM `scope`).
-                body.insert("scope".into(), value);
-                continue;
+            match p.path.segments.as_slice() {
+                [Segment::Name(n)] if n == "on" => {
+                    // The resource an extension resource applies to (ARM `scope`).
+                    on = value.as_str().map(str::to_string);
+                    continue;
+                }
+                [Segment::Name(n)] if n == "name" => {
+                    if let Some(v) = value.as_str() {
+                        name = v.to_string();
+                    }
+                    continue;
+                }
+                _ => {}
             }
             match arm_path(kind, &p.path) {
                 Ok(path) => set(&mut body, &path, value),
                 Err(known) => self.unknown_property(kind, &p.path, known),
+            }
+        }
+        if deployed {
+            let id = export_id(kind, &name, on.as_deref());
+            let own = name.rsplit('/').next().unwrap_or_default().to_string();
+            body.insert("id".into(), Value::String(id));
+            body.insert("name".into(), Value::String(own));
+        } else {
+            body.insert("name".into(), Value::String(name));
+            if let Some(on) = on {
+                body.insert("scope".into(), Value::String(on));
             }
         }
         Some(Value::Object(body))
@@ -608,7 +670,9 @@ fn operand_value(operand: &ir::Operand, values: &Map<String, Value>) -> Option<V
                         .ok_or_else(|| crate::expr::EvalError::Unknown(format!("no parameter `{key}`")))
                 })
             };
-            crate::expr::eval_string(s, &ctx).ok()
+            // The operand holds the expression without its brackets.
+            let expr = crate::expr::parse(s).ok()?;
+            crate::expr::eval(&expr, &ctx).ok()
         }
     }
 }

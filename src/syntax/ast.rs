@@ -457,6 +457,9 @@ pub enum TestClause {
     Resource(TestResource),
     /// `input "<file>"`, relative to the test's file.
     Input(String, Span),
+    /// `deployed`: the inline resources are as Azure returns them (an
+    /// export), not a deployment request (an ARM template).
+    Deployed(Span),
     Expect(Expect),
     /// `expect fix <path> = <value>`: a change the rule's `fix` makes.
     ExpectFix {

@@ -370,7 +370,7 @@ fn test_item(t: &mut Test, by: u32, f: FileId) {
                 r.props.iter_mut().for_each(|p| test_prop(p, by, f));
                 sp(&mut r.span, by, f);
             }
-            TestClause::Input(_, span) => sp(span, by, f),
+            TestClause::Input(_, span) | TestClause::Deployed(span) => sp(span, by, f),
             TestClause::Expect(e) => {
                 if let Some(r) = &mut e.rule {
                     ident(r, by, f);

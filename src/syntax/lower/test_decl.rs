@@ -46,6 +46,7 @@ impl Ctx {
                 let file = next(&mut pair.into_inner().skip(1), self, "file")?;
                 TestClause::Input(self.string(&file)?, self.span(&file))
             }
+            Rule::test_deployed => TestClause::Deployed(span),
             Rule::test_expect_fix => {
                 let mut it = pair.into_inner().skip(2);
                 let path = self.path(next(&mut it, self, "path")?);
