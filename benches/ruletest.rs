@@ -18,8 +18,12 @@ struct Rulepacks;
 
 impl acrpc::sema::Templates for Rulepacks {
     fn load(&self, path: &str) -> Result<String, String> {
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rulepacks").join(path))
-            .map_err(|e| e.to_string())
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("rulepacks")
+                .join(path),
+        )
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -76,7 +80,10 @@ fn main() {
     });
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("acrpc test: {TESTS} tests over the bundled baseline, median of {RUNS}");
-    println!("  floor (serde_json parses each test's resources): {:8.2} ms", ms(floor));
+    println!(
+        "  floor (serde_json parses each test's resources): {:8.2} ms",
+        ms(floor)
+    );
     println!(
         "  run:                                            {:8.2} ms  ({:.1}x the floor)",
         ms(plain),

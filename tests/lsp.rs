@@ -635,7 +635,10 @@ test misspelt {
         .filter_map(|d| d["code"].as_str())
         .collect();
     assert!(codes.contains(&"E1101"), "{diags}");
-    let lenses = c.result("textDocument/codeLens", json!({"textDocument": {"uri": URI}}));
+    let lenses = c.result(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": URI}}),
+    );
     let lenses = lenses.as_array().expect("lenses");
     assert_eq!(lenses.len(), 2, "{lenses:?}");
     assert_eq!(lenses[0]["command"]["command"], "acrp.runTest");
@@ -663,6 +666,9 @@ test misspelt {
         "textDocument/completion",
         json!({"textDocument": {"uri": uri2}, "position": pos(&typing, "expect \n", 7)}),
     ));
-    assert!(verdicts.contains(&"non_compliant".to_string()), "{verdicts:?}");
+    assert!(
+        verdicts.contains(&"non_compliant".to_string()),
+        "{verdicts:?}"
+    );
     c.shutdown();
 }

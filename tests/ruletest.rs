@@ -38,7 +38,10 @@ fn baseline() -> (String, String) {
 fn run_baseline_tests(pack: &str, tests: &str, coverage: bool) -> Option<ruletest::Run> {
     let suite = ruletest::suite(
         ("rulepacks/acr-baseline.acrp", pack),
-        &[("rulepacks/acr-baseline.test.acrp".to_string(), tests.to_string())],
+        &[(
+            "rulepacks/acr-baseline.test.acrp".to_string(),
+            tests.to_string(),
+        )],
         &Rulepacks,
         &Rulepacks,
     );
@@ -215,7 +218,12 @@ fn a_passing_run_exits_0_and_reports_coverage() {
     d.write("demo.acrp", PACK);
     d.write("demo.test.acrp", PASSING);
     let out = d.acrpc(&["test", ".", "--coverage"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     golden("pass.text", &stdout(&out));
     // Below the threshold: exit 1 (pe-approved has no test).
     let out = d.acrpc(&["test", ".", "--threshold", "90"]);
@@ -223,7 +231,12 @@ fn a_passing_run_exits_0_and_reports_coverage() {
     assert!(stdout(&out).contains("below the threshold of 90%"));
     // `build` ignores the test file.
     let out = d.acrpc(&["build", ".", "--out", "dist"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -247,26 +260,71 @@ fn a_failing_run_exits_1_with_the_difference_and_evidence() {
 #[test]
 fn bad_tests_get_coded_diagnostics_and_exit_1() {
     let cases: &[(&str, &str)] = &[
-        ("E1101", "test t {\n  rule admin-of\n  resource registry { }\n  expect compliant\n}\n"),
-        ("E1102", "test t {\n  resource registry { }\n  expect compliant\n}\n"),
-        ("E1103", "test t {\n  rule admin-off\n  resource registy { }\n  expect compliant\n}\n"),
-        ("E1104", "test t {\n  rule admin-off\n  resource registry { adminUserEnable = true }\n  expect compliant\n}\n"),
-        ("E1105", "test t {\n  rule admin-off\n  input \"missing.json\"\n  expect compliant\n}\n"),
-        ("E1105", "test t {\n  rule admin-off\n  input \"demo.acrp\"\n  expect compliant\n}\n"),
-        ("E1106", "test t {\n  rule admin-off\n  resource registry { }\n  expect noncompliant\n}\n"),
-        ("E1107", "test t {\n  rule pe-approved\n  resource registry { }\n  expect deny\n}\n"),
-        ("E1107", "test t {\n  rule pe-approved\n  resource registry { }\n  expect fix adminUserEnabled = false\n}\n"),
-        ("E1108", "test t {\n  rule admin-off\n  param efect = \"Deny\"\n  resource registry { }\n  expect compliant\n}\n"),
-        ("E1109", "test t {\n  rule admin-off\n  resource registry { }\n}\n"),
-        ("E1110", "test t {\n  rule admin-off\n  resource registry { }\n  expect compliant\n}\ntest t {\n  rule admin-off\n  resource registry { }\n  expect compliant\n}\n"),
+        (
+            "E1101",
+            "test t {\n  rule admin-of\n  resource registry { }\n  expect compliant\n}\n",
+        ),
+        (
+            "E1102",
+            "test t {\n  resource registry { }\n  expect compliant\n}\n",
+        ),
+        (
+            "E1103",
+            "test t {\n  rule admin-off\n  resource registy { }\n  expect compliant\n}\n",
+        ),
+        (
+            "E1104",
+            "test t {\n  rule admin-off\n  resource registry { adminUserEnable = true }\n  expect compliant\n}\n",
+        ),
+        (
+            "E1105",
+            "test t {\n  rule admin-off\n  input \"missing.json\"\n  expect compliant\n}\n",
+        ),
+        (
+            "E1105",
+            "test t {\n  rule admin-off\n  input \"demo.acrp\"\n  expect compliant\n}\n",
+        ),
+        (
+            "E1106",
+            "test t {\n  rule admin-off\n  resource registry { }\n  expect noncompliant\n}\n",
+        ),
+        (
+            "E1107",
+            "test t {\n  rule pe-approved\n  resource registry { }\n  expect deny\n}\n",
+        ),
+        (
+            "E1107",
+            "test t {\n  rule pe-approved\n  resource registry { }\n  expect fix adminUserEnabled = false\n}\n",
+        ),
+        (
+            "E1108",
+            "test t {\n  rule admin-off\n  param efect = \"Deny\"\n  resource registry { }\n  expect compliant\n}\n",
+        ),
+        (
+            "E1109",
+            "test t {\n  rule admin-off\n  resource registry { }\n}\n",
+        ),
+        (
+            "E1110",
+            "test t {\n  rule admin-off\n  resource registry { }\n  expect compliant\n}\ntest t {\n  rule admin-off\n  resource registry { }\n  expect compliant\n}\n",
+        ),
     ];
     let d = Dir::new("bad");
     d.write("demo.acrp", PACK);
     for (code, text) in cases {
         d.write("demo.test.acrp", text);
         let out = d.acrpc(&["test", ".", "--message-format", "json"]);
-        assert_eq!(out.status.code(), Some(1), "{code}: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(codes(&out).contains(&code.to_string()), "{code}: {:?}", codes(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{code}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            codes(&out).contains(&code.to_string()),
+            "{code}: {:?}",
+            codes(&out)
+        );
     }
     // A did-you-mean for the misspelt rule, as a machine-applicable edit.
     d.write("demo.test.acrp", cases[0].1);

@@ -169,7 +169,12 @@ fn run_pack(
         match std::fs::read_to_string(t) {
             Ok(text) => test_texts.push((name, text)),
             Err(e) => {
-                let d = io_error(&mut sources, Code::E0901, &name, format!("cannot read `{name}`: {e}"));
+                let d = io_error(
+                    &mut sources,
+                    Code::E0901,
+                    &name,
+                    format!("cannot read `{name}`: {e}"),
+                );
                 reporter.report(&[d], &sources);
                 return None;
             }

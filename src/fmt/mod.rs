@@ -263,7 +263,8 @@ fn test_structure(s: &mut Structure, t: &ast::Test) {
                 r.span
             }
         };
-        s.clause_starts.insert(span.start as usize, ClauseStyle::Plain);
+        s.clause_starts
+            .insert(span.start as usize, ClauseStyle::Plain);
     }
 }
 

@@ -593,7 +593,9 @@ impl Analysis {
             "}" => d - 1,
             _ => d,
         });
-        (depth > 0).then(|| toks.get(at + 1).map(|t| t.text(text))).flatten()
+        (depth > 0)
+            .then(|| toks.get(at + 1).map(|t| t.text(text)))
+            .flatten()
     }
 
     fn kind_of(target: Option<&str>) -> Option<&'static Kind> {
@@ -724,18 +726,33 @@ impl Analysis {
                 }
             }
             Some("test") => {
-                let verdicts = ["compliant", "non_compliant", "not_applicable", "unknown", "deny", "audit"];
+                let verdicts = [
+                    "compliant",
+                    "non_compliant",
+                    "not_applicable",
+                    "unknown",
+                    "deny",
+                    "audit",
+                ];
                 if ctx.line_before.is_empty() && ctx.target.is_none() {
                     for (k, d) in TEST_CLAUSES {
                         out.push(item(k, lsp::CompletionItemKind::KEYWORD, Some((*d).into())));
                     }
                 } else if ctx.line_before.last() == Some(&"expect") {
                     for v in verdicts {
-                        out.push(item(v, lsp::CompletionItemKind::ENUM_MEMBER, Some("verdict".into())));
+                        out.push(item(
+                            v,
+                            lsp::CompletionItemKind::ENUM_MEMBER,
+                            Some("verdict".into()),
+                        ));
                     }
                 } else if ctx.line_before.last() == Some(&"resource") {
                     for k in &catalog::catalog().kinds {
-                        out.push(item(&k.name, lsp::CompletionItemKind::CLASS, Some(k.resource_type.clone())));
+                        out.push(item(
+                            &k.name,
+                            lsp::CompletionItemKind::CLASS,
+                            Some(k.resource_type.clone()),
+                        ));
                     }
                 } else if let Some(kind) = Self::kind_of(ctx.target) {
                     for p in &kind.properties {
@@ -1370,10 +1387,22 @@ const TEST_CLAUSES: &[(&str, &str)] = &[
     ("rule", "the rule under test"),
     ("initiative", "the initiative under test (every member)"),
     ("param", "a parameter value: `param effect = \"Deny\"`"),
-    ("resource", "an inline resource: `resource registry { adminUserEnabled = true }`"),
-    ("input", "an input file (ARM template, export, Terraform plan)"),
-    ("deployed", "inline resources are as Azure returns them, not a deployment request"),
-    ("expect", "an expected verdict: `expect non_compliant [at deploy | after deployment]`"),
+    (
+        "resource",
+        "an inline resource: `resource registry { adminUserEnabled = true }`",
+    ),
+    (
+        "input",
+        "an input file (ARM template, export, Terraform plan)",
+    ),
+    (
+        "deployed",
+        "inline resources are as Azure returns them, not a deployment request",
+    ),
+    (
+        "expect",
+        "an expected verdict: `expect non_compliant [at deploy | after deployment]`",
+    ),
 ];
 
 const KEYWORDS: &[&str] = &[

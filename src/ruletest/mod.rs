@@ -69,7 +69,10 @@ pub enum Want {
     /// Non-compliant with an audit effect (`Audit`, `AuditIfNotExists`).
     Audit,
     /// The rule's `fix` changes the field (alias) to this value.
-    Fix { field: String, value: Value },
+    Fix {
+        field: String,
+        value: Value,
+    },
 }
 
 /// What one rule (or the whole subject) did on the test's resources.

@@ -53,7 +53,11 @@ pub fn text(s: &Summary) -> String {
     if !failing.is_empty() {
         out.push_str("\nfailures:\n");
         for (case, o) in failing {
-            let _ = writeln!(out, "\n---- {}::{} at {}", case.pack, case.name, case.location);
+            let _ = writeln!(
+                out,
+                "\n---- {}::{} at {}",
+                case.pack, case.name, case.location
+            );
             for f in &o.failures {
                 failure_text(&mut out, f);
             }
@@ -127,7 +131,11 @@ fn coverage_text(out: &mut String, c: &Coverage, threshold: Option<f64>) {
         }
     }
     if let Some(t) = threshold {
-        let verdict = if c.percent() + 1e-9 < t { "below" } else { "meets" };
+        let verdict = if c.percent() + 1e-9 < t {
+            "below"
+        } else {
+            "meets"
+        };
         let _ = writeln!(out, "coverage {verdict} the threshold of {t}%");
     }
 }
@@ -222,7 +230,10 @@ pub fn junit(s: &Summary) -> String {
                 failure_text(&mut body, f);
             }
             let first = o.failures.first().map_or(String::new(), |f| {
-                format!("{}: expected {}, got {}", f.expectation.text, f.expected, f.actual)
+                format!(
+                    "{}: expected {}, got {}",
+                    f.expectation.text, f.expected, f.actual
+                )
             });
             let _ = writeln!(
                 out,

@@ -596,7 +596,9 @@ impl Resolver<'_> {
             self.diags.push(
                 Diagnostic::new(Code::E1107, span, "`expect fix` on a subject without `fix`")
                     .with_label("no modify change can happen")
-                    .with_help("`expect fix` tests a rule with a `fix` clause, named by `rule <id>`"),
+                    .with_help(
+                        "`expect fix` tests a rule with a `fix` clause, named by `rule <id>`",
+                    ),
             );
             return None;
         }
@@ -648,7 +650,10 @@ fn rule_kind(rule: &Rule) -> Option<&'static Kind> {
 
 fn rule_type(cond: &Value) -> Option<String> {
     if cond.get("field").and_then(Value::as_str) == Some("type") {
-        return cond.get("equals").and_then(Value::as_str).map(str::to_string);
+        return cond
+            .get("equals")
+            .and_then(Value::as_str)
+            .map(str::to_string);
     }
     cond.get("allOf")
         .and_then(Value::as_array)
@@ -664,10 +669,9 @@ fn operand_value(operand: &ir::Operand, values: &Map<String, Value>) -> Option<V
             let ctx = |name: &str, args: &[Value]| {
                 (name == "parameters").then(|| {
                     let key = args.first().and_then(Value::as_str).unwrap_or_default();
-                    values
-                        .get(key)
-                        .cloned()
-                        .ok_or_else(|| crate::expr::EvalError::Unknown(format!("no parameter `{key}`")))
+                    values.get(key).cloned().ok_or_else(|| {
+                        crate::expr::EvalError::Unknown(format!("no parameter `{key}`"))
+                    })
                 })
             };
             // The operand holds the expression without its brackets.

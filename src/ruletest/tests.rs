@@ -30,7 +30,10 @@ fn every_clause_parses() {
     let TestClause::Expect(e) = &t.clauses[6] else {
         panic!("expect")
     };
-    assert_eq!(e.rule.as_ref().map(|r| r.name.as_str()), Some("admin-user-disabled"));
+    assert_eq!(
+        e.rule.as_ref().map(|r| r.name.as_str()),
+        Some("admin-user-disabled")
+    );
     assert_eq!(e.verdict.name, "compliant");
 }
 

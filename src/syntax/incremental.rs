@@ -381,7 +381,11 @@ fn test_item(t: &mut Test, by: u32, f: FileId) {
                 }
                 sp(&mut e.span, by, f);
             }
-            TestClause::ExpectFix { path: p, value, span } => {
+            TestClause::ExpectFix {
+                path: p,
+                value,
+                span,
+            } => {
                 path(p, by, f);
                 test_value(value, by, f);
                 sp(span, by, f);
