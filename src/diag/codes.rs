@@ -166,6 +166,7 @@ codes! {
     E1109 Error "test-incomplete" "a test has no resource or no expectation";
     E1110 Error "test-defined-twice" "two tests of a file have the same name";
     E1111 Error "test-without-pack" "a test file has no pack beside it";
+    E1112 Error "test-file-not-only-tests" "a test file holds something other than tests";
 }
 
 impl Code {

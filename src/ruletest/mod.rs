@@ -168,7 +168,7 @@ pub fn suite(
             if !matches!(item, crate::syntax::ast::Item::Test(_)) {
                 diagnostics.push(
                     Diagnostic::new(
-                        crate::diag::Code::E1102,
+                        crate::diag::Code::E1112,
                         item.span(),
                         "a test file holds only `test` items",
                     )
