@@ -305,6 +305,10 @@ fn bad_tests_get_coded_diagnostics_and_exit_1() {
             "test t {\n  rule admin-off\n  resource registry { }\n}\n",
         ),
         (
+            "E1112",
+            "rule r {\n  target registry\n  require adminUserEnabled != true\n}\ntest t {\n  rule admin-off\n  resource registry { }\n  expect compliant\n}\n",
+        ),
+        (
             "E1110",
             "test t {\n  rule admin-off\n  resource registry { }\n  expect compliant\n}\ntest t {\n  rule admin-off\n  resource registry { }\n  expect compliant\n}\n",
         ),

@@ -33,6 +33,18 @@ fn keyword_at(bytes: &[u8], i: usize) -> bool {
     })
 }
 
+/// Whether the line from `i` opens a block (`rule x {`): inside braces, only
+/// such a line resynchronises, so that a test's `rule <id>` clause that
+/// happens to stand in column 0 is not taken for a new item.
+fn opens_block(bytes: &[u8], i: usize) -> bool {
+    bytes
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .any(|&b| b == b'{')
+}
+
 pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Chunk> {
     let bytes = text.as_bytes();
     let mut chunks: Vec<Chunk> = Vec::new();
@@ -117,7 +129,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 depth = depth.saturating_sub(1);
                 i += 1;
             }
-            _ if (depth == 0 || at_line_start) && keyword_at(bytes, i) => {
+            _ if (depth == 0 || at_line_start && opens_block(bytes, i)) && keyword_at(bytes, i) => {
                 if let Some(at) = max_depth_at.take() {
                     if let Some(c) = current.as_mut() {
                         c.skip = true;
