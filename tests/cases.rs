@@ -59,6 +59,24 @@ const PUBLISH_CODES: &[Code] = &[
 /// `check_output_is_never_an_input`, E0034 by `an_invalid_glob_is_e0034`.
 const FILE_SAFETY_CODES: &[Code] = &[Code::E0030, Code::E0031, Code::E0034];
 
+/// Codes of `acrpc import`, each triggered by a run of the binary:
+/// E1201, E1202, E1208 by `input_that_is_not_policy_json_fails_and_writes_nothing`,
+/// W1203-W1206 by `what_acrp_cannot_express_is_reported_and_left_out`
+/// (tests/import.rs); E1207, E1209, E1210 by `import_from_azure_reads_back_what_publish_wrote`
+/// and `import_builtin_by_name_or_display_name` (tests/publish.rs).
+const IMPORT_CODES: &[Code] = &[
+    Code::E1201,
+    Code::E1202,
+    Code::W1203,
+    Code::W1204,
+    Code::W1205,
+    Code::W1206,
+    Code::E1207,
+    Code::E1208,
+    Code::E1209,
+    Code::E1210,
+];
+
 /// Codes of the authoring tools, each triggered by a test of its command:
 /// E0601 by `fmt_check_exits_1_with_a_diff_and_fmt_rewrites` (tests/fmt.rs),
 /// E0603 by `a_broken_config_is_e0603` (tests/lint.rs). Lint codes (W06xx) are
@@ -270,8 +288,13 @@ fn compile_case(case: &Case) -> Outcome {
         Source::Generated { text, .. } => (text.clone(), None),
     };
     let mut sources = SourceMap::default();
+    let opts = Options {
+        env: case_option(&text, "env"),
+        today: case_option(&text, "today"),
+        ..Options::default()
+    };
     let id = sources.add(SourceFile::new(case.rel.as_str(), text));
-    let compiled = compile_file(&sources, id, &CaseTemplates { base }, &Options::default());
+    let compiled = compile_file(&sources, id, &CaseTemplates { base }, &opts);
     let mut snapshot = render_all(&compiled.diagnostics, &sources);
     for f in compiled.files() {
         if !snapshot.is_empty() && !snapshot.ends_with("\n\n") {
@@ -287,6 +310,15 @@ fn compile_case(case: &Case) -> Outcome {
         errors: compiled.diagnostics.iter().any(Diagnostic::is_error),
         snapshot,
     }
+}
+
+/// A case's options, from a comment line `# <key>: <value>` (`env` is
+/// `--env`; `today` pins the date that exemption expiry is checked against).
+fn case_option(text: &str, key: &str) -> Option<String> {
+    let prefix = format!("# {key}: ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(|v| v.trim().to_string())
 }
 
 fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
@@ -460,6 +492,8 @@ fn every_code_has_a_case() {
         .chain(AUTHORING_CODES.iter().copied())
         .chain(RULETEST_CODES.iter().copied())
         .chain(FILE_SAFETY_CODES.iter().copied())
+        .chain(BUILD_SCOPE_CODES.iter().copied())
+        .chain(IMPORT_CODES.iter().copied())
         .chain(lint_fixture_codes())
         .collect();
     let mut missing = Vec::new();
@@ -499,7 +533,13 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
             }
         };
         let out = TempDir::new("out");
-        let result = acrpc(&[
+        let env = match &case.source {
+            Source::File(path) => std::fs::read_to_string(path)
+                .ok()
+                .and_then(|t| case_option(&t, "env")),
+            Source::Generated { .. } => None,
+        };
+        let mut args = vec![
             "build",
             &input,
             "--out",
@@ -508,7 +548,11 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
             "never",
             "--message-format",
             "json",
-        ]);
+        ];
+        if let Some(e) = &env {
+            args.extend(["--env", e.as_str()]);
+        }
+        let result = acrpc(&args);
         let codes = json_codes(&result);
         let status = result.status.code();
         let errors = codes
@@ -556,6 +600,54 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
 }
 
 /// E0901–E0903 are about the file system, not about a pack.
+/// W1002 is printed by `acrpc build` itself: triggered by
+/// `build_scope_is_checked_and_its_absence_warned`.
+const BUILD_SCOPE_CODES: &[Code] = &[Code::W1002];
+
+/// `acrpc build --scope garbage` is E1008 with exit 2 and writes nothing
+/// (it used to write `garbage/providers/…` ids); a build without any scope
+/// warns once (W1002) that ids keep `{scope}`, and succeeds.
+#[test]
+fn build_scope_is_checked_and_its_absence_warned() {
+    let valid = "rulepacks/acr-baseline.acrp";
+    let out = TempDir::new("out");
+    let bad = acrpc(&[
+        "build",
+        valid,
+        "--out",
+        out.str(),
+        "--scope",
+        "garbage",
+        "--color",
+        "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("E1008"), "{stderr}");
+    assert!(files_under(&out.0).is_empty());
+
+    let ok = acrpc(&["build", valid, "--out", out.str(), "--color", "never"]);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert_eq!(ok.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("W1002").count(), 1, "{stderr}");
+
+    let scoped = TempDir::new("scoped");
+    let sub = "/subscriptions/00000000-0000-0000-0000-000000000000";
+    let ok = acrpc(&[
+        "build",
+        valid,
+        "--out",
+        scoped.str(),
+        "--scope",
+        sub,
+        "--color",
+        "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert_eq!(ok.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("W1002"), "{stderr}");
+}
+
 #[test]
 fn io_errors_exit_with_status_2() {
     let valid = "tests/cases/valid/fix-and-modify.acrp";

@@ -6,6 +6,7 @@ mod check;
 mod explain;
 mod files;
 mod fmt;
+mod import;
 mod lint;
 mod lsp;
 mod publish;
@@ -46,6 +47,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Report style and semantic problems beyond compile errors (`--fix` applies fixes).
     Lint(lint::LintArgs),
+    /// Turn Azure Policy JSON (files, or Azure with `--from-azure`) into a rule pack.
+    Import(import::ImportArgs),
     /// Run the language server on stdin/stdout (for editors).
     Lsp(lsp::LspArgs),
     /// Run the `test` items of rule packs (`--coverage`, `--threshold`).
@@ -141,7 +144,17 @@ pub fn run() -> ExitStatus {
         Command::Publish(args) => publish::run(args, &reporter),
         Command::Fmt(args) => fmt::run(args, &reporter),
         Command::Lint(args) => lint::run(args, &reporter),
+        Command::Import(args) => import::run(args, &reporter),
         Command::Lsp(args) => lsp::run(args, &reporter),
         Command::Test(args) => test::run(args, &reporter),
     }
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, read from the clock here so that
+/// `inputs`, `sema` and `check` take dates as arguments and stay pure.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    crate::inputs::suppress::date_from_days(i64::try_from(secs / 86_400).unwrap_or(0))
 }

@@ -230,7 +230,10 @@ impl<'a> Scope<'a> {
     pub fn operand<'o>(&self, o: &'o Operand) -> Result<Cow<'o, Value>, Unknown> {
         match o {
             Operand::Literal(v) => Ok(Cow::Borrowed(v)),
-            Operand::Expr(v) => self.resolve(v).map(Cow::Owned),
+            Operand::Nested(v) => self.resolve(v).map(Cow::Owned),
+            Operand::Expr { written, parsed } => expr::eval(parsed, self)
+                .map(Cow::Owned)
+                .map_err(|e| unknown_from(e, written)),
         }
     }
 
@@ -242,10 +245,7 @@ impl<'a> Scope<'a> {
                 if let Some(reason) = as_unknown(v) {
                     return Err(Unknown::new(reason));
                 }
-                expr::eval_string(s, self).map_err(|e| match e {
-                    EvalError::Unknown(r) | EvalError::UnknownCall(r) => Unknown::new(r),
-                    EvalError::Invalid(r) => Unknown::new(format!("invalid expression `{s}`: {r}")),
-                })
+                expr::eval_string(s, self).map_err(|e| unknown_from(e, v))
             }
             Value::Array(a) => a
                 .iter()
@@ -338,6 +338,18 @@ impl<'a> Scope<'a> {
             actual,
             held,
         }
+    }
+}
+
+/// Why an expression has no value here: unknown, or invalid (which Azure
+/// would report as an error; here it is unknown too, never a pass).
+fn unknown_from(e: EvalError, written: &Value) -> Unknown {
+    match e {
+        EvalError::Unknown(r) | EvalError::UnknownCall(r) => Unknown::new(r),
+        EvalError::Invalid(r) => Unknown::new(format!(
+            "invalid expression `{}`: {r}",
+            written.as_str().unwrap_or_default()
+        )),
     }
 }
 

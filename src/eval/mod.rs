@@ -143,6 +143,9 @@ pub struct Env<'a> {
     pub overrides: Map<String, Value>,
     pub subscription_id: Option<String>,
     pub resource_group: Option<String>,
+    /// The input is an export of one resource (`az acr show`): it cannot
+    /// hold related resources, so not finding one decides nothing.
+    pub single_resource: bool,
     /// Told every leaf condition's outcome (coverage); `None` costs nothing.
     pub observer: Option<&'a dyn LeafObserver>,
 }
@@ -184,9 +187,20 @@ pub fn parameter_values(rule: &Rule, overrides: &Map<String, Value>) -> Map<Stri
 
 /// Evaluates `rule` on `resource`.
 pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
-    let params = parameter_values(rule, &env.overrides);
+    evaluate_with(rule, &parameter_values(rule, &env.overrides), resource, env)
+}
+
+/// `evaluate` with the rule's parameter values,
+/// `parameter_values(rule, &env.overrides)`, computed by the caller: the
+/// same for every resource a rule is checked on.
+pub fn evaluate_with(
+    rule: &Rule,
+    params: &Map<String, Value>,
+    resource: &Resource,
+    env: &Env,
+) -> Outcome {
     let generic = GenericValues::of(resource);
-    let mut scope = new_scope(rule, resource, &generic, &params, env);
+    let mut scope = new_scope(rule, resource, &generic, params, env);
     let effect = match scope.operand(&rule.logic.effect).map(Cow::into_owned) {
         Ok(Value::String(e)) => e,
         Ok(other) => {
@@ -213,7 +227,7 @@ pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
             Ok(false) => Outcome::new(Verdict::NotApplicable, &effect)
                 .because("the policy rule's `if` is false, so the existence check does not apply"),
             Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
-            Ok(true) => existence(rule, resource, env, &params, &effect),
+            Ok(true) => existence(rule, resource, env, params, &effect),
         };
     }
     // Applicability (policy-applicability): only type/name/kind conditions
@@ -291,13 +305,13 @@ fn new_scope<'a>(
 /// `Microsoft.Resources` other than subscriptions and resource groups
 /// (policy-applicability).
 fn outside_mode(rule: &Rule, resource: &Resource) -> Option<String> {
-    let ty = resource.ty.to_ascii_lowercase();
-    if ty.starts_with("microsoft.resources/")
-        && !matches!(
-            ty.as_str(),
-            "microsoft.resources/subscriptions"
-                | "microsoft.resources/subscriptions/resourcegroups"
-        )
+    let ty = resource.ty.as_str();
+    let is = |t: &str| ty.eq_ignore_ascii_case(t);
+    if ty
+        .get(.."microsoft.resources/".len())
+        .is_some_and(|p| p.eq_ignore_ascii_case("microsoft.resources/"))
+        && !is("microsoft.resources/subscriptions")
+        && !is("microsoft.resources/subscriptions/resourcegroups")
     {
         return Some(format!("Azure Policy does not evaluate {}", resource.ty));
     }
@@ -369,6 +383,13 @@ fn existence(
     if candidates.is_empty() && written_by_azure(&ty) && resource.origin != Origin::Export {
         let mut o = Outcome::new(Verdict::Unknown, effect).because(format!(
             "{ty} is written by Azure after deployment (Defender), so a deployment input cannot carry it"
+        ));
+        o.related_type = Some(ty);
+        return o;
+    }
+    if candidates.is_empty() && env.single_resource {
+        let mut o = Outcome::new(Verdict::Unknown, effect).because(format!(
+            "the input is an export of this one resource, which cannot contain a related {ty}{named}; export the resource group or subscription (Resource Graph, az resource list), or pass --complete-scope if the input holds everything in scope"
         ));
         o.related_type = Some(ty);
         return o;

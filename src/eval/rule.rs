@@ -3,6 +3,7 @@
 //! `{policyRule, …}`), whose aliases get their ARM `path` from the catalog.
 
 use super::fields::path_of_field;
+use crate::expr;
 use crate::ir::{Op, Severity};
 use serde_json::{Map, Value};
 
@@ -289,36 +290,58 @@ pub enum CountSource {
     Value(Operand),
 }
 
-/// A value in a rule: a literal, or JSON holding template expressions
-/// (`[parameters('x')]`, `[[` escapes) evaluated per resource.
+/// A value in a rule: a literal, one template expression (parsed once), or
+/// JSON holding expressions (`[parameters('x')]` inside an array), which
+/// are evaluated per resource.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
     Literal(Value),
-    Expr(Value),
+    /// A string `[…]`: `written` as in the rule, `parsed` its inside.
+    Expr {
+        written: Value,
+        parsed: crate::expr::Expr,
+    },
+    Nested(Value),
 }
 
 impl Operand {
-    fn of(v: &Value) -> Operand {
+    pub(crate) fn of(v: &Value) -> Operand {
+        if let Value::String(s) = v {
+            if let Some(escaped) = s.strip_prefix("[[").filter(|_| expr::is_bracketed(s)) {
+                // `[[x]` is the literal `[x]` (template-expressions.md, escapes).
+                return Operand::Literal(Value::String(format!("[{escaped}")));
+            }
+            if expr::is_expression(s)
+                && let Some(parsed) = s
+                    .get(1..s.len() - 1)
+                    .and_then(|inner| expr::parse(inner).ok())
+            {
+                return Operand::Expr {
+                    written: v.clone(),
+                    parsed,
+                };
+            }
+        }
         if has_expression(v) {
-            Operand::Expr(v.clone())
+            // Also an expression that does not parse: the evaluation says why.
+            Operand::Nested(v.clone())
         } else {
             Operand::Literal(v.clone())
         }
     }
 
-    /// The value as written in the rule.
+    /// The value as written in the rule (a `[[` escape without its `[`).
     pub fn written(&self) -> &Value {
         match self {
-            Operand::Literal(v) | Operand::Expr(v) => v,
+            Operand::Literal(v) | Operand::Nested(v) | Operand::Expr { written: v, .. } => v,
         }
     }
 }
 
-/// Does `v` hold a string the expression evaluator would change (one
-/// starting with `[`)?
+/// Does `v` hold a string the expression evaluator would change?
 fn has_expression(v: &Value) -> bool {
     match v {
-        Value::String(s) => s.starts_with('['),
+        Value::String(s) => expr::is_bracketed(s),
         Value::Array(a) => a.iter().any(has_expression),
         Value::Object(o) => o.values().any(has_expression),
         _ => false,
@@ -685,10 +708,22 @@ mod tests {
         assert_eq!(Operand::of(&json!("a")), Operand::Literal(json!("a")));
         assert_eq!(
             Operand::of(&json!(["a", "[parameters('x')]"])),
-            Operand::Expr(json!(["a", "[parameters('x')]"]))
+            Operand::Nested(json!(["a", "[parameters('x')]"]))
         );
-        // `[[` escapes go through the evaluator, which unescapes them.
-        assert!(matches!(Operand::of(&json!("[[x]")), Operand::Expr(_)));
+        assert!(matches!(
+            Operand::of(&json!("[parameters('x')]")),
+            Operand::Expr { .. }
+        ));
+        // An expression that does not parse is evaluated, to say why.
+        assert!(matches!(
+            Operand::of(&json!("[concat(]")),
+            Operand::Nested(_)
+        ));
+        // template-expressions.md: `[[x]` is the literal `[x]`; `[[x` and
+        // `[x` are literals as written.
+        assert_eq!(Operand::of(&json!("[[x]")), Operand::Literal(json!("[x]")));
+        assert_eq!(Operand::of(&json!("[[x")), Operand::Literal(json!("[[x")));
+        assert_eq!(Operand::of(&json!("[x")), Operand::Literal(json!("[x")));
     }
 
     #[test]

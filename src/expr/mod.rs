@@ -45,10 +45,11 @@ mod functions;
 mod hash;
 mod lambda;
 mod parse;
+pub mod spec;
 #[cfg(test)]
 mod tests;
 
-pub use functions::civil_from_days;
+pub use functions::{civil_from_days, days_from_civil};
 
 use serde_json::Value;
 
@@ -123,6 +124,15 @@ impl std::error::Error for EvalError {}
 /// built-in functions, and if none matches returns `EvalError::Invalid("unknown function …")`.
 pub trait Context {
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>>;
+
+    /// A value standing for an unknown one, when this context can carry
+    /// unknowns inside known values (the template loader's marked strings):
+    /// then `createObject('status', 'enabled', 'identity', <unknown>)` is an
+    /// object whose `status` is known. `None` (the default): the whole call
+    /// is unknown.
+    fn unknown(&self, _reason: &str) -> Option<Value> {
+        None
+    }
 }
 
 /// A closure is a context: `|name, args| match name { "field" => ..., _ => None }`.

@@ -15,6 +15,8 @@ mod test_decl;
 
 type Result<T> = std::result::Result<T, Diagnostic>;
 
+mod placement;
+
 pub struct Ctx {
     pub file: FileId,
     pub offset: usize,
@@ -70,6 +72,7 @@ impl Ctx {
                 Ok(Item::Rule(Rule_ { id, clauses, span }))
             }
             Rule::test_decl => self.test_decl(decl, span),
+            Rule::placement_decl => Ok(Item::Placement(self.placement(decl, span)?)),
             _ => {
                 let mut it = decl
                     .into_inner()

@@ -15,7 +15,15 @@ pub struct Chunk {
     pub skip: bool,
 }
 
-const ITEM_KEYWORDS: [&str; 4] = ["pack", "rule", "initiative", "test"];
+const ITEM_KEYWORDS: [&str; 7] = [
+    "test",
+    "pack",
+    "rule",
+    "initiative",
+    "assignment",
+    "exemption",
+    "environment",
+];
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'

@@ -47,36 +47,28 @@ pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Res
         return out.write_all(b",\n  \"results\": []\n}\n");
     }
     out.write_all(b",\n  \"results\": [\n    ")?;
-    let mut indented = Indented(out);
+    // Each result is printed into `one`, then copied out with every line
+    // indented two levels, as the pretty printer does inside the document.
+    let (mut one, mut indented) = (Vec::new(), Vec::new());
     for (i, r) in report.results.iter().enumerate() {
         if i > 0 {
-            indented.0.write_all(b",\n    ")?;
+            indented.extend_from_slice(b",\n    ");
         }
-        serde_json::to_writer_pretty(&mut indented, &result_json(report, r))?;
+        one.clear();
+        serde_json::to_writer_pretty(&mut one, &result_json(report, r))?;
+        for (n, line) in one.split(|&b| b == b'\n').enumerate() {
+            if n > 0 {
+                indented.extend_from_slice(b"\n    ");
+            }
+            indented.extend_from_slice(line);
+        }
+        if indented.len() >= 1 << 16 {
+            out.write_all(&indented)?;
+            indented.clear();
+        }
     }
+    out.write_all(&indented)?;
     out.write_all(b"\n  ]\n}\n")
-}
-
-/// Indents every line after the first by two levels (the depth of a
-/// result in the report), as the pretty printer would inside the document.
-struct Indented<'w>(&'w mut dyn std::io::Write);
-
-impl std::io::Write for Indented<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut rest = buf;
-        while let Some(at) = rest.iter().position(|&b| b == b'\n') {
-            let (line, tail) = rest.split_at(at + 1);
-            self.0.write_all(line)?;
-            self.0.write_all(b"    ")?;
-            rest = tail;
-        }
-        self.0.write_all(rest)?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
 }
 
 /// The counts every report format shows.
