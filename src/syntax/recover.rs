@@ -38,7 +38,20 @@ fn keyword_at(bytes: &[u8], i: usize) -> bool {
         bytes.len() > end
             && &bytes[i..end] == kw.as_bytes()
             && (bytes[end] == b' ' || bytes[end] == b'\t')
+            // `test` is also a common name (`environment test {`): as an
+            // item keyword it must begin its line.
+            && (*kw != "test" || first_on_line(bytes, i))
     })
+}
+
+fn first_on_line(bytes: &[u8], i: usize) -> bool {
+    bytes
+        .get(..i)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .take_while(|&&b| b != b'\n')
+        .all(|&b| b == b' ' || b == b'\t')
 }
 
 /// Whether the line from `i` opens a block (`rule x {`): inside braces, only
