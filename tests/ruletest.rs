@@ -250,6 +250,19 @@ fn a_failing_run_exits_1_with_the_difference_and_evidence() {
     let out = d.acrpc(&["test", ".", "--format", "junit"]);
     assert_eq!(out.status.code(), Some(1));
     golden("fail.junit", &stdout(&out));
+    // What a CI system reads: nextest's JUnit model parses it with the
+    // counts and the failure where they belong.
+    let junit = quick_junit::Report::deserialize_from_str(&stdout(&out)).expect("JUnit parses");
+    assert_eq!((junit.tests, junit.failures, junit.errors), (2, 1, 0));
+    let suite = &junit.test_suites[0];
+    assert_eq!(suite.name.as_str(), "demo");
+    let failed: Vec<&str> = suite
+        .test_cases
+        .iter()
+        .filter(|c| !matches!(c.status, quick_junit::TestCaseStatus::Success { .. }))
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(failed, ["admin-on-but-expected-compliant"]);
     let out = d.acrpc(&["test", ".", "--format", "json", "--filter", "admin-on"]);
     let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(doc["tests"], 1);
