@@ -148,6 +148,8 @@ codes! {
     W0608 Warning "unbound-member-param" "an initiative member's parameter is not bound";
     W0609 Warning "practice-without-rule" "a practice is declared or included but no rule has it";
     W0610 Warning "absent-vs-default" "a condition treats an absent property unlike its service default";
+    // ---- source text (issue 13)
+    W0010 Warning "bidi-control-character" "the text contains an invisible character that reorders how it is displayed";
 }
 
 impl Code {

@@ -55,7 +55,26 @@ pub fn format(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
             .with_help("the file was left as it is; please report this with the file attached"),
         ]);
     }
-    Ok(out)
+    Ok(keep_encoding(text, out))
+}
+
+/// Gives the formatted text the input's byte-order mark and line ending
+/// (by its first line break), so that a Windows file stays a Windows file
+/// and an already formatted one is unchanged. The layout itself works in LF.
+fn keep_encoding(input: &str, out: String) -> String {
+    let bom = if input.starts_with('\u{FEFF}') {
+        "\u{FEFF}"
+    } else {
+        ""
+    };
+    let crlf = input
+        .split_once('\n')
+        .is_some_and(|(first, _)| first.ends_with('\r'));
+    if crlf {
+        format!("{bom}{}", out.replace("\r\n", "\n").replace('\n', "\r\n"))
+    } else {
+        format!("{bom}{out}")
+    }
 }
 
 /// Checks that `out` has the tokens and the AST (without spans) of the input.

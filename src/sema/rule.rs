@@ -15,6 +15,9 @@ pub struct PackCtx<'a> {
     pub category: &'a str,
     pub practices: &'a [String],
     pub templates: &'a dyn Templates,
+    /// Ids of rules that did not parse: an include naming one is not a
+    /// second error.
+    pub broken_rules: &'a [&'a str],
 }
 
 const RULE_KEYS: &[&str] = &[
@@ -978,13 +981,13 @@ fn check_fix_target(target: &FieldInfo, a: &ast::Assignment, diags: &mut Vec<Dia
                     Code::E0204,
                     a.value.span(),
                     format!(
-                        "`{}` is a {}, but `fix` writes a {}",
+                        "`{}` is {}, but `fix` writes {}",
                         target.dsl_path,
-                        target.ty.as_str(),
-                        lt.as_str()
+                        super::article(target.ty.as_str()),
+                        super::article(lt.as_str())
                     ),
                 )
-                .with_label(format!("expected a {}", target.ty.as_str())),
+                .with_label(format!("expected {}", super::article(target.ty.as_str()))),
             );
         } else if let Expr::Str(s, span) = &a.value
             && !target.enum_values.is_empty()

@@ -15,6 +15,17 @@ pub struct Ident {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct File {
     pub items: Vec<Item>,
+    /// Items that did not parse (their error is already reported), so that
+    /// later stages do not report their absence as a second error.
+    pub broken: Vec<BrokenItem>,
+}
+
+/// An item the parser could not read: its keyword and, when readable, its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokenItem {
+    pub keyword: &'static str,
+    pub id: Option<String>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -21,6 +21,7 @@ pub struct ParseCache {
 pub fn parse_cached(cache: &mut ParseCache, file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut items = Vec::new();
+    let mut broken = Vec::new();
     let chunks = recover::split_items(file, text, &mut diags);
     if chunks.is_empty() && diags.is_empty() {
         diags.push(
@@ -32,10 +33,17 @@ pub fn parse_cached(cache: &mut ParseCache, file: FileId, text: &str) -> (File, 
             .with_help("start with `pack <name> { title \"…\" version \"1.0.0\" }` and add rules"),
         );
     }
+    recover::bidi_warnings(file, text, &mut diags);
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
     let mut next = HashMap::with_capacity(cache.items.len());
     for chunk in chunks {
         if chunk.skip {
+            broken.push(super::broken_item(file, text, &chunk));
+            continue;
+        }
+        if let Some(d) = recover::precheck(file, text, &chunk) {
+            diags.push(d);
+            broken.push(super::broken_item(file, text, &chunk));
             continue;
         }
         let src = &text[chunk.start..chunk.end];
@@ -52,12 +60,13 @@ pub fn parse_cached(cache: &mut ParseCache, file: FileId, text: &str) -> (File, 
             Err(mut d) => {
                 shift_diag(&mut d, by, file);
                 diags.push(d);
+                broken.push(super::broken_item(file, text, &chunk));
             }
         }
         next.insert(src.to_string(), parsed);
     }
     cache.items = next;
-    (File { items }, diags)
+    (File { items, broken }, diags)
 }
 
 /// One item parsed at offset 0 in file 0. (The error is the item's one
