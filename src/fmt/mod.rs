@@ -529,10 +529,13 @@ fn layout(src: &str, ast: &ast::File) -> String {
                 kind: FrameKind::Group,
                 line_indent: p.line_indent,
                 content_col: None,
+                // A `[` right after a clause key (`controls["…"]`) is the
+                // clause's list value, padded away from the key: not glued.
                 glued: is_punct(src, t, "[")
                     && !src_space
                     && k > 0
-                    && !st.list_starts.contains(&t.start),
+                    && !st.list_starts.contains(&t.start)
+                    && !clause_key.is_some_and(|(kk, _)| kk + 1 == k),
             });
         }
     }

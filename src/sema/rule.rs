@@ -20,24 +20,6 @@ pub struct PackCtx<'a> {
     pub broken_rules: &'a [&'a str],
 }
 
-const RULE_KEYS: &[&str] = &[
-    "title",
-    "description",
-    "practice",
-    "severity",
-    "controls",
-    "version",
-    "target",
-    "mode",
-    "name",
-    "message",
-    "remediation",
-    "category",
-    "fix-title",
-    "default-state",
-    "preview",
-    "deprecated",
-];
 
 /// A requirement on `name` or `kind` must decide compliance, but Azure
 /// evaluates `field: name`/`field: kind` conditions as applicability gates
@@ -203,7 +185,8 @@ pub fn lower_rule(
 ) -> Vec<ir::Definition> {
     check_id(&r.id, "rule", diags);
     let c = sort_clauses(r, diags);
-    let t = MetaTable::new(c.meta.iter().copied(), RULE_KEYS, "rule", r.id.span, diags);
+    let keys = crate::syntax::keywords::meta_keys(crate::syntax::keywords::Block::Rule);
+    let t = MetaTable::new(c.meta.iter().copied(), &keys, "rule", r.id.span, diags);
 
     let title = t.required_string("title", "\"…\"", diags).map(|x| x.0);
     let practice = practice(&t, ctx, diags);

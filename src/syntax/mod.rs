@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod incremental;
+pub mod keywords;
 mod lower;
 mod recover;
 pub mod tokens;
