@@ -420,8 +420,6 @@ fn clause_docs(block: Block) -> Vec<(&'static str, &'static str)> {
     keywords::clauses(block).map(|c| (c.word, c.doc)).collect()
 }
 
-
-
 /// Where the cursor is, found from the text so that half-typed items work.
 struct Context<'a> {
     /// `rule` / `initiative` / `pack`, or `None` between items.
@@ -1197,7 +1195,6 @@ impl Analysis {
         out
     }
 }
-
 
 pub const TOKEN_KEYWORD: u32 = 0;
 pub const TOKEN_STRING: u32 = 1;

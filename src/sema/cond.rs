@@ -554,7 +554,11 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                         super::article(ty.as_str())
                     ),
                 )
-                .with_label(format!("{} is {}", f.dsl_path, super::article(ty.as_str()))),
+                .with_label(format!(
+                    "{} is {}",
+                    f.dsl_path,
+                    super::article(ty.as_str())
+                )),
             );
             return;
         }
@@ -736,7 +740,10 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         let bad = match op {
             CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
                 matches!(lt, ExprType::Bool | ExprType::Array | ExprType::Object)
-                    || matches!(rt, Some(ExprType::Bool | ExprType::Array | ExprType::Object))
+                    || matches!(
+                        rt,
+                        Some(ExprType::Bool | ExprType::Array | ExprType::Object)
+                    )
                     || matches!(
                         (lt, rt),
                         (ExprType::String, Some(ExprType::Number))

@@ -20,7 +20,6 @@ pub struct PackCtx<'a> {
     pub broken_rules: &'a [&'a str],
 }
 
-
 /// A requirement on `name` or `kind` must decide compliance, but Azure
 /// evaluates `field: name`/`field: kind` conditions as applicability gates
 /// (policy-applicability): a resource that meets the requirement would be

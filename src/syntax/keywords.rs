@@ -58,34 +58,149 @@ const fn c(
 
 /// Every clause, in the order completion lists them.
 pub const CLAUSES: &[Clause] = &[
-    c("title", Meta, &[Pack, Rule, Initiative], "displayName (≤ 128 characters)"),
-    c("description", Meta, &[Pack, Rule, Initiative, Group], "description (≤ 512 characters)"),
-    c("practice", Meta, &[Rule], "the security practice the rule belongs to"),
+    c(
+        "title",
+        Meta,
+        &[Pack, Rule, Initiative],
+        "displayName (≤ 128 characters)",
+    ),
+    c(
+        "description",
+        Meta,
+        &[Pack, Rule, Initiative, Group],
+        "description (≤ 512 characters)",
+    ),
+    c(
+        "practice",
+        Meta,
+        &[Rule],
+        "the security practice the rule belongs to",
+    ),
     c("severity", Meta, &[Rule], "low | medium | high | critical"),
-    c("controls", Meta, &[Rule], "compliance controls, e.g. [\"MCSB NS-2\"]"),
-    c("target", Meta, &[Rule], "the catalog resource kind the rule applies to"),
-    c("effect", Syntax, &[Rule], "allowed effects and default: `audit | deny | disabled = audit`"),
-    c("when", Syntax, &[Rule], "applicability: resources for which the rule is evaluated"),
-    c("require", Syntax, &[Rule], "what a compliant resource looks like"),
-    c("forbid", Syntax, &[Rule], "the non-compliant condition as written"),
-    c("fix", Syntax, &[Rule], "remediation: a companion Modify definition"),
-    c("fix-title", Meta, &[Rule], "displayName of the Modify companion a `fix` creates"),
-    c("param", Syntax, &[Rule, Initiative], "a policy parameter: `param n: string = \"x\"`"),
-    c("let", Syntax, &[Rule], "a named expression for this rule's conditions"),
-    c("deploy", Syntax, &[Rule], "deployIfNotExists template and bindings"),
+    c(
+        "controls",
+        Meta,
+        &[Rule],
+        "compliance controls, e.g. [\"MCSB NS-2\"]",
+    ),
+    c(
+        "target",
+        Meta,
+        &[Rule],
+        "the catalog resource kind the rule applies to",
+    ),
+    c(
+        "effect",
+        Syntax,
+        &[Rule],
+        "allowed effects and default: `audit | deny | disabled = audit`",
+    ),
+    c(
+        "when",
+        Syntax,
+        &[Rule],
+        "applicability: resources for which the rule is evaluated",
+    ),
+    c(
+        "require",
+        Syntax,
+        &[Rule],
+        "what a compliant resource looks like",
+    ),
+    c(
+        "forbid",
+        Syntax,
+        &[Rule],
+        "the non-compliant condition as written",
+    ),
+    c(
+        "fix",
+        Syntax,
+        &[Rule],
+        "remediation: a companion Modify definition",
+    ),
+    c(
+        "fix-title",
+        Meta,
+        &[Rule],
+        "displayName of the Modify companion a `fix` creates",
+    ),
+    c(
+        "param",
+        Syntax,
+        &[Rule, Initiative],
+        "a policy parameter: `param n: string = \"x\"`",
+    ),
+    c(
+        "let",
+        Syntax,
+        &[Rule],
+        "a named expression for this rule's conditions",
+    ),
+    c(
+        "deploy",
+        Syntax,
+        &[Rule],
+        "deployIfNotExists template and bindings",
+    ),
     c("message", Meta, &[Rule], "text of local checker findings"),
-    c("remediation", Meta, &[Rule], "how to fix a finding, for the local checker"),
-    c("version", Meta, &[Pack, Rule, Initiative], "version, \"1.0.0\" (a string)"),
-    c("category", Meta, &[Pack, Rule, Initiative, Group], "metadata category"),
+    c(
+        "remediation",
+        Meta,
+        &[Rule],
+        "how to fix a finding, for the local checker",
+    ),
+    c(
+        "version",
+        Meta,
+        &[Pack, Rule, Initiative],
+        "version, \"1.0.0\" (a string)",
+    ),
+    c(
+        "category",
+        Meta,
+        &[Pack, Rule, Initiative, Group],
+        "metadata category",
+    ),
     c("mode", Meta, &[Rule], "all | indexed"),
-    c("name", Meta, &[Rule, Initiative], "override the definition name"),
-    c("default-state", Meta, &[Rule], "enabled | disabled: the effect parameter's default"),
-    c("preview", Meta, &[Rule], "true: metadata.preview, the definition is a preview"),
+    c(
+        "name",
+        Meta,
+        &[Rule, Initiative],
+        "override the definition name",
+    ),
+    c(
+        "default-state",
+        Meta,
+        &[Rule],
+        "enabled | disabled: the effect parameter's default",
+    ),
+    c(
+        "preview",
+        Meta,
+        &[Rule],
+        "true: metadata.preview, the definition is a preview",
+    ),
     c("deprecated", Meta, &[Rule], "true: metadata.deprecated"),
     c("scope", Meta, &[Pack], "the default publish scope"),
-    c("practices", Meta, &[Pack], "extra practice names this pack's rules may use"),
-    c("group", Syntax, &[Initiative], "a policy definition group: `group name \"Display name\"`"),
-    c("include", Syntax, &[Initiative], "a member: a rule id, `practice p` or `all`"),
+    c(
+        "practices",
+        Meta,
+        &[Pack],
+        "extra practice names this pack's rules may use",
+    ),
+    c(
+        "group",
+        Syntax,
+        &[Initiative],
+        "a policy definition group: `group name \"Display name\"`",
+    ),
+    c(
+        "include",
+        Syntax,
+        &[Initiative],
+        "a member: a rule id, `practice p` or `all`",
+    ),
 ];
 
 /// The keywords that start a top-level item.
@@ -215,7 +330,10 @@ mod tests {
     fn every_pest_keyword_is_in_the_table() {
         let table: BTreeSet<&str> = all_words().collect();
         for kw in pest_keywords() {
-            assert!(table.contains(kw), "grammar keyword `{kw}` is not in keywords.rs");
+            assert!(
+                table.contains(kw),
+                "grammar keyword `{kw}` is not in keywords.rs"
+            );
         }
     }
 
@@ -223,7 +341,11 @@ mod tests {
     fn every_syntax_clause_has_a_pest_keyword() {
         let pest = pest_keywords();
         for c in CLAUSES.iter().filter(|c| c.shape == Syntax) {
-            assert!(pest.contains(c.word), "`{}` has no kw_ rule in acrp.pest", c.word);
+            assert!(
+                pest.contains(c.word),
+                "`{}` has no kw_ rule in acrp.pest",
+                c.word
+            );
         }
         for w in ITEMS.iter().chain(WORDS) {
             assert!(pest.contains(w), "`{w}` has no kw_ rule in acrp.pest");
@@ -250,7 +372,10 @@ mod tests {
     fn operators_are_in_the_pest_grammar() {
         for op in OPERATORS {
             let first = op.split(' ').next_back().unwrap_or(op);
-            assert!(PEST.contains(&format!("\"{first}\"")), "operator `{op}` missing from acrp.pest");
+            assert!(
+                PEST.contains(&format!("\"{first}\"")),
+                "operator `{op}` missing from acrp.pest"
+            );
         }
     }
 }

@@ -275,7 +275,10 @@ pub fn precheck(file: FileId, text: &str, chunk: &Chunk) -> Option<Diagnostic> {
             Diagnostic::new(
                 Code::E0001,
                 Span::new(file, at, at + c.len_utf8()),
-                format!("{keyword} id `{id}` is followed by {}, which ids cannot contain", describe(c)),
+                format!(
+                    "{keyword} id `{id}` is followed by {}, which ids cannot contain",
+                    describe(c)
+                ),
             )
             .with_label("not allowed in an id")
             .with_help("ids may contain ASCII letters, digits, `_` and `-`"),
@@ -315,7 +318,10 @@ pub fn precheck(file: FileId, text: &str, chunk: &Chunk) -> Option<Diagnostic> {
             format!("`{bracket}` is never closed: expected `{closer}` to end {what}"),
         )
         .with_label(format!("expected `{closer}` here"))
-        .with_related(Span::new(file, open, open + 1), format!("`{bracket}` opened here"))
+        .with_related(
+            Span::new(file, open, open + 1),
+            format!("`{bracket}` opened here"),
+        )
         .with_suggestion(format!("add `{closer}`"), closer),
     )
 }

@@ -196,7 +196,10 @@ fn a_lone_cr_ends_a_comment() {
         panic!("not a rule")
     };
     let shown = format!("{:?}", rule.clauses);
-    assert!(shown.contains("\"b\""), "the `and b` part was dropped: {shown}");
+    assert!(
+        shown.contains("\"b\""),
+        "the `and b` part was dropped: {shown}"
+    );
 }
 
 /// A byte-order mark before the first item is not stray text.
@@ -213,7 +216,11 @@ fn an_unclosed_block_is_one_error_naming_its_brace() {
     let text = "rule a {\n  title \"A\"\n\nrule b {\n  title \"B\"\n}\n";
     let (file, diags) = parse(0, text);
     assert_eq!(diags.len(), 1, "{diags:#?}");
-    assert!(diags[0].message.contains("never closed"), "{}", diags[0].message);
+    assert!(
+        diags[0].message.contains("never closed"),
+        "{}",
+        diags[0].message
+    );
     assert_eq!(diags[0].related[0].span.start, 7);
     assert_eq!(file.items.len(), 1);
     assert_eq!(file.broken.len(), 1);
