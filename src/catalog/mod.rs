@@ -53,6 +53,22 @@ const FORMAT: u32 = 1;
 /// committed and proven to parse by this module's unit tests, so this cannot happen
 /// in a tested build; it is the only panic in this module.
 #[allow(clippy::panic)] // the one documented invariant panic (see above)
+/// The date of the Azure API data the catalog was generated from: the first
+/// `YYYY-MM-DD` in its `generatedFrom` notes (the swagger api-version).
+pub fn source_date() -> Option<&'static str> {
+    let notes = CATALOG_JSON.get(CATALOG_JSON.find("\"generatedFrom\"")?..)?;
+    let notes = notes.get(..notes.find(']')?)?;
+    let bytes = notes.as_bytes();
+    (0..notes.len().saturating_sub(9)).find_map(|i| {
+        let w = bytes.get(i..i + 10)?;
+        let is_date = w.iter().enumerate().all(|(k, b)| match k {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+        if is_date { notes.get(i..i + 10) } else { None }
+    })
+}
+
 pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
