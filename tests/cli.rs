@@ -21,7 +21,10 @@ fn version_names_the_catalog_date() {
     let date = acrpc::catalog::source_date().expect("the catalog has a source date");
     assert_eq!(
         out.trim(),
-        format!("acrpc {} (catalog: ACR API {date})", env!("CARGO_PKG_VERSION"))
+        format!(
+            "acrpc {} (catalog: ACR API {date})",
+            env!("CARGO_PKG_VERSION")
+        )
     );
 }
 

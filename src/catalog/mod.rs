@@ -45,14 +45,6 @@ const CATALOG_JSON: &str = include_str!("catalog.json");
 /// The catalog format this code reads; `catalog.json` carries it as `format`.
 const FORMAT: u32 = 1;
 
-/// The catalog, parsed once on first use.
-///
-/// # Panics
-///
-/// Panics if the embedded `catalog.json` does not parse. The file is generated,
-/// committed and proven to parse by this module's unit tests, so this cannot happen
-/// in a tested build; it is the only panic in this module.
-#[allow(clippy::panic)] // the one documented invariant panic (see above)
 /// The date of the Azure API data the catalog was generated from: the first
 /// `YYYY-MM-DD` in its `generatedFrom` notes (the swagger api-version).
 pub fn source_date() -> Option<&'static str> {
@@ -69,6 +61,14 @@ pub fn source_date() -> Option<&'static str> {
     })
 }
 
+/// The catalog, parsed once on first use.
+///
+/// # Panics
+///
+/// Panics if the embedded `catalog.json` does not parse. The file is generated,
+/// committed and proven to parse by this module's unit tests, so this cannot happen
+/// in a tested build; it is the only panic in this module.
+#[allow(clippy::panic)] // the one documented invariant panic (see above)
 pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {

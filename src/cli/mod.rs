@@ -130,9 +130,7 @@ impl Reporter {
 
 /// Runs the command line; returns the exit status.
 pub fn run() -> ExitStatus {
-    let matches = Cli::command()
-        .version(version_text())
-        .try_get_matches();
+    let matches = Cli::command().version(version_text()).try_get_matches();
     let cli = match matches.and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(c) => c,
         Err(e) => {
@@ -164,10 +162,7 @@ pub fn run() -> ExitStatus {
 fn version_text() -> &'static str {
     static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TEXT.get_or_init(|| match crate::catalog::source_date() {
-        Some(date) => format!(
-            "{} (catalog: ACR API {date})",
-            env!("CARGO_PKG_VERSION")
-        ),
+        Some(date) => format!("{} (catalog: ACR API {date})", env!("CARGO_PKG_VERSION")),
         None => env!("CARGO_PKG_VERSION").to_string(),
     })
 }

@@ -535,7 +535,7 @@ fn layout(src: &str, ast: &ast::File) -> String {
                     && !src_space
                     && k > 0
                     && !st.list_starts.contains(&t.start)
-                    && !clause_key.is_some_and(|(kk, _)| kk + 1 == k),
+                    && clause_key.is_none_or(|(kk, _)| kk + 1 != k),
             });
         }
     }

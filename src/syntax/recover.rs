@@ -137,10 +137,11 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 // Close the nearest matching bracket; any opened after it
                 // were never closed (a stray closer is left to the parser).
                 if let Some(k) = open.iter().rposition(|&(o, _)| o == opener) {
-                    if let (Some(c), Some(&(_, at))) = (current.as_mut(), open.last()) {
-                        if k + 1 < open.len() && c.unclosed.is_none() {
-                            c.unclosed = Some(at);
-                        }
+                    if let (Some(c), Some(&(_, at))) = (current.as_mut(), open.last())
+                        && k + 1 < open.len()
+                        && c.unclosed.is_none()
+                    {
+                        c.unclosed = Some(at);
                     }
                     open.truncate(k);
                 }

@@ -23,7 +23,7 @@ pub fn sarif(report: &Report) -> String {
         .filter(|r| r.companion_of.is_none())
         .map(|r| {
             let help = r.remediation.clone().unwrap_or_else(|| r.message.clone());
-let mut rule = json!({
+            let mut rule = json!({
                 "id": r.id,
                 "name": r.name,
                 "shortDescription": {"text": r.title},
