@@ -438,3 +438,34 @@ impl Literal {
         }
     }
 }
+
+/// Equality of syntax ignoring where it was written: two trees are equal in
+/// shape when they differ only in spans (the formatter's soundness check:
+/// its output must parse to the same shape as its input).
+pub trait EqShape {
+    fn eq_shape(&self, other: &Self) -> bool;
+}
+
+/// A copy of an item with every span cleared.
+fn without_spans(item: &Item) -> Item {
+    let mut copy = item.clone();
+    super::incremental::visit_spans(&mut copy, &mut |s| *s = Span::new(0, 0, 0));
+    copy
+}
+
+impl EqShape for Item {
+    fn eq_shape(&self, other: &Self) -> bool {
+        without_spans(self) == without_spans(other)
+    }
+}
+
+impl EqShape for File {
+    fn eq_shape(&self, other: &Self) -> bool {
+        self.items.len() == other.items.len()
+            && self
+                .items
+                .iter()
+                .zip(&other.items)
+                .all(|(a, b)| a.eq_shape(b))
+    }
+}

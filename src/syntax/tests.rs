@@ -238,3 +238,15 @@ fn many_comment_lines_after_an_item_parse() {
     let file = parse_ok(&text);
     assert_eq!(file.items.len(), 1);
 }
+
+/// `EqShape` ignores spans but nothing else.
+#[test]
+fn eq_shape_ignores_spans_only() {
+    use super::ast::EqShape;
+    let a = parse_ok("rule r {\n  require a != true and b == \"x\"\n}\n");
+    let b = parse_ok("rule   r {\n\n    require a != true\n        and b == \"x\"\n}\n");
+    let c = parse_ok("rule r {\n  require a != true and b == \"y\"\n}\n");
+    assert_ne!(a, b, "the spans differ");
+    assert!(a.eq_shape(&b));
+    assert!(!a.eq_shape(&c));
+}
