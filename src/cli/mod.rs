@@ -182,3 +182,12 @@ fn completions(shell: clap_complete::Shell) -> ExitStatus {
         }
     }
 }
+
+/// Today's date (UTC) as `YYYY-MM-DD`, read from the clock here so that
+/// `inputs`, `sema` and `check` take dates as arguments and stay pure.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    crate::inputs::suppress::date_from_days(i64::try_from(secs / 86_400).unwrap_or(0))
+}

@@ -322,10 +322,56 @@ fn rule_clause(c: &mut RuleClause, v: &mut dyn FnMut(&mut Span)) {
     }
 }
 
+fn placement(p: &mut Placement, v: &mut dyn FnMut(&mut Span)) {
+    ident(&mut p.id, v);
+    if let Some(o) = &mut p.of {
+        ident(o, v);
+    }
+    for c in &mut p.clauses {
+        match c {
+            PlacementClause::Meta(m) => meta(m, v),
+            PlacementClause::Value { name, value, span } => {
+                ident(name, v);
+                literal(value, v);
+                v(span);
+            }
+            PlacementClause::MemberMessage { member, text, span } => {
+                ident(member, v);
+                v(&mut text.1);
+                v(span);
+            }
+            PlacementClause::Selector(s) => {
+                ident(&mut s.name, v);
+                for i in &mut s.items {
+                    ident(&mut i.kind, v);
+                    literal(&mut i.values, v);
+                    v(&mut i.span);
+                }
+                v(&mut s.span);
+            }
+            PlacementClause::Override {
+                what,
+                value,
+                members,
+                span,
+            } => {
+                ident(what, v);
+                literal(value, v);
+                if let Some(m) = members {
+                    literal(m, v);
+                }
+                v(span);
+            }
+        }
+    }
+    v(&mut p.span);
+}
+
 /// Calls `v` on every span of an item (shifting it, or clearing it for a
 /// comparison that ignores spans, [`super::ast::EqShape`]).
 pub fn visit_spans(item: &mut Item, v: &mut dyn FnMut(&mut Span)) {
     match item {
+        Item::Placement(p) => placement(p, v),
         Item::Pack(p) => {
             ident(&mut p.id, v);
             p.meta.iter_mut().for_each(|m| meta(m, v));

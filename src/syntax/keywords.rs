@@ -18,6 +18,10 @@ pub enum Block {
     Initiative,
     /// The `{ … }` of an initiative's `group`.
     Group,
+    /// `assignment`, `exemption` and `environment` blocks (their own keys
+    /// are checked in `sema`'s placement code; listed here for the grammar
+    /// tests and completion).
+    Placement,
 }
 
 /// How a clause is written.
@@ -39,7 +43,7 @@ pub struct Clause {
     pub doc: &'static str,
 }
 
-use Block::{Group, Initiative, Pack, Rule};
+use Block::{Group, Initiative, Pack, Placement, Rule};
 use Shape::{Meta, Syntax};
 
 const fn c(
@@ -201,10 +205,29 @@ pub const CLAUSES: &[Clause] = &[
         &[Initiative],
         "a member: a rule id, `practice p` or `all`",
     ),
+    c(
+        "selector",
+        Syntax,
+        &[Placement],
+        "resource selector: `selector eu { location in [\"westeurope\"] }`",
+    ),
+    c(
+        "override",
+        Syntax,
+        &[Placement],
+        "`override effect = disabled for [member]`",
+    ),
 ];
 
 /// The keywords that start a top-level item.
-pub const ITEMS: &[&str] = &["pack", "rule", "initiative"];
+pub const ITEMS: &[&str] = &[
+    "pack",
+    "rule",
+    "initiative",
+    "assignment",
+    "exemption",
+    "environment",
+];
 
 /// Keywords inside clauses: options, condition words and literals.
 pub const WORDS: &[&str] = &[
@@ -237,6 +260,9 @@ pub const WORDS: &[&str] = &[
     "false",
     "null",
     "it",
+    "of",
+    "for",
+    "message",
 ];
 
 /// Comparison operators as written (`cmp_op` and `exists_op` in the grammar).
