@@ -292,7 +292,10 @@ pub fn precheck(file: FileId, text: &str, chunk: &Chunk) -> Option<Diagnostic> {
             .with_help("ids may contain ASCII letters, digits, `_` and `-`"),
         );
     }
-    if next != Some('{') && next != Some('#') {
+    // Placements (`assignment a of b {`) have more between the id and `{`:
+    // the grammar checks those.
+    let simple_header = matches!(keyword, "pack" | "rule" | "initiative");
+    if simple_header && next != Some('{') && next != Some('#') {
         let at = id_at + id_len;
         return Some(
             Diagnostic::new(
