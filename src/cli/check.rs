@@ -190,7 +190,17 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
         // Streamed to stdout: the report text never exists whole in memory
         // (issue 13 item 14). A closed pipe is not an error, as in `emit`.
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let _ = report::write_json(&report, &mut out).and_then(|()| out.flush());
+        let written = report::write_json(&report, &mut out).and_then(|()| out.flush());
+        if let Err(e) = written
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            // A report that was not written must not pass (a full disk).
+            eprintln!("error: cannot write the report to standard output: {e}");
+            return ExitStatus::Error;
+        }
+        if input_errors {
+            return ExitStatus::Error;
+        }
         return exit_status(&report, args);
     }
     let text = match args.format {

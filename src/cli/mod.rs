@@ -10,6 +10,7 @@ mod import;
 mod lint;
 mod lsp;
 mod publish;
+mod test;
 
 use crate::diag::render::{self, RenderOptions};
 use crate::diag::{Diagnostic, SourceMap};
@@ -50,6 +51,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Run the language server on stdin/stdout (for editors).
     Lsp(lsp::LspArgs),
+    /// Run the `test` items of rule packs (`--coverage`, `--threshold`).
+    Test(test::TestArgs),
     /// Print a shell completion script (`acrpc completions bash > …`).
     Completions(CompletionsArgs),
 }
@@ -154,6 +157,7 @@ pub fn run() -> ExitStatus {
         Command::Import(args) => import::run(args, &reporter),
         Command::Lsp(args) => lsp::run(args, &reporter),
         Command::Completions(args) => completions(args.shell),
+        Command::Test(args) => test::run(args, &reporter),
     }
 }
 

@@ -409,6 +409,70 @@ pub fn visit_spans(item: &mut Item, v: &mut dyn FnMut(&mut Span)) {
             }
             v(&mut i.span);
         }
+        Item::Test(t) => test_item(t, v),
+    }
+}
+
+fn test_item(t: &mut Test, v: &mut dyn FnMut(&mut Span)) {
+    ident(&mut t.name, v);
+    for c in &mut t.clauses {
+        match c {
+            TestClause::Subject { id, span, .. } => {
+                ident(id, v);
+                v(span);
+            }
+            TestClause::Param { name, value, span } => {
+                ident(name, v);
+                test_value(value, v);
+                v(span);
+            }
+            TestClause::Resource(r) => {
+                ident(&mut r.kind, v);
+                r.props.iter_mut().for_each(|p| test_prop(p, v));
+                v(&mut r.span);
+            }
+            TestClause::Input(_, span) | TestClause::Deployed(span) => v(span),
+            TestClause::Expect(e) => {
+                if let Some(r) = &mut e.rule {
+                    ident(r, v);
+                }
+                ident(&mut e.verdict, v);
+                if let Some((_, s)) = &mut e.phase {
+                    v(s);
+                }
+                v(&mut e.span);
+            }
+            TestClause::ExpectFix {
+                path: p,
+                value,
+                span,
+            } => {
+                path(p, v);
+                test_value(value, v);
+                v(span);
+            }
+        }
+    }
+    v(&mut t.span);
+}
+
+fn test_prop(p: &mut TestProp, v: &mut dyn FnMut(&mut Span)) {
+    path(&mut p.path, v);
+    test_value(&mut p.value, v);
+    v(&mut p.span);
+}
+
+fn test_value(tv: &mut TestValue, v: &mut dyn FnMut(&mut Span)) {
+    match tv {
+        TestValue::Scalar(l) => literal(l, v),
+        TestValue::Array(items, s) => {
+            items.iter_mut().for_each(|i| test_value(i, v));
+            v(s);
+        }
+        TestValue::Object(props, s) => {
+            props.iter_mut().for_each(|p| test_prop(p, v));
+            v(s);
+        }
     }
 }
 

@@ -227,6 +227,7 @@ pub const ITEMS: &[&str] = &[
     "assignment",
     "exemption",
     "environment",
+    "test",
 ];
 
 /// Keywords inside clauses: options, condition words and literals.
@@ -263,6 +264,13 @@ pub const WORDS: &[&str] = &[
     "of",
     "for",
     "message",
+    // `test` items
+    "resource",
+    "input",
+    "expect",
+    "at",
+    "deployed",
+    "deployment",
 ];
 
 /// Comparison operators as written (`cmp_op` and `exists_op` in the grammar).

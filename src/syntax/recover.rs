@@ -19,7 +19,8 @@ pub struct Chunk {
     pub unclosed: Option<usize>,
 }
 
-const ITEM_KEYWORDS: [&str; 6] = [
+const ITEM_KEYWORDS: [&str; 7] = [
+    "test",
     "pack",
     "rule",
     "initiative",
@@ -41,7 +42,32 @@ fn keyword_at(bytes: &[u8], i: usize) -> bool {
         bytes.len() > end
             && &bytes[i..end] == kw.as_bytes()
             && matches!(bytes[end], b' ' | b'\t' | b'\r' | b'\n')
+            // `test` is also a common name (`environment test {`): as an
+            // item keyword it must begin its line.
+            && (*kw != "test" || first_on_line(bytes, i))
     })
+}
+
+fn first_on_line(bytes: &[u8], i: usize) -> bool {
+    bytes
+        .get(..i)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .take_while(|&&b| b != b'\n')
+        .all(|&b| b == b' ' || b == b'\t')
+}
+
+/// Whether the line from `i` opens a block (`rule x {`): inside braces, only
+/// such a line resynchronises, so that a test's `rule <id>` clause that
+/// happens to stand in column 0 is not taken for a new item.
+fn opens_block(bytes: &[u8], i: usize) -> bool {
+    bytes
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .any(|&b| b == b'{')
 }
 
 pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Chunk> {
@@ -154,7 +180,9 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
                 i += 1;
             }
-            _ if (open.is_empty() || at_line_start) && keyword_at(bytes, i) => {
+            _ if (open.is_empty() || at_line_start && opens_block(bytes, i))
+                && keyword_at(bytes, i) =>
+            {
                 if let Some(at) = max_depth_at.take() {
                     if let Some(c) = current.as_mut() {
                         c.skip = true;
