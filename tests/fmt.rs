@@ -189,8 +189,11 @@ fn horizontal_whitespace_does_not_change_the_result() {
             // Blank lines may differ (1–3 line breaks collapse to 0 or 1
             // blank line): compare with blank lines collapsed.
             let from_scrambled = check_properties(&path, &scrambled);
+            // A byte-order mark is encoding, not layout: the scrambler may
+            // move it off the file's start, where it stops being one.
             let squash = |s: &str| {
-                s.lines()
+                s.trim_start_matches('\u{FEFF}')
+                    .lines()
                     .filter(|l| !l.is_empty())
                     .collect::<Vec<_>>()
                     .join("\n")
@@ -282,4 +285,64 @@ fn fmt_refuses_a_file_with_syntax_errors_and_leaves_it_untouched() {
     let leftovers: Vec<_> = std::fs::read_dir(&dir).expect("dir").collect();
     assert_eq!(leftovers.len(), 1, "no temporary files left");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A file saved on Windows (byte-order mark, CRLF) builds, formats and lints
+/// like its LF twin: same output files, same diagnostics, and `fmt` keeps the
+/// BOM and the line ends (a formatted CRLF file is left as it is).
+#[test]
+fn bom_and_crlf_files_behave_like_their_lf_twins() {
+    use acrpc::compile::compile_str;
+    let windows = std::fs::read_to_string(root().join("tests/cases/valid/bom-crlf.acrp")).unwrap();
+    assert!(windows.starts_with('\u{FEFF}') && windows.contains("\r\n"));
+    let lf = windows.trim_start_matches('\u{FEFF}').replace("\r\n", "\n");
+    let crlf_only = lf.replace('\n', "\r\n");
+    let bom_only = format!("\u{FEFF}{lf}");
+
+    let templates = acrpc::sema::NoTemplates;
+    let (_, lf_out) = compile_str("t.acrp", &lf, &templates);
+    assert!(lf_out.diagnostics.is_empty(), "{:#?}", lf_out.diagnostics);
+    for twin in [&windows, &crlf_only, &bom_only] {
+        let (_, out) = compile_str("t.acrp", twin, &templates);
+        assert!(out.diagnostics.is_empty(), "{:#?}", out.diagnostics);
+        let files = |c: &acrpc::compile::Compiled| {
+            c.files()
+                .into_iter()
+                .map(|f| format!("{f:?}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(files(&out), files(&lf_out));
+
+        // Formatted already: unchanged, byte for byte.
+        assert_eq!(&format(0, twin).unwrap(), twin);
+
+        // Lint: the same codes at the same lines.
+        let lint = |text: &str| {
+            let (ast, _) = syntax::parse(0, text);
+            let mut d: Vec<(String, usize)> =
+                acrpc::lint::lint(0, text, &ast, &acrpc::lint::Config::default())
+                    .into_iter()
+                    .map(|d| {
+                        let line = text[..d.primary.span.start as usize].matches('\n').count();
+                        (d.code.as_str().to_string(), line)
+                    })
+                    .collect();
+            d.sort();
+            d
+        };
+        assert_eq!(lint(twin), lint(&lf));
+    }
+    // An unformatted CRLF file is formatted with CRLF, keeping its BOM.
+    let messy = windows.replace("title       \"Admin", "title \"Admin");
+    let fixed = format(0, &messy).unwrap();
+    assert_eq!(fixed, windows);
+}
+
+/// `controls[ "MCSB IM-1" ]` formats in one pass (issue 13, item 20).
+#[test]
+fn a_list_glued_to_its_key_formats_in_one_pass() {
+    let src = "pack p {\n  title \"P\"\n  version \"1.0.0\"\n  controls[ \"MCSB IM-1\" ]\n}\n";
+    let once = format(0, src).unwrap();
+    assert!(once.contains("controls    [\"MCSB IM-1\"]"), "{once}");
+    assert_eq!(format(0, &once).unwrap(), once);
 }

@@ -45,6 +45,22 @@ const CATALOG_JSON: &str = include_str!("catalog.json");
 /// The catalog format this code reads; `catalog.json` carries it as `format`.
 const FORMAT: u32 = 1;
 
+/// The date of the Azure API data the catalog was generated from: the first
+/// `YYYY-MM-DD` in its `generatedFrom` notes (the swagger api-version).
+pub fn source_date() -> Option<&'static str> {
+    let notes = CATALOG_JSON.get(CATALOG_JSON.find("\"generatedFrom\"")?..)?;
+    let notes = notes.get(..notes.find(']')?)?;
+    let bytes = notes.as_bytes();
+    (0..notes.len().saturating_sub(9)).find_map(|i| {
+        let w = bytes.get(i..i + 10)?;
+        let is_date = w.iter().enumerate().all(|(k, b)| match k {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+        if is_date { notes.get(i..i + 10) } else { None }
+    })
+}
+
 /// The catalog, parsed once on first use.
 ///
 /// # Panics

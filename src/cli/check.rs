@@ -19,7 +19,8 @@ pub struct CheckArgs {
     /// ARM templates (or Bicep-compiled JSON), resource exports or Terraform
     /// plans; directories are searched for `.json` files.
     pub inputs: Vec<PathBuf>,
-    /// A `checker.json` written by `acrpc build` (repeatable).
+    /// A `checker.json` written by `acrpc build` (repeatable). Without
+    /// `--rules`, `--pack` or `--policy`, the bundled ACR baseline is checked.
     #[arg(long)]
     pub rules: Vec<PathBuf>,
     /// A rule pack (`.acrp`), compiled in memory (repeatable).

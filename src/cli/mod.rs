@@ -14,7 +14,7 @@ mod test;
 
 use crate::diag::render::{self, RenderOptions};
 use crate::diag::{Diagnostic, SourceMap};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -53,6 +53,15 @@ pub enum Command {
     Lsp(lsp::LspArgs),
     /// Run the `test` items of rule packs (`--coverage`, `--threshold`).
     Test(test::TestArgs),
+    /// Print a shell completion script (`acrpc completions bash > …`).
+    Completions(CompletionsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -124,7 +133,8 @@ impl Reporter {
 
 /// Runs the command line; returns the exit status.
 pub fn run() -> ExitStatus {
-    let cli = match Cli::try_parse() {
+    let matches = Cli::command().version(version_text()).try_get_matches();
+    let cli = match matches.and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -146,7 +156,34 @@ pub fn run() -> ExitStatus {
         Command::Lint(args) => lint::run(args, &reporter),
         Command::Import(args) => import::run(args, &reporter),
         Command::Lsp(args) => lsp::run(args, &reporter),
+        Command::Completions(args) => completions(args.shell),
         Command::Test(args) => test::run(args, &reporter),
+    }
+}
+
+/// `acrpc --version`: the crate version and the date of the catalog's
+/// Azure API data, which decides what the compiler knows about ACR.
+fn version_text() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| match crate::catalog::source_date() {
+        Some(date) => format!("{} (catalog: ACR API {date})", env!("CARGO_PKG_VERSION")),
+        None => env!("CARGO_PKG_VERSION").to_string(),
+    })
+}
+
+/// Writes the completion script for `shell` to standard output.
+fn completions(shell: clap_complete::Shell) -> ExitStatus {
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "acrpc", &mut out);
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&out).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitStatus::Success,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,
+        Err(e) => {
+            eprintln!("error: cannot write the completion script: {e}");
+            ExitStatus::Error
+        }
     }
 }
 

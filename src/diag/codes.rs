@@ -154,6 +154,8 @@ codes! {
     E0032 Error "deploy-path-outside-pack" "a deploy template path leaves the pack's folder";
     E0033 Error "id-too-long" "a pack, rule or initiative id is longer than acrpc can name files and resources after";
     E0034 Error "invalid-glob" "an `--include` or `--exclude` pattern is not a valid glob";
+    // ---- source text (issue 13)
+    W0010 Warning "bidi-control-character" "the text contains an invisible character that reorders how it is displayed";
     // ---- rule tests (`acrpc test`, src/ruletest/)
     E1101 Error "test-unknown-subject" "a test names a rule or initiative the pack does not have";
     E1102 Error "test-without-subject" "a test does not name exactly one rule or initiative";

@@ -29,6 +29,9 @@ struct Report<'a> {
     source: NamedSource<String>,
     labels: Vec<&'a Label>,
     notes: Option<String>,
+    /// False for a diagnostic with no text to show (a command-line value, an
+    /// empty input): drawn without a source box, which would be empty.
+    snippet: bool,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -81,10 +84,14 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        self.snippet
+            .then_some(&self.source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if !self.snippet {
+            return None;
+        }
         let primary = self.diag.primary.span;
         let iter = self.labels.iter().map(move |l| {
             let text = if l.message.is_empty() {
@@ -120,6 +127,7 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, opts: RenderOptions) -> St
     }
     let report = Report {
         diag,
+        snippet: !text.is_empty(),
         source: NamedSource::new(name, text.to_string()),
         labels,
         notes: if notes.is_empty() {
@@ -201,4 +209,27 @@ pub fn to_json(diag: &Diagnostic, sources: &SourceMap) -> Value {
             "replacement": s.replacement,
         })).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Code, SourceFile, Span};
+
+    /// A diagnostic about a command-line value (no text) is printed without
+    /// an empty source box such as `╭─[--scope:1:1]`.
+    #[test]
+    fn a_diagnostic_without_text_has_no_source_box() {
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new("--scope", ""));
+        let d = Diagnostic::new(Code::E0701, Span::new(id, 0, 0), "`x` is not a scope")
+            .with_help("give a scope");
+        let out = render(&d, &sources, RenderOptions::default());
+        assert!(!out.contains("╭─["), "{out}");
+        assert!(out.contains("`x` is not a scope") && out.contains("give a scope"));
+
+        let id = sources.add(SourceFile::new("a.acrp", "rule r {}\n"));
+        let d = Diagnostic::new(Code::E0001, Span::new(id, 0, 4), "m");
+        assert!(render(&d, &sources, RenderOptions::default()).contains("╭─[a.acrp:1:1]"));
+    }
 }

@@ -27,6 +27,9 @@ pub fn checker(pack: &Pack) -> Value {
                 m.insert("companionOf".into(), json!(of));
             }
             m.insert("title".into(), json!(d.display_name));
+            if let Some(desc) = &d.description {
+                m.insert("description".into(), json!(desc));
+            }
             m.insert("message".into(), json!(d.message));
             if let Some(r) = &d.remediation {
                 m.insert("remediation".into(), json!(r));

@@ -30,6 +30,14 @@ pub fn initiative(i: &Initiative, pack: &Pack) -> Value {
         }),
     );
     props.insert("version".into(), json!(i.version));
+    // Effect parameters without a title are all "Effect" in the portal's
+    // assignment form; when there are several, name each after its parameter
+    // so they can be told apart.
+    let untitled_effects = i
+        .params
+        .iter()
+        .filter(|p| p.is_effect && p.display_name.is_none())
+        .count();
     let params: Map<String, Value> = i
         .params
         .iter()
@@ -39,7 +47,12 @@ pub fn initiative(i: &Initiative, pack: &Pack) -> Value {
                 && let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut)
                 && p.display_name.is_none()
             {
-                meta.insert("displayName".into(), json!("Effect"));
+                let name = if untitled_effects > 1 {
+                    format!("Effect ({})", p.name)
+                } else {
+                    "Effect".to_string()
+                };
+                meta.insert("displayName".into(), json!(name));
             }
             (p.name.clone(), v)
         })

@@ -20,6 +20,9 @@ pub struct Rule {
     /// The Azure definition name.
     pub name: String,
     pub title: String,
+    /// What the rule requires and why (the definition's description), for
+    /// SARIF `fullDescription`.
+    pub description: Option<String>,
     pub message: String,
     pub remediation: Option<String>,
     pub severity: Severity,
@@ -77,6 +80,7 @@ fn checker_rule(r: &Value, at: &str, source: &str) -> Result<Rule, RuleError> {
     let title = text(r, "title").unwrap_or_else(|| id.clone());
     Ok(Rule {
         name: text(r, "definitionName").unwrap_or_else(|| id.clone()),
+        description: text(r, "description"),
         message: text(r, "message").unwrap_or_else(|| title.clone()),
         remediation: text(r, "remediation"),
         severity: text(r, "severity")
@@ -147,6 +151,7 @@ fn one_definition(doc: &Value, at: &str, source: &str) -> Result<Rule, RuleError
     let meta = props.get("metadata").cloned().unwrap_or(Value::Null);
     Ok(Rule {
         id: text(&meta, "acrpc.id").unwrap_or_else(|| name.clone()),
+        description: text(props, "description"),
         message: text(&meta, "message").unwrap_or_else(|| title.clone()),
         remediation: text(&meta, "remediation"),
         severity: text(&meta, "severity")

@@ -28,7 +28,7 @@
 //! input is returned untouched by the caller.
 
 use crate::diag::{Code, Diagnostic, FileId, Span};
-use crate::syntax::ast::{self, InitiativeClause, Item, RuleClause};
+use crate::syntax::ast::{self, EqShape, InitiativeClause, Item, RuleClause};
 use crate::syntax::tokens::{Token, TokenKind, tokenize};
 use crate::syntax::{self};
 use std::collections::{HashMap, HashSet};
@@ -55,7 +55,26 @@ pub fn format(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
             .with_help("the file was left as it is; please report this with the file attached"),
         ]);
     }
-    Ok(out)
+    Ok(keep_encoding(text, out))
+}
+
+/// Gives the formatted text the input's byte-order mark and line ending
+/// (by its first line break), so that a Windows file stays a Windows file
+/// and an already formatted one is unchanged. The layout itself works in LF.
+fn keep_encoding(input: &str, out: String) -> String {
+    let bom = if input.starts_with('\u{FEFF}') {
+        "\u{FEFF}"
+    } else {
+        ""
+    };
+    let crlf = input
+        .split_once('\n')
+        .is_some_and(|(first, _)| first.ends_with('\r'));
+    if crlf {
+        format!("{bom}{}", out.replace("\r\n", "\n").replace('\n', "\r\n"))
+    } else {
+        format!("{bom}{out}")
+    }
 }
 
 /// Checks that `out` has the tokens and the AST (without spans) of the input.
@@ -67,7 +86,7 @@ fn same_meaning(text: &str, ast: &ast::File, out: &str) -> Result<(), String> {
     if diags.iter().any(Diagnostic::is_error) {
         return Err("the result does not parse".into());
     }
-    if strip_spans(&format!("{ast:?}")) != strip_spans(&format!("{again:?}")) {
+    if !ast.eq_shape(&again) {
         return Err("syntax trees differ".into());
     }
     Ok(())
@@ -88,22 +107,6 @@ pub fn token_texts(text: &str) -> Vec<(TokenKind, String)> {
             (t.kind, s.to_string())
         })
         .collect()
-}
-
-/// Removes every `Span { … }` from a `Debug` rendering of the AST.
-fn strip_spans(debug: &str) -> String {
-    let mut out = String::with_capacity(debug.len());
-    let mut rest = debug;
-    while let Some(i) = rest.find("Span {") {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        match rest.find('}') {
-            Some(j) => rest = &rest[j + 1..],
-            None => break,
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 // ------------------------------------------------------------------ structure
@@ -569,10 +572,13 @@ fn layout(src: &str, ast: &ast::File) -> String {
                 kind: FrameKind::Group,
                 line_indent: p.line_indent,
                 content_col: None,
+                // A `[` right after a clause key (`controls["…"]`) is the
+                // clause's list value, padded away from the key: not glued.
                 glued: is_punct(src, t, "[")
                     && !src_space
                     && k > 0
-                    && !st.list_starts.contains(&t.start),
+                    && !st.list_starts.contains(&t.start)
+                    && clause_key.is_none_or(|(kk, _)| kk + 1 != k),
             });
         }
     }

@@ -16,6 +16,7 @@ use crate::syntax::ast::{
     Segment,
 };
 use crate::syntax::incremental::{ParseCache, parse_cached};
+use crate::syntax::keywords::{self, Block};
 use crate::syntax::tokens::{Token, TokenKind, tokenize};
 use lsp_types as lsp;
 use serde_json::Value;
@@ -431,49 +432,10 @@ pub fn analyze_incremental(
     }
 }
 
-const RULE_CLAUSES: &[(&str, &str)] = &[
-    ("title", "displayName of the definition (≤ 128 characters)"),
-    (
-        "description",
-        "description of the definition (≤ 512 characters)",
-    ),
-    ("practice", "the security practice the rule belongs to"),
-    ("severity", "low | medium | high | critical"),
-    ("controls", "compliance controls, e.g. [\"MCSB NS-2\"]"),
-    ("target", "the catalog resource kind the rule applies to"),
-    (
-        "effect",
-        "allowed effects and default: `audit | deny | disabled = audit`",
-    ),
-    (
-        "when",
-        "applicability: resources for which the rule is evaluated",
-    ),
-    ("require", "what a compliant resource looks like"),
-    ("forbid", "the non-compliant condition as written"),
-    ("fix", "remediation: a companion Modify definition"),
-    ("param", "a policy parameter: `param n: string = \"x\"`"),
-    ("let", "a named expression for this rule's conditions"),
-    ("deploy", "deployIfNotExists template and bindings"),
-    ("message", "text of local checker findings"),
-    ("remediation", "how to fix a finding, for the local checker"),
-    ("version", "definition version (default 1.0.0)"),
-    ("mode", "all | indexed"),
-    ("name", "override the definition name"),
-];
-
-const INITIATIVE_CLAUSES: &[(&str, &str)] = &[
-    ("title", "displayName of the initiative"),
-    ("description", "description of the initiative"),
-    ("version", "initiative version"),
-    ("category", "metadata category"),
-    ("param", "an initiative parameter"),
-    (
-        "group",
-        "a policy definition group: `group name \"Display name\"`",
-    ),
-    ("include", "a member: a rule id, `practice p` or `all`"),
-];
+/// Clause keywords with their help, from the language's one keyword table.
+fn clause_docs(block: Block) -> Vec<(&'static str, &'static str)> {
+    keywords::clauses(block).map(|c| (c.word, c.doc)).collect()
+}
 
 /// Clauses of `assignment`, `exemption` and `environment` blocks
 /// (docs/LANGUAGE.md, "assignment, exemption, environment").
@@ -532,16 +494,6 @@ const ENVIRONMENT_CLAUSES: &[(&str, &str)] = &[
         "param",
         "a parameter value for every assignment that has it",
     ),
-];
-
-const EFFECTS: &[&str] = &[
-    "audit",
-    "deny",
-    "disabled",
-    "modify",
-    "auditIfNotExists",
-    "deployIfNotExists",
-    "manual",
 ];
 
 /// Where the cursor is, found from the text so that half-typed items work.
@@ -750,9 +702,9 @@ impl Analysis {
                 return Some(out);
             }
             "effect" | "|" => {
-                for e in EFFECTS {
+                for e in keywords::effect_words() {
                     out.push(item(
-                        e,
+                        &e,
                         lsp::CompletionItemKind::ENUM_MEMBER,
                         Some("effect".into()),
                     ));
@@ -848,15 +800,15 @@ impl Analysis {
             }
             Some("initiative") => {
                 if ctx.line_before.is_empty() {
-                    for (k, d) in INITIATIVE_CLAUSES {
-                        out.push(item(k, lsp::CompletionItemKind::KEYWORD, Some((*d).into())));
+                    for (k, d) in clause_docs(Block::Initiative) {
+                        out.push(item(k, lsp::CompletionItemKind::KEYWORD, Some(d.into())));
                     }
                 }
             }
             Some(_) => {
                 if ctx.line_before.is_empty() {
-                    for (k, d) in RULE_CLAUSES {
-                        out.push(item(k, lsp::CompletionItemKind::KEYWORD, Some((*d).into())));
+                    for (k, d) in clause_docs(Block::Rule) {
+                        out.push(item(k, lsp::CompletionItemKind::KEYWORD, Some(d.into())));
                     }
                 } else {
                     for k in [
@@ -1044,11 +996,11 @@ impl Analysis {
         }
         let ctx = self.context(start);
         if ctx.line_before.is_empty() {
-            let table = if ctx.item == Some("initiative") {
-                INITIATIVE_CLAUSES
+            let table = clause_docs(if ctx.item == Some("initiative") {
+                Block::Initiative
             } else {
-                RULE_CLAUSES
-            };
+                Block::Rule
+            });
             if let Some((k, d)) = table.iter().find(|(k, _)| *k == word) {
                 return Some(format!("```acrp\n{k}\n```\n\n{d}"));
             }
@@ -1395,7 +1347,7 @@ impl Analysis {
                     let next = self.tokens.get(i + 1).map(|n| n.text(text));
                     if prev == Some(".") && i >= 2 && self.tokens[i - 2].text(text) == "param" {
                         TOKEN_PARAMETER
-                    } else if KEYWORDS.contains(&word) && prev != Some(".") {
+                    } else if keywords::all_words().any(|w| w == word) && prev != Some(".") {
                         TOKEN_KEYWORD
                     } else if next == Some("(") {
                         TOKEN_FUNCTION
@@ -1491,74 +1443,6 @@ const TEST_CLAUSES: &[(&str, &str)] = &[
         "expect",
         "an expected verdict: `expect non_compliant [at deploy | after deployment]`",
     ),
-];
-
-const KEYWORDS: &[&str] = &[
-    "test",
-    "resource",
-    "input",
-    "expect",
-    "deployed",
-    "pack",
-    "rule",
-    "initiative",
-    "assignment",
-    "exemption",
-    "environment",
-    "of",
-    "selector",
-    "override",
-    "for",
-    "param",
-    "effect",
-    "let",
-    "when",
-    "require",
-    "forbid",
-    "fix",
-    "deploy",
-    "group",
-    "include",
-    "practice",
-    "all",
-    "any",
-    "count",
-    "related",
-    "named",
-    "after",
-    "where",
-    "roles",
-    "location",
-    "allowed",
-    "strongType",
-    "assignPermissions",
-    "and",
-    "or",
-    "not",
-    "in",
-    "like",
-    "matches",
-    "imatches",
-    "contains",
-    "key",
-    "exists",
-    "missing",
-    "true",
-    "false",
-    "null",
-    "it",
-    "groups",
-    "title",
-    "description",
-    "severity",
-    "controls",
-    "target",
-    "version",
-    "category",
-    "message",
-    "remediation",
-    "mode",
-    "name",
 ];
 
 pub const TOKEN_KEYWORD: u32 = 0;

@@ -419,7 +419,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                         Diagnostic::new(
                             Code::E0204,
                             rhs.span(),
-                            format!("a count is compared with a {}", ty.as_str()),
+                            format!("a count is compared with {}", super::article(ty.as_str())),
                         )
                         .with_label("expected a number"),
                     );
@@ -548,13 +548,17 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                     Code::E0214,
                     span,
                     format!(
-                        "`{}` cannot be applied to `{}`, a {}",
+                        "`{}` cannot be applied to `{}`, {}",
                         op.as_source_str(),
                         f.dsl_path,
-                        ty.as_str()
+                        super::article(ty.as_str())
                     ),
                 )
-                .with_label(format!("{} is a {}", f.dsl_path, ty.as_str())),
+                .with_label(format!(
+                    "{} is {}",
+                    f.dsl_path,
+                    super::article(ty.as_str())
+                )),
             );
             return;
         }
@@ -570,6 +574,11 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         }
         match op {
             CmpOp::Eq | CmpOp::Ne => self.check_value_against(f, rhs),
+            // Azure raises an error when the operand types of `less`,
+            // `greater`, … differ ("if the property type doesn't match the
+            // condition type, an error is raised", policy definition
+            // structure, Conditions), so a mismatch is E0204 here.
+            CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => self.check_ordering_value(f, rhs),
             CmpOp::In | CmpOp::NotIn => match rhs {
                 Expr::Array(items, _) => {
                     for item in items {
@@ -588,6 +597,54 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 _ => {}
             },
             _ => {}
+        }
+    }
+
+    /// Type check of a literal ordered against a field: a boolean never
+    /// orders, numbers order with numbers and strings with strings.
+    fn check_ordering_value(&mut self, f: &FieldInfo, value: &Expr) {
+        if let Expr::Bool(_, span) = value {
+            self.err(
+                Diagnostic::new(
+                    Code::E0204,
+                    *span,
+                    format!("`{}` is ordered against a boolean", f.dsl_path),
+                )
+                .with_label("booleans have no order")
+                .with_help("compare booleans with `==` or `!=`"),
+            );
+            return;
+        }
+        self.check_type_only(f, value);
+    }
+
+    /// The type half of [`Self::check_value_against`], for operators where
+    /// the enum of the property does not apply.
+    fn check_type_only(&mut self, f: &FieldInfo, value: &Expr) {
+        let found = match value {
+            Expr::Str(..) => PropType::String,
+            Expr::Num(..) => PropType::Number,
+            _ => return,
+        };
+        let compatible = match (f.ty, found) {
+            (PropType::Any, _) => true,
+            (PropType::Integer | PropType::Number, PropType::Number) => true,
+            (a, b) => a == b,
+        };
+        if !compatible {
+            self.err(
+                Diagnostic::new(
+                    Code::E0204,
+                    value.span(),
+                    format!(
+                        "`{}` is {}, but is compared with {}",
+                        f.dsl_path,
+                        super::article(f.ty.as_str()),
+                        super::article(found.as_str())
+                    ),
+                )
+                .with_label(format!("expected {}", super::article(f.ty.as_str()))),
+            );
         }
     }
 
@@ -611,13 +668,13 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 Code::E0204,
                 value.span(),
                 format!(
-                    "`{}` is a {}, but is compared with a {}",
+                    "`{}` is {}, but is compared with {}",
                     f.dsl_path,
-                    f.ty.as_str(),
-                    found.as_str()
+                    super::article(f.ty.as_str()),
+                    super::article(found.as_str())
                 ),
             )
-            .with_label(format!("expected a {}", f.ty.as_str()));
+            .with_label(format!("expected {}", super::article(f.ty.as_str())));
             if let Expr::Str(s, _) = value
                 && f.ty == PropType::Boolean
                 && (s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"))
@@ -683,6 +740,15 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         let bad = match op {
             CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
                 matches!(lt, ExprType::Bool | ExprType::Array | ExprType::Object)
+                    || matches!(
+                        rt,
+                        Some(ExprType::Bool | ExprType::Array | ExprType::Object)
+                    )
+                    || matches!(
+                        (lt, rt),
+                        (ExprType::String, Some(ExprType::Number))
+                            | (ExprType::Number, Some(ExprType::String))
+                    )
             }
             CmpOp::Like
             | CmpOp::NotLike
@@ -701,9 +767,9 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                     Code::E0214,
                     rhs.span(),
                     format!(
-                        "`{}` cannot be applied to a {}",
+                        "`{}` cannot be applied to {}",
                         op.as_source_str(),
-                        lt.as_str()
+                        super::article(lt.as_str())
                     ),
                 )
                 .with_label("wrong operand type"),

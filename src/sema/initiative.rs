@@ -166,6 +166,7 @@ fn expand(
     match &inc.target {
         IncludeTarget::Rule(id) => match defs.iter().position(|d| d.id == id.name) {
             Some(i) => vec![i],
+            None if ctx.broken_rules.contains(&id.name.as_str()) => Vec::new(),
             None => {
                 let mut d =
                     Diagnostic::new(Code::E0106, id.span, format!("no rule named `{}`", id.name))

@@ -99,7 +99,14 @@ pub fn check(
         .map(|s| s.to_string())
         .chain(pack_header.extra_practices.iter().cloned())
         .collect();
+    let broken_rules: Vec<&str> = file
+        .broken
+        .iter()
+        .filter(|b| b.keyword == "rule")
+        .filter_map(|b| b.id.as_deref())
+        .collect();
     let ctx = rule::PackCtx {
+        broken_rules: &broken_rules,
         pack_id: &pack_header.id,
         category: &pack_header.category,
         practices: &practices,
@@ -259,7 +266,9 @@ fn pack_header(file: &ast::File, file_span: Span, diags: &mut Vec<Diagnostic>) -
         extra_practices: Vec::new(),
     };
     let Some(pack) = packs.first() else {
-        if !file.items.is_empty() {
+        // A pack declaration that did not parse has its own error already.
+        let pack_broken = file.broken.iter().any(|b| b.keyword == "pack");
+        if !file.items.is_empty() && !pack_broken {
             diags.push(
                 Diagnostic::new(
                     Code::E0112,
@@ -346,6 +355,18 @@ fn check_id(id: &ast::Ident, what: &str, diags: &mut Vec<Diagnostic>) {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.ends_with('-');
+    if ok && is_windows_reserved(name) {
+        diags.push(
+            Diagnostic::new(
+                Code::E0115,
+                id.span,
+                format!("{what} id `{name}` is a device name Windows reserves"),
+            )
+            .with_label("used as a file name")
+            .with_help("Windows cannot create a file or folder named CON, PRN, AUX, NUL, COM0–COM9 or LPT0–LPT9 (with any extension); choose another id")
+            .with_suggestion(format!("rename to `{name}-{what}`"), format!("{name}-{what}")),
+        );
+    }
     if !ok {
         let fixed = kebab(name);
         diags.push(
@@ -359,6 +380,24 @@ fn check_id(id: &ast::Ident, what: &str, diags: &mut Vec<Diagnostic>) {
             .with_suggestion(format!("rename to `{fixed}`"), fixed),
         );
     }
+}
+
+/// A type name with its indefinite article: "an integer", "a string".
+pub(crate) fn article(word: &str) -> String {
+    let an = word.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {word}", if an { "an" } else { "a" })
+}
+
+/// Device names Windows reserves for every file name, whatever the extension
+/// (learn.microsoft.com/windows/win32/fileio/naming-a-file, "Naming
+/// Conventions"): an id is a file name (`<id>.json`, `<pack>/`).
+fn is_windows_reserved(id: &str) -> bool {
+    let id = id.to_ascii_lowercase();
+    matches!(id.as_str(), "con" | "prn" | "aux" | "nul")
+        || ["com", "lpt"].iter().any(|p| {
+            id.strip_prefix(p)
+                .is_some_and(|n| n.len() == 1 && n.bytes().all(|b| b.is_ascii_digit()))
+        })
 }
 
 fn kebab(s: &str) -> String {

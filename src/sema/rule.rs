@@ -15,26 +15,10 @@ pub struct PackCtx<'a> {
     pub category: &'a str,
     pub practices: &'a [String],
     pub templates: &'a dyn Templates,
+    /// Ids of rules that did not parse: an include naming one is not a
+    /// second error.
+    pub broken_rules: &'a [&'a str],
 }
-
-const RULE_KEYS: &[&str] = &[
-    "title",
-    "description",
-    "practice",
-    "severity",
-    "controls",
-    "version",
-    "target",
-    "mode",
-    "name",
-    "message",
-    "remediation",
-    "category",
-    "fix-title",
-    "default-state",
-    "preview",
-    "deprecated",
-];
 
 /// A requirement on `name` or `kind` must decide compliance, but Azure
 /// evaluates `field: name`/`field: kind` conditions as applicability gates
@@ -200,7 +184,8 @@ pub fn lower_rule(
 ) -> Vec<ir::Definition> {
     check_id(&r.id, "rule", diags);
     let c = sort_clauses(r, diags);
-    let t = MetaTable::new(c.meta.iter().copied(), RULE_KEYS, "rule", r.id.span, diags);
+    let keys = crate::syntax::keywords::meta_keys(crate::syntax::keywords::Block::Rule);
+    let t = MetaTable::new(c.meta.iter().copied(), &keys, "rule", r.id.span, diags);
 
     let title = t.required_string("title", "\"…\"", diags).map(|x| x.0);
     let practice = practice(&t, ctx, diags);
@@ -920,6 +905,16 @@ fn role_ids(roles: &Literal, diags: &mut Vec<Diagnostic>) -> Vec<String> {
         .collect()
 }
 
+/// The built-in Tag Contributor role (4a9ae827-…): manages tags only.
+const TAG_CONTRIBUTOR: &str =
+    "/providers/Microsoft.Authorization/roleDefinitions/4a9ae827-6dc8-4573-8ac7-8239d42aa03f";
+
+/// A `tags` field: `tags`, `tags['x']`, `tags.x`, `tags[x]`.
+fn is_tag_field(field: &str) -> bool {
+    let lower = field.to_ascii_lowercase();
+    lower == "tags" || lower.starts_with("tags[") || lower.starts_with("tags.")
+}
+
 fn lower_fix(f: &ast::Fix, lw: &mut Lowerer) -> ir::ModifyDetails {
     let mut operations = Vec::new();
     for a in &f.assignments {
@@ -937,6 +932,11 @@ fn lower_fix(f: &ast::Fix, lw: &mut Lowerer) -> ir::ModifyDetails {
     }
     let role_definition_ids = match &f.roles {
         Some(r) => role_ids(r, lw.diags),
+        // Tag Contributor when the fix only writes tags (least privilege;
+        // the built-in "Add a tag to resources" modify policies use it).
+        None if !operations.is_empty() && operations.iter().all(|o| is_tag_field(&o.field.field)) => {
+            vec![TAG_CONTRIBUTOR.into()]
+        }
         // Contributor can write registry properties; the built-in modify
         // policies for ACR use it (e.g. ACR_AdminAccountDisabled_Modify).
         None => vec!["/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c".into()],
@@ -978,13 +978,13 @@ fn check_fix_target(target: &FieldInfo, a: &ast::Assignment, diags: &mut Vec<Dia
                     Code::E0204,
                     a.value.span(),
                     format!(
-                        "`{}` is a {}, but `fix` writes a {}",
+                        "`{}` is {}, but `fix` writes {}",
                         target.dsl_path,
-                        target.ty.as_str(),
-                        lt.as_str()
+                        super::article(target.ty.as_str()),
+                        super::article(lt.as_str())
                     ),
                 )
-                .with_label(format!("expected a {}", target.ty.as_str())),
+                .with_label(format!("expected {}", super::article(target.ty.as_str()))),
             );
         } else if let Expr::Str(s, span) = &a.value
             && !target.enum_values.is_empty()

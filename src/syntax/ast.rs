@@ -15,6 +15,17 @@ pub struct Ident {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct File {
     pub items: Vec<Item>,
+    /// Items that did not parse (their error is already reported), so that
+    /// later stages do not report their absence as a second error.
+    pub broken: Vec<BrokenItem>,
+}
+
+/// An item the parser could not read: its keyword and, when readable, its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokenItem {
+    pub keyword: &'static str,
+    pub id: Option<String>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -429,6 +440,37 @@ impl Literal {
             Literal::Array(..) => "a list",
             Literal::Word(..) => "a name",
         }
+    }
+}
+
+/// Equality of syntax ignoring where it was written: two trees are equal in
+/// shape when they differ only in spans (the formatter's soundness check:
+/// its output must parse to the same shape as its input).
+pub trait EqShape {
+    fn eq_shape(&self, other: &Self) -> bool;
+}
+
+/// A copy of an item with every span cleared.
+fn without_spans(item: &Item) -> Item {
+    let mut copy = item.clone();
+    super::incremental::visit_spans(&mut copy, &mut |s| *s = Span::new(0, 0, 0));
+    copy
+}
+
+impl EqShape for Item {
+    fn eq_shape(&self, other: &Self) -> bool {
+        without_spans(self) == without_spans(other)
+    }
+}
+
+impl EqShape for File {
+    fn eq_shape(&self, other: &Self) -> bool {
+        self.items.len() == other.items.len()
+            && self
+                .items
+                .iter()
+                .zip(&other.items)
+                .all(|(a, b)| a.eq_shape(b))
     }
 }
 

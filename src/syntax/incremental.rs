@@ -21,6 +21,7 @@ pub struct ParseCache {
 pub fn parse_cached(cache: &mut ParseCache, file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut items = Vec::new();
+    let mut broken = Vec::new();
     let chunks = recover::split_items(file, text, &mut diags);
     if chunks.is_empty() && diags.is_empty() {
         diags.push(
@@ -32,10 +33,17 @@ pub fn parse_cached(cache: &mut ParseCache, file: FileId, text: &str) -> (File, 
             .with_help("start with `pack <name> { title \"…\" version \"1.0.0\" }` and add rules"),
         );
     }
+    recover::bidi_warnings(file, text, &mut diags);
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
     let mut next = HashMap::with_capacity(cache.items.len());
     for chunk in chunks {
         if chunk.skip {
+            broken.push(super::broken_item(file, text, &chunk));
+            continue;
+        }
+        if let Some(d) = recover::precheck(file, text, &chunk) {
+            diags.push(d);
+            broken.push(super::broken_item(file, text, &chunk));
             continue;
         }
         let src = &text[chunk.start..chunk.end];
@@ -46,18 +54,23 @@ pub fn parse_cached(cache: &mut ParseCache, file: FileId, text: &str) -> (File, 
         let by = chunk.start as u32;
         match parsed.clone() {
             Ok(mut item) => {
-                shift_item(&mut item, by, file);
+                visit_spans(&mut item, &mut |s| {
+                    s.start += by;
+                    s.end += by;
+                    s.file = file;
+                });
                 items.push(item);
             }
             Err(mut d) => {
                 shift_diag(&mut d, by, file);
                 diags.push(d);
+                broken.push(super::broken_item(file, text, &chunk));
             }
         }
         next.insert(src.to_string(), parsed);
     }
     cache.items = next;
-    (File { items }, diags)
+    (File { items, broken }, diags)
 }
 
 /// One item parsed at offset 0 in file 0. (The error is the item's one
@@ -101,106 +114,106 @@ fn shift_diag(d: &mut Diagnostic, by: u32, file: FileId) {
     }
 }
 
-fn ident(i: &mut Ident, by: u32, f: FileId) {
-    sp(&mut i.span, by, f);
+fn ident(i: &mut Ident, v: &mut dyn FnMut(&mut Span)) {
+    v(&mut i.span);
 }
 
-fn meta(m: &mut Meta, by: u32, f: FileId) {
-    ident(&mut m.key, by, f);
-    literal(&mut m.value, by, f);
-    sp(&mut m.span, by, f);
+fn meta(m: &mut Meta, v: &mut dyn FnMut(&mut Span)) {
+    ident(&mut m.key, v);
+    literal(&mut m.value, v);
+    v(&mut m.span);
 }
 
-fn literal(l: &mut Literal, by: u32, f: FileId) {
+fn literal(l: &mut Literal, v: &mut dyn FnMut(&mut Span)) {
     match l {
         Literal::Str(_, s)
         | Literal::Num(_, _, s)
         | Literal::Bool(_, s)
         | Literal::Null(s)
-        | Literal::Word(_, s) => sp(s, by, f),
+        | Literal::Word(_, s) => v(s),
         Literal::Array(items, s) => {
-            items.iter_mut().for_each(|x| literal(x, by, f));
-            sp(s, by, f);
+            items.iter_mut().for_each(|x| literal(x, v));
+            v(s);
         }
     }
 }
 
-fn param(p: &mut Param, by: u32, f: FileId) {
-    ident(&mut p.name, by, f);
-    ident(&mut p.ty, by, f);
+fn param(p: &mut Param, v: &mut dyn FnMut(&mut Span)) {
+    ident(&mut p.name, v);
+    ident(&mut p.ty, v);
     if let Some(d) = &mut p.default {
-        literal(d, by, f);
+        literal(d, v);
     }
     if let Some(a) = &mut p.allowed {
-        literal(a, by, f);
+        literal(a, v);
     }
     if let Some((_, s)) = &mut p.strong_type {
-        sp(s, by, f);
+        v(s);
     }
-    p.meta.iter_mut().for_each(|m| meta(m, by, f));
-    sp(&mut p.span, by, f);
+    p.meta.iter_mut().for_each(|m| meta(m, v));
+    v(&mut p.span);
 }
 
-fn path(p: &mut Path, by: u32, f: FileId) {
-    sp(&mut p.span, by, f);
+fn path(p: &mut Path, v: &mut dyn FnMut(&mut Span)) {
+    v(&mut p.span);
 }
 
-fn expr(e: &mut Expr, by: u32, f: FileId) {
+fn expr(e: &mut Expr, v: &mut dyn FnMut(&mut Span)) {
     match e {
         Expr::Str(_, s) | Expr::Num(_, _, s) | Expr::Bool(_, s) | Expr::Null(s) | Expr::It(s) => {
-            sp(s, by, f)
+            v(s)
         }
         Expr::Array(items, s) => {
-            items.iter_mut().for_each(|x| expr(x, by, f));
-            sp(s, by, f);
+            items.iter_mut().for_each(|x| expr(x, v));
+            v(s);
         }
         Expr::Param(i, s) => {
-            ident(i, by, f);
-            sp(s, by, f);
+            ident(i, v);
+            v(s);
         }
-        Expr::Path(p) => path(p, by, f),
+        Expr::Path(p) => path(p, v),
         Expr::Call { name, args, span } => {
-            ident(name, by, f);
-            args.iter_mut().for_each(|x| expr(x, by, f));
-            sp(span, by, f);
+            ident(name, v);
+            args.iter_mut().for_each(|x| expr(x, v));
+            v(span);
         }
         Expr::Member { base, name, span } => {
-            expr(base, by, f);
-            ident(name, by, f);
-            sp(span, by, f);
+            expr(base, v);
+            ident(name, v);
+            v(span);
         }
         Expr::Index { base, index, span } => {
-            expr(base, by, f);
-            expr(index, by, f);
-            sp(span, by, f);
+            expr(base, v);
+            expr(index, v);
+            v(span);
         }
         Expr::Equals { lhs, rhs, span, .. } => {
-            expr(lhs, by, f);
-            expr(rhs, by, f);
-            sp(span, by, f);
+            expr(lhs, v);
+            expr(rhs, v);
+            v(span);
         }
     }
 }
 
-fn cond(c: &mut Cond, by: u32, f: FileId) {
+fn cond(c: &mut Cond, v: &mut dyn FnMut(&mut Span)) {
     match c {
         Cond::And(cs, s) | Cond::Or(cs, s) => {
-            cs.iter_mut().for_each(|x| cond(x, by, f));
-            sp(s, by, f);
+            cs.iter_mut().for_each(|x| cond(x, v));
+            v(s);
         }
         Cond::Not(x, s) => {
-            cond(x, by, f);
-            sp(s, by, f);
+            cond(x, v);
+            v(s);
         }
-        Cond::Bool(_, s) => sp(s, by, f),
+        Cond::Bool(_, s) => v(s),
         Cond::Compare { lhs, rhs, span, .. } => {
-            expr(lhs, by, f);
-            expr(rhs, by, f);
-            sp(span, by, f);
+            expr(lhs, v);
+            expr(rhs, v);
+            v(span);
         }
         Cond::Exists { operand, span, .. } => {
-            expr(operand, by, f);
-            sp(span, by, f);
+            expr(operand, v);
+            v(span);
         }
         Cond::Quantifier {
             over,
@@ -208,9 +221,9 @@ fn cond(c: &mut Cond, by: u32, f: FileId) {
             span,
             ..
         } => {
-            path(over, by, f);
-            cond(c, by, f);
-            sp(span, by, f);
+            path(over, v);
+            cond(c, v);
+            v(span);
         }
         Cond::Count {
             source,
@@ -220,121 +233,121 @@ fn cond(c: &mut Cond, by: u32, f: FileId) {
             ..
         } => {
             match source {
-                CountSource::Field(p) => path(p, by, f),
+                CountSource::Field(p) => path(p, v),
                 CountSource::Value { name, source } => {
-                    ident(name, by, f);
-                    expr(source, by, f);
+                    ident(name, v);
+                    expr(source, v);
                 }
             }
             if let Some(c) = filter {
-                cond(c, by, f);
+                cond(c, v);
             }
-            expr(rhs, by, f);
-            sp(span, by, f);
+            expr(rhs, v);
+            v(span);
         }
     }
 }
 
-fn binding(b: &mut Binding, by: u32, f: FileId) {
-    ident(&mut b.name, by, f);
-    expr(&mut b.value, by, f);
-    sp(&mut b.span, by, f);
+fn binding(b: &mut Binding, v: &mut dyn FnMut(&mut Span)) {
+    ident(&mut b.name, v);
+    expr(&mut b.value, v);
+    v(&mut b.span);
 }
 
-fn rule_clause(c: &mut RuleClause, by: u32, f: FileId) {
+fn rule_clause(c: &mut RuleClause, v: &mut dyn FnMut(&mut Span)) {
     match c {
-        RuleClause::Meta(m) => meta(m, by, f),
-        RuleClause::Param(p) => param(p, by, f),
+        RuleClause::Meta(m) => meta(m, v),
+        RuleClause::Param(p) => param(p, v),
         RuleClause::Effect(e) => {
-            e.allowed.iter_mut().for_each(|i| ident(i, by, f));
+            e.allowed.iter_mut().for_each(|i| ident(i, v));
             if let Some(d) = &mut e.default {
-                ident(d, by, f);
+                ident(d, v);
             }
-            sp(&mut e.span, by, f);
+            v(&mut e.span);
         }
         RuleClause::Let(l) => {
-            ident(&mut l.name, by, f);
-            expr(&mut l.value, by, f);
-            sp(&mut l.span, by, f);
+            ident(&mut l.name, v);
+            expr(&mut l.value, v);
+            v(&mut l.span);
         }
         RuleClause::When(c, s) | RuleClause::Require(c, s) | RuleClause::Forbid(c, s) => {
-            cond(c, by, f);
-            sp(s, by, f);
+            cond(c, v);
+            v(s);
         }
         RuleClause::RequireRelated(r, s) => {
             match &mut r.target {
-                RelatedTarget::ResourceType(_, t) => sp(t, by, f),
-                RelatedTarget::Kind(i) => ident(i, by, f),
+                RelatedTarget::ResourceType(_, t) => v(t),
+                RelatedTarget::Kind(i) => ident(i, v),
             }
             if let Some(n) = &mut r.named {
-                expr(n, by, f);
+                expr(n, v);
             }
             if let Some(i) = &mut r.scope {
-                ident(i, by, f);
+                ident(i, v);
             }
             if let Some((_, t)) = &mut r.after {
-                sp(t, by, f);
+                v(t);
             }
             if let Some(c) = &mut r.condition {
-                cond(c, by, f);
+                cond(c, v);
             }
-            sp(&mut r.span, by, f);
-            sp(s, by, f);
+            v(&mut r.span);
+            v(s);
         }
         RuleClause::Fix(fx) => {
             for a in &mut fx.assignments {
-                path(&mut a.path, by, f);
-                expr(&mut a.value, by, f);
-                sp(&mut a.span, by, f);
+                path(&mut a.path, v);
+                expr(&mut a.value, v);
+                v(&mut a.span);
             }
             if let Some(r) = &mut fx.roles {
-                literal(r, by, f);
+                literal(r, v);
             }
-            sp(&mut fx.span, by, f);
+            v(&mut fx.span);
         }
         RuleClause::Deploy(d) => {
-            sp(&mut d.template.1, by, f);
+            v(&mut d.template.1);
             if let Some(r) = &mut d.roles {
-                literal(r, by, f);
+                literal(r, v);
             }
             if let Some(i) = &mut d.scope {
-                ident(i, by, f);
+                ident(i, v);
             }
             if let Some((_, t)) = &mut d.location {
-                sp(t, by, f);
+                v(t);
             }
-            d.bindings.iter_mut().for_each(|b| binding(b, by, f));
-            sp(&mut d.span, by, f);
+            d.bindings.iter_mut().for_each(|b| binding(b, v));
+            v(&mut d.span);
         }
     }
 }
 
-fn placement(p: &mut Placement, by: u32, f: FileId) {
-    ident(&mut p.id, by, f);
+fn placement(p: &mut Placement, v: &mut dyn FnMut(&mut Span)) {
+    ident(&mut p.id, v);
     if let Some(o) = &mut p.of {
-        ident(o, by, f);
+        ident(o, v);
     }
     for c in &mut p.clauses {
         match c {
-            PlacementClause::Meta(m) => meta(m, by, f),
+            PlacementClause::Meta(m) => meta(m, v),
             PlacementClause::Value { name, value, span } => {
-                ident(name, by, f);
-                literal(value, by, f);
-                sp(span, by, f);
+                ident(name, v);
+                literal(value, v);
+                v(span);
             }
             PlacementClause::MemberMessage { member, text, span } => {
-                ident(member, by, f);
-                sp(&mut text.1, by, f);
-                sp(span, by, f);
+                ident(member, v);
+                v(&mut text.1);
+                v(span);
             }
             PlacementClause::Selector(s) => {
-                ident(&mut s.name, by, f);
+                ident(&mut s.name, v);
                 for i in &mut s.items {
-                    ident(&mut i.kind, by, f);
-                    literal(&mut i.values, by, f);
-                    sp(&mut i.span, by, f);
+                    ident(&mut i.kind, v);
+                    literal(&mut i.values, v);
+                    v(&mut i.span);
                 }
-                sp(&mut s.span, by, f);
+                v(&mut s.span);
             }
             PlacementClause::Override {
                 what,
@@ -342,121 +355,123 @@ fn placement(p: &mut Placement, by: u32, f: FileId) {
                 members,
                 span,
             } => {
-                ident(what, by, f);
-                literal(value, by, f);
+                ident(what, v);
+                literal(value, v);
                 if let Some(m) = members {
-                    literal(m, by, f);
+                    literal(m, v);
                 }
-                sp(span, by, f);
+                v(span);
             }
         }
     }
-    sp(&mut p.span, by, f);
+    v(&mut p.span);
 }
 
-fn shift_item(item: &mut Item, by: u32, f: FileId) {
+/// Calls `v` on every span of an item (shifting it, or clearing it for a
+/// comparison that ignores spans, [`super::ast::EqShape`]).
+pub fn visit_spans(item: &mut Item, v: &mut dyn FnMut(&mut Span)) {
     match item {
-        Item::Placement(p) => placement(p, by, f),
+        Item::Placement(p) => placement(p, v),
         Item::Pack(p) => {
-            ident(&mut p.id, by, f);
-            p.meta.iter_mut().for_each(|m| meta(m, by, f));
-            sp(&mut p.span, by, f);
+            ident(&mut p.id, v);
+            p.meta.iter_mut().for_each(|m| meta(m, v));
+            v(&mut p.span);
         }
         Item::Rule(r) => {
-            ident(&mut r.id, by, f);
-            r.clauses.iter_mut().for_each(|c| rule_clause(c, by, f));
-            sp(&mut r.span, by, f);
+            ident(&mut r.id, v);
+            r.clauses.iter_mut().for_each(|c| rule_clause(c, v));
+            v(&mut r.span);
         }
         Item::Initiative(i) => {
-            ident(&mut i.id, by, f);
+            ident(&mut i.id, v);
             for c in &mut i.clauses {
                 match c {
-                    InitiativeClause::Meta(m) => meta(m, by, f),
-                    InitiativeClause::Param(p) => param(p, by, f),
+                    InitiativeClause::Meta(m) => meta(m, v),
+                    InitiativeClause::Param(p) => param(p, v),
                     InitiativeClause::Group(g) => {
-                        ident(&mut g.name, by, f);
-                        sp(&mut g.display_name.1, by, f);
-                        g.meta.iter_mut().for_each(|m| meta(m, by, f));
-                        sp(&mut g.span, by, f);
+                        ident(&mut g.name, v);
+                        v(&mut g.display_name.1);
+                        g.meta.iter_mut().for_each(|m| meta(m, v));
+                        v(&mut g.span);
                     }
                     InitiativeClause::Include(inc) => {
                         match &mut inc.target {
-                            IncludeTarget::Rule(i) | IncludeTarget::Practice(i) => ident(i, by, f),
-                            IncludeTarget::All(s) => sp(s, by, f),
+                            IncludeTarget::Rule(i) | IncludeTarget::Practice(i) => ident(i, v),
+                            IncludeTarget::All(s) => v(s),
                         }
-                        inc.bindings.iter_mut().for_each(|b| binding(b, by, f));
+                        inc.bindings.iter_mut().for_each(|b| binding(b, v));
                         for g in inc.groups.iter_mut().flatten() {
-                            ident(g, by, f);
+                            ident(g, v);
                         }
-                        sp(&mut inc.span, by, f);
+                        v(&mut inc.span);
                     }
                 }
             }
-            sp(&mut i.span, by, f);
+            v(&mut i.span);
         }
-        Item::Test(t) => test_item(t, by, f),
+        Item::Test(t) => test_item(t, v),
     }
 }
 
-fn test_item(t: &mut Test, by: u32, f: FileId) {
-    ident(&mut t.name, by, f);
+fn test_item(t: &mut Test, v: &mut dyn FnMut(&mut Span)) {
+    ident(&mut t.name, v);
     for c in &mut t.clauses {
         match c {
             TestClause::Subject { id, span, .. } => {
-                ident(id, by, f);
-                sp(span, by, f);
+                ident(id, v);
+                v(span);
             }
             TestClause::Param { name, value, span } => {
-                ident(name, by, f);
-                test_value(value, by, f);
-                sp(span, by, f);
+                ident(name, v);
+                test_value(value, v);
+                v(span);
             }
             TestClause::Resource(r) => {
-                ident(&mut r.kind, by, f);
-                r.props.iter_mut().for_each(|p| test_prop(p, by, f));
-                sp(&mut r.span, by, f);
+                ident(&mut r.kind, v);
+                r.props.iter_mut().for_each(|p| test_prop(p, v));
+                v(&mut r.span);
             }
-            TestClause::Input(_, span) | TestClause::Deployed(span) => sp(span, by, f),
+            TestClause::Input(_, span) | TestClause::Deployed(span) => v(span),
             TestClause::Expect(e) => {
                 if let Some(r) = &mut e.rule {
-                    ident(r, by, f);
+                    ident(r, v);
                 }
-                ident(&mut e.verdict, by, f);
+                ident(&mut e.verdict, v);
                 if let Some((_, s)) = &mut e.phase {
-                    sp(s, by, f);
+                    v(s);
                 }
-                sp(&mut e.span, by, f);
+                v(&mut e.span);
             }
             TestClause::ExpectFix {
                 path: p,
                 value,
                 span,
             } => {
-                path(p, by, f);
-                test_value(value, by, f);
-                sp(span, by, f);
+                path(p, v);
+                test_value(value, v);
+                v(span);
             }
         }
     }
-    sp(&mut t.span, by, f);
+    v(&mut t.span);
 }
 
-fn test_prop(p: &mut TestProp, by: u32, f: FileId) {
-    path(&mut p.path, by, f);
-    test_value(&mut p.value, by, f);
-    sp(&mut p.span, by, f);
+fn test_prop(p: &mut TestProp, v: &mut dyn FnMut(&mut Span)) {
+    path(&mut p.path, v);
+    test_value(&mut p.value, v);
+    v(&mut p.span);
 }
 
-fn test_value(v: &mut TestValue, by: u32, f: FileId) {
-    match v {
-        TestValue::Scalar(l) => literal(l, by, f),
+fn test_value(tv: &mut TestValue, v: &mut dyn FnMut(&mut Span)) {
+    match tv {
+        TestValue::Scalar(l) => literal(l, v),
         TestValue::Array(items, s) => {
-            items.iter_mut().for_each(|i| test_value(i, by, f));
-            sp(s, by, f);
+            items.iter_mut().for_each(|i| test_value(i, v));
+            v(s);
         }
         TestValue::Object(props, s) => {
-            props.iter_mut().for_each(|p| test_prop(p, by, f));
-            sp(s, by, f);
+            props.iter_mut().for_each(|p| test_prop(p, v));
+            v(s);
         }
     }
 }

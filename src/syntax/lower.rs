@@ -7,6 +7,7 @@
 
 use super::Rule;
 use super::ast::*;
+use super::keywords;
 use crate::diag::{Code, Diagnostic, FileId, Span};
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
@@ -809,6 +810,20 @@ pub fn syntax_error(
         }
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    if let Some((ws, we, kw)) = misspelt_keyword(src, start) {
+        let word = &src[ws..we];
+        return Diagnostic::new(
+            Code::E0001,
+            Span::new(file, offset + ws, offset + we),
+            format!("unknown clause `{word}`"),
+        )
+        .with_label("not a clause keyword")
+        .with_help(format!("did you mean `{kw}`?"))
+        .with_suggestion(format!("use `{kw}`"), kw);
+    }
+    if let Some(d) = unquoted_dotted(file, offset, src, start) {
+        return d;
+    }
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {
@@ -837,6 +852,54 @@ pub fn syntax_error(
             .with_suggestion("use `or`", "or");
     }
     d
+}
+
+/// The first word of the line an error is on, when it is not a keyword but
+/// close to a clause keyword (`requires`, `fobid`): the likely cause of the
+/// error, which pest reports further right. Returns its range and the keyword.
+fn misspelt_keyword(src: &str, at: usize) -> Option<(usize, usize, &'static str)> {
+    let line_start = src.get(..at)?.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line = src.get(line_start..)?;
+    let word_start = line_start + (line.len() - line.trim_start_matches([' ', '\t']).len());
+    let rest = src.get(word_start..)?;
+    let len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+        .count();
+    let word = rest.get(..len).filter(|w| !w.is_empty())?;
+    if keywords::all_words().any(|w| w == word) {
+        return None;
+    }
+    let candidates = keywords::CLAUSES.iter().map(|c| c.word);
+    let kw = crate::diag::did_you_mean(word, candidates)?;
+    Some((word_start, word_start + len, kw))
+}
+
+/// `version 0.1.0`: a dotted number is not a value; it must be a string.
+fn unquoted_dotted(file: FileId, offset: usize, src: &str, at: usize) -> Option<Diagnostic> {
+    let before = src.get(..at)?;
+    let num_start = before
+        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or(0, |i| i + 1);
+    let rest = src.get(num_start..)?;
+    let len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .count();
+    let text = rest.get(..len)?;
+    if text.matches('.').count() < 2 || !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(
+        Diagnostic::new(
+            Code::E0001,
+            Span::new(file, offset + num_start, offset + num_start + len),
+            format!("`{text}` is not a number: write it as a string"),
+        )
+        .with_label("a version is a string")
+        .with_help("versions and other dotted values are quoted: `version \"1.0.0\"`")
+        .with_suggestion("quote it", format!("\"{text}\"")),
+    )
 }
 
 fn join_or(items: &[&str]) -> String {

@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod incremental;
+pub mod keywords;
 mod lower;
 mod recover;
 pub mod tokens;
@@ -27,6 +28,7 @@ const CALL_LIMIT: usize = 20_000_000;
 pub fn parse(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut items = Vec::new();
+    let mut broken = Vec::new();
     let chunks = recover::split_items(file, text, &mut diags);
     if chunks.is_empty() && diags.is_empty() {
         diags.push(
@@ -38,9 +40,16 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
             .with_help("start with `pack <name> { title \"…\" version \"1.0.0\" }` and add rules"),
         );
     }
+    recover::bidi_warnings(file, text, &mut diags);
     pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
     for chunk in chunks {
         if chunk.skip {
+            broken.push(broken_item(file, text, &chunk));
+            continue;
+        }
+        if let Some(d) = recover::precheck(file, text, &chunk) {
+            diags.push(d);
+            broken.push(broken_item(file, text, &chunk));
             continue;
         }
         let src = &text[chunk.start..chunk.end];
@@ -53,14 +62,31 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
                 if let Some(pair) = pairs.next() {
                     match ctx.item(pair) {
                         Ok(item) => items.push(item),
-                        Err(d) => diags.push(d),
+                        Err(d) => {
+                            diags.push(d);
+                            broken.push(broken_item(file, text, &chunk));
+                        }
                     }
                 }
             }
-            Err(e) => diags.push(lower::syntax_error(file, chunk.start, src, &e)),
+            Err(e) => {
+                diags.push(lower::syntax_error(file, chunk.start, src, &e));
+                broken.push(broken_item(file, text, &chunk));
+            }
         }
     }
-    (ast::File { items }, diags)
+    (ast::File { items, broken }, diags)
+}
+
+/// Records an item that did not parse (see [`ast::BrokenItem`]).
+fn broken_item(file: FileId, text: &str, chunk: &recover::Chunk) -> ast::BrokenItem {
+    let src = text.get(chunk.start..chunk.end).unwrap_or("");
+    let (keyword, id) = recover::header(src);
+    ast::BrokenItem {
+        keyword,
+        id: id.map(str::to_string),
+        span: Span::new(file, chunk.start, chunk.end),
+    }
 }
 
 #[cfg(test)]

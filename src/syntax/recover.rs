@@ -13,6 +13,10 @@ pub struct Chunk {
     pub end: usize,
     /// Already reported (unterminated string, too deep): not parsed.
     pub skip: bool,
+    /// The innermost `{`, `[` or `(` of this item that is never closed:
+    /// reported as the item's one error instead of whatever pest trips on
+    /// at the end of the chunk.
+    pub unclosed: Option<usize>,
 }
 
 const ITEM_KEYWORDS: [&str; 7] = [
@@ -37,7 +41,7 @@ fn keyword_at(bytes: &[u8], i: usize) -> bool {
         let end = i + kw.len();
         bytes.len() > end
             && &bytes[i..end] == kw.as_bytes()
-            && (bytes[end] == b' ' || bytes[end] == b'\t')
+            && matches!(bytes[end], b' ' | b'\t' | b'\r' | b'\n')
             // `test` is also a common name (`environment test {`): as an
             // item keyword it must begin its line.
             && (*kw != "test" || first_on_line(bytes, i))
@@ -70,18 +74,27 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
     let bytes = text.as_bytes();
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut current: Option<Chunk> = None;
-    let mut depth: usize = 0;
+    // Open brackets of the current item: (byte, offset).
+    let mut open: Vec<(u8, usize)> = Vec::new();
     let mut max_depth_at: Option<usize> = None;
-    let mut i = 0;
+    // A byte-order mark is not part of the text (editors on Windows write one).
+    let mut i = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
     let mut line_start = true;
     // Text before the first item that is not whitespace or comment.
     let mut stray_start: Option<usize> = None;
 
-    let close = |cur: &mut Option<Chunk>, end: usize, chunks: &mut Vec<Chunk>| {
+    let close = |cur: &mut Option<Chunk>,
+                 end: usize,
+                 open: &mut Vec<(u8, usize)>,
+                 chunks: &mut Vec<Chunk>| {
         if let Some(mut c) = cur.take() {
             c.end = end;
+            if c.unclosed.is_none() {
+                c.unclosed = open.last().map(|&(_, at)| at);
+            }
             chunks.push(c);
         }
+        open.clear();
     };
 
     while i < bytes.len() {
@@ -89,16 +102,18 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
         let at_line_start = line_start;
         line_start = false;
         match b {
-            b'\n' => {
+            // A lone CR is a line end too: editors show what follows on a
+            // new line, so it must not stay inside a comment.
+            b'\n' | b'\r' => {
                 line_start = true;
                 i += 1;
             }
-            b' ' | b'\t' | b'\r' => {
+            b' ' | b'\t' => {
                 // Only column 0 counts as a line start for resynchronising.
                 i += 1;
             }
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
                     i += 1;
                 }
             }
@@ -119,7 +134,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 let open = i;
                 i += 1;
                 let mut closed = false;
-                while i < bytes.len() && bytes[i] != b'\n' {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
                     if bytes[i] == b'\\' {
                         i += 2;
                         continue;
@@ -140,32 +155,49 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
             }
             b'{' | b'[' | b'(' => {
-                depth += 1;
-                if depth > MAX_NESTING && max_depth_at.is_none() {
+                open.push((b, i));
+                if open.len() > MAX_NESTING && max_depth_at.is_none() {
                     max_depth_at = Some(i);
                 }
                 i += 1;
             }
             b'}' | b']' | b')' => {
-                depth = depth.saturating_sub(1);
+                let opener = match b {
+                    b'}' => b'{',
+                    b']' => b'[',
+                    _ => b'(',
+                };
+                // Close the nearest matching bracket; any opened after it
+                // were never closed (a stray closer is left to the parser).
+                if let Some(k) = open.iter().rposition(|&(o, _)| o == opener) {
+                    if let (Some(c), Some(&(_, at))) = (current.as_mut(), open.last())
+                        && k + 1 < open.len()
+                        && c.unclosed.is_none()
+                    {
+                        c.unclosed = Some(at);
+                    }
+                    open.truncate(k);
+                }
                 i += 1;
             }
-            _ if (depth == 0 || at_line_start && opens_block(bytes, i)) && keyword_at(bytes, i) => {
+            _ if (open.is_empty() || at_line_start && opens_block(bytes, i))
+                && keyword_at(bytes, i) =>
+            {
                 if let Some(at) = max_depth_at.take() {
                     if let Some(c) = current.as_mut() {
                         c.skip = true;
                     }
                     diags.push(too_deep(file, at));
                 }
-                close(&mut current, i, &mut chunks);
+                close(&mut current, i, &mut open, &mut chunks);
                 if let Some(s) = stray_start.take() {
                     diags.push(stray(file, s, i, text));
                 }
-                depth = 0;
                 current = Some(Chunk {
                     start: i,
                     end: text.len(),
                     skip: false,
+                    unclosed: None,
                 });
                 i += 1;
             }
@@ -188,7 +220,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
         }
         diags.push(too_deep(file, at));
     }
-    close(&mut current, text.len(), &mut chunks);
+    close(&mut current, text.len(), &mut open, &mut chunks);
     if let Some(s) = stray_start {
         diags.push(stray(file, s, text.len(), text));
     }
@@ -229,4 +261,166 @@ fn stray(file: FileId, start: usize, end: usize, text: &str) -> Diagnostic {
     )
     .with_label("not the start of an item")
     .with_help("every top-level item starts with `pack`, `rule` or `initiative`")
+}
+
+/// The item keyword and id at the start of a chunk (`rule x {` → `("rule",
+/// Some("x"))`), read without the parser so that a broken item still names
+/// what it was meant to declare.
+pub fn header(src: &str) -> (&'static str, Option<&str>) {
+    let keyword = ITEM_KEYWORDS
+        .iter()
+        .find(|kw| src.starts_with(**kw))
+        .copied()
+        .unwrap_or("item");
+    let rest = src[keyword.len()..].trim_start();
+    let id_len = rest.bytes().take_while(|b| is_word_byte(*b)).count();
+    let id = rest.get(..id_len).filter(|id| !id.is_empty());
+    (keyword, id)
+}
+
+/// The one error of an item whose header (`rule <id> {`) or brackets are
+/// broken, found before pest so that the message names the cause rather than
+/// whatever token the grammar gave up on. `None` when the item looks sound.
+pub fn precheck(file: FileId, text: &str, chunk: &Chunk) -> Option<Diagnostic> {
+    let src = text.get(chunk.start..chunk.end)?;
+    let (keyword, _) = header(src);
+    let after_kw = chunk.start + keyword.len();
+    let rest = &text[after_kw..chunk.end];
+    let id_at = after_kw + (rest.len() - rest.trim_start().len());
+    let id_src = &text[id_at..chunk.end];
+    let id_len = id_src.bytes().take_while(|b| is_word_byte(*b)).count();
+    let id = &id_src[..id_len];
+    let after_id = &id_src[id_len..];
+    let next_at = id_at + id_len + (after_id.len() - after_id.trim_start().len());
+    let next = text[next_at..chunk.end].chars().next();
+    let starts_word = |c: char| c.is_ascii_alphabetic() || c == '_';
+    if id.is_empty() || !id.starts_with(starts_word) {
+        let found = id_src.chars().next();
+        return Some(bad_id_start(file, keyword, id_at, found));
+    }
+    // A character glued to the id that ids cannot contain (`r🚀`, a Cyrillic
+    // `а`, a NUL): name it, since it may be invisible.
+    let plain_space = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    if let Some(c) = after_id
+        .chars()
+        .next()
+        .filter(|c| !plain_space(*c) && (!c.is_ascii() || c.is_ascii_control()))
+    {
+        let at = id_at + id_len;
+        return Some(
+            Diagnostic::new(
+                Code::E0001,
+                Span::new(file, at, at + c.len_utf8()),
+                format!(
+                    "{keyword} id `{id}` is followed by {}, which ids cannot contain",
+                    describe(c)
+                ),
+            )
+            .with_label("not allowed in an id")
+            .with_help("ids may contain ASCII letters, digits, `_` and `-`"),
+        );
+    }
+    // Placements (`assignment a of b {`) have more between the id and `{`:
+    // the grammar checks those.
+    let simple_header = matches!(keyword, "pack" | "rule" | "initiative");
+    if simple_header && next != Some('{') && next != Some('#') {
+        let at = id_at + id_len;
+        return Some(
+            Diagnostic::new(
+                Code::E0001,
+                Span::new(file, at, at),
+                format!("expected `{{` after `{keyword} {id}`"),
+            )
+            .with_label("the block opens here")
+            .with_help(format!("a {keyword} is written `{keyword} {id} {{ … }}`"))
+            .with_suggestion("add `{`", " {"),
+        );
+    }
+    let open = chunk.unclosed?;
+    let bracket = text.get(open..=open).unwrap_or("{");
+    let closer = match bracket {
+        "[" => "]",
+        "(" => ")",
+        _ => "}",
+    };
+    let body = text[chunk.start..chunk.end].trim_end();
+    let end = chunk.start + body.len();
+    let what = if open == next_at {
+        format!("the block of {keyword} `{id}`")
+    } else {
+        format!("this `{bracket}`")
+    };
+    Some(
+        Diagnostic::new(
+            Code::E0001,
+            Span::new(file, end, end),
+            format!("`{bracket}` is never closed: expected `{closer}` to end {what}"),
+        )
+        .with_label(format!("expected `{closer}` here"))
+        .with_related(
+            Span::new(file, open, open + 1),
+            format!("`{bracket}` opened here"),
+        )
+        .with_suggestion(format!("add `{closer}`"), closer),
+    )
+}
+
+fn bad_id_start(file: FileId, keyword: &str, at: usize, found: Option<char>) -> Diagnostic {
+    let (found_text, len) = match found {
+        None => ("end of input".to_string(), 0),
+        Some('{') => ("`{`: the id is missing".to_string(), 1),
+        Some(c) => (describe(c), c.len_utf8()),
+    };
+    Diagnostic::new(
+        Code::E0001,
+        Span::new(file, at, at + len),
+        format!("expected a {keyword} id after `{keyword}`, found {found_text}"),
+    )
+    .with_label(format!("the {keyword} id goes here"))
+    .with_help(format!(
+        "a {keyword} is written `{keyword} my-id {{ … }}`; ids start with an ASCII letter"
+    ))
+}
+
+/// A character as a message names it: visible ones quoted, and the code
+/// point for anything that is not plain ASCII (a look-alike letter, an
+/// emoji, a control character).
+pub fn describe(c: char) -> String {
+    if c.is_ascii_graphic() {
+        format!("`{c}`")
+    } else if c.is_control() || c.is_whitespace() {
+        format!("the control character U+{:04X}", c as u32)
+    } else {
+        format!("`{c}` (U+{:04X}, not an ASCII character)", c as u32)
+    }
+}
+
+/// Bidirectional control characters, which reorder how the text around them
+/// is displayed (CVE-2021-42574, "Trojan Source").
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// W0010 for every bidirectional control character in the text, wherever it
+/// stands (comment, string, anywhere else): what a reviewer sees must be what
+/// acrpc reads.
+pub fn bidi_warnings(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) {
+    for (at, c) in text.char_indices().filter(|(_, c)| is_bidi_control(*c)) {
+        diags.push(
+            Diagnostic::new(
+                Code::W0010,
+                Span::new(file, at, at + c.len_utf8()),
+                format!(
+                    "invisible bidirectional control character U+{:04X} changes how this line is displayed",
+                    c as u32
+                ),
+            )
+            .with_label("this character reorders the text around it")
+            .with_help(format!(
+                "remove it; in a string, write the escape `\\u{{{:04X}}}` if it is meant",
+                c as u32
+            ))
+            .with_suggestion("remove the character", ""),
+        );
+    }
 }

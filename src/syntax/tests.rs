@@ -185,3 +185,68 @@ fn bad_escape_is_reported() {
     assert_eq!(diags.len(), 1);
     assert_eq!(diags[0].code, crate::diag::Code::E0003);
 }
+
+/// A lone CR ends a comment: editors show what follows on a new line, so the
+/// parser must read it too (issue 13, item 4).
+#[test]
+fn a_lone_cr_ends_a_comment() {
+    let text = "rule r {\n  require a != true # c\r  and b != true\n}\n";
+    let file = parse_ok(text);
+    let Item::Rule(rule) = &file.items[0] else {
+        panic!("not a rule")
+    };
+    let shown = format!("{:?}", rule.clauses);
+    assert!(
+        shown.contains("\"b\""),
+        "the `and b` part was dropped: {shown}"
+    );
+}
+
+/// A byte-order mark before the first item is not stray text.
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let file = parse_ok("\u{FEFF}pack p {\r\n  title \"P\"\r\n}\r\n");
+    assert_eq!(file.items.len(), 1);
+}
+
+/// One root cause, one error: an unclosed block is reported once, with the
+/// opening brace as related span, and the next item still parses.
+#[test]
+fn an_unclosed_block_is_one_error_naming_its_brace() {
+    let text = "rule a {\n  title \"A\"\n\nrule b {\n  title \"B\"\n}\n";
+    let (file, diags) = parse(0, text);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert!(
+        diags[0].message.contains("never closed"),
+        "{}",
+        diags[0].message
+    );
+    assert_eq!(diags[0].related[0].span.start, 7);
+    assert_eq!(file.items.len(), 1);
+    assert_eq!(file.broken.len(), 1);
+    assert_eq!(file.broken[0].id.as_deref(), Some("a"));
+}
+
+/// The parser's per-chunk work limit is not hit by long valid input
+/// (issue 13, item 23): a rule followed by many comment lines parses.
+#[test]
+fn many_comment_lines_after_an_item_parse() {
+    let mut text = String::from("rule r {\n  require a != true\n}\n");
+    for _ in 0..100_000 {
+        text.push_str("# comment\n");
+    }
+    let file = parse_ok(&text);
+    assert_eq!(file.items.len(), 1);
+}
+
+/// `EqShape` ignores spans but nothing else.
+#[test]
+fn eq_shape_ignores_spans_only() {
+    use super::ast::EqShape;
+    let a = parse_ok("rule r {\n  require a != true and b == \"x\"\n}\n");
+    let b = parse_ok("rule   r {\n\n    require a != true\n        and b == \"x\"\n}\n");
+    let c = parse_ok("rule r {\n  require a != true and b == \"y\"\n}\n");
+    assert_ne!(a, b, "the spans differ");
+    assert!(a.eq_shape(&b));
+    assert!(!a.eq_shape(&c));
+}

@@ -60,12 +60,9 @@ pub fn tokenize(src: &str) -> Vec<Token> {
         }
         let start = i;
         let kind = if c == b'#' {
-            while i < b.len() && b[i] != b'\n' {
+            // A comment ends at a line break, a lone CR included (as for the parser).
+            while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
                 i += 1;
-            }
-            // A comment keeps its text but not the `\r` of a CRLF line end.
-            if i > start && b[i - 1] == b'\r' {
-                i -= 1;
             }
             TokenKind::Comment
         } else if src[i..].starts_with("\"\"\"") {

@@ -23,20 +23,26 @@ pub fn sarif(report: &Report) -> String {
         .filter(|r| r.companion_of.is_none())
         .map(|r| {
             let help = r.remediation.clone().unwrap_or_else(|| r.message.clone());
-            json!({
+            let mut rule = json!({
                 "id": r.id,
                 "name": r.name,
                 "shortDescription": {"text": r.title},
-                "fullDescription": {"text": r.message},
+                // The rule's description; the finding's message is per result.
+                "fullDescription": {"text": r.description.as_deref().unwrap_or(&r.title)},
                 "help": {"text": help, "markdown": help},
-                "helpUri": r.help_uri.clone().unwrap_or_else(|| DOCS.to_string()),
                 "defaultConfiguration": {"level": level(r.severity)},
                 "properties": {
                     "security-severity": security_severity(r.severity),
                     "tags": ["security", "azure-policy"],
                     "precision": "high",
                 },
-            })
+            });
+            // Only a page that exists: the portal page of a built-in. acrpc's
+            // own rules have no generated page yet, so none is given.
+            if let (Some(uri), Some(m)) = (&r.help_uri, rule.as_object_mut()) {
+                m.insert("helpUri".into(), json!(uri));
+            }
+            rule
         })
         .collect();
     let index_of = |id: &str| {

@@ -132,14 +132,23 @@ fn summary(report: &Report, out: &mut String) {
     let s = super::summary(report);
     say!(
         out,
-        "{} resources in {} files, {} rules: {} findings, {} suppressed, {} unknown, {} compliant, {} not applicable",
-        s.resources,
-        report.inputs.len(),
-        s.rules,
-        s.findings,
+        "{} in {}, {}: {}, {} suppressed, {} unknown, {} compliant, {} not applicable",
+        count(s.resources, "resource"),
+        count(report.inputs.len(), "file"),
+        count(s.rules, "rule"),
+        count(s.findings, "finding"),
         s.suppressed,
         s.unknown,
         s.compliant,
         s.not_applicable,
     );
+}
+
+/// `1 file`, `2 files`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
