@@ -1,6 +1,7 @@
 //! `acrpc build [PATHS…] [--out DIR]`.
 
 use super::files::{DirTemplates, collect_packs, write_atomically};
+use super::out::{self, say};
 use super::{ExitStatus, Reporter};
 use crate::compile::compile_file;
 use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span, has_errors};
@@ -145,7 +146,7 @@ pub(super) fn compile_inputs(
     }
     if has_errors(&all_diags) {
         let n = all_diags.iter().filter(|d| d.is_error()).count();
-        eprintln!("error: build failed with {n} error(s); nothing was written");
+        say!("error: build failed with {n} error(s); nothing was written");
         return Err(ExitStatus::Failure);
     }
     Ok(Inputs {
@@ -194,8 +195,8 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
                 .unwrap_or_default()
         ),
     };
-    println!(
-        "built {} pack(s): {n_defs} policy definition(s), {n_inis} initiative(s){extra} in {}{}",
+    let summary = format!(
+        "built {} pack(s): {n_defs} policy definition(s), {n_inis} initiative(s){extra} in {}{}\n",
         packs.len(),
         args.out.display(),
         if warnings > 0 {
@@ -204,5 +205,5 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
             String::new()
         }
     );
-    ExitStatus::Success
+    out::finish(&summary, ExitStatus::Success)
 }

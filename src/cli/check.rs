@@ -10,7 +10,6 @@ use crate::ir::Severity;
 use crate::sema::Options;
 use clap::ValueEnum;
 use serde_json::{Map, Value};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -177,9 +176,15 @@ fn exit_status(report: &check::Report, args: &CheckArgs) -> ExitStatus {
 /// or to standard output.
 fn emit(path: Option<&Path>, text: &str) -> Result<(), (String, String)> {
     let Some(path) = path else {
-        // A closed pipe (`| head`) is not an error worth reporting.
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
-        return Ok(());
+        // A closed pipe (`| head`) ends the report quietly; any other failure
+        // (a full disk) is an error: a report that was not written must fail.
+        return match super::out::stdout(text) {
+            Ok(()) | Err(super::out::Unwritten::Closed) => Ok(()),
+            Err(super::out::Unwritten::Failed) => Err((
+                "<stdout>".to_string(),
+                "cannot write the report to standard output".to_string(),
+            )),
+        };
     };
     let name = path.display().to_string();
     let tmp = path.with_extension(format!("acrpc-tmp-{}", std::process::id()));

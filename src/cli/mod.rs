@@ -8,6 +8,7 @@ mod files;
 mod fmt;
 mod lint;
 mod lsp;
+pub(crate) mod out;
 mod publish;
 
 use crate::diag::render::{self, RenderOptions};

@@ -3,6 +3,7 @@
 //! initiatives, prunes last), then read back and confirm.
 
 use super::build::{Inputs, compile_inputs, io_error};
+use super::out::{self, say};
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span};
 use crate::emit::POLICY_API_VERSION;
@@ -15,7 +16,7 @@ use crate::sema::Options;
 use crate::syntax::{self, ast};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -138,7 +139,7 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
     let verbose = args.verbose;
     let log = move |event: Event, line: &str| {
         if verbose || event == Event::Retry {
-            eprintln!("  {line}");
+            say!("  {line}");
         }
     };
     let client = Client {
@@ -164,7 +165,7 @@ fn publish(
     wanted: &[Desired],
     packs: &[&str],
 ) -> ExitStatus {
-    eprintln!(
+    say!(
         "Reading {} resource(s) at {}{}",
         wanted.len(),
         ctx.scope,
@@ -178,14 +179,17 @@ fn publish(
         Ok(a) => a,
         Err(status) => return status,
     };
-    print!("{}", render_plan(&actions, &ctx.scope, &client.api_version));
+    if let Err(u) = out::stdout(&render_plan(&actions, &ctx.scope, &client.api_version)) {
+        // Without the plan on screen, nothing may be applied.
+        return u.status(ExitStatus::Error);
+    }
     let changes: Vec<&Action> = actions.iter().filter(|a| a.changes()).collect();
     if args.plan {
         return ExitStatus::Success;
     }
     if changes.is_empty() {
-        println!("No changes: {} already matches the pack(s).", ctx.scope);
-        return ExitStatus::Success;
+        let text = format!("No changes: {} already matches the pack(s).\n", ctx.scope);
+        return out::finish(&text, ExitStatus::Success);
     }
     if !args.yes && !confirm(ctx, changes.len()) {
         return ExitStatus::Error;
@@ -246,13 +250,12 @@ fn confirm(ctx: &Ctx, n: usize) -> bool {
         );
         return false;
     }
-    eprint!("Apply {n} change(s) to {}? [y/N] ", ctx.scope);
-    let _ = std::io::stderr().flush();
+    out::stderr(&format!("Apply {n} change(s) to {}? [y/N] ", ctx.scope));
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     let yes = matches!(line.trim(), "y" | "Y" | "yes" | "Yes");
     if !yes {
-        eprintln!("Nothing was applied.");
+        say!("Nothing was applied.");
     }
     yes
 }
@@ -293,7 +296,7 @@ fn apply(
             report_partial(changes, i);
             return Err(ExitStatus::Error);
         }
-        eprintln!("[{}/{n}] {} {}", i + 1, past(&a.op), describe(a));
+        say!("[{}/{n}] {} {}", i + 1, past(&a.op), describe(a));
     }
     Ok(())
 }
@@ -327,16 +330,16 @@ fn describe(a: &Action) -> String {
 /// was not, so the user knows the state Azure is in.
 fn report_partial(changes: &[&Action], stopped: usize) {
     let n = changes.len();
-    eprintln!("error: publish stopped at {}/{n}", stopped + 1);
-    eprintln!("applied ({stopped}):");
+    say!("error: publish stopped at {}/{n}", stopped + 1);
+    say!("applied ({stopped}):");
     for a in &changes[..stopped] {
-        eprintln!("  {} {}", verb(&a.op), describe(a));
+        say!("  {} {}", verb(&a.op), describe(a));
     }
-    eprintln!("not applied ({}):", n - stopped);
+    say!("not applied ({}):", n - stopped);
     for a in &changes[stopped..] {
-        eprintln!("  {} {}", verb(&a.op), describe(a));
+        say!("  {} {}", verb(&a.op), describe(a));
     }
-    eprintln!("Run the same publish again to finish: it applies only what is still missing.");
+    say!("Run the same publish again to finish: it applies only what is still missing.");
 }
 
 /// Reads every changed resource back and checks it now matches.
@@ -371,14 +374,14 @@ fn verify(ctx: &Ctx, client: &Client, wanted: &[Desired], changes: &[&Action]) -
         return ExitStatus::Error;
     }
     let count = |v: &str| changes.iter().filter(|a| verb(&a.op) == v).count();
-    println!(
-        "Published to {}: {} created, {} updated, {} pruned; read back and confirmed.",
+    let text = format!(
+        "Published to {}: {} created, {} updated, {} pruned; read back and confirmed.\n",
         ctx.scope,
         count("create"),
         count("update"),
         count("prune")
     );
-    ExitStatus::Success
+    out::finish(&text, ExitStatus::Success)
 }
 
 /// What is wrong with a resource read back after applying (`want`: what
