@@ -127,3 +127,39 @@ fn a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
     let _ = std::io::stderr().flush();
 }
+
+/// Issue 13 item 12: variables that use the previous one twice double at
+/// each level (depth 20 took 34 s and 3.5 GB). The template is over ARM's
+/// 4 MB expanded-template limit: E0550, at once.
+#[test]
+fn doubling_variables_stop_at_the_template_limit() {
+    let dir = scratch("doubling");
+    let file = dir.join("t.json");
+    let mut vars = serde_json::Map::new();
+    vars.insert("v0".into(), serde_json::json!("x".repeat(64)));
+    for i in 1..=40 {
+        let prev = format!("[variables('v{}')]", i - 1);
+        vars.insert(format!("v{i}"), serde_json::json!({"x": prev, "y": prev}));
+    }
+    let template = serde_json::json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "variables": vars,
+        "resources": [{
+            "type": "Microsoft.ContainerRegistry/registries",
+            "apiVersion": "2023-07-01",
+            "name": "acr1",
+            "location": "westeurope",
+            "sku": {"name": "Premium"},
+            "tags": {"big": "[string(variables('v40'))]"}
+        }]
+    });
+    std::fs::write(&file, template.to_string()).unwrap();
+    let started = std::time::Instant::now();
+    let out = acrpc(&["check", file.to_str().unwrap(), "--message-format", "json"]);
+    no_crash(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("\"E0550\""), "{stderr}");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
+}

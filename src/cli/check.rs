@@ -482,6 +482,7 @@ fn problem_diagnostic(p: &Problem, file: crate::diag::FileId, text: &str) -> Dia
         ProblemCode::ResourceWithoutType => Code::E0506,
         ProblemCode::ParameterWithoutValue => Code::W0501,
         ProblemCode::LinkedTemplate => Code::W0502,
+        ProblemCode::TemplateTooLarge => Code::E0550,
     };
     let at = p
         .offset

@@ -148,6 +148,8 @@ codes! {
     W0608 Warning "unbound-member-param" "an initiative member's parameter is not bound";
     W0609 Warning "practice-without-rule" "a practice is declared or included but no rule has it";
     W0610 Warning "absent-vs-default" "a condition treats an absent property unlike its service default";
+    // ---- resource bounds found by fuzzing (issue 13)
+    E0550 Error "template-too-large" "a template's variables expand beyond ARM's 4 MB template limit";
 }
 
 impl Code {

@@ -2086,3 +2086,20 @@ fn epoch_conversions() {
         "[dateTimeAdd('2020-04-07 14:53:14Z', 'P3Y')]"
     )));
 }
+
+/// Issue 13 item 13: `map` over 10,000 elements, each a 10,000-element range, built
+/// ~4 GB before the size check looked at the result; it now stops at the bound.
+#[test]
+fn map_stops_at_the_size_bound_while_building() {
+    for text in [
+        "[map(range(0, 10000), lambda('x', range(0, 10000)))]",
+        "[toObject(range(0, 10000), lambda('x', string(lambdaVariables('x'))), lambda('x', range(0, 10000)))]",
+        "[mapValues(toObject(range(0, 10000), lambda('x', string(lambdaVariables('x')))), lambda('v', range(0, 10000)))]",
+    ] {
+        let got = eval_string(text, &NoContext);
+        assert!(
+            matches!(&got, Err(EvalError::Unknown(m)) if m.contains("too large")),
+            "{text}: {got:?}"
+        );
+    }
+}

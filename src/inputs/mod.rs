@@ -53,6 +53,7 @@ pub enum ProblemCode {
     ParameterWithoutValue,
     ResourceWithoutType,
     LinkedTemplate,
+    TemplateTooLarge,
 }
 
 impl Problem {

@@ -79,30 +79,32 @@ fn spawn_reader(tx: mpsc::Sender<Incoming>) {
         let stdin = std::io::stdin();
         let mut r = stdin.lock();
         while let Ok(Some(frame)) = read_frame(&mut r) {
-            let msg = match frame {
-                Ok(text) => match serde_json::from_str::<Message>(&text) {
-                    Ok(m) => Incoming::Message(m),
-                    Err(e) => Incoming::Garbage(format!("malformed message: {e}")),
-                },
-                Err(e) => Incoming::Garbage(e),
-            };
-            if tx.send(msg).is_err() {
+            if tx.send(incoming(frame)).is_err() {
                 break;
             }
         }
     });
 }
 
-struct Out {
-    stdout: std::io::Stdout,
+fn incoming(frame: Result<String, String>) -> Incoming {
+    match frame {
+        Ok(text) => match serde_json::from_str::<Message>(&text) {
+            Ok(m) => Incoming::Message(m),
+            Err(e) => Incoming::Garbage(format!("malformed message: {e}")),
+        },
+        Err(e) => Incoming::Garbage(e),
+    }
 }
 
-impl Out {
+struct Out<'w> {
+    w: &'w mut dyn Write,
+}
+
+impl Out<'_> {
     fn send(&mut self, msg: Message) {
-        let mut lock = self.stdout.lock();
         // A closed stdout means the client is gone; the read side ends too.
-        let _ = msg.write(&mut lock);
-        let _ = lock.flush();
+        let _ = msg.write(&mut self.w);
+        let _ = self.w.flush();
     }
 
     fn garbage(&mut self, why: &str) {
@@ -114,9 +116,8 @@ impl Out {
             "error": { "code": ErrorCode::ParseError as i32, "message": why },
         })
         .to_string();
-        let mut lock = self.stdout.lock();
-        let _ = write!(lock, "Content-Length: {}\r\n\r\n{body}", body.len());
-        let _ = lock.flush();
+        let _ = write!(self.w, "Content-Length: {}\r\n\r\n{body}", body.len());
+        let _ = self.w.flush();
     }
 
     fn notify(&mut self, method: &str, params: impl serde::Serialize) {
@@ -516,9 +517,26 @@ fn capabilities() -> lsp::ServerCapabilities {
 pub fn run(config: crate::lint::Config) -> bool {
     let (tx, rx) = mpsc::channel();
     spawn_reader(tx);
-    let mut out = Out {
-        stdout: std::io::stdout(),
-    };
+    let mut stdout = std::io::stdout();
+    serve(config, &rx, &mut Out { w: &mut stdout })
+}
+
+/// Serves a recorded conversation: `input` is everything the client sends,
+/// read up front (one batch per the debounce rule), the answers go to
+/// `output`. For fuzzing and tests of the message loop without threads.
+pub fn serve_bytes(config: crate::lint::Config, input: &[u8], output: &mut dyn Write) -> bool {
+    let (tx, rx) = mpsc::channel();
+    let mut r = input;
+    while let Ok(Some(frame)) = read_frame(&mut r) {
+        if tx.send(incoming(frame)).is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    serve(config, &rx, &mut Out { w: output })
+}
+
+fn serve(config: crate::lint::Config, rx: &mpsc::Receiver<Incoming>, out: &mut Out) -> bool {
     let mut server = Server {
         docs: HashMap::new(),
         config,
@@ -565,14 +583,14 @@ pub fn run(config: crate::lint::Config) -> bool {
                         out.send(Message::Response(Response::new_ok(req.id, result)));
                         continue;
                     }
-                    respond(&mut server, req, &mut out);
+                    respond(&mut server, req, out);
                 }
                 Message::Notification(n) => {
                     if n.method == "exit" {
                         return server.shutting_down;
                     }
                     let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        server.notification(n, &mut out)
+                        server.notification(n, out)
                     }));
                     if let Ok(Some(uri)) = handled
                         && changed.insert(uri.as_str().to_string())
@@ -585,7 +603,7 @@ pub fn run(config: crate::lint::Config) -> bool {
         }
         for uri in changed_uris {
             let published = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                server.publish(&uri, &mut out)
+                server.publish(&uri, out)
             }));
             if published.is_err() {
                 // Keep serving; forget the analysis that failed.
