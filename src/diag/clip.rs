@@ -86,7 +86,10 @@ impl SourceCode for ClippedSource {
                 .read_span(span, context_lines_before, context_lines_after);
         }
         let (line_start, line_end) = line_at(text, start);
-        let from = floor_char(text, start.saturating_sub(BEFORE).max(line_start));
+        // Without context (miette's read for the header's line:column), the
+        // window starts at the span, as miette's own reading does.
+        let before = if context_lines_before == 0 { 0 } else { BEFORE };
+        let from = floor_char(text, start.saturating_sub(before).max(line_start));
         let until = start.saturating_add(span.len()).min(start + KEEP) + KEEP;
         let to = ceil_char(text, until.min(line_end));
         // miette's own reading gives the line number (its line-break rules).
