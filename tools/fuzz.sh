@@ -34,7 +34,7 @@ have_fuzz() {
 run_target() {
   local t=$1; shift
   mkdir -p "fuzz/corpus/$t"
-  (cd fuzz && nice -n 19 cargo +nightly fuzz run -O --debug-assertions "$t" "corpus/$t" -- \
+  (cd fuzz && nice -n 19 cargo +nightly fuzz run -O --debug-assertions -s none "$t" "corpus/$t" -- \
     "${LIMITS[@]}" -max_len="$(max_len "$t")" -print_final_stats=1 "$@")
 }
 
