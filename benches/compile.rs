@@ -8,6 +8,7 @@
 //!
 //! Set `ACRPC_BENCH_DUMP=<file>` to also write the generated pack there
 //! (to inspect it, or to build it with `acrpc build`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
 use acrpc::compile::compile_str;
 use acrpc::diag::Span;

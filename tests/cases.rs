@@ -14,6 +14,7 @@
 //! (`invalid/E0202-unknown-property.acrp` → `invalid__E0202-unknown-property.acrp.snap`),
 //! with the source as the snapshot's description. Update them with
 //! `INSTA_UPDATE=always cargo test --test cases` or `cargo insta review`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
 use acrpc::compile::compile_file;
 use acrpc::diag::render::{RenderOptions, render};
@@ -51,6 +52,12 @@ const PUBLISH_CODES: &[Code] = &[
     Code::E0707,
     Code::E0708,
 ];
+
+/// Codes about files acrpc must not replace or cannot read (issue 13),
+/// each triggered by a run of the binary in `tests/file_safety.rs`:
+/// E0030 by `build_replaces_only_its_own_output`, E0031 by
+/// `check_output_is_never_an_input`, E0034 by `an_invalid_glob_is_e0034`.
+const FILE_SAFETY_CODES: &[Code] = &[Code::E0030, Code::E0031, Code::E0034];
 
 /// Codes of the authoring tools, each triggered by a test of its command:
 /// E0601 by `fmt_check_exits_1_with_a_diff_and_fmt_rewrites` (tests/fmt.rs),
@@ -434,6 +441,7 @@ fn every_code_has_a_case() {
         .chain(check_codes())
         .chain(PUBLISH_CODES.iter().copied())
         .chain(AUTHORING_CODES.iter().copied())
+        .chain(FILE_SAFETY_CODES.iter().copied())
         .chain(lint_fixture_codes())
         .collect();
     let mut missing = Vec::new();
@@ -514,7 +522,11 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
                     case.rel
                 ));
             }
-            if written.iter().any(|f| f.contains(".acrpc-")) {
+            // `.acrpc-output` is the marker of acrpc's own folders, not staging.
+            if written
+                .iter()
+                .any(|f| f.contains(".acrpc-") && !f.ends_with(".acrpc-output"))
+            {
                 failures.push(format!("{}: left staging files {written:?}", case.rel));
             }
         }

@@ -40,13 +40,22 @@ fn a_diagnostic_far_along_a_line_is_clipped() {
     let file = dir.join("p.acrp");
     let text = format!("pack p {{ title \"{}\" }} @\n", "t".repeat(66_000));
     std::fs::write(&file, text).unwrap();
-    let out = acrpc(&["build", file.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    let out = acrpc(&[
+        "build",
+        file.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     no_crash(&out);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     // The header keeps the real position; the snippet is a window, not the line.
     assert!(stderr.contains(":1:66021]"), "{stderr}");
-    assert!(stderr.len() < 5_000, "snippet not clipped: {} bytes", stderr.len());
+    assert!(
+        stderr.len() < 5_000,
+        "snippet not clipped: {} bytes",
+        stderr.len()
+    );
 }
 
 /// Issue 13 item 10: a 70 KB one-line template that uses an undefined parameter.
@@ -73,7 +82,12 @@ fn a_long_and_chain_does_not_crash() {
         "pack p {{ title \"P\" version \"1.0.0\" }}\nrule r {{ title \"R\" practice access-logs severity low target registry require {chain} }}\n"
     );
     std::fs::write(&file, text).unwrap();
-    let out = acrpc(&["build", file.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    let out = acrpc(&[
+        "build",
+        file.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     no_crash(&out);
 }
 
@@ -85,13 +99,19 @@ fn a_full_disk_is_exit_2() {
         eprintln!("skip: no /dev/full here");
         return;
     }
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/check/tokens-and-scope-maps.json");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/check/tokens-and-scope-maps.json"
+    );
     for args in [
         vec!["check", fixture],
         vec!["check", fixture, "--format", "json"],
         vec!["explain", "E0001"],
     ] {
-        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_acrpc"))
             .args(&args)
             .stdout(full)
@@ -109,7 +129,10 @@ fn a_full_disk_is_exit_2() {
 /// acrpc quietly: no panic, no error message.
 #[test]
 fn a_closed_pipe_ends_quietly() {
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/check/tokens-and-scope-maps.json");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/check/tokens-and-scope-maps.json"
+    );
     let mut child = Command::new(env!("CARGO_BIN_EXE_acrpc"))
         .args(["check", fixture])
         .stdout(Stdio::piped())
@@ -157,5 +180,9 @@ fn doubling_variables_stop_at_the_template_limit() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("\"E0550\""), "{stderr}");
     assert_eq!(out.status.code(), Some(2));
-    assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "took {:?}",
+        started.elapsed()
+    );
 }

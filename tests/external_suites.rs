@@ -6,6 +6,9 @@
 //! divergences explained below (Azure Policy's semantics vs the peer's own),
 //! so an unexplained difference fails the test. Skips with a message when
 //! `../shared` is absent.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
 
 use acrpc::check::{self, Input, Settings};
 use acrpc::eval::Verdict;
@@ -15,16 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn suites() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external-suites");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipping: {} not found (it sits beside the repository in CI)",
-            dir.display()
-        );
-        None
-    }
+    common::shared("external-suites")
 }
 
 /// Peer rule → acrpc baseline rule. Peer rules without a counterpart are

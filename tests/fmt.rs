@@ -2,6 +2,7 @@
 //! generated inputs, preservation of every token (comments and strings
 //! included), the bundled packs already formatted, refusal of files with
 //! syntax errors, and `--check`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
 use acrpc::fmt::{format, token_texts};
 use acrpc::syntax;

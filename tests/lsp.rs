@@ -4,6 +4,7 @@
 //! symbols, format, code action, semantic tokens, shutdown) and snapshots
 //! every response in `golden/lsp/`; `bad_input_never_kills_the_server`
 //! sends what a server must survive, then a valid request that must succeed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
@@ -563,4 +564,28 @@ fn acrpc_toml_next_to_the_document_configures_its_lints() {
     assert_eq!(related["location"]["uri"], "file:///elsewhere/dup.acrp");
     c.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 13 item 18: after a frame without Content-Length, a Content-Length
+/// shorter than its body, or two Content-Length headers that disagree, the
+/// server resynchronises on the next header block and keeps answering.
+#[test]
+fn broken_framing_resynchronises() {
+    let mut c = Client::start();
+    c.initialize();
+    let body = r#"{"jsonrpc":"2.0","method":"acrpc/x"}"#;
+    let desyncs = [
+        format!("X-Nonsense: 1\r\n\r\n{body}"),
+        format!("Content-Length: 5\r\n\r\n{body}"),
+        format!("Content-Length: 9\r\nContent-Length: 3\r\n\r\n{body}"),
+    ];
+    for bad in desyncs {
+        write!(c.stdin, "{bad}").expect("write");
+        c.stdin.flush().expect("flush");
+        let garbage = c.recv();
+        assert_eq!(garbage["error"]["code"], -32700, "{garbage}");
+        let r = c.request("acrpc/doesNotExist", json!({}));
+        assert_eq!(r["error"]["code"], -32601, "after {bad:?}: {r}");
+    }
+    c.shutdown();
 }

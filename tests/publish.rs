@@ -14,6 +14,7 @@
 //! the access token appears in stdout or stderr.
 //!
 //! Plan snapshots live in golden/publish/.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
 use acrpc::diag::Code;
 use serde_json::{Value, json};
@@ -60,6 +61,11 @@ struct State {
     /// Simulates another writer: every stored definition's description is
     /// replaced after each PUT.
     tamper: bool,
+    /// The next this many PUTs are applied but answered with a body that is
+    /// not JSON (a proxy's page, a truncated answer).
+    non_json_put_answers: usize,
+    /// Every PUT is read and never answered (the connection stays silent).
+    stall_puts: bool,
 }
 
 struct StandIn {
@@ -129,6 +135,11 @@ fn serve(conn: TcpStream, state: &Mutex<State>, port: u16) {
     let mut writer = conn;
     // Keep-alive: one request after another on the same connection.
     while let Some((method, target, headers, body)) = read_request(&mut reader) {
+        let stall = method == "PUT" && state.lock().unwrap_or_else(|e| e.into_inner()).stall_puts;
+        if stall {
+            std::thread::sleep(std::time::Duration::from_secs(10));
+            return;
+        }
         let (status, extra, body) = {
             let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
             handle(&mut s, &method, &target, &headers, &body, port)
@@ -146,10 +157,10 @@ fn serve(conn: TcpStream, state: &Mutex<State>, port: u16) {
             503 => "Service Unavailable",
             _ => "Status",
         };
-        let text = if body.is_null() {
-            String::new()
-        } else {
-            body.to_string()
+        let text = match body.get(RAW).and_then(Value::as_str) {
+            Some(raw) => raw.to_string(),
+            None if body.is_null() => String::new(),
+            None => body.to_string(),
         };
         let mut head = format!(
             "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nx-ms-request-id: stand-in\r\n",
@@ -222,6 +233,9 @@ fn arm_error(code: &str, message: &str) -> Value {
 
 type Answer = (u16, Vec<(String, String)>, Value);
 
+/// An answer body `{RAW: "text"}` is sent as `text`, not as JSON.
+const RAW: &str = "$raw-body";
+
 fn handle(
     s: &mut State,
     method: &str,
@@ -273,7 +287,16 @@ fn handle(
             ),
         );
     }
-    route(s, method, path, query, body, port)
+    let answer = route(s, method, path, query, body, port);
+    if method == "PUT" && answer.0 < 300 && s.non_json_put_answers > 0 {
+        s.non_json_put_answers -= 1;
+        return (
+            answer.0,
+            answer.1,
+            json!({ RAW: "<html><body>OK</body></html>" }),
+        );
+    }
+    answer
 }
 
 /// `(scope, collection, name, version)` of a policy REST path.
@@ -1448,4 +1471,290 @@ fn every_publish_code_is_triggered() {
     seen.sort();
     seen.dedup();
     assert_eq!(seen, publish_codes);
+}
+
+// ------------------------------------------------------------------ issue 13
+
+/// Issue 13 item 1: user info in `--endpoint` hid the real host from the
+/// loopback check, so the bearer token went over plain HTTP elsewhere. The
+/// stand-in plays the "elsewhere": it must see no request at all.
+#[test]
+fn user_info_in_the_endpoint_is_refused_before_anything_is_sent() {
+    let si = StandIn::start();
+    let dir = TempDir::new("userinfo");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    let p = pack.to_str().expect("UTF-8");
+    for endpoint in [
+        format!("http://127.0.0.2:x@127.0.0.1:{}", si.port),
+        format!("http://localhost:@127.0.0.1:{}", si.port),
+        format!("http://[::1]@127.0.0.1:{}", si.port),
+        format!("https://user@127.0.0.1:{}", si.port),
+    ] {
+        let out = run_with(
+            &[
+                "publish",
+                p,
+                "--scope",
+                SUB,
+                "--endpoint",
+                &endpoint,
+                "--plan",
+            ],
+            &[],
+            true,
+        );
+        assert_eq!(out.code, Some(2), "{endpoint}: {}", out.stderr);
+        assert!(flat(&out.stderr).contains("E0708"), "{}", out.stderr);
+    }
+    assert!(si.requests().is_empty(), "{:?}", si.requests());
+}
+
+/// Issue 13 item 2: an error body that echoes the Authorization header is
+/// shown with the credential redacted (`run_with` fails on any leak).
+#[test]
+fn an_error_body_echoing_the_token_is_redacted() {
+    let si = StandIn::start();
+    let dir = TempDir::new("echo");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    let echo = format!("Request header was 'Authorization: Bearer {TOKEN}'; raw {TOKEN}.");
+    for (method, status) in [("GET", 401), ("GET", 403), ("PUT", 400)] {
+        si.fault(Fault {
+            method,
+            path_ends_with: String::new(),
+            times: 1,
+            status,
+            retry_after: None,
+            body: json!({ "error": { "code": "Echo", "message": echo, "details": [{ "code": "Also", "message": format!("bearer {TOKEN}") }] } }),
+        });
+        let out = publish(&si, &pack, SUB, &["--yes"]);
+        assert_eq!(out.code, Some(2), "{}", out.stderr);
+        let text = flat(&out.stderr);
+        assert!(
+            text.contains("Bearer ***") && text.contains("raw ***") && text.contains("bearer ***"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+/// Issue 13 item 16: a `nextLink` that points at a page already read ends
+/// the listing with an error instead of looping forever.
+#[test]
+fn a_next_link_loop_is_detected() {
+    let si = StandIn::start();
+    let dir = TempDir::new("paging");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    let again = format!(
+        "{}{SUB}/providers/Microsoft.Authorization/policySetDefinitions?api-version=2025-03-01&$skiptoken=same",
+        si.endpoint()
+    );
+    si.fault(Fault {
+        method: "GET",
+        path_ends_with: "/policySetDefinitions".to_string(),
+        times: usize::MAX,
+        status: 200,
+        retry_after: None,
+        body: json!({ "value": [], "nextLink": again }),
+    });
+    let out = publish(&si, &pack, SUB, &["--plan", "--prune"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        flat(&out.stderr).contains("E0704") && flat(&out.stderr).contains("already read"),
+        "{}",
+        out.stderr
+    );
+    let lists = si
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/policySetDefinitions"))
+        .count();
+    assert_eq!(lists, 2, "the first page and the repeated one");
+}
+
+/// A server that sends its headers, then nothing: every connection is
+/// held open in silence.
+fn stalled_server() -> (u16, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let port = listener.local_addr().expect("local addr").port();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { break };
+            count.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                let _ = conn.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+                );
+                let _ = conn.flush();
+                std::thread::sleep(std::time::Duration::from_secs(120));
+            });
+        }
+    });
+    (port, seen)
+}
+
+/// Issue 13 item 17: a stalled server held publish ~10 minutes per request,
+/// silently. `--timeout` bounds one request, retries included, and a slow
+/// request is announced (after 10 s).
+#[test]
+fn a_stalled_server_is_given_up_on_at_the_deadline() {
+    let (port, seen) = stalled_server();
+    let dir = TempDir::new("stall");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let start = std::time::Instant::now();
+    let out = run_with(
+        &[
+            "publish",
+            pack.to_str().expect("UTF-8"),
+            "--scope",
+            SUB,
+            "--endpoint",
+            &endpoint,
+            "--plan",
+            "--timeout",
+            "11",
+        ],
+        &[],
+        true,
+    );
+    let took = start.elapsed();
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let text = flat(&out.stderr);
+    assert!(
+        text.contains("E0705") && text.contains("11s deadline") && text.contains("still waiting"),
+        "{}",
+        out.stderr
+    );
+    assert!(took < std::time::Duration::from_secs(30), "took {took:?}");
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        1,
+        "no retry after the deadline"
+    );
+}
+
+/// Issue 13 item 25: a PUT that Azure applied but answered with a body that
+/// is not JSON is applied (the read-back confirms it), not a failure.
+#[test]
+fn a_put_answered_with_non_json_counts_as_applied() {
+    let si = StandIn::start();
+    let dir = TempDir::new("nonjson");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    si.state().non_json_put_answers = 1;
+    let out = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("read back and confirmed"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(si.stored("policyDefinitions").len(), 3);
+}
+
+/// Issue 13 item 25: when the versioned child was written and the main PUT
+/// then failed, the report says the version reached Azure.
+#[test]
+fn a_written_version_is_reported_when_the_main_put_fails() {
+    let si = StandIn::start();
+    let dir = TempDir::new("version-then-fail");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        false,
+    );
+    assert_eq!(publish(&si, &pack, SUB, &["--yes"]).code, Some(0));
+    let pack = small_pack(
+        &dir,
+        "Registries must not enable the admin user",
+        "1.1.0",
+        false,
+    );
+    let plan = publish(&si, &pack, SUB, &["--plan"]);
+    let name = plan
+        .stdout
+        .lines()
+        .find(|l| l.contains("publish-test/admin-user-disabled ("))
+        .and_then(|l| l.split('(').nth(1))
+        .and_then(|l| l.split(')').next())
+        .map(str::to_string)
+        .expect("an update line with the definition name");
+    si.fault(Fault {
+        method: "PUT",
+        path_ends_with: name,
+        times: 1,
+        status: 400,
+        retry_after: None,
+        body: arm_error("InvalidPolicyRule", "rejected"),
+    });
+    let out = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("partly applied (1): update policyDefinition publish-test/admin-user-disabled: version 1.1.0 was written"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains(
+            "not applied (2):\n  update policyDefinition publish-test/admin-user-disabled\n"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Issue 13 item 25: a PUT that got no answer may or may not have reached
+/// Azure; the half-way report says so instead of "not applied".
+#[test]
+fn an_unanswered_put_is_reported_as_unknown() {
+    let si = StandIn::start();
+    let dir = TempDir::new("unanswered");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    si.state().stall_puts = true;
+    let out = publish(&si, &pack, SUB, &["--yes", "--timeout", "2"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(flat(&out.stderr).contains("E0705"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("applied (0):")
+            && out.stderr.contains(
+                "unknown (1): create policyDefinition publish-test/admin-user-disabled: no answer"
+            )
+            && out.stderr.contains("not applied (3):"),
+        "{}",
+        out.stderr
+    );
 }

@@ -53,6 +53,9 @@
 //! Environment: `REGORUS_DIFF_ALL=1` lists every disagreement (not the
 //! first 60), `REGORUS_DIFF_VERBOSE=1` prints verdict counts per rule,
 //! `REGORUS_DIFF_DUMP=file.json` writes the generated resources.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
 
 use acrpc::eval::{Env, Rule, Verdict, evaluate, from_definition};
 use acrpc::inputs::export;
@@ -71,8 +74,7 @@ type Program = regorus::Rc<regorus::rvm::program::Program>;
 // ---------------------------------------------------------------------------
 
 fn shared_builtins() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/azure-builtins");
-    p.is_dir().then_some(p)
+    common::shared("reference/azure-builtins")
 }
 
 /// One rule under test: acrpc's view and the definition given to regorus.
@@ -1551,7 +1553,6 @@ const KNOWN_ACRPC_BUGS: &[Allowed] = &[
 #[test]
 fn acrpc_agrees_with_regorus() {
     let Some(dir) = shared_builtins() else {
-        eprintln!("skipping: ../shared not found (../shared/reference/azure-builtins)");
         return;
     };
     let mut subjects = builtin_subjects(&dir);

@@ -20,6 +20,9 @@
 //! * an initiative's `properties` against `…#/definitions/PolicySetDefinitionProperties`;
 //! * `checker.json` against `acrpc::emit::checker_schema()`;
 //! * two builds of the same pack give byte-identical files.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
 
 use acrpc::compile::compile_file;
 use acrpc::diag::render::{RenderOptions, render};
@@ -34,9 +37,6 @@ use std::error::Error;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const SKIP: &str =
-    "skipping: ../shared/reference/schemas not found (a clone without the shared folder)";
-
 /// Where ARM schema URIs point; the folder `arm/` mirrors the path after it.
 const ARM_BASE: &str = "https://schema.management.azure.com/schemas/";
 const RULE_SCHEMA: &str = "2020-10-01/policyDefinition.json";
@@ -44,10 +44,6 @@ const AUTHORIZATION_SCHEMA: &str = "2026-06-01/Microsoft.Authorization.json";
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared_reference() -> PathBuf {
-    manifest_dir().join("../shared/reference")
 }
 
 // ------------------------------------------------------------------ schemas
@@ -319,15 +315,11 @@ fn inputs() -> Vec<Input> {
             add(path, Box::new(NextToPack(base)));
         }
     }
-    let builtins = shared_reference().join("azure-builtins");
-    if builtins.is_dir() {
+    // tests/builtins need their deploy templates, which live in ../shared.
+    if let Some(builtins) = common::shared("reference/azure-builtins") {
         for path in acrp_files(&root.join("tests/builtins")) {
             add(path, Box::new(BuiltinTemplates(builtins.clone())));
         }
-    } else {
-        println!(
-            "skipping tests/builtins: ../shared/reference/azure-builtins not found (their deploy templates live there)"
-        );
     }
     out
 }
@@ -393,11 +385,9 @@ fn assert_no_failures(what: &str, failures: &[String]) {
 
 #[test]
 fn definitions_and_initiatives_satisfy_azure_schemas() {
-    let schemas = shared_reference().join("schemas");
-    if !schemas.is_dir() {
-        println!("{SKIP}");
+    let Some(schemas) = common::shared("reference/schemas") else {
         return;
-    }
+    };
     let azure = azure_schemas(&schemas).unwrap_or_else(|e| panic!("{e}"));
     let (mut definitions, mut initiatives) = (0, 0);
     let (_, failures) = for_each_output(|name, file, v| {
@@ -494,11 +484,9 @@ fn two_builds_give_identical_bytes() {
 /// things Azure rejects are still rejected by the mended schemas.
 #[test]
 fn mended_schemas_still_reject_what_azure_rejects() {
-    let schemas = shared_reference().join("schemas");
-    if !schemas.is_dir() {
-        println!("{SKIP}");
+    let Some(schemas) = common::shared("reference/schemas") else {
         return;
-    }
+    };
     let azure = azure_schemas(&schemas).unwrap_or_else(|e| panic!("{e}"));
     let valid_rule = json!({
         "if": { "allOf": [

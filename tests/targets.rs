@@ -5,10 +5,13 @@
 //!
 //! The EPAC schemas are read from `../shared/reference/schemas/epac/`; in a
 //! clone without the shared folder that test prints a message and passes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
 
 use acrpc::compile::compile_file;
 use acrpc::diag::{SourceFile, SourceMap};
-use acrpc::emit::target::{DeployScope, Kind, resources};
+use acrpc::emit::model::{DeployScope, Kind, resources};
 use acrpc::emit::{OutputFile, Target, arm, bicep, target_files, terraform};
 use acrpc::ir::Pack;
 use acrpc::sema::{Options, Templates};
@@ -216,20 +219,17 @@ fn arm_initiatives_reference_members_by_scope_function_and_depend_on_them() {
 
 #[test]
 fn epac_files_satisfy_the_epac_schemas() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/schemas/epac");
-    let load = |name: &str| -> Option<Value> {
-        let text = std::fs::read_to_string(dir.join(name)).ok()?;
-        serde_json::from_str(&text).ok()
-    };
-    let (Some(def_schema), Some(set_schema)) = (
-        load("policy-definition-schema.json"),
-        load("policy-set-definition-schema.json"),
-    ) else {
-        println!(
-            "skipping: ../shared/reference/schemas/epac not found (a clone without the shared folder)"
-        );
+    let Some(dir) = common::shared("reference/schemas/epac") else {
         return;
     };
+    let load = |name: &str| -> Value {
+        let text = std::fs::read_to_string(dir.join(name)).expect("EPAC schema readable");
+        serde_json::from_str(&text).expect("EPAC schema is JSON")
+    };
+    let (def_schema, set_schema) = (
+        load("policy-definition-schema.json"),
+        load("policy-set-definition-schema.json"),
+    );
     let defs = jsonschema::options()
         .build(&def_schema)
         .expect("EPAC definition schema builds");
@@ -364,17 +364,17 @@ impl jsonschema::Retrieve for OfflineArm {
 /// `subscription_resourceDefinitions` / `managementGroup_resourceDefinitions`).
 #[test]
 fn arm_template_resources_satisfy_the_azure_template_schema() {
-    let arm_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/schemas/arm");
     let schema_file = format!(
         "{}/Microsoft.Authorization.json",
         acrpc::emit::POLICY_API_VERSION
     );
-    if !arm_dir.join(&schema_file).exists() {
-        println!(
-            "skipping: ../shared/reference/schemas/arm/{schema_file} not found (a clone without the shared folder)"
-        );
+    let Some(arm_dir) = common::shared("reference/schemas/arm") else {
         return;
-    }
+    };
+    assert!(
+        arm_dir.join(&schema_file).exists(),
+        "{schema_file} missing from the shared schemas"
+    );
     let pack = baseline();
     let files = target_files(&pack, Target::Arm);
     let mut failures = Vec::new();

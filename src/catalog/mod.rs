@@ -52,6 +52,7 @@ const FORMAT: u32 = 1;
 /// Panics if the embedded `catalog.json` does not parse. The file is generated,
 /// committed and proven to parse by this module's unit tests, so this cannot happen
 /// in a tested build; it is the only panic in this module.
+#[allow(clippy::panic)] // the one documented invariant panic (see above)
 pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
@@ -336,7 +337,6 @@ impl Kind {
 mod tests {
     use super::*;
     use std::collections::HashSet;
-    use std::path::{Path, PathBuf};
 
     fn is_guid(s: &str) -> bool {
         let groups: Vec<&str> = s.split('-').collect();
@@ -645,71 +645,5 @@ mod tests {
             let parsed: PropType = serde_json::from_value(Value::from(ty.as_str())).unwrap();
             assert_eq!(parsed, ty);
         }
-    }
-
-    /// Collects the `field` operands of a policy rule: conditions, `count.field`,
-    /// `existenceCondition` and Modify operations. Deployment templates are skipped:
-    /// they are ARM JSON, not policy conditions.
-    fn collect_fields(value: &Value, out: &mut Vec<String>) {
-        match value {
-            Value::Object(map) => {
-                for (key, child) in map {
-                    if key.eq_ignore_ascii_case("field") {
-                        if let Value::String(field) = child {
-                            out.push(field.clone());
-                        }
-                    } else if !key.eq_ignore_ascii_case("deployment") {
-                        collect_fields(child, out);
-                    }
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|item| collect_fields(item, out)),
-            _ => {}
-        }
-    }
-
-    fn builtins_dir() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/azure-builtins")
-    }
-
-    #[test]
-    fn every_field_used_by_the_builtins_is_known() {
-        let root = builtins_dir();
-        if !root.is_dir() {
-            eprintln!(
-                "skipping: ../shared not present ({} is missing)",
-                root.display()
-            );
-            return;
-        }
-        let cat = catalog();
-        let mut checked = 0;
-        for folder in ["definitions", "related-definitions"] {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(folder))
-                .unwrap()
-                .map(|entry| entry.unwrap().path())
-                .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-                .collect();
-            files.sort();
-            for file in files {
-                let text = std::fs::read_to_string(&file).unwrap();
-                let json: Value = serde_json::from_str(&text).unwrap();
-                let rule = &json["properties"]["policyRule"];
-                assert!(rule.is_object(), "{}: no policyRule", file.display());
-                let mut fields = Vec::new();
-                collect_fields(rule, &mut fields);
-                for field in fields {
-                    let tag = field.starts_with("tags[") || field.starts_with("tags.");
-                    assert!(
-                        tag || cat.generic_field(&field).is_some()
-                            || cat.property_by_alias(&field).is_some(),
-                        "{}: unknown field {field}",
-                        file.display()
-                    );
-                    checked += 1;
-                }
-            }
-        }
-        assert!(checked > 50, "only {checked} fields found");
     }
 }

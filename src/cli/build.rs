@@ -1,6 +1,6 @@
 //! `acrpc build [PATHS…] [--out DIR]`.
 
-use super::files::{DirTemplates, collect_packs, write_atomically};
+use super::files::{DirTemplates, WriteError, collect_packs, write_atomically};
 use super::out::{self, say};
 use super::{ExitStatus, Reporter};
 use crate::compile::compile_file;
@@ -39,6 +39,8 @@ pub(super) struct Inputs {
     /// Each pack with the file it was declared in.
     pub packs: Vec<(Pack, FileId)>,
     pub warnings: usize,
+    /// Every `.acrp` file read: an output folder must never hold one.
+    pub files: Vec<PathBuf>,
 }
 
 /// Reads and compiles every pack under `paths`, reporting diagnostics;
@@ -153,7 +155,24 @@ pub(super) fn compile_inputs(
         sources,
         packs: compiled_packs,
         warnings: all_diags.len(),
+        files,
     })
+}
+
+/// The diagnostic for an output that could not (or must not) be written.
+pub(super) fn write_error(sources: &mut SourceMap, out: &Path, e: &WriteError) -> Diagnostic {
+    let (code, help) = match e {
+        WriteError::NotOurs(_) => (
+            Code::E0030,
+            "acrpc replaces only folders it wrote (they hold a .acrpc-output file): choose another --out, or move the folder away",
+        ),
+        WriteError::HoldsInput { .. } => (
+            Code::E0031,
+            "write the output somewhere that holds no input: another --out or -o",
+        ),
+        WriteError::Io(_) => (Code::E0903, "check that the output location is writable"),
+    };
+    io_error(sources, code, &out.display().to_string(), e.message()).with_help(help)
 }
 
 pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
@@ -164,6 +183,7 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         mut sources,
         packs,
         warnings,
+        files,
     } = match compile_inputs(&args.paths, &opts, reporter) {
         Ok(i) => i,
         Err(status) => return status,
@@ -175,14 +195,8 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         n_inis += pack.initiatives.len();
         outputs.extend(target_files(pack, args.target));
     }
-    if let Err(e) = write_atomically(&args.out, &outputs) {
-        let d = io_error(
-            &mut sources,
-            Code::E0903,
-            &args.out.display().to_string(),
-            e,
-        )
-        .with_help("check that the output directory is writable");
+    if let Err(e) = write_atomically(&args.out, &outputs, &files) {
+        let d = write_error(&mut sources, &args.out, &e);
         reporter.report(&[d], &sources);
         return ExitStatus::Error;
     }

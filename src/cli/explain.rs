@@ -15,7 +15,10 @@ pub fn run(args: &ExplainArgs) -> ExitStatus {
         let mut list = String::new();
         for c in Code::ALL {
             let info = c.info();
-            list.push_str(&format!("{}  {:<24} {}\n", info.code, info.name, info.summary));
+            list.push_str(&format!(
+                "{}  {:<24} {}\n",
+                info.code, info.name, info.summary
+            ));
         }
         return out::finish(&list, ExitStatus::Success);
     }

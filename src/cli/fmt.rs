@@ -110,7 +110,7 @@ pub fn run(args: &FmtArgs, reporter: &Reporter) -> ExitStatus {
                 return u.status(status);
             }
         } else if let Err(e) = write_file_atomically(path, &formatted) {
-            let d = Diagnostic::new(Code::E0903, Span::new(id, 0, 0), e);
+            let d = Diagnostic::new(Code::E0903, Span::new(id, 0, 0), e.message());
             reporter.report(&[d], &sources);
             worst(ExitStatus::Error);
         }

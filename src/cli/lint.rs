@@ -130,7 +130,7 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitStatus {
                 };
                 if ast_ok {
                     if let Err(e) = write_file_atomically(path, &new_text) {
-                        single(reporter, Code::E0903, &name, e);
+                        single(reporter, Code::E0903, &name, e.message());
                         status = ExitStatus::Error;
                         continue;
                     }

@@ -91,10 +91,16 @@ mod tests {
     fn a_closed_pipe_keeps_the_status_and_a_full_disk_is_an_error() {
         let closed = write_to(&mut Failing(std::io::ErrorKind::BrokenPipe), "x");
         assert_eq!(closed, Err(Unwritten::Closed));
-        assert_eq!(Unwritten::Closed.status(ExitStatus::Failure), ExitStatus::Failure);
+        assert_eq!(
+            Unwritten::Closed.status(ExitStatus::Failure),
+            ExitStatus::Failure
+        );
         let full = write_to(&mut Failing(std::io::ErrorKind::StorageFull), "x");
         assert_eq!(full, Err(Unwritten::Failed));
-        assert_eq!(Unwritten::Failed.status(ExitStatus::Success), ExitStatus::Error);
+        assert_eq!(
+            Unwritten::Failed.status(ExitStatus::Success),
+            ExitStatus::Error
+        );
         assert_eq!(write_to(&mut Vec::new(), "x"), Ok(()));
     }
 }

@@ -7,7 +7,7 @@ use super::out::{self, say};
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span};
 use crate::emit::POLICY_API_VERSION;
-use crate::emit::target::Kind;
+use crate::emit::model::Kind;
 use crate::publish::client::{Client, Event, Failure, RetryPolicy, Secret, UreqTransport};
 use crate::publish::{
     Action, Desired, Op, Scope, desired, diff, kind_label, prunable, render_plan, resource_path,
@@ -43,6 +43,9 @@ pub struct PublishArgs {
     /// API version of the policy resources.
     #[arg(long, default_value = POLICY_API_VERSION)]
     pub api_version: String,
+    /// Seconds one request may take, retries and their waits included.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
     /// Print every request (method, URL, status) on stderr.
     #[arg(long, short)]
     pub verbose: bool,
@@ -138,7 +141,7 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
     let transport = UreqTransport::new(!loopback);
     let verbose = args.verbose;
     let log = move |event: Event, line: &str| {
-        if verbose || event == Event::Retry {
+        if verbose || event != Event::Request {
             say!("  {line}");
         }
     };
@@ -147,7 +150,10 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
         endpoint,
         api_version: args.api_version.clone(),
         token,
-        retry: RetryPolicy::default(),
+        retry: RetryPolicy {
+            deadline: std::time::Duration::from_secs(args.timeout),
+            ..RetryPolicy::default()
+        },
         log: &log,
     };
     let wanted: Vec<Desired> = packs
@@ -290,10 +296,9 @@ fn apply(
     for (i, a) in changes.iter().enumerate() {
         let path = resource_path(&ctx.scope, a.kind, &a.name);
         let w = wanted.iter().find(|w| w.kind == a.kind && w.name == a.name);
-        if let Err(f) = apply_one(client, &path, a, w) {
-            let method = if a.op == Op::Prune { "DELETE" } else { "PUT" };
-            ctx.report(diagnostic(ctx, &f, method, &path, w));
-            report_partial(changes, i);
+        if let Err(stop) = apply_one(client, &path, a, w) {
+            ctx.report(diagnostic(ctx, &stop.failure, stop.method, &stop.path, w));
+            report_partial(changes, i, &stop);
             return Err(ExitStatus::Error);
         }
         say!("[{}/{n}] {} {}", i + 1, past(&a.op), describe(a));
@@ -301,12 +306,37 @@ fn apply(
     Ok(())
 }
 
+/// A change that failed: which request, why, and what of the change had
+/// already reached Azure.
+struct Stopped {
+    failure: Failure,
+    method: &'static str,
+    path: String,
+    /// The `…/versions/<v>` resource written before the request that failed.
+    version_written: Option<String>,
+}
+
 /// One change. A new `properties.version` is written as the versioned child
 /// first (Azure keeps every version there), then on the definition itself,
 /// which Azure serves as the latest version.
-fn apply_one(client: &Client, path: &str, a: &Action, w: Option<&Desired>) -> Result<(), Failure> {
+fn apply_one(
+    client: &Client,
+    path: &str,
+    a: &Action,
+    w: Option<&Desired>,
+) -> Result<(), Box<Stopped>> {
+    let stopped = |failure, method, path: &str, version_written| {
+        Box::new(Stopped {
+            failure,
+            method,
+            path: path.to_string(),
+            version_written,
+        })
+    };
     match (&a.op, w) {
-        (Op::Prune, _) => client.delete(path),
+        (Op::Prune, _) => client
+            .delete(path)
+            .map_err(|f| stopped(f, "DELETE", path, None)),
         (
             Op::Update {
                 new_version: Some((_, v)),
@@ -314,10 +344,17 @@ fn apply_one(client: &Client, path: &str, a: &Action, w: Option<&Desired>) -> Re
             },
             Some(w),
         ) => {
-            client.put(&format!("{path}/versions/{v}"), &w.body())?;
-            client.put(path, &w.body()).map(drop)
+            let versioned = format!("{path}/versions/{v}");
+            client
+                .put(&versioned, &w.body())
+                .map_err(|f| stopped(f, "PUT", &versioned, None))?;
+            client
+                .put(path, &w.body())
+                .map_err(|f| stopped(f, "PUT", path, Some(v.clone())))
         }
-        (Op::Create | Op::Update { .. }, Some(w)) => client.put(path, &w.body()).map(drop),
+        (Op::Create | Op::Update { .. }, Some(w)) => client
+            .put(path, &w.body())
+            .map_err(|f| stopped(f, "PUT", path, None)),
         _ => Ok(()),
     }
 }
@@ -326,17 +363,43 @@ fn describe(a: &Action) -> String {
     format!("{} {}/{}", kind_label(a.kind), a.pack, a.id)
 }
 
-/// After a failure at `changes[stopped]`: exactly what was applied and what
-/// was not, so the user knows the state Azure is in.
-fn report_partial(changes: &[&Action], stopped: usize) {
+/// After a failure at `changes[stopped]`: exactly what reached Azure and
+/// what did not, so the user knows the state Azure is in. A request that got
+/// no answer may or may not have been applied, and is listed as such.
+fn report_partial(changes: &[&Action], at: usize, stop: &Stopped) {
     let n = changes.len();
-    say!("error: publish stopped at {}/{n}", stopped + 1);
-    say!("applied ({stopped}):");
-    for a in &changes[..stopped] {
+    let (done, rest) = changes.split_at(at.min(n));
+    let Some((failed, after)) = rest.split_first() else {
+        return;
+    };
+    say!("error: publish stopped at {}/{n}", at + 1);
+    say!("applied ({}):", done.len());
+    for a in done {
         say!("  {} {}", verb(&a.op), describe(a));
     }
-    say!("not applied ({}):", n - stopped);
-    for a in &changes[stopped..] {
+    if let Some(v) = &stop.version_written {
+        say!(
+            "partly applied (1): {} {}: version {v} was written, the {} itself was not",
+            verb(&failed.op),
+            describe(failed),
+            kind_label(failed.kind)
+        );
+    }
+    let unanswered = matches!(stop.failure, Failure::Transport { .. });
+    if unanswered {
+        say!(
+            "unknown (1): {} {}: no answer, Azure may or may not have applied it",
+            verb(&failed.op),
+            describe(failed)
+        );
+    }
+    let not_applied: Vec<&&Action> = if stop.version_written.is_some() || unanswered {
+        after.iter().collect()
+    } else {
+        rest.iter().collect()
+    };
+    say!("not applied ({}):", not_applied.len());
+    for a in not_applied {
         say!("  {} {}", verb(&a.op), describe(a));
     }
     say!("Run the same publish again to finish: it applies only what is still missing.");
@@ -458,6 +521,11 @@ fn diagnostic(ctx: &Ctx, f: &Failure, method: &str, path: &str, w: Option<&Desir
             format!("listing {path} returned a nextLink on another host ({link}); not followed"),
             "use the endpoint your cloud's resource manager answers on (--endpoint)".to_string(),
         ),
+        Failure::Paging(why) => (
+            Code::E0704,
+            format!("listing {path}: {why}"),
+            "the server's paging is broken; check --endpoint, or retry later".to_string(),
+        ),
         Failure::BadBody(e) => (
             Code::E0704,
             format!("{method} {what}: the answer is not ARM JSON ({e})"),
@@ -482,19 +550,39 @@ fn pack_scope(packs: &[(crate::ir::Pack, FileId)]) -> Option<Scope> {
 }
 
 /// The endpoint without a trailing `/`, when it is https, or http on
-/// loopback (the token travels with every request).
+/// loopback (the token travels with every request). The text is parsed as a
+/// URI and the host decided on the parsed authority: user info
+/// (`http://127.0.0.1:x@elsewhere`) is refused outright, as are a query or a
+/// fragment, so what is checked is the host the request goes to.
 fn endpoint(raw: &str) -> Option<String> {
     let e = raw.trim_end_matches('/');
-    if let Some(rest) = e.strip_prefix("https://") {
-        return (!rest.is_empty()).then(|| e.to_string());
+    let uri: ureq::http::Uri = e.parse().ok()?;
+    let authority = uri.authority()?;
+    if authority.as_str().contains('@') || uri.query().is_some() || e.contains('#') {
+        return None;
     }
-    let rest = e.strip_prefix("http://")?;
-    let host = if rest.starts_with('[') {
-        rest.split(']').next().map(|h| format!("{h}]"))?
-    } else {
-        rest.split([':', '/']).next()?.to_string()
-    };
-    matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]").then(|| e.to_string())
+    let host = authority.host();
+    if host.is_empty() {
+        return None;
+    }
+    match uri.scheme_str()? {
+        "https" => Some(e.to_string()),
+        "http" => is_loopback(host).then(|| e.to_string()),
+        _ => None,
+    }
+}
+
+/// A loopback host as written in a URI authority (IPv6 in brackets).
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `AZURE_ACCESS_TOKEN`, else `az account get-access-token`. Error
@@ -569,4 +657,38 @@ fn spans(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint;
+
+    #[test]
+    fn endpoints_are_https_or_http_on_loopback() {
+        for ok in [
+            "https://management.azure.com",
+            "https://management.usgovcloudapi.net/",
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "http://[::1]:9",
+        ] {
+            assert!(endpoint(ok).is_some(), "{ok}");
+        }
+        // Issue 13 item 1: user info used to hide the real host.
+        for bad in [
+            "http://127.0.0.1:x@192.0.2.2:18010",
+            "http://localhost:@192.0.2.2",
+            "http://[::1]@192.0.2.2",
+            "https://user:pass@management.azure.com",
+            "http://management.example",
+            "http://127.0.0.1.example",
+            "http://localhost.example:80",
+            "ftp://127.0.0.1",
+            "127.0.0.1:80",
+            "https://",
+            "http://127.0.0.1?x=@evil",
+        ] {
+            assert!(endpoint(bad).is_none(), "{bad}");
+        }
+    }
 }

@@ -148,6 +148,12 @@ codes! {
     W0608 Warning "unbound-member-param" "an initiative member's parameter is not bound";
     W0609 Warning "practice-without-rule" "a practice is declared or included but no rule has it";
     W0610 Warning "absent-vs-default" "a condition treats an absent property unlike its service default";
+    // ---- file safety and limits (issue 13)
+    E0030 Error "output-not-ours" "an output folder exists that acrpc did not write";
+    E0031 Error "output-holds-input" "an output would replace one of the inputs";
+    E0032 Error "deploy-path-outside-pack" "a deploy template path leaves the pack's folder";
+    E0033 Error "id-too-long" "a pack, rule or initiative id is longer than acrpc can name files and resources after";
+    E0034 Error "invalid-glob" "an `--include` or `--exclude` pattern is not a valid glob";
     // ---- resource bounds found by fuzzing (issue 13)
     E0550 Error "template-too-large" "a template's variables expand beyond ARM's 4 MB template limit";
 }

@@ -10,10 +10,10 @@
 //! stores exactly the `azure` target's definition.
 
 use super::OutputFile;
-use super::pretty;
-use super::target::{
+use super::model::{
     DeployScope, Kind, POLICY_API_VERSION, Resource, resources, rewrite_member_ids,
 };
+use super::pretty;
 use crate::ir::Pack;
 use serde_json::{Map, Value, json};
 
@@ -99,13 +99,12 @@ fn resource(r: &Resource, scope: DeployScope, defs: &[&Resource]) -> Value {
 }
 
 /// Every string that the template engine would evaluate (starts with `[`
-/// and ends with `]`) gets one more leading `[`. Object keys are not
+/// and ends with `]`) gets one more leading `[` (`expr::escape_literal`,
+/// the same rule as the `azure` target's literals). Object keys are not
 /// evaluated and stay as they are.
 pub fn escape_for_template(v: &Value) -> Value {
     match v {
-        Value::String(s) if s.starts_with('[') && s.ends_with(']') => {
-            Value::String(format!("[{s}"))
-        }
+        Value::String(s) => Value::String(crate::expr::escape_literal(s).into_owned()),
         Value::Array(items) => Value::Array(items.iter().map(escape_for_template).collect()),
         Value::Object(o) => Value::Object(
             o.iter()

@@ -7,9 +7,10 @@
 //! (`def_x.id`), which also orders the deployment.
 
 use super::OutputFile;
-use super::target::{
+use super::model::{
     DeployScope, Kind, POLICY_API_VERSION, Resource, resources, rewrite_member_ids,
 };
+use super::printer::{Syntax, print};
 use crate::ir::Pack;
 use serde_json::Value;
 use std::fmt::Write;
@@ -80,7 +81,7 @@ fn resource(r: &Resource, all: &[Resource]) -> String {
         POLICY_API_VERSION,
         r.name
     );
-    value(&props, 1, &mut s);
+    print(&props, 1, &Bicep, &mut s);
     s.push_str("\n}\n");
     s
 }
@@ -89,39 +90,24 @@ fn resource(r: &Resource, all: &[Resource]) -> String {
 /// written as Bicep expressions rather than string literals.
 const REF_MARK: &str = "\u{1}";
 
-fn value(v: &Value, depth: usize, out: &mut String) {
-    let pad = "  ".repeat(depth);
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => match s.strip_prefix(REF_MARK) {
-            Some(expr) => out.push_str(expr),
-            None => out.push_str(&string(s)),
-        },
-        Value::Array(items) if items.is_empty() => out.push_str("[]"),
-        Value::Array(items) => {
-            out.push_str("[\n");
-            for item in items {
-                out.push_str(&pad);
-                out.push_str("  ");
-                value(item, depth + 1, out);
-                out.push('\n');
-            }
-            out.push_str(&pad);
-            out.push(']');
+/// Bicep literals: single-quoted strings, identifier keys where possible,
+/// array items one per line without separators.
+struct Bicep;
+
+impl Syntax for Bicep {
+    fn string(&self, s: &str) -> String {
+        match s.strip_prefix(REF_MARK) {
+            Some(expr) => expr.to_string(),
+            None => string(s),
         }
-        Value::Object(o) if o.is_empty() => out.push_str("{}"),
-        Value::Object(o) => {
-            out.push_str("{\n");
-            for (k, item) in o {
-                let _ = write!(out, "{pad}  {}: ", key(k));
-                value(item, depth + 1, out);
-                out.push('\n');
-            }
-            out.push_str(&pad);
-            out.push('}');
-        }
+    }
+
+    fn key(&self, k: &str) -> String {
+        format!("{}: ", key(k))
+    }
+
+    fn item_end(&self) -> &'static str {
+        ""
     }
 }
 

@@ -9,7 +9,7 @@
 //! `properties` and only `name` in a group, so those are left out of set
 //! files (the member `definitionVersion`s stay).
 
-use super::target::{Kind, Resource, resources};
+use super::model::{Kind, Resource, resources};
 use super::{OutputFile, pretty};
 use crate::ir::Pack;
 use serde_json::{Map, Value, json};

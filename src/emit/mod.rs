@@ -9,13 +9,16 @@ mod checker;
 mod definition;
 pub mod epac;
 mod initiative;
+pub mod model;
+mod printer;
 pub mod target;
 pub mod terraform;
 
 pub use checker::{CHECKER_FORMAT, checker, checker_schema};
 pub use definition::definition;
 pub use initiative::{SCOPE_PLACEHOLDER, initiative};
-pub use target::{POLICY_API_VERSION, Target, target_files};
+pub use model::POLICY_API_VERSION;
+pub use target::{Target, target_files};
 
 use crate::ir::{Condition, CountSource, Operand};
 use serde_json::{Map, Value, json};
@@ -60,8 +63,9 @@ pub fn pretty(v: &Value) -> String {
 }
 
 /// A value as it appears in policy JSON: template expressions in brackets,
-/// and literal strings that start with `[` escaped as `[[` so Azure does not
-/// evaluate them.
+/// and literal strings escaped by ARM's rule (`expr::escape_literal`: one
+/// more `[` only on strings that start with `[` and end with `]`) so Azure
+/// reads back exactly the literal.
 pub fn operand(o: &Operand) -> Value {
     match o {
         Operand::Expr(e) => Value::String(format!("[{e}]")),
@@ -71,7 +75,7 @@ pub fn operand(o: &Operand) -> Value {
 
 fn escape_literal(v: &Value) -> Value {
     match v {
-        Value::String(s) if s.starts_with('[') => Value::String(format!("[{s}")),
+        Value::String(s) => Value::String(crate::expr::escape_literal(s).into_owned()),
         Value::Array(items) => Value::Array(items.iter().map(escape_literal).collect()),
         other => other.clone(),
     }

@@ -18,7 +18,8 @@
 //! has no argument for the definition's own `version`.
 
 use super::OutputFile;
-use super::target::{DeployScope, Kind, Resource, resources};
+use super::model::{DeployScope, Kind, Resource, resources};
+use super::printer::{Syntax, print};
 use crate::ir::Pack;
 use serde_json::Value;
 use std::fmt::Write;
@@ -184,38 +185,25 @@ fn json_attr(out: &mut String, key: &str, value: Option<&Value>) {
 }
 
 /// A JSON value as an HCL expression that `jsonencode` turns back into the
-/// same JSON.
-fn hcl(v: &Value, depth: usize, out: &mut String) {
-    let pad = "  ".repeat(depth);
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => out.push_str(&string(s)),
-        Value::Array(items) if items.is_empty() => out.push_str("[]"),
-        Value::Array(items) => {
-            out.push_str("[\n");
-            for item in items {
-                out.push_str(&pad);
-                out.push_str("  ");
-                hcl(item, depth + 1, out);
-                out.push_str(",\n");
-            }
-            out.push_str(&pad);
-            out.push(']');
-        }
-        Value::Object(o) if o.is_empty() => out.push_str("{}"),
-        Value::Object(o) => {
-            out.push_str("{\n");
-            for (k, item) in o {
-                let _ = write!(out, "{pad}  {} = ", string(k));
-                hcl(item, depth + 1, out);
-                out.push('\n');
-            }
-            out.push_str(&pad);
-            out.push('}');
-        }
+/// same JSON: quoted keys with `=`, array items ending in `,`.
+struct Hcl;
+
+impl Syntax for Hcl {
+    fn string(&self, s: &str) -> String {
+        string(s)
     }
+
+    fn key(&self, k: &str) -> String {
+        format!("{} = ", string(k))
+    }
+
+    fn item_end(&self) -> &'static str {
+        ","
+    }
+}
+
+fn hcl(v: &Value, depth: usize, out: &mut String) {
+    print(v, depth, &Hcl, out);
 }
 
 /// A double-quoted HCL string: `\`, `"` and control characters escaped,

@@ -239,7 +239,11 @@ pub(super) struct Size {
 
 impl Size {
     /// Adds `value`; `what` names the call for the error.
-    pub(super) fn add(&mut self, value: &Value, what: impl Fn() -> String) -> Result<(), EvalError> {
+    pub(super) fn add(
+        &mut self,
+        value: &Value,
+        what: impl Fn() -> String,
+    ) -> Result<(), EvalError> {
         let mut stack = vec![value];
         while let Some(v) = stack.pop() {
             self.nodes += 1;

@@ -150,16 +150,42 @@ pub fn eval(expr: &Expr, ctx: &dyn Context) -> Result<Value, EvalError> {
     eval::eval_top(expr, ctx)
 }
 
-/// Is this JSON string an expression? ARM rule: starts with `[` and ends with `]` and does
-/// not start with `[[` (template-expressions.md, "Escape characters").
-pub fn is_expression(s: &str) -> bool {
-    s.len() >= 2 && s.starts_with('[') && s.ends_with(']') && !s.starts_with("[[")
+/// ARM's rule for a JSON string, shared by templates and Azure Policy
+/// (template-expressions.md, "Escape characters": a literal that starts
+/// with `[` and ends with `]` is written with one more `[`; "if the literal
+/// string doesn't end with a bracket, don't escape the first bracket"). The
+/// deployment engine's `ExpressionParser` does exactly this: a string is a
+/// language expression when its first character is `[` and its last is
+/// `]`; such a string whose second character is `[` is the literal without
+/// its first character. Every other string is a literal as written, so
+/// `"[[prod"` stays `"[[prod"`.
+pub fn is_bracketed(s: &str) -> bool {
+    s.len() >= 2 && s.starts_with('[') && s.ends_with(']')
 }
 
-/// A JSON string as ARM and Azure Policy read it: `"[[x"` → the literal `"[x"`;
-/// `"[expr]"` → evaluated; anything else → the literal string.
+/// Is this JSON string an expression (bracketed and not escaped)?
+pub fn is_expression(s: &str) -> bool {
+    is_bracketed(s) && !s.starts_with("[[")
+}
+
+/// The JSON string that the engine reads back as the literal `s`: one more
+/// leading `[` exactly when `s` is bracketed ([`is_bracketed`]). The inverse
+/// of what [`eval_string`] does to a literal.
+pub fn escape_literal(s: &str) -> std::borrow::Cow<'_, str> {
+    if is_bracketed(s) {
+        std::borrow::Cow::Owned(format!("[{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// A JSON string as ARM and Azure Policy read it: `"[[x]"` → the literal
+/// `"[x]"`; `"[expr]"` → evaluated; anything else (`"[[x"`, `"[x"`, `"x]"`)
+/// → the literal string as written.
 pub fn eval_string(s: &str, ctx: &dyn Context) -> Result<Value, EvalError> {
-    if let Some(rest) = s.strip_prefix("[[") {
+    if is_bracketed(s)
+        && let Some(rest) = s.strip_prefix("[[")
+    {
         return Ok(Value::String(format!("[{rest}")));
     }
     if !is_expression(s) {

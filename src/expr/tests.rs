@@ -214,7 +214,11 @@ fn eval_string_escapes_and_literals() {
     // template-expressions.md "Escape characters": "[[test value]" resolves to "[test value]";
     // "[test] value" is a literal.
     assert_eq!(ev("[[test value]"), Ok(json!("[test value]")));
-    assert_eq!(ev("[[x"), Ok(json!("[x")));
+    // Issue 13 item 19: only a bracketed string is unescaped; "[[x" does
+    // not end with `]`, so ARM reads it as written ("if the literal string
+    // doesn't end with a bracket, don't escape the first bracket").
+    assert_eq!(ev("[[x"), Ok(json!("[[x")));
+    assert_eq!(ev("[[x]"), Ok(json!("[x]")));
     assert_eq!(ev("[test] value"), Ok(json!("[test] value")));
     assert_eq!(ev("hello"), Ok(json!("hello")));
     assert_eq!(ev(""), Ok(json!("")));

@@ -33,12 +33,21 @@ const MAX_DOCUMENT: usize = 16 * 1024 * 1024;
 
 // ------------------------------------------------------------------ transport
 
-/// Reads one framed message body; `Ok(None)` at end of input. A frame with
-/// broken headers is skipped up to the next blank line.
-fn read_frame(r: &mut impl BufRead) -> std::io::Result<Option<Result<String, String>>> {
-    let mut size: Option<usize> = None;
+/// Reads one framed message body; `Ok(None)` at end of input.
+///
+/// Framing errors never desynchronise the stream for good (issue 13 item
+/// 18): a header block starts at a `Content-Length` header, even one glued
+/// to the end of a body longer than announced; lines before it that are not
+/// headers are skipped (and `skipped` is set, so the caller can log it). A
+/// header block without a usable `Content-Length`, or with two that
+/// disagree, is answered as garbage and its body is skipped the same way.
+fn read_frame(
+    r: &mut impl BufRead,
+    skipped: &mut bool,
+) -> std::io::Result<Option<Result<String, String>>> {
+    let mut sizes: Vec<Option<usize>> = Vec::new();
     let mut line = String::new();
-    let mut saw_header = false;
+    let mut in_headers = false;
     loop {
         line.clear();
         if r.read_line(&mut line)? == 0 {
@@ -46,26 +55,61 @@ fn read_frame(r: &mut impl BufRead) -> std::io::Result<Option<Result<String, Str
         }
         let l = line.trim_end_matches(['\r', '\n']);
         if l.is_empty() {
-            if saw_header {
+            if in_headers {
                 break;
             }
             continue;
         }
-        saw_header = true;
-        if let Some((k, v)) = l.split_once(':')
+        let header = if in_headers || is_header(l) {
+            Some(l)
+        } else {
+            find_content_length(l).and_then(|at| l.get(at..))
+        };
+        let Some(h) = header else {
+            *skipped = true;
+            continue;
+        };
+        if !in_headers && h.len() < l.len() {
+            *skipped = true;
+        }
+        in_headers = true;
+        if let Some((k, v)) = h.split_once(':')
             && k.trim().eq_ignore_ascii_case("content-length")
         {
-            size = v.trim().parse().ok();
+            sizes.push(v.trim().parse().ok());
         }
     }
-    let Some(size) = size.filter(|&s| s <= 256 * 1024 * 1024) else {
-        return Ok(Some(Err("missing or invalid Content-Length".into())));
+    let size = match sizes.as_slice() {
+        [Some(n)] => *n,
+        [first, rest @ ..] if rest.iter().all(|s| s == first) && first.is_some() => {
+            first.unwrap_or_default()
+        }
+        [_, _, ..] => return Ok(Some(Err("conflicting Content-Length headers".into()))),
+        _ => return Ok(Some(Err("missing or invalid Content-Length".into()))),
     };
+    if size > 256 * 1024 * 1024 {
+        return Ok(Some(Err("Content-Length too large".into())));
+    }
     let mut buf = vec![0u8; size];
     r.read_exact(&mut buf)?;
     Ok(Some(
         String::from_utf8(buf).map_err(|_| "the body is not UTF-8".to_string()),
     ))
+}
+
+/// `Name: value` with a header name made of token characters.
+fn is_header(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(k, _)| {
+        !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    })
+}
+
+/// Where a `Content-Length:` header starts inside a line, ignoring case.
+fn find_content_length(line: &str) -> Option<usize> {
+    const NEEDLE: &[u8] = b"content-length:";
+    line.as_bytes()
+        .windows(NEEDLE.len())
+        .position(|w| w.eq_ignore_ascii_case(NEEDLE))
 }
 
 enum Incoming {
@@ -78,7 +122,17 @@ fn spawn_reader(tx: mpsc::Sender<Incoming>) {
     std::thread::spawn(move || {
         let stdin = std::io::stdin();
         let mut r = stdin.lock();
-        while let Ok(Some(frame)) = read_frame(&mut r) {
+        let (mut skipped, mut logged) = (false, false);
+        while let Ok(Some(frame)) = read_frame(&mut r, &mut skipped) {
+            if skipped && !logged {
+                // Once per session: an editor with broken framing would
+                // otherwise fill its log.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "acrpc lsp: skipped input that is not a framed message; resynchronised on the next Content-Length header"
+                );
+                logged = true;
+            }
             if tx.send(incoming(frame)).is_err() {
                 break;
             }
@@ -527,7 +581,8 @@ pub fn run(config: crate::lint::Config) -> bool {
 pub fn serve_bytes(config: crate::lint::Config, input: &[u8], output: &mut dyn Write) -> bool {
     let (tx, rx) = mpsc::channel();
     let mut r = input;
-    while let Ok(Some(frame)) = read_frame(&mut r) {
+    let mut skipped = false;
+    while let Ok(Some(frame)) = read_frame(&mut r, &mut skipped) {
         if tx.send(incoming(frame)).is_err() {
             break;
         }
@@ -631,4 +686,53 @@ fn respond(server: &mut Server, req: Request, out: &mut Out) {
         ),
     };
     out.send(Message::Response(resp));
+}
+
+#[cfg(test)]
+mod framing_tests {
+    use super::read_frame;
+
+    /// Every frame `read_frame` returns until the end of `input`.
+    fn frames(input: &str) -> (Vec<Result<String, String>>, bool) {
+        let mut r = std::io::Cursor::new(input.as_bytes().to_vec());
+        let mut skipped = false;
+        let mut out = Vec::new();
+        while let Ok(Some(f)) = read_frame(&mut r, &mut skipped) {
+            out.push(f);
+        }
+        (out, skipped)
+    }
+
+    const OK: &str = "Content-Length: 2\r\n\r\n{}";
+
+    // Issue 13 item 18: each desync below used to silence the server for good.
+    #[test]
+    fn a_frame_without_content_length_is_garbage_and_the_next_frame_is_read() {
+        let (f, skipped) = frames(&format!("X-Nonsense: 1\r\n\r\n{{\"a\":1}}{OK}"));
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].is_err());
+        assert_eq!(f[1], Ok("{}".to_string()));
+        assert!(skipped);
+    }
+
+    #[test]
+    fn a_short_content_length_resynchronises_on_the_next_header() {
+        let (f, _) = frames(&format!("Content-Length: 3\r\n\r\n{{\"a\":1}}{OK}"));
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(f[0], Ok("{\"a".to_string()));
+        assert_eq!(f[1], Ok("{}".to_string()));
+    }
+
+    #[test]
+    fn two_content_lengths_that_disagree_are_garbage() {
+        let (f, _) = frames(&format!(
+            "Content-Length: 7\r\nContent-Length: 2\r\n\r\n{{\"a\":1}}{OK}"
+        ));
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].is_err());
+        assert_eq!(f[1], Ok("{}".to_string()));
+        let (same, skipped) = frames("Content-Length: 2\r\ncontent-length: 2\r\n\r\n{}");
+        assert_eq!(same, vec![Ok("{}".to_string())]);
+        assert!(!skipped);
+    }
 }

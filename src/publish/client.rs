@@ -19,6 +19,48 @@ impl Secret {
     fn expose(&self) -> &str {
         &self.0
     }
+
+    /// `text` with this token, and any `Bearer <credential>`, replaced by
+    /// `***`. Everything a server sends back goes through here before it can
+    /// reach a message or a log line: an error body may echo the request's
+    /// `Authorization` header (issue 13 item 2).
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = if self.0.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(&self.0, "***")
+        };
+        let mut from = 0;
+        while let Some(at) = find_ascii_ci(&out[from..], "bearer").map(|i| i + from) {
+            let after = at + "bearer".len();
+            let (gap, cred, done) = {
+                let rest = &out[after..];
+                let gap = rest.len()
+                    - rest
+                        .trim_start_matches([' ', '\t', ':', '=', '"', '\''])
+                        .len();
+                let tail = &rest[gap..];
+                let cred = tail
+                    .find(|c: char| {
+                        c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '}' | ')')
+                    })
+                    .unwrap_or(tail.len());
+                (gap, cred, tail.starts_with("***"))
+            };
+            if gap > 0 && cred > 0 && !done {
+                out.replace_range(after + gap..after + gap + cred, "***");
+            }
+            from = after;
+        }
+        out
+    }
+}
+
+/// Byte offset of `needle` (ASCII) in `hay`, ignoring ASCII case.
+fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 impl std::fmt::Debug for Secret {
@@ -35,13 +77,15 @@ pub struct Response {
 }
 
 /// One HTTP exchange. `Err` is a transport failure (no HTTP status).
-pub trait Transport {
+/// `timeout` bounds the whole exchange, body included.
+pub trait Transport: Sync {
     fn send(
         &self,
         method: &str,
         url: &str,
         bearer: &str,
         body: Option<&str>,
+        timeout: Duration,
     ) -> Result<Response, String>;
 }
 
@@ -54,7 +98,6 @@ impl UreqTransport {
     pub fn new(use_proxy: bool) -> UreqTransport {
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(120)))
             .user_agent(concat!("acrpc/", env!("CARGO_PKG_VERSION")));
         if !use_proxy {
             config = config.proxy(None);
@@ -72,17 +115,36 @@ impl Transport for UreqTransport {
         url: &str,
         bearer: &str,
         body: Option<&str>,
+        timeout: Duration,
     ) -> Result<Response, String> {
         let auth = format!("Bearer {bearer}");
+        let limit = Some(timeout);
         let result = match (method, body) {
             ("PUT", Some(b)) => self
                 .agent
                 .put(url)
+                .config()
+                .timeout_global(limit)
+                .build()
                 .header("Authorization", &auth)
                 .header("Content-Type", "application/json")
                 .send(b),
-            ("DELETE", _) => self.agent.delete(url).header("Authorization", &auth).call(),
-            _ => self.agent.get(url).header("Authorization", &auth).call(),
+            ("DELETE", _) => self
+                .agent
+                .delete(url)
+                .config()
+                .timeout_global(limit)
+                .build()
+                .header("Authorization", &auth)
+                .call(),
+            _ => self
+                .agent
+                .get(url)
+                .config()
+                .timeout_global(limit)
+                .build()
+                .header("Authorization", &auth)
+                .call(),
         };
         // ureq's errors describe the connection, never the request headers.
         let resp = result.map_err(|e| e.to_string())?;
@@ -136,6 +198,15 @@ impl ArmError {
         })
     }
 
+    /// The same error with every text passed through `f`.
+    fn map_text(self, f: &dyn Fn(&str) -> String) -> ArmError {
+        ArmError {
+            code: f(&self.code),
+            message: f(&self.message),
+            details: self.details.into_iter().map(|d| d.map_text(f)).collect(),
+        }
+    }
+
     /// `Code: message`, then each detail indented on its own line.
     pub fn render(&self) -> String {
         let mut out = format!("{}: {}", self.code, self.message);
@@ -165,6 +236,8 @@ pub enum Failure {
     ForeignLink(String),
     /// A body that is not the JSON ARM sends.
     BadBody(String),
+    /// A listing whose `nextLink`s repeat a page or never end.
+    Paging(String),
 }
 
 impl Failure {
@@ -191,6 +264,11 @@ pub struct RetryPolicy {
     pub base: Duration,
     /// No single wait is longer, whatever `Retry-After` says.
     pub max_wait: Duration,
+    /// One request, all its attempts and waits included, ends by then
+    /// (`--timeout`): a stalled server cannot hold publish for long.
+    pub deadline: Duration,
+    /// After this long without an answer, the user is told what is slow.
+    pub slow_notice: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -199,6 +277,8 @@ impl Default for RetryPolicy {
             attempts: 5,
             base: Duration::from_millis(500),
             max_wait: Duration::from_secs(60),
+            deadline: Duration::from_secs(60),
+            slow_notice: Duration::from_secs(10),
         }
     }
 }
@@ -222,6 +302,8 @@ impl RetryPolicy {
 pub enum Event {
     Request,
     Retry,
+    /// A request that has been waiting for its answer for a while.
+    Slow,
 }
 
 pub struct Client<'a> {
@@ -236,22 +318,66 @@ pub struct Client<'a> {
 }
 
 impl Client<'_> {
+    /// The failure with the token (and any bearer credential) taken out of
+    /// every text that came from the server or the connection.
+    fn redacted(&self, f: Failure) -> Failure {
+        let r = |t: &str| self.token.redact(t);
+        match f {
+            Failure::Status {
+                status,
+                arm,
+                attempts,
+            } => Failure::Status {
+                status,
+                arm: arm.map(|a| a.map_text(&r)),
+                attempts,
+            },
+            Failure::Transport { message, attempts } => Failure::Transport {
+                message: r(&message),
+                attempts,
+            },
+            Failure::ForeignLink(link) => Failure::ForeignLink(r(&link)),
+            Failure::BadBody(e) => Failure::BadBody(r(&e)),
+            Failure::Paging(e) => Failure::Paging(r(&e)),
+        }
+    }
+
+    fn log(&self, event: Event, line: &str) {
+        (self.log)(event, &self.token.redact(line));
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}?api-version={}", self.endpoint, self.api_version)
     }
 
     /// One request with retries: the final response, or why there is none.
     fn exchange(&self, method: &str, url: &str, body: Option<&str>) -> Result<Response, Failure> {
+        self.exchange_raw(method, url, body)
+            .map_err(|f| self.redacted(f))
+    }
+
+    fn exchange_raw(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+    ) -> Result<Response, Failure> {
+        let start = std::time::Instant::now();
         let mut attempt = 1;
         loop {
-            let result = self.transport.send(method, url, self.token.expose(), body);
+            let left = self.retry.deadline.saturating_sub(start.elapsed());
+            let result = if left.is_zero() {
+                Err(self.out_of_time())
+            } else {
+                self.send_watched(method, url, body, left)
+            };
             let (retry_after, why) = match &result {
                 Ok(r) => {
-                    (self.log)(Event::Request, &format!("{method} {url} -> {}", r.status));
+                    self.log(Event::Request, &format!("{method} {url} -> {}", r.status));
                     (r.retry_after, format!("status {}", r.status))
                 }
                 Err(e) => {
-                    (self.log)(Event::Request, &format!("{method} {url} -> {e}"));
+                    self.log(Event::Request, &format!("{method} {url} -> {e}"));
                     (None, e.clone())
                 }
             };
@@ -259,7 +385,9 @@ impl Client<'_> {
                 Ok(r) => retryable(r.status),
                 Err(_) => true,
             };
-            if !again || attempt >= self.retry.attempts {
+            let wait = self.retry.wait(attempt, retry_after);
+            let in_time = start.elapsed() + wait < self.retry.deadline;
+            if !again || attempt >= self.retry.attempts || !in_time {
                 return match result {
                     Ok(r) if r.status < 400 => Ok(r),
                     Ok(r) => Err(Failure::Status {
@@ -267,14 +395,19 @@ impl Client<'_> {
                         arm: ArmError::parse(&r.body),
                         attempts: attempt,
                     }),
+                    Err(message) if !in_time && again && attempt < self.retry.attempts => {
+                        Err(Failure::Transport {
+                            message: format!("{message}; {}", self.out_of_time()),
+                            attempts: attempt,
+                        })
+                    }
                     Err(message) => Err(Failure::Transport {
                         message,
                         attempts: attempt,
                     }),
                 };
             }
-            let wait = self.retry.wait(attempt, retry_after);
-            (self.log)(
+            self.log(
                 Event::Retry,
                 &format!(
                     "retrying {method} {url} in {:.1}s ({why}; attempt {} of {})",
@@ -286,6 +419,49 @@ impl Client<'_> {
             std::thread::sleep(wait);
             attempt += 1;
         }
+    }
+
+    fn out_of_time(&self) -> String {
+        format!(
+            "no answer within the {}s deadline (--timeout)",
+            self.retry.deadline.as_secs()
+        )
+    }
+
+    /// One attempt, on a helper thread, so that a slow answer is announced
+    /// (every `slow_notice`) instead of leaving the user in silence.
+    fn send_watched(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Response, String> {
+        let token = self.token.expose();
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let transport = self.transport;
+            scope.spawn(move || {
+                let _ = tx.send(transport.send(method, url, token, body, timeout));
+            });
+            let start = std::time::Instant::now();
+            loop {
+                match rx.recv_timeout(self.retry.slow_notice) {
+                    Ok(result) => return result,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => self.log(
+                        Event::Slow,
+                        &format!(
+                            "still waiting for {method} {url} ({}s of {}s)",
+                            start.elapsed().as_secs(),
+                            timeout.as_secs()
+                        ),
+                    ),
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                        return Err("the request thread ended without an answer".to_string());
+                    }
+                }
+            }
+        })
     }
 
     fn json(body: &str) -> Result<Value, Failure> {
@@ -301,10 +477,11 @@ impl Client<'_> {
         }
     }
 
-    pub fn put(&self, path: &str, body: &Value) -> Result<Value, Failure> {
+    /// Writes `body` at `path`. A success status means Azure applied it,
+    /// whatever the answer's body (publish reads every change back anyway).
+    pub fn put(&self, path: &str, body: &Value) -> Result<(), Failure> {
         let text = body.to_string();
-        let r = self.exchange("PUT", &self.url(path), Some(&text))?;
-        Self::json(&r.body)
+        self.exchange("PUT", &self.url(path), Some(&text)).map(drop)
     }
 
     /// Deletes `path`; a resource already gone is not an error.
@@ -319,8 +496,21 @@ impl Client<'_> {
     /// same endpoint only.
     pub fn list(&self, path: &str, filter: &str) -> Result<Vec<Value>, Failure> {
         let mut url = format!("{}&$filter={}", self.url(path), filter.replace(' ', "%20"));
+        let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         loop {
+            // A server whose `nextLink` goes round in circles must not hold
+            // publish forever (issue 13 item 16).
+            if !seen.insert(url.clone()) {
+                return Err(self.redacted(Failure::Paging(format!(
+                    "nextLink {url} points at a page already read"
+                ))));
+            }
+            if seen.len() > MAX_PAGES {
+                return Err(Failure::Paging(format!(
+                    "more than {MAX_PAGES} pages; stopped following nextLink"
+                )));
+            }
             let page = Self::json(&self.exchange("GET", &url, None)?.body)?;
             if let Some(items) = page.get("value").and_then(Value::as_array) {
                 out.extend(items.iter().cloned());
@@ -328,7 +518,7 @@ impl Client<'_> {
             match page.get("nextLink").and_then(Value::as_str) {
                 Some(next) if !next.is_empty() => {
                     if !next.starts_with(&format!("{}/", self.endpoint)) {
-                        return Err(Failure::ForeignLink(next.to_string()));
+                        return Err(self.redacted(Failure::ForeignLink(next.to_string())));
                     }
                     url = next.to_string();
                 }
@@ -337,6 +527,11 @@ impl Client<'_> {
         }
     }
 }
+
+/// Pages of one listing at most. A scope holds at most 500 custom policy
+/// definitions and 200 initiatives (Azure Policy's documented limits), so
+/// even one item per page stays far below this.
+const MAX_PAGES: usize = 1000;
 
 #[cfg(test)]
 mod tests {
@@ -350,6 +545,20 @@ mod tests {
         assert_eq!(p.wait(30, None), Duration::from_secs(60));
         assert_eq!(p.wait(1, Some(7)), Duration::from_secs(7));
         assert_eq!(p.wait(1, Some(3600)), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn server_text_is_redacted() {
+        let t = Secret::new("eyJ0eXAi.secret-part");
+        assert_eq!(
+            t.redact("header Authorization: Bearer eyJ0eXAi.secret-part was bad"),
+            "header Authorization: Bearer *** was bad"
+        );
+        // Any bearer credential, not only ours, and the bare token anywhere.
+        assert_eq!(t.redact("BEARER other.token, x"), "BEARER ***, x");
+        assert_eq!(t.redact("\"bearer\":\"zz\""), "\"bearer\":\"***\"");
+        assert_eq!(t.redact("id=eyJ0eXAi.secret-part&x"), "id=***&x");
+        assert_eq!(t.redact("bearers and a bearer"), "bearers and a bearer");
     }
 
     #[test]

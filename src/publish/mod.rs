@@ -5,7 +5,7 @@
 
 pub mod client;
 
-use crate::emit::target::{Kind, resources, rewrite_member_ids};
+use crate::emit::model::{Kind, resources, rewrite_member_ids};
 use crate::ir::{Origin, Pack};
 use serde_json::{Map, Value, json};
 use std::fmt::Write;

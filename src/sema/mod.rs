@@ -279,10 +279,32 @@ fn pack_header(file: &ast::File, file_span: Span, diags: &mut Vec<Diagnostic>) -
     header
 }
 
+/// The longest pack, rule or initiative id. Ids name files
+/// (`<pack>/policyDefinitions/<rule>-modify.json`): most file systems cap a
+/// file name at 255 bytes and Windows paths at 260 characters, so ids are
+/// kept well inside that (issue 13 item 21: a ~250-character id failed the
+/// build with "file name too long").
+pub const MAX_ID_LEN: usize = 100;
+
 /// Ids name files and reference ids: lower-case kebab-case keeps them stable
 /// on case-insensitive file systems.
 fn check_id(id: &ast::Ident, what: &str, diags: &mut Vec<Diagnostic>) {
     let name = &id.name;
+    if name.len() > MAX_ID_LEN {
+        diags.push(
+            Diagnostic::new(
+                Code::E0033,
+                id.span,
+                format!(
+                    "{what} id is {} characters long; the limit is {MAX_ID_LEN}",
+                    name.chars().count()
+                ),
+            )
+            .with_label("used as a file name")
+            .with_help("shorten the id; the title can say the rest"),
+        );
+        return;
+    }
     let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
             .chars()

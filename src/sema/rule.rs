@@ -1131,8 +1131,39 @@ fn evaluation_delay(a: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<
     }
 }
 
+/// Why a deploy path could leave the pack's folder: an absolute path (or a
+/// drive or UNC prefix on Windows), or a `..` component. Both separators
+/// count, so a pack behaves the same on every system.
+fn escapes_pack_folder(path: &str) -> Option<&'static str> {
+    let absolute = path.starts_with(['/', '\\'])
+        || path.as_bytes().get(1) == Some(&b':')
+        || std::path::Path::new(path).is_absolute();
+    if absolute {
+        return Some("is an absolute path");
+    }
+    if path.split(['/', '\\']).any(|c| c == "..") {
+        return Some("goes up with `..`");
+    }
+    if path.is_empty() {
+        return Some("is empty");
+    }
+    None
+}
+
 fn lower_deploy(d: &ast::Deploy, ctx: &PackCtx, lw: &mut Lowerer) -> Option<ir::Deployment> {
     let (path, pspan) = &d.template;
+    if let Some(why) = escapes_pack_folder(path) {
+        lw.diags.push(
+            Diagnostic::new(
+                Code::E0032,
+                *pspan,
+                format!("deploy template \"{path}\" {why}"),
+            )
+            .with_label("outside the pack's folder")
+            .with_help("put the template in the pack's folder (or below it) and give a relative path like \"templates/x.json\""),
+        );
+        return None;
+    }
     let text = match ctx.templates.load(path) {
         Ok(t) => t,
         Err(e) => {

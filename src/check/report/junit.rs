@@ -92,8 +92,10 @@ fn esc(s: &str) -> String {
             '>' => o.push_str("&gt;"),
             '"' => o.push_str("&quot;"),
             '\'' => o.push_str("&apos;"),
-            // XML 1.0 forbids most control characters, even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => o.push('?'),
+            // XML 1.0 forbids most C0 control characters, even escaped; C1
+            // ones (CSI and friends) and DEL are allowed but would reach a
+            // terminal that prints the report (issue 13 item 3).
+            c if c.is_control() && !matches!(c, '\n' | '\r' | '\t') => o.push('?'),
             c => o.push(c),
         }
     }

@@ -56,11 +56,11 @@ fn table(report: &Report, rows: &[&CheckResult], out: &mut String) {
         let (line, _) = location(report, r);
         let _ = writeln!(
             out,
-            "| {} | `{}` | `{}` | `{}:{line}` | {} |",
+            "| {} | {} | {} | {} | {} |",
             rule.severity.as_str(),
-            cell(&rule.id),
-            cell(&crate::inputs::display(&res.full_name)),
-            cell(&res.place.file),
+            code(&rule.id),
+            code(&crate::inputs::display(&res.full_name)),
+            code(&format!("{}:{line}", res.place.file)),
             cell(&rule.message)
         );
     }
@@ -86,16 +86,78 @@ fn section(
     for r in rows {
         let _ = writeln!(
             out,
-            "| `{}` | `{}` | {} |",
-            cell(&report.rule(r).id),
-            cell(&crate::inputs::display(&report.resource(r).full_name)),
+            "| {} | {} | {} |",
+            code(&report.rule(r).id),
+            code(&crate::inputs::display(&report.resource(r).full_name)),
             cell(&why(r))
         );
     }
     out.push_str("\n</details>\n\n");
 }
 
-/// Table cells cannot hold `|` or line breaks.
+/// Text in a table cell: markdown punctuation escaped, so that a value
+/// from an input cannot add a link or an image (`[` and `]`; `(` then means
+/// nothing), HTML or an entity (`<`, `&`), code or emphasis; `|` and line
+/// breaks cannot end the cell or the row; control characters are shown
+/// escaped (issue 13 item 3).
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    let mut out = String::with_capacity(s.len());
+    for c in super::printable(&s.replace(['\n', '\r'], " ")).chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A code span holding `s` literally, however many backticks `s` has: the
+/// fence is one backtick longer than the longest run inside, padded with
+/// spaces when `s` starts or ends with a backtick or a space (CommonMark
+/// 0.31, "Code spans"). `|` is escaped as GFM tables require even inside
+/// code spans (GFM spec, "Tables" extension, example 200).
+fn code(s: &str) -> String {
+    let text = super::printable(s)
+        .replace(['\n', '\r'], " ")
+        .replace('|', "\\|");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with(['`', ' ']) || text.ends_with(['`', ' ']) {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cell, code};
+
+    #[test]
+    fn a_backtick_cannot_leave_a_code_span() {
+        // Issue 13 item 3: `x` [link](https://evil) `y` broke out of the span.
+        assert_eq!(code("r`](https://evil)`"), "`` r`](https://evil)` ``");
+        assert_eq!(code("a``b"), "```a``b```");
+        assert_eq!(code("plain"), "`plain`");
+        assert_eq!(code("a|b"), "`a\\|b`");
+        assert_eq!(code("a\u{1b}[2Jb"), "`a\\u{1b}[2Jb`");
+    }
+
+    #[test]
+    fn cells_escape_markdown() {
+        assert_eq!(
+            cell("see [here](https://evil) <img src=x>"),
+            "see \\[here\\](https://evil) \\<img src=x\\>"
+        );
+        assert_eq!(cell("a\nb|c"), "a b\\|c");
+    }
 }

@@ -102,7 +102,9 @@ fn result_json(report: &Report, r: &CheckResult) -> Value {
         "verdict": r.verdict.as_str(),
         "effect": r.outcome.effect,
     });
-    let m = o.as_object_mut().expect("object");
+    let Some(m) = o.as_object_mut() else {
+        return o; // json!({…}) above is always an object
+    };
     if r.verdict == Verdict::NonCompliant {
         m.insert("message".into(), json!(rule.message));
         if let Some(fix) = &rule.remediation {
@@ -222,4 +224,29 @@ pub fn fingerprint(report: &Report, r: &CheckResult) -> String {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{h:016x}")
+}
+
+/// `s` with every character that a terminal or a log viewer would act on
+/// instead of showing escaped as Rust does (`\u{1b}`, `\r`, `\n`): C0 and
+/// C1 controls (ESC sequences, BEL, CR that overwrites a line, LF that
+/// forges one) and the bidirectional overrides and isolates (U+202A–202E,
+/// U+2066–2069) that reorder what is shown. Resource names and values come
+/// from untrusted templates (issue 13 item 3).
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }

@@ -3,18 +3,28 @@
 use super::super::{CheckResult, Report};
 use super::{describe, location};
 use crate::eval::Verdict;
-use std::fmt::Write;
+
+/// One line of the report: formatted, then every control character in it
+/// escaped (`super::printable`), so nothing from an input can move the
+/// cursor, ring, recolour or add a line.
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {{
+        let line = format!($($arg)*);
+        $out.push_str(&super::printable(&line));
+        $out.push('\n');
+    }};
+}
 
 pub fn text(report: &Report) -> String {
     let mut out = String::new();
     let mut last: Option<(usize, usize)> = None;
     for r in report.results.iter().filter(|r| shown(r)) {
         if last.map(|l| l.0) != Some(r.input) {
-            let _ = writeln!(out, "{}", report.inputs[r.input].file);
+            say!(out, "{}", report.inputs[r.input].file);
         }
         if last != Some((r.input, r.resource)) {
             let res = report.resource(r);
-            let _ = writeln!(
+            say!(
                 out,
                 "  {} {} (line {})",
                 res.ty,
@@ -46,7 +56,7 @@ fn result(report: &Report, r: &CheckResult, out: &mut String) {
     } else {
         "unknown"
     };
-    let _ = writeln!(
+    say!(
         out,
         "    {tag} {} [{}] line {line}: {}",
         rule.id,
@@ -59,17 +69,17 @@ fn result(report: &Report, r: &CheckResult, out: &mut String) {
         .iter()
         .filter(|e| !e.subject.eq_ignore_ascii_case("type"))
     {
-        let _ = writeln!(out, "        {}", describe(e));
+        say!(out, "        {}", describe(e));
     }
     if let Some(p) = &r.phases {
-        let _ = writeln!(
+        say!(
             out,
             "        at deployment: {}; after deployment: {}",
             p.at_deploy.as_str(),
             p.after_deploy.as_str()
         );
         for d in &p.defaults {
-            let _ = writeln!(out, "        after deployment {} = {}", d.path, d.value);
+            say!(out, "        after deployment {} = {}", d.path, d.value);
         }
     }
     if let Some(s) = &r.suppressed {
@@ -84,14 +94,14 @@ fn result(report: &Report, r: &CheckResult, out: &mut String) {
         } else {
             "suppressed"
         };
-        let _ = writeln!(out, "        {state}{until}: {}", s.suppression.reason);
+        say!(out, "        {state}{until}: {}", s.suppression.reason);
     }
     for c in &r.outcome.changes {
         let current = c
             .current
             .as_ref()
             .map_or("missing".to_string(), |v| v.to_string());
-        let _ = writeln!(
+        say!(
             out,
             "        modify would {} {} = {} (now {current})",
             c.operation,
@@ -102,7 +112,7 @@ fn result(report: &Report, r: &CheckResult, out: &mut String) {
     if r.verdict == Verdict::NonCompliant
         && let Some(fix) = &rule.remediation
     {
-        let _ = writeln!(out, "        fix: {fix}");
+        say!(out, "        fix: {fix}");
     }
 }
 
@@ -120,7 +130,7 @@ fn headline(report: &Report, r: &CheckResult) -> String {
 
 fn summary(report: &Report, out: &mut String) {
     let s = super::summary(report);
-    let _ = writeln!(
+    say!(
         out,
         "{} resources in {} files, {} rules: {} findings, {} suppressed, {} unknown, {} compliant, {} not applicable",
         s.resources,
