@@ -10,6 +10,7 @@ pub mod emit;
 pub mod eval;
 pub mod expr;
 pub mod fmt;
+pub mod import;
 pub mod inputs;
 pub mod ir;
 pub mod lint;

@@ -59,6 +59,24 @@ const PUBLISH_CODES: &[Code] = &[
 /// `check_output_is_never_an_input`, E0034 by `an_invalid_glob_is_e0034`.
 const FILE_SAFETY_CODES: &[Code] = &[Code::E0030, Code::E0031, Code::E0034];
 
+/// Codes of `acrpc import`, each triggered by a run of the binary:
+/// E1201, E1202, E1208 by `input_that_is_not_policy_json_fails_and_writes_nothing`,
+/// W1203-W1206 by `what_acrp_cannot_express_is_reported_and_left_out`
+/// (tests/import.rs); E1207, E1209, E1210 by `import_from_azure_reads_back_what_publish_wrote`
+/// and `import_builtin_by_name_or_display_name` (tests/publish.rs).
+const IMPORT_CODES: &[Code] = &[
+    Code::E1201,
+    Code::E1202,
+    Code::W1203,
+    Code::W1204,
+    Code::W1205,
+    Code::W1206,
+    Code::E1207,
+    Code::E1208,
+    Code::E1209,
+    Code::E1210,
+];
+
 /// Codes of the authoring tools, each triggered by a test of its command:
 /// E0601 by `fmt_check_exits_1_with_a_diff_and_fmt_rewrites` (tests/fmt.rs),
 /// E0603 by `a_broken_config_is_e0603` (tests/lint.rs). Lint codes (W06xx) are
@@ -442,6 +460,7 @@ fn every_code_has_a_case() {
         .chain(PUBLISH_CODES.iter().copied())
         .chain(AUTHORING_CODES.iter().copied())
         .chain(FILE_SAFETY_CODES.iter().copied())
+        .chain(IMPORT_CODES.iter().copied())
         .chain(lint_fixture_codes())
         .collect();
     let mut missing = Vec::new();

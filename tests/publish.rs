@@ -302,7 +302,9 @@ fn handle(
 /// `(scope, collection, name, version)` of a policy REST path.
 fn parse_path(path: &str) -> Option<(String, String, Option<String>, Option<String>)> {
     let (scope, rest) = path.split_once("/providers/Microsoft.Authorization/")?;
-    let scope_ok = (scope.starts_with("/subscriptions/") && scope.matches('/').count() == 2)
+    // An empty scope is the tenant: where built-ins live.
+    let scope_ok = scope.is_empty()
+        || (scope.starts_with("/subscriptions/") && scope.matches('/').count() == 2)
         || (scope.starts_with("/providers/Microsoft.Management/managementGroups/")
             && scope.matches('/').count() == 4);
     if !scope_ok {
@@ -1757,4 +1759,223 @@ fn an_unanswered_put_is_reported_as_unknown() {
         "{}",
         out.stderr
     );
+}
+
+// ------------------------------------------------------------------ import
+
+/// `acrpc import --from-azure` reads back what publish wrote, through the
+/// same client: the listing is paged (20 per page here, so `nextLink` is
+/// followed), and the imported pack builds to the very definitions the
+/// bundled pack builds to.
+#[test]
+fn import_from_azure_reads_back_what_publish_wrote() {
+    let si = StandIn::start();
+    let first = publish(&si, &bundled(), SUB, &["--yes"]);
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let stored = si.stored("policyDefinitions").len();
+    assert!(stored > 20, "paging needs more than one page ({stored})");
+    let dir = TempDir::new("import");
+    let out_dir = dir.0.join("imported");
+    let endpoint = si.endpoint();
+    let before = si.requests().len();
+    let run = run_with(
+        &[
+            "import",
+            "--from-azure",
+            "--scope",
+            SUB,
+            "--endpoint",
+            &endpoint,
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        &[],
+        true,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let sets = si.stored("policySetDefinitions").len();
+    assert!(
+        run.stdout.contains(&format!(
+            "imported {stored} definitions and {sets} initiatives"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    let reads: Vec<Request> = si.requests().into_iter().skip(before).collect();
+    assert!(reads.iter().all(|r| r.method == "GET" && r.authorized));
+    assert!(
+        reads.iter().any(|r| r.query.contains("$skiptoken=")),
+        "nextLink was not followed: {reads:?}"
+    );
+    // acrpc -> Azure -> acrpc -> JSON: the same definitions, byte for byte.
+    // The imported pack declares the scope its initiatives' members live at;
+    // the original is built for that scope.
+    let build = |pack: &Path, out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "build",
+            pack.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let r = run_with(&args, &[], false);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+    };
+    build(&out_dir.join("acr-baseline"), &dir.0.join("again"), &[]);
+    build(&bundled(), &dir.0.join("original"), &["--scope", SUB]);
+    let files = |root: &Path, sub: &str| -> BTreeMap<String, String> {
+        std::fs::read_dir(root.join("acr-baseline").join(sub))
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(e.path()).unwrap(),
+                )
+            })
+            .collect()
+    };
+    for (sub, count) in [
+        ("policyDefinitions", stored),
+        ("policySetDefinitions", sets),
+    ] {
+        let again = files(&dir.0.join("again"), sub);
+        assert_eq!(again.len(), count);
+        assert_eq!(again, files(&dir.0.join("original"), sub), "{sub}");
+    }
+    // A second import into the same place refuses to overwrite it.
+    let again_run = run_with(
+        &[
+            "import",
+            "--from-azure",
+            "--scope",
+            SUB,
+            "--endpoint",
+            &endpoint,
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        &[],
+        true,
+    );
+    assert_eq!(again_run.code, Some(1), "{}", again_run.stderr);
+    assert!(
+        flat(&again_run.stderr).contains("E1207"),
+        "{}",
+        again_run.stderr
+    );
+}
+
+/// `--builtin` finds a built-in by name (GET) or by display name (listing).
+#[test]
+fn import_builtin_by_name_or_display_name() {
+    let si = StandIn::start();
+    let name = "0fdf0491-d080-4575-b627-ad0e843cba0f";
+    let id = format!("/providers/Microsoft.Authorization/policyDefinitions/{name}");
+    let builtin = json!({
+        "id": id,
+        "type": "Microsoft.Authorization/policyDefinitions",
+        "name": name,
+        "properties": {
+            "displayName": "Registries keep the admin user off",
+            "policyType": "BuiltIn",
+            "mode": "Indexed",
+            "metadata": { "version": "1.0.0", "category": "Container Registry" },
+            "version": "1.0.0",
+            "parameters": { "effect": {
+                "type": "String",
+                "metadata": { "displayName": "Effect", "description": "Enable or disable the execution of the policy" },
+                "allowedValues": ["Audit", "Deny", "Disabled"],
+                "defaultValue": "Audit"
+            }},
+            "policyRule": {
+                "if": { "allOf": [
+                    { "field": "type", "equals": "Microsoft.ContainerRegistry/registries" },
+                    { "field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true }
+                ]},
+                "then": { "effect": "[parameters('effect')]" }
+            }
+        }
+    });
+    si.state().store.insert(id.to_lowercase(), builtin);
+    let endpoint = si.endpoint();
+    for (tag, wanted) in [
+        ("by-name", name),
+        ("by-display-name", "registries keep the ADMIN user off"),
+    ] {
+        let dir = TempDir::new(tag);
+        let out = dir.0.to_str().unwrap();
+        let run = run_with(
+            &[
+                "import",
+                "--builtin",
+                wanted,
+                "--endpoint",
+                &endpoint,
+                "--out",
+                out,
+            ],
+            &[],
+            true,
+        );
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        let text =
+            std::fs::read_to_string(dir.0.join("azure-builtins/azure-builtins.acrp")).unwrap();
+        assert!(text.contains(&format!("name        \"{name}\"")), "{text}");
+        assert!(
+            text.contains("require     adminUserEnabled != true"),
+            "{text}"
+        );
+    }
+    let dir = TempDir::new("unknown");
+    let run = run_with(
+        &[
+            "import",
+            "--builtin",
+            "Registries keep the admin user of",
+            "--endpoint",
+            &endpoint,
+            "--out",
+            dir.0.to_str().unwrap(),
+        ],
+        &[],
+        true,
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        flat(&run.stderr).contains("E1210") && run.stderr.contains("did you mean"),
+        "{}",
+        run.stderr
+    );
+    // A listing Azure refuses (not a retryable status) stops the import.
+    si.fault(Fault {
+        method: "GET",
+        path_ends_with: "policyDefinitions".into(),
+        times: 1,
+        status: 400,
+        retry_after: None,
+        body: arm_error("InvalidFilter", "The filter is not supported."),
+    });
+    let run = run_with(
+        &[
+            "import",
+            "--from-azure",
+            "--scope",
+            SUB,
+            "--endpoint",
+            &endpoint,
+            "--out",
+            dir.0.to_str().unwrap(),
+        ],
+        &[],
+        true,
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        flat(&run.stderr).contains("E1209") && run.stderr.contains("InvalidFilter"),
+        "{}",
+        run.stderr
+    );
+    assert!(std::fs::read_dir(&dir.0).unwrap().next().is_none());
 }

@@ -6,6 +6,7 @@ mod check;
 mod explain;
 mod files;
 mod fmt;
+mod import;
 mod lint;
 mod lsp;
 pub(crate) mod out;
@@ -46,6 +47,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Report style and semantic problems beyond compile errors (`--fix` applies fixes).
     Lint(lint::LintArgs),
+    /// Turn Azure Policy JSON (files, or Azure with `--from-azure`) into a rule pack.
+    Import(import::ImportArgs),
     /// Run the language server on stdin/stdout (for editors).
     Lsp(lsp::LspArgs),
 }
@@ -139,6 +142,7 @@ pub fn run() -> ExitStatus {
         Command::Publish(args) => publish::run(args, &reporter),
         Command::Fmt(args) => fmt::run(args, &reporter),
         Command::Lint(args) => lint::run(args, &reporter),
+        Command::Import(args) => import::run(args, &reporter),
         Command::Lsp(args) => lsp::run(args, &reporter),
     }
 }

@@ -554,7 +554,7 @@ fn pack_scope(packs: &[(crate::ir::Pack, FileId)]) -> Option<Scope> {
 /// URI and the host decided on the parsed authority: user info
 /// (`http://127.0.0.1:x@elsewhere`) is refused outright, as are a query or a
 /// fragment, so what is checked is the host the request goes to.
-fn endpoint(raw: &str) -> Option<String> {
+pub(super) fn endpoint(raw: &str) -> Option<String> {
     let e = raw.trim_end_matches('/');
     let uri: ureq::http::Uri = e.parse().ok()?;
     let authority = uri.authority()?;
@@ -587,7 +587,7 @@ fn is_loopback(host: &str) -> bool {
 
 /// `AZURE_ACCESS_TOKEN`, else `az account get-access-token`. Error
 /// messages never contain the token (nor az's output on success).
-fn token(endpoint: &str) -> Result<Secret, String> {
+pub(super) fn token(endpoint: &str) -> Result<Secret, String> {
     if let Ok(t) = std::env::var("AZURE_ACCESS_TOKEN")
         && !t.trim().is_empty()
     {

@@ -156,6 +156,17 @@ codes! {
     E0034 Error "invalid-glob" "an `--include` or `--exclude` pattern is not a valid glob";
     // ---- resource bounds found by fuzzing (issue 13)
     E0550 Error "template-too-large" "a template's variables expand beyond ARM's 4 MB template limit";
+    // ---- import
+    E1201 Error "import-not-json" "an input to import is not JSON";
+    E1202 Error "import-not-a-policy" "an input to import holds no policy definition";
+    W1203 Warning "import-not-expressible" "a definition uses a construct acrp cannot express, so it is not imported";
+    W1204 Warning "import-not-reproduced" "the rule generated for a definition does not compile back to it, so it is not imported";
+    W1205 Warning "import-set-skipped" "a policy set definition does not fit acrp's initiatives, so it is not imported";
+    W1206 Warning "import-text-dropped" "a display text of an imported definition is not kept";
+    E1207 Error "import-output-exists" "the pack import would write already exists";
+    E1208 Error "import-nothing-imported" "nothing was given to import, or no definition could be imported";
+    E1209 Error "import-azure-failed" "reading definitions from Azure failed";
+    E1210 Error "import-unknown-builtin" "`--builtin` names no built-in definition";
 }
 
 impl Code {

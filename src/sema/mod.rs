@@ -5,7 +5,7 @@
 //! through [`Templates`], the only way this module sees the outside.
 
 mod cond;
-mod functions;
+pub(crate) mod functions;
 mod initiative;
 mod limits;
 mod meta;

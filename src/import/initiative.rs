@@ -1,0 +1,281 @@
+//! One policy set definition as an acrp `initiative`, when its members are
+//! rules of the same import and it says what acrp says: reference ids equal
+//! to the rule ids, member ids under one scope (`{scope}` or the pack's
+//! `scope`), groups without `additionalMetadataId`.
+
+use super::Gap;
+use super::rule::{effect_word, param_clause};
+use super::text::{Scope, is_ident, operand, string};
+use crate::catalog::catalog;
+use crate::ir::Effect;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+const MEMBER_PATH: &str = "/providers/microsoft.authorization/policydefinitions/";
+
+fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    o.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+}
+
+fn get_str<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    get(o, key).and_then(Value::as_str)
+}
+
+/// The scope part of a member's `policyDefinitionId` and the definition's name.
+pub fn split_member_id(id: &str) -> Option<(&str, &str)> {
+    let lower = id.to_ascii_lowercase();
+    let at = lower.find(MEMBER_PATH)?;
+    let name = id.get(at + MEMBER_PATH.len()..)?;
+    Some((id.get(..at)?, name))
+}
+
+/// The scope prefix every member of a set uses, when they agree.
+pub fn member_scope(props: &Map<String, Value>) -> Option<String> {
+    let members = get(props, "policyDefinitions")?.as_array()?;
+    let mut scope: Option<&str> = None;
+    for m in members {
+        let id = m.get("policyDefinitionId").and_then(Value::as_str)?;
+        let (s, _) = split_member_id(id)?;
+        match scope {
+            Some(prev) if !prev.eq_ignore_ascii_case(s) => return None,
+            _ => scope = Some(s),
+        }
+    }
+    scope.map(str::to_string)
+}
+
+/// The initiative's text. `rules` maps definition names (lower-case) to
+/// rule ids of this import; `pack_scope` is the pack's `scope`, if any.
+pub fn initiative(
+    id: &str,
+    name: Option<&str>,
+    props: &Map<String, Value>,
+    rules: &BTreeMap<String, String>,
+    pack_scope: Option<&str>,
+    pack_category: &str,
+) -> Result<String, Gap> {
+    let mut lines = Vec::new();
+    if let Some(n) = name {
+        lines.push(format!("name {}", string(n)));
+    }
+    let title = get_str(props, "displayName")
+        .ok_or_else(|| Gap::new("/displayName", "a set definition without displayName"))?;
+    lines.push(format!("title {}", string(title)));
+    if let Some(d) = get_str(props, "description") {
+        lines.push(format!("description {}", string(d)));
+    }
+    let metadata = get(props, "metadata").and_then(Value::as_object);
+    if let Some(v) = metadata
+        .and_then(|m| get_str(m, "version"))
+        .or_else(|| get_str(props, "version"))
+    {
+        lines.push(format!("version {}", string(v)));
+    }
+    if let Some(c) = metadata.and_then(|m| get_str(m, "category"))
+        && c != pack_category
+    {
+        lines.push(format!("category {}", string(c)));
+    }
+    lines.push(String::new());
+    for (n, p) in get(props, "parameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        lines.push(match effect_param(n, p)? {
+            Some(e) => e,
+            None => param_clause(n, p)?,
+        });
+    }
+    if lines.last().is_some_and(|l| !l.is_empty()) {
+        lines.push(String::new());
+    }
+    for (i, g) in get(props, "policyDefinitionGroups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        lines.push(group(g, &format!("/policyDefinitionGroups/{i}"))?);
+    }
+    if lines.last().is_some_and(|l| !l.is_empty()) {
+        lines.push(String::new());
+    }
+    let members = get(props, "policyDefinitions")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Gap::new("/policyDefinitions", "a set definition without members"))?;
+    let scope = Scope::new(
+        catalog()
+            .kind("registry")
+            .ok_or_else(|| Gap::new("", "a catalog without registries"))?,
+    );
+    for (i, m) in members.iter().enumerate() {
+        lines.push(member(
+            m,
+            &format!("/policyDefinitions/{i}"),
+            rules,
+            pack_scope,
+            &scope,
+        )?);
+    }
+    Ok(format!(
+        "initiative {id} {{\n  {}\n}}\n",
+        lines.join("\n  ")
+    ))
+}
+
+/// `param x: effect = audit allowed [audit, deny]` for a parameter whose
+/// values are effects (acrp checks them against each member's effects).
+fn effect_param(name: &str, p: &Value) -> Result<Option<String>, Gap> {
+    let at = format!("/parameters/{name}");
+    let Some(o) = p.as_object() else {
+        return Err(Gap::new(&at, "a parameter that is not an object"));
+    };
+    let allowed: Option<Vec<Effect>> =
+        get(o, "allowedValues")
+            .and_then(Value::as_array)
+            .and_then(|a| {
+                a.iter()
+                    .map(|v| v.as_str().and_then(Effect::parse))
+                    .collect()
+            });
+    let default = get_str(o, "defaultValue").and_then(Effect::parse);
+    let (Some(allowed), Some(default)) = (allowed, default) else {
+        return Ok(None);
+    };
+    if !is_ident(name) {
+        return Err(Gap::new(&at, format!("the parameter name {name:?}")));
+    }
+    let words: Vec<String> = allowed.into_iter().map(effect_word).collect();
+    let mut s = format!(
+        "param {name}: effect = {} allowed [{}]",
+        effect_word(default),
+        words.join(", ")
+    );
+    let meta = get(o, "metadata").and_then(Value::as_object);
+    let mut block = Vec::new();
+    if let Some(t) = meta.and_then(|m| get_str(m, "displayName")) {
+        block.push(format!("title {}", string(t)));
+    }
+    if let Some(d) = meta.and_then(|m| get_str(m, "description")) {
+        block.push(format!("description {}", string(d)));
+    }
+    if !block.is_empty() {
+        s.push_str(&format!(" {{\n    {}\n  }}", block.join("\n    ")));
+    }
+    Ok(Some(s))
+}
+
+fn group(g: &Value, at: &str) -> Result<String, Gap> {
+    let o = g
+        .as_object()
+        .ok_or_else(|| Gap::new(at, "a group that is not an object"))?;
+    if get(o, "additionalMetadataId").is_some() {
+        return Err(Gap::new(
+            &format!("{at}/additionalMetadataId"),
+            "a group with additionalMetadataId",
+        ));
+    }
+    let name = get_str(o, "name").filter(|n| is_ident(n)).ok_or_else(|| {
+        Gap::new(
+            &format!("{at}/name"),
+            "a group name that is not an identifier",
+        )
+    })?;
+    let display =
+        get_str(o, "displayName").ok_or_else(|| Gap::new(at, "a group without displayName"))?;
+    let mut s = format!("group {name} {}", string(display));
+    let mut block = Vec::new();
+    if let Some(d) = get_str(o, "description") {
+        block.push(format!("description {}", string(d)));
+    }
+    if let Some(c) = get_str(o, "category") {
+        block.push(format!("category {}", string(c)));
+    }
+    if !block.is_empty() {
+        s.push_str(&format!(" {{\n    {}\n  }}", block.join("\n    ")));
+    }
+    Ok(s)
+}
+
+fn member(
+    m: &Value,
+    at: &str,
+    rules: &BTreeMap<String, String>,
+    pack_scope: Option<&str>,
+    scope: &Scope,
+) -> Result<String, Gap> {
+    let o = m
+        .as_object()
+        .ok_or_else(|| Gap::new(at, "a member that is not an object"))?;
+    let id = get_str(o, "policyDefinitionId")
+        .ok_or_else(|| Gap::new(at, "a member without policyDefinitionId"))?;
+    let id_at = format!("{at}/policyDefinitionId");
+    let (member_scope, name) =
+        split_member_id(id).ok_or_else(|| Gap::new(&id_at, format!("the member id {id}")))?;
+    let expected = pack_scope.unwrap_or(crate::emit::SCOPE_PLACEHOLDER);
+    if !member_scope.eq_ignore_ascii_case(expected) {
+        return Err(Gap::new(
+            &id_at,
+            format!(
+                "a member defined at {:?} (acrp initiatives include the pack's own rules, at one scope)",
+                if member_scope.is_empty() {
+                    "the tenant (a built-in)"
+                } else {
+                    member_scope
+                }
+            ),
+        ));
+    }
+    let rule = rules.get(&name.to_ascii_lowercase()).ok_or_else(|| {
+        Gap::new(
+            &id_at,
+            format!("a member whose definition {name} is not imported with it"),
+        )
+    })?;
+    let reference = get_str(o, "policyDefinitionReferenceId").unwrap_or_default();
+    if reference != rule {
+        return Err(Gap::new(
+            &format!("{at}/policyDefinitionReferenceId"),
+            format!("the reference id {reference:?} (acrp uses the rule id, here {rule:?})"),
+        ));
+    }
+    let mut block = Vec::new();
+    for (p, v) in get(o, "parameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let here = format!("{at}/parameters/{p}");
+        if !is_ident(p) {
+            return Err(Gap::new(
+                &here,
+                "a parameter name that is not an identifier",
+            ));
+        }
+        let value = v
+            .get("value")
+            .ok_or_else(|| Gap::new(&here, "a member parameter without value"))?;
+        block.push(format!(
+            "{p} = {}",
+            operand(value, scope, &format!("{here}/value"))?
+        ));
+    }
+    if let Some(groups) = get(o, "groupNames").and_then(Value::as_array) {
+        let names: Vec<&str> = groups.iter().filter_map(Value::as_str).collect();
+        if names.len() != groups.len() || !names.iter().all(|n| is_ident(n)) {
+            return Err(Gap::new(
+                &format!("{at}/groupNames"),
+                "group names that are not identifiers",
+            ));
+        }
+        block.push(format!("groups [{}]", names.join(", ")));
+    }
+    Ok(if block.is_empty() {
+        format!("include {rule}")
+    } else {
+        format!("include {rule} {{ {} }}", block.join("  "))
+    })
+}
