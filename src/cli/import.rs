@@ -5,8 +5,8 @@
 //! (`<out>/<pack>/<pack>.acrp` and its `templates/`), all or nothing.
 
 use super::build::io_error;
-use super::publish::{endpoint, token};
 use super::out::{self, say};
+use super::publish::{endpoint, token};
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, SourceFile, SourceMap, did_you_mean, has_errors};
 use crate::emit::POLICY_API_VERSION;
