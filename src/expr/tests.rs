@@ -2107,3 +2107,12 @@ fn map_stops_at_the_size_bound_while_building() {
         );
     }
 }
+
+/// Found by fuzzing (target `expr`): a `#` before the base's `://` made `uri` slice
+/// past the end of the base it had cut at the fragment. ARM's `uri` needs an absolute
+/// base, which `ht#p://…` is not (its scheme would be `ht`, then a fragment).
+#[test]
+fn uri_with_a_fragment_before_the_scheme_separator_is_invalid() {
+    let got = eval_string("[uri('ht#p://contoso.com/a/b', '/c')]", &NoContext);
+    assert!(matches!(got, Err(EvalError::Invalid(_))), "{got:?}");
+}
