@@ -16,6 +16,8 @@ pub struct Pack {
     pub scope: Option<String>,
     pub definitions: Vec<Definition>,
     pub initiatives: Vec<Initiative>,
+    pub assignments: Vec<Assignment>,
+    pub exemptions: Vec<Exemption>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -224,6 +226,35 @@ pub enum Op {
 }
 
 impl Op {
+    pub const ALL: [Op; 19] = [
+        Op::Equals,
+        Op::NotEquals,
+        Op::Like,
+        Op::NotLike,
+        Op::Match,
+        Op::NotMatch,
+        Op::MatchInsensitively,
+        Op::NotMatchInsensitively,
+        Op::Contains,
+        Op::NotContains,
+        Op::In,
+        Op::NotIn,
+        Op::ContainsKey,
+        Op::NotContainsKey,
+        Op::Less,
+        Op::LessOrEquals,
+        Op::Greater,
+        Op::GreaterOrEquals,
+        Op::Exists,
+    ];
+
+    /// Operator keys are case-insensitive in Azure (regorus casing.yaml).
+    pub fn parse(name: &str) -> Option<Op> {
+        Op::ALL
+            .into_iter()
+            .find(|o| o.as_azure_str().eq_ignore_ascii_case(name))
+    }
+
     pub fn as_azure_str(self) -> &'static str {
         match self {
             Op::Equals => "equals",
@@ -423,4 +454,105 @@ pub struct Member {
     pub definition_version: String,
     pub parameters: Vec<(String, Operand)>,
     pub groups: Vec<String>,
+}
+
+// ---------------------------------------------------------------- assignments
+
+/// A policy assignment (`Microsoft.Authorization/policyAssignments`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// The id in the pack, which is also the Azure resource name.
+    pub id: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    /// Where it is assigned; `None` keeps the `{scope}` placeholder.
+    pub scope: Option<String>,
+    /// The environment (`--env`) whose values were applied.
+    pub environment: Option<String>,
+    pub assigned: Assigned,
+    /// `definitionVersion`, e.g. `1.*.*`.
+    pub definition_version: Option<String>,
+    pub enforce: bool,
+    pub not_scopes: Vec<String>,
+    /// Parameter values in the assigned definition's parameter order.
+    pub parameters: Vec<(String, Value)>,
+    /// Non-compliance messages: `None` is the assignment-wide message,
+    /// `Some(reference id)` one member's.
+    pub messages: Vec<(Option<String>, String)>,
+    pub resource_selectors: Vec<ResourceSelector>,
+    pub overrides: Vec<Override>,
+    pub identity: Option<Identity>,
+    pub location: Option<String>,
+    pub role_assignments: Vec<RoleAssignment>,
+}
+
+/// What an assignment assigns: an initiative or a single definition, by id
+/// and Azure name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Assigned {
+    Initiative { id: String, name: String },
+    Definition { id: String, name: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceSelector {
+    pub name: String,
+    pub selectors: Vec<Selector>,
+}
+
+/// `{kind, in | notIn}`; `kind` is Azure's (`resourceLocation`, …).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selector {
+    pub kind: String,
+    pub not_in: bool,
+    pub values: Vec<String>,
+}
+
+/// `{kind: policyEffect | definitionVersion, value, selectors}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub kind: String,
+    pub value: String,
+    pub selectors: Vec<Selector>,
+}
+
+/// A managed identity: system-assigned, or the resource id of a
+/// user-assigned one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Identity {
+    System,
+    User(String),
+}
+
+/// A role the assignment's identity needs, at a scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleAssignment {
+    /// Deterministic GUID (UUID v5 of assignment, scope and role).
+    pub name: String,
+    /// `None`: the assignment's scope, still the `{scope}` placeholder.
+    pub scope: Option<String>,
+    pub role_definition_id: String,
+    pub assignment: String,
+}
+
+/// A policy exemption (`Microsoft.Authorization/policyExemptions`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exemption {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    /// The exempted assignment's id in the pack.
+    pub assignment: String,
+    /// The assignment's scope (for its resource id).
+    pub assignment_scope: Option<String>,
+    /// Where the exemption applies; `None` is the assignment's scope.
+    pub scope: Option<String>,
+    /// `Waiver` or `Mitigated`.
+    pub category: String,
+    /// `YYYY-MM-DD`, inclusive: emitted as the end of that day (UTC).
+    pub expires: Option<String>,
+    /// Member reference ids; empty is the whole assignment.
+    pub members: Vec<String>,
+    pub resource_selectors: Vec<ResourceSelector>,
+    pub ticket: Option<String>,
 }

@@ -271,8 +271,13 @@ fn compile_case(case: &Case) -> Outcome {
         Source::Generated { text, .. } => (text.clone(), None),
     };
     let mut sources = SourceMap::default();
+    let opts = Options {
+        env: case_option(&text, "env"),
+        today: case_option(&text, "today"),
+        ..Options::default()
+    };
     let id = sources.add(SourceFile::new(case.rel.as_str(), text));
-    let compiled = compile_file(&sources, id, &CaseTemplates { base }, &Options::default());
+    let compiled = compile_file(&sources, id, &CaseTemplates { base }, &opts);
     let mut snapshot = render_all(&compiled.diagnostics, &sources);
     for f in compiled.files() {
         if !snapshot.is_empty() && !snapshot.ends_with("\n\n") {
@@ -288,6 +293,15 @@ fn compile_case(case: &Case) -> Outcome {
         errors: compiled.diagnostics.iter().any(Diagnostic::is_error),
         snapshot,
     }
+}
+
+/// A case's options, from a comment line `# <key>: <value>` (`env` is
+/// `--env`; `today` pins the date that exemption expiry is checked against).
+fn case_option(text: &str, key: &str) -> Option<String> {
+    let prefix = format!("# {key}: ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(|v| v.trim().to_string())
 }
 
 fn render_all(diags: &[Diagnostic], sources: &SourceMap) -> String {
@@ -460,6 +474,7 @@ fn every_code_has_a_case() {
         .chain(PUBLISH_CODES.iter().copied())
         .chain(AUTHORING_CODES.iter().copied())
         .chain(FILE_SAFETY_CODES.iter().copied())
+        .chain(BUILD_SCOPE_CODES.iter().copied())
         .chain(IMPORT_CODES.iter().copied())
         .chain(lint_fixture_codes())
         .collect();
@@ -500,7 +515,13 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
             }
         };
         let out = TempDir::new("out");
-        let result = acrpc(&[
+        let env = match &case.source {
+            Source::File(path) => std::fs::read_to_string(path)
+                .ok()
+                .and_then(|t| case_option(&t, "env")),
+            Source::Generated { .. } => None,
+        };
+        let mut args = vec![
             "build",
             &input,
             "--out",
@@ -509,7 +530,11 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
             "never",
             "--message-format",
             "json",
-        ]);
+        ];
+        if let Some(e) = &env {
+            args.extend(["--env", e.as_str()]);
+        }
+        let result = acrpc(&args);
         let codes = json_codes(&result);
         let status = result.status.code();
         let errors = codes
@@ -557,6 +582,54 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
 }
 
 /// E0901–E0903 are about the file system, not about a pack.
+/// W1002 is printed by `acrpc build` itself: triggered by
+/// `build_scope_is_checked_and_its_absence_warned`.
+const BUILD_SCOPE_CODES: &[Code] = &[Code::W1002];
+
+/// `acrpc build --scope garbage` is E1008 with exit 2 and writes nothing
+/// (it used to write `garbage/providers/…` ids); a build without any scope
+/// warns once (W1002) that ids keep `{scope}`, and succeeds.
+#[test]
+fn build_scope_is_checked_and_its_absence_warned() {
+    let valid = "rulepacks/acr-baseline.acrp";
+    let out = TempDir::new("out");
+    let bad = acrpc(&[
+        "build",
+        valid,
+        "--out",
+        out.str(),
+        "--scope",
+        "garbage",
+        "--color",
+        "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("E1008"), "{stderr}");
+    assert!(files_under(&out.0).is_empty());
+
+    let ok = acrpc(&["build", valid, "--out", out.str(), "--color", "never"]);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert_eq!(ok.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("W1002").count(), 1, "{stderr}");
+
+    let scoped = TempDir::new("scoped");
+    let sub = "/subscriptions/00000000-0000-0000-0000-000000000000";
+    let ok = acrpc(&[
+        "build",
+        valid,
+        "--out",
+        scoped.str(),
+        "--scope",
+        sub,
+        "--color",
+        "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert_eq!(ok.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("W1002"), "{stderr}");
+}
+
 #[test]
 fn io_errors_exit_with_status_2() {
     let valid = "tests/cases/valid/fix-and-modify.acrp";

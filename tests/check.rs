@@ -157,6 +157,24 @@ fn every_check_code_is_triggered() {
                 (format!("v{i}"), json!({"x": prev, "y": prev}))
             }).collect::<serde_json::Map<String, Value>>(),
             "resources": [registry(json!({"adminUserEnabled": "[empty(variables('v31'))]"}))]})).expect("json"))])),
+        // ARM rejects a negative copy count (copy-resources, "Copy limits").
+        (Code::E0510, run(&[&d.write("negative.json", &template(json!([{
+            "type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01",
+            "name": "[concat('acr', copyIndex())]", "location": "westeurope", "sku": {"name": "Premium"},
+            "copy": {"name": "acrs", "count": -1}, "properties": {}}])))])),
+        (Code::W0503, run(&[&d.write("unevaluated.json", &template(json!([registry(json!({"adminUserEnabled": "[createObject('a', null()).a.b]"}))])))])),
+        (Code::E0511, run(&["--param", "efect=Deny", &ok])),
+        (Code::E0512, run(&["--param", "effect=Block", &ok])),
+        (Code::W0505, run(&[&d.write("typo.json", &template(json!([{
+            "type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01",
+            "name": "[parameters('name')]", "location": "westeurope", "sku": {"name": "Premium"},
+            "tags": {"acrpc-suppress:admin-user-disable": "break-glass; expires 2099-01-01"},
+            "properties": {"adminUserEnabled": false}}])))])),
+        (Code::W0504, {
+            d.write("scan/bicepconfig.json", "{\"analyzers\": {}}");
+            d.write("scan/main.json", &template(json!([registry(json!({"adminUserEnabled": false}))])));
+            run(&[d.0.join("scan").to_str().expect("utf8")])
+        }),
     ];
     for (code, out) in &cases {
         let got = codes(out);
@@ -246,6 +264,51 @@ fn exit_status_follows_findings_and_fail_on() {
         Some(0)
     );
     assert_eq!(acrpc(&["check", "--nope"]).status.code(), Some(2));
+}
+
+/// Issue 15: `--param RULE.NAME=VALUE` sets one rule's parameter (here the
+/// admin rule off, the zone rule untouched); a misspelt name or rule gets a
+/// did-you-mean, a value outside allowedValues is refused, and a global
+/// value that some declaring rule allows is used for the rules that declare it.
+#[test]
+fn params_are_validated_and_can_target_one_rule() {
+    let d = Dir::new("params");
+    let pack = d.write("t.acrp", PACK);
+    let both = d.write(
+        "both.json",
+        &template(json!([registry(
+            json!({"adminUserEnabled": true, "zoneRedundancy": "Disabled"})
+        )])),
+    );
+    let run = |extra: &[&str]| {
+        let mut a = vec!["check", "--pack", &pack, "--format", "json", &both];
+        a.extend_from_slice(extra);
+        acrpc(&a)
+    };
+    let one = run(&["--param", "admin-user-disabled.effect=Disabled"]);
+    assert_eq!(one.status.code(), Some(1));
+    let r = results(&one);
+    assert_eq!(verdict(&r, "admin-user-disabled"), "not_applicable");
+    assert_eq!(verdict(&r, "zone-redundant"), "non_compliant");
+    let typo = run(&["--param", "admin-user-disabeld.effect=Disabled"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&typo.stderr).contains("did you mean `admin-user-disabled.effect`")
+    );
+    let name = run(&["--param", "admin-user-disabled.efect=Disabled"]);
+    assert_eq!(name.status.code(), Some(2));
+    // `Deny` is allowed by admin-user-disabled only: accepted.
+    assert_eq!(run(&["--param", "effect=Deny"]).status.code(), Some(1));
+    // `Block` by none: refused, with the allowed values.
+    let bad = run(&["--param", "effect=Block"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("\"Audit\""));
+    let scoped_bad = run(&["--param", "zone-redundant.effect=Deny"]);
+    assert_eq!(
+        scoped_bad.status.code(),
+        Some(2),
+        "zone-redundant allows audit | disabled"
+    );
 }
 
 #[test]
@@ -537,4 +600,93 @@ fn output_file_is_written_whole() {
     let written: Value =
         serde_json::from_str(&std::fs::read_to_string(&out_path).expect("report")).expect("json");
     assert_eq!(written["format"], "acrpc-check/1");
+}
+
+/// Issue 9: an exemption of the pack's assignment is honoured where the
+/// resource id shows it applies (here built from `--subscription` and
+/// `--resource-group`), reported like a suppression (JSON, text, SARIF
+/// `suppressions`), and not once it has expired; elsewhere it does nothing.
+#[test]
+fn exemptions_of_the_packs_assignments_are_honoured_until_they_expire() {
+    let d = Dir::new("exempt");
+    let pack = format!(
+        "{PACK}{}",
+        r#"
+assignment admin of admin-user-disabled {
+  scope "/subscriptions/00000000-0000-0000-0000-000000000001"
+}
+
+exemption legacy-admin of admin {
+  category    waiver
+  expires     "2026-12-31"
+  ticket      "SEC-1"
+  description "legacy build agents"
+  scope       "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/legacy"
+}
+"#
+    );
+    let pack = d.write("t.acrp", &pack);
+    let props = json!({"adminUserEnabled": true, "zoneRedundancy": "Enabled"});
+    let file = d.write("r.json", &template(json!([registry(props)])));
+    let sub = "00000000-0000-0000-0000-000000000001";
+    let run = |rg: &str, today: &str, format: &str| {
+        acrpc(&[
+            "check",
+            "--pack",
+            &pack,
+            "--subscription",
+            sub,
+            "--resource-group",
+            rg,
+            "--today",
+            today,
+            "--format",
+            format,
+            &file,
+        ])
+    };
+    let admin = |o: &Output| {
+        results(o)
+            .into_iter()
+            .find(|r| r["rule"] == "admin-user-disabled")
+            .expect("admin result")
+    };
+
+    let inside = run("legacy", "2026-12-04", "json");
+    let r = admin(&inside);
+    assert_eq!(r["suppression"]["expired"], false, "{r}");
+    let reason = r["suppression"]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("legacy-admin") && reason.contains("Waiver") && reason.contains("SEC-1"),
+        "{reason}"
+    );
+    assert_eq!(inside.status.code(), Some(0), "{}", stdout(&inside));
+    let text = stdout(&run("legacy", "2026-12-04", "text"));
+    assert!(text.contains("suppressed admin-user-disabled"), "{text}");
+    let sarif: Value =
+        serde_json::from_str(&stdout(&run("legacy", "2026-12-04", "sarif"))).expect("sarif");
+    let suppressed = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .any(|r| {
+            r["suppressions"][0]["justification"]
+                .as_str()
+                .is_some_and(|j| j.contains("legacy-admin"))
+        });
+    assert!(suppressed, "{sarif}");
+
+    // Expired: listed as expired, a finding again.
+    let later = run("legacy", "2027-01-01", "json");
+    assert_eq!(admin(&later)["suppression"]["expired"], true);
+    assert_eq!(later.status.code(), Some(1));
+
+    // Another resource group: not exempted at all.
+    let elsewhere = run("apps", "2026-12-04", "json");
+    assert!(
+        admin(&elsewhere)["suppression"].is_null(),
+        "{}",
+        admin(&elsewhere)
+    );
+    assert_eq!(elsewhere.status.code(), Some(1));
 }

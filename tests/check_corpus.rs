@@ -77,6 +77,7 @@ fn run(file: &str, params: Option<&str>, rules: &[Rule]) -> check::Report {
     };
     let settings = Settings {
         today: "2026-11-25".into(),
+        exemptions: Vec::new(),
         ..Settings::default()
     };
     check::run(rules.to_vec(), vec![input], &settings)

@@ -126,6 +126,7 @@ fn run_all(text: &str, rules: &[acrpc::eval::Rule]) {
             vec![input],
             &Settings {
                 today: "2026-11-25".into(),
+                exemptions: Vec::new(),
                 ..Settings::default()
             },
         );

@@ -150,8 +150,14 @@ fn fixes_apply_and_remove_what_they_fix() {
             insta::assert_snapshot!(format!("fixed__{}", path.file_name().expect("name").to_string_lossy()), fixed);
         });
     }
-    let expected: std::collections::BTreeSet<Code> =
-        [Code::W0602, Code::W0605, Code::W0606, Code::W0610].into();
+    let expected: std::collections::BTreeSet<Code> = [
+        Code::W0602,
+        Code::W0605,
+        Code::W0606,
+        Code::W0610,
+        Code::W1004,
+    ]
+    .into();
     assert_eq!(fixable, expected);
 }
 

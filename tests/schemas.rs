@@ -139,6 +139,8 @@ struct AzureSchemas {
     rule: Validator,
     definition_properties: Validator,
     initiative_properties: Validator,
+    assignment_properties: Validator,
+    identity: Validator,
 }
 
 fn azure_schemas(schemas: &Path) -> Result<AzureSchemas, String> {
@@ -168,6 +170,8 @@ fn azure_schemas(schemas: &Path) -> Result<AzureSchemas, String> {
         rule: build(&rule)?,
         definition_properties: build(&properties_of("PolicyDefinitionProperties"))?,
         initiative_properties: build(&properties_of("PolicySetDefinitionProperties"))?,
+        assignment_properties: build(&properties_of("PolicyAssignmentProperties"))?,
+        identity: build(&properties_of("Identity"))?,
     })
 }
 
@@ -419,6 +423,41 @@ fn definitions_and_initiatives_satisfy_azure_schemas() {
     assert!(
         definitions > 0,
         "no definitions were validated: are the inputs missing?"
+    );
+}
+
+/// Assignments (issue 9): `properties` against `PolicyAssignmentProperties`
+/// and `identity` against `Identity` of the same ARM schema. Both the
+/// bundled pack and tests/cases/valid/assignments-and-exemptions.acrp
+/// (selectors, overrides, a user-assigned identity) have some.
+#[test]
+fn assignments_satisfy_azure_schemas() {
+    let Some(schemas) = common::shared("reference/schemas") else {
+        return;
+    };
+    let azure = azure_schemas(&schemas).unwrap_or_else(|e| panic!("{e}"));
+    let mut assignments = 0;
+    let (_, failures) = for_each_output(|name, file, v| {
+        if !file.path.contains("/policyAssignments/") {
+            return Vec::new();
+        }
+        assignments += 1;
+        let mut out = errors(
+            &azure.assignment_properties,
+            &v["properties"],
+            name,
+            "/properties",
+        );
+        if let Some(identity) = v.get("identity") {
+            out.extend(errors(&azure.identity, identity, name, "/identity"));
+        }
+        out
+    });
+    println!("validated {assignments} assignments");
+    assert_no_failures("emitted assignments that Azure's schema rejects", &failures);
+    assert!(
+        assignments >= 3,
+        "expected the bundled and the case assignments"
     );
 }
 

@@ -2,6 +2,7 @@
 //! deploy-time and after-deployment verdicts, suppressions, and the
 //! results the reports print. Pure: the CLI reads files and writes output.
 
+pub mod exempt;
 pub mod report;
 
 use crate::catalog::catalog;
@@ -10,28 +11,29 @@ use crate::inputs::{Origin, Resource, Suppression, suppress};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-/// The bundled baseline pack and its deploy templates, compiled into the
-/// binary so that `acrpc check` works anywhere.
-const BASELINE: &str = include_str!("../../rulepacks/acr-baseline.acrp");
-const BASELINE_TEMPLATES: &[(&str, &str)] = &[(
-    "templates/diagnostic-settings-log-analytics.json",
-    include_str!("../../rulepacks/templates/diagnostic-settings-log-analytics.json"),
-)];
+/// The bundled baseline's rules as `acrpc build` compiles them: the
+/// reviewed golden `checker.json` of `rulepacks/acr-baseline.acrp` (an insta
+/// snapshot: a header between `---` lines, then the file). Embedding the
+/// compiled rules instead of the pack spares every `acrpc check` run the
+/// parse, check and emit of the pack (start-up); tests/golden.rs keeps the
+/// snapshot equal to the compiler's output and `the_bundled_baseline_is_the_compiled_pack`
+/// below checks it against the pack.
+const BASELINE_CHECKER: &str =
+    include_str!("../../golden/rulepacks/acr-baseline__checker.json.snap");
 
-/// The rules of the bundled baseline pack (a test keeps it compiling
-/// without diagnostics).
+/// The rules of the bundled baseline pack.
 pub fn bundled_rules() -> Vec<Rule> {
-    let templates: std::collections::BTreeMap<String, String> = BASELINE_TEMPLATES
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let (_, compiled) =
-        crate::compile::compile_str("rulepacks/acr-baseline.acrp", BASELINE, &templates);
-    compiled
-        .pack
-        .as_ref()
-        .map(|pack| eval::from_pack(pack, "bundled acr-baseline"))
+    serde_json::from_str(snapshot_body(BASELINE_CHECKER))
+        .ok()
+        .and_then(|doc| eval::from_checker(&doc, "bundled acr-baseline").ok())
         .unwrap_or_default()
+}
+
+/// The contents of an insta snapshot file, after its `---` header.
+fn snapshot_body(snap: &str) -> &str {
+    snap.strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map_or(snap, |(_, body)| body)
 }
 
 /// One input file's resources.
@@ -53,6 +55,12 @@ pub struct Settings {
     pub resource_group: Option<String>,
     /// `YYYY-MM-DD`, for suppression expiry.
     pub today: String,
+    /// Exemptions of the packs' assignments (`--pack`), honoured like
+    /// suppressions where the resource id shows they apply.
+    pub exemptions: Vec<exempt::Exemption>,
+    /// `--complete-scope`: every input holds everything in its scope, so an
+    /// export of one resource can still answer existence checks.
+    pub complete_scope: bool,
 }
 
 /// A suppression applied to a result.
@@ -146,41 +154,73 @@ impl Report {
 /// Runs every rule on every resource. Modify companions are not reported on
 /// their own: their changes are attached to the rule they remedy.
 pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report {
+    run_observed(rules, inputs, settings, None)
+}
+
+/// `run`, telling `observer` every leaf condition's outcome (coverage).
+pub fn run_observed(
+    rules: Vec<Rule>,
+    inputs: Vec<Input>,
+    settings: &Settings,
+    observer: Option<&dyn eval::LeafObserver>,
+) -> Report {
     let reported: Vec<usize> = (0..rules.len())
         .filter(|&i| rules[i].companion_of.is_none())
         .collect();
-    let mut results = Vec::new();
-    for (ii, input) in inputs.iter().enumerate() {
-        let env = Env {
+    let params: Vec<Map<String, Value>> = rules
+        .iter()
+        .map(|r| eval::parameter_values(r, &settings.overrides))
+        .collect();
+    let envs: Vec<Env> = inputs
+        .iter()
+        .map(|input| Env {
             resources: &input.resources,
             index: eval::TypeIndex::of(&input.resources),
             overrides: settings.overrides.clone(),
             subscription_id: settings.subscription_id.clone(),
             resource_group: settings.resource_group.clone(),
-        };
-        let per_resource: Vec<Vec<CheckResult>> = (0..input.resources.len())
-            .into_par_iter()
-            .map(|ri| {
-                let resource = &input.resources[ri];
-                let filled = after_deployment(resource, &env);
-                reported
-                    .iter()
-                    .map(|&rule| {
-                        check_one(
-                            &rules,
-                            rule,
-                            resource,
-                            filled.as_ref(),
-                            &env,
-                            settings,
-                            (ii, ri),
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
-        results.extend(per_resource.into_iter().flatten());
-    }
+            // Issue 15: an export of one resource (`az acr show`, an ARM
+            // GET) cannot contain the resources existence rules look for.
+            single_resource: input.format == "export"
+                && input.resources.len() == 1
+                && !settings.complete_scope,
+            observer,
+        })
+        .collect();
+    // Every resource of every input in one parallel pass: many small files
+    // keep every core busy as one large file does.
+    let resources: Vec<(usize, usize)> = inputs
+        .iter()
+        .enumerate()
+        .flat_map(|(ii, input)| (0..input.resources.len()).map(move |ri| (ii, ri)))
+        .collect();
+    let per_resource: Vec<Vec<CheckResult>> = resources
+        .into_par_iter()
+        .map(|(ii, ri)| {
+            let (resource, env) = (&inputs[ii].resources[ri], &envs[ii]);
+            let filled = after_deployment(resource, env);
+            let rules = Rules {
+                all: &rules,
+                params: &params,
+            };
+            reported
+                .iter()
+                .map(|&rule| {
+                    check_one(
+                        rules,
+                        rule,
+                        resource,
+                        filled.as_ref(),
+                        env,
+                        settings,
+                        (ii, ri),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let results = per_resource.into_iter().flatten().collect();
+    drop(envs);
     Report {
         locators: inputs.iter().map(|_| std::sync::OnceLock::new()).collect(),
         rules,
@@ -189,8 +229,15 @@ pub fn run(rules: Vec<Rule>, inputs: Vec<Input>, settings: &Settings) -> Report 
     }
 }
 
+/// The rules of a run, with their parameter values.
+#[derive(Clone, Copy)]
+struct Rules<'a> {
+    all: &'a [Rule],
+    params: &'a [Map<String, Value>],
+}
+
 fn check_one(
-    rules: &[Rule],
+    rules: Rules,
     rule: usize,
     resource: &Resource,
     filled: Option<&(Resource, Vec<Filled>)>,
@@ -198,12 +245,13 @@ fn check_one(
     settings: &Settings,
     (input, index): (usize, usize),
 ) -> CheckResult {
-    let r = &rules[rule];
-    let mut outcome = eval::evaluate(r, resource, env);
+    let r = &rules.all[rule];
+    let params = &rules.params[rule];
+    let mut outcome = eval::evaluate_with(r, params, resource, env);
     let mut phases = None;
     let mut verdict = outcome.verdict;
     if let Some((with_defaults, defaults)) = filled {
-        let later = eval::evaluate(r, with_defaults, env);
+        let later = eval::evaluate_with(r, params, with_defaults, env);
         if later.verdict != outcome.verdict {
             let read = paths_read(&r.policy_rule);
             let used: Vec<Filled> = defaults
@@ -238,15 +286,25 @@ fn check_one(
         outcome.reason = Some(format!("the resource may not be deployed: {doubt}"));
     }
     if verdict == Verdict::NonCompliant {
-        attach_companion_changes(rules, rule, resource, env, &mut outcome);
+        attach_companion_changes(rules.all, rule, resource, env, &mut outcome);
     }
     let suppressed = resource
         .suppressions
         .iter()
         .find(|s| names_rule(s, r))
+        .cloned()
+        .or_else(|| {
+            exempt::matching(
+                &settings.exemptions,
+                r,
+                resource,
+                settings.subscription_id.as_deref(),
+                settings.resource_group.as_deref(),
+            )
+        })
         .map(|s| Applied {
-            expired: !suppress::in_force(s, &settings.today),
-            suppression: s.clone(),
+            expired: !suppress::in_force(&s, &settings.today),
+            suppression: s,
         });
     CheckResult {
         rule,
@@ -293,6 +351,8 @@ fn attach_companion_changes(
             overrides,
             subscription_id: env.subscription_id.clone(),
             resource_group: env.resource_group.clone(),
+            single_resource: env.single_resource,
+            observer: env.observer,
         };
         outcome.changes = eval::evaluate(companion, resource, &env).changes;
     }
@@ -448,9 +508,28 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_bundled_baseline_compiles() {
+    fn the_bundled_baseline_is_the_compiled_pack() {
         let rules = bundled_rules();
         assert_eq!(rules.len(), 38);
+        let templates: std::collections::BTreeMap<String, String> = [(
+            "templates/diagnostic-settings-log-analytics.json".to_string(),
+            include_str!("../../rulepacks/templates/diagnostic-settings-log-analytics.json")
+                .to_string(),
+        )]
+        .into();
+        let (_, compiled) = crate::compile::compile_str(
+            "rulepacks/acr-baseline.acrp",
+            include_str!("../../rulepacks/acr-baseline.acrp"),
+            &templates,
+        );
+        let pack = compiled.pack.as_ref().expect("the baseline compiles");
+        let embedded: Value = serde_json::from_str(snapshot_body(BASELINE_CHECKER)).unwrap();
+        assert_eq!(
+            embedded,
+            crate::emit::checker(pack),
+            "golden/rulepacks/acr-baseline__checker.json.snap is not what the pack compiles to: \
+             review and accept it (cargo insta review)"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::compile::compile_file;
 use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span, has_errors};
 use crate::emit::{OutputFile, Target, target_files};
 use crate::ir::Pack;
-use crate::sema::Options;
+use crate::sema::{Options, ScopeKind};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -22,6 +22,10 @@ pub struct BuildArgs {
     /// (`/providers/Microsoft.Management/managementGroups/<mg>` or `/subscriptions/<id>`).
     #[arg(long)]
     pub scope: Option<String>,
+    /// Environment of the pack (`environment NAME { … }`) whose scope,
+    /// enforcement mode and parameter values the assignments take.
+    #[arg(long)]
+    pub env: Option<String>,
     /// What to write: definition files (`azure`), or a deployment format.
     #[arg(long, value_enum, default_value_t = Target::Azure)]
     pub target: Target,
@@ -176,8 +180,29 @@ pub(super) fn write_error(sources: &mut SourceMap, out: &Path, e: &WriteError) -
 }
 
 pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
+    // Definitions live at a management group or a subscription; anything
+    // else used to be written into ids verbatim (`garbage/providers/…`).
+    if let Some(scope) = &args.scope
+        && !matches!(
+            crate::sema::scope_kind(scope),
+            Some(ScopeKind::ManagementGroup | ScopeKind::Subscription)
+        )
+    {
+        let mut sources = SourceMap::default();
+        let d = io_error(
+            &mut sources,
+            Code::E1008,
+            "--scope",
+            format!("`{scope}` is not a management group or subscription scope"),
+        )
+        .with_help("give `--scope /subscriptions/<id>` or `--scope /providers/Microsoft.Management/managementGroups/<mg>`");
+        reporter.report(&[d], &sources);
+        return ExitStatus::Error;
+    }
     let opts = Options {
         scope: args.scope.clone(),
+        env: args.env.clone(),
+        today: Some(super::today()),
     };
     let Inputs {
         mut sources,
@@ -194,6 +219,9 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         n_defs += pack.definitions.len();
         n_inis += pack.initiatives.len();
         outputs.extend(target_files(pack, args.target));
+    }
+    if let Some(d) = no_scope_warning(&mut sources, &packs) {
+        reporter.report(&[d], &sources);
     }
     if let Err(e) = write_atomically(&args.out, &outputs, &files) {
         let d = write_error(&mut sources, &args.out, &e);
@@ -220,4 +248,34 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         }
     );
     out::finish(&summary, ExitStatus::Success)
+}
+
+/// Once per build: packs with initiatives or assignments but no scope (no
+/// `--scope`, no pack `scope`) keep the `{scope}` placeholder in ids.
+fn no_scope_warning(
+    sources: &mut SourceMap,
+    packs: &[(crate::ir::Pack, crate::diag::FileId)],
+) -> Option<Diagnostic> {
+    let unscoped: Vec<&str> = packs
+        .iter()
+        .filter(|(p, _)| {
+            p.scope.is_none() && (!p.initiatives.is_empty() || !p.assignments.is_empty())
+        })
+        .map(|(p, _)| p.id.as_str())
+        .collect();
+    if unscoped.is_empty() {
+        return None;
+    }
+    Some(
+        io_error(
+            sources,
+            Code::W1002,
+            "--scope",
+            format!(
+                "no scope for {}: initiative member ids keep the `{{scope}}` placeholder",
+                unscoped.join(", ")
+            ),
+        )
+        .with_help("give `--scope`, or `scope \"…\"` in the pack, to build files Azure accepts as they are"),
+    )
 }

@@ -41,7 +41,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub fail_on_unknown: bool,
     /// A policy parameter value for every rule that declares it:
-    /// `NAME=VALUE`, VALUE read as JSON when it parses (repeatable).
+    /// `NAME=VALUE`, or for one rule: `RULE.NAME=VALUE`; VALUE read as JSON
+    /// when it parses (repeatable). Checked against the rules' declarations.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
     /// An ARM parameters file for the templates.
@@ -68,6 +69,15 @@ pub struct CheckArgs {
     /// The date suppressions expire against (YYYY-MM-DD; default today, UTC).
     #[arg(long)]
     pub today: Option<String>,
+    /// Every input holds everything in its scope: an export of a single
+    /// resource is searched for related resources like a resource-group
+    /// export (not finding one is then a finding, not unknown).
+    #[arg(long)]
+    pub complete_scope: bool,
+    /// List the files a directory scan skipped and the parameters files it
+    /// paired with templates.
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -98,13 +108,23 @@ pub enum InputFormat {
 pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
-    let settings = match settings(args, &mut sources, &mut diags) {
+    let mut settings = match settings(args, &mut sources, &mut diags) {
         Some(s) => s,
         None => return fail(reporter, &diags, &sources),
     };
-    let Some(rules) = load_rules(args, &mut sources, &mut diags) else {
+    let Some(mut rules) = load_rules(args, &mut sources, &mut diags, &mut settings.exemptions)
+    else {
         return fail(reporter, &diags, &sources);
     };
+    apply_params(
+        &mut rules,
+        &mut settings.overrides,
+        &mut sources,
+        &mut diags,
+    );
+    if has_errors(&diags) {
+        return fail(reporter, &diags, &sources);
+    }
     let Some(files) = input_files(args, &mut sources, &mut diags) else {
         return fail(reporter, &diags, &sources);
     };
@@ -125,16 +145,52 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     };
     let read = read_paths(args, &files);
     let mut inputs = Vec::new();
-    for path in files {
-        if let Some(input) = load_input(&path, forced, &opts, &mut sources, &mut diags) {
-            inputs.push(input);
+    let mut scan = Scan::default();
+    for file in &files {
+        let paired = match (file.walked, &opts.parameters, forced) {
+            (true, None, None) => paired_parameters(&file.path, &files),
+            _ => None,
+        };
+        let own;
+        let file_opts = match &paired {
+            Some(p) => match read_json(Some(p), &mut sources, &mut diags) {
+                Ok(parameters) => {
+                    scan.paired.push((file.path.clone(), p.clone()));
+                    own = ArmOptions {
+                        parameters,
+                        ..opts.clone()
+                    };
+                    &own
+                }
+                Err(()) => continue,
+            },
+            None => &opts,
+        };
+        match load_input(file, forced, file_opts, &mut sources, &mut diags) {
+            Loaded::Input(input) => inputs.push(input),
+            Loaded::Skipped(why) => scan.skipped.push((file.path.clone(), why)),
+            Loaded::Failed => {}
         }
     }
+    if let Some(d) = scan.summary(args.verbose, &mut sources) {
+        diags.push(d);
+    }
+    unknown_suppressed_rules(&inputs, &rules, &sources, &mut diags);
     reporter.report(&diags, &sources);
-    if has_errors(&diags) {
+    // Issue 15: a file that does not load (reported above) does not cost
+    // the report of the files that did; the run still exits 2.
+    let input_errors = has_errors(&diags);
+    if input_errors && inputs.is_empty() {
         return ExitStatus::Error;
     }
     let report = check::run(rules, inputs, &settings);
+    if matches!(args.format, ReportFormat::Json) && args.output.is_none() {
+        // Streamed to stdout: the report text never exists whole in memory
+        // (issue 13 item 14). A closed pipe is not an error, as in `emit`.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let _ = report::write_json(&report, &mut out).and_then(|()| out.flush());
+        return exit_status(&report, args);
+    }
     let text = match args.format {
         ReportFormat::Text => report::text(&report),
         ReportFormat::Json => report::json(&report),
@@ -148,6 +204,9 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
             let d = super::build::write_error(&mut sources, out, &e);
             reporter.report(&[d], &sources);
         }
+        return ExitStatus::Error;
+    }
+    if input_errors {
         return ExitStatus::Error;
     }
     exit_status(&report, args)
@@ -193,8 +252,8 @@ fn emit(path: Option<&Path>, text: &str, inputs: &[PathBuf]) -> Result<(), Write
 }
 
 /// Every file `check` reads: the report must not replace one of them.
-fn read_paths(args: &CheckArgs, files: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = files.to_vec();
+fn read_paths(args: &CheckArgs, files: &[InputFile]) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
     out.extend(args.rules.iter().cloned());
     out.extend(args.pack.iter().cloned());
     out.extend(args.policy.iter().cloned());
@@ -250,8 +309,198 @@ fn settings(
         overrides,
         subscription_id: args.subscription.clone(),
         resource_group: args.resource_group.clone(),
-        today: args.today.clone().unwrap_or_else(suppress::today),
+        today: args.today.clone().unwrap_or_else(super::today),
+        exemptions: Vec::new(),
+        complete_scope: args.complete_scope,
     })
+}
+
+/// Checks `--param` against the rules' parameter declarations (issue 15):
+/// a name no rule declares is an error with a did-you-mean; a value
+/// outside the declaration's `allowedValues` is an error, as Azure refuses
+/// such an assignment. `RULE.NAME=VALUE` sets one rule's parameter (its
+/// default for this run) instead of every rule's.
+fn apply_params(
+    rules: &mut [Rule],
+    overrides: &mut Map<String, Value>,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let given = std::mem::take(overrides);
+    for (key, value) in given {
+        let scoped = key
+            .split_once('.')
+            .filter(|(rule, _)| !rule.is_empty())
+            .map(|(r, n)| (r.to_string(), n.to_string()));
+        let problem = match &scoped {
+            Some((rule_id, name)) => set_rule_param(rules, rule_id, name, &value),
+            None => {
+                let declared: Vec<&Value> =
+                    rules.iter().filter_map(|r| declaration(r, &key)).collect();
+                if declared.is_empty() {
+                    let names = rules
+                        .iter()
+                        .flat_map(|r| r.parameters.keys().map(String::as_str));
+                    Some(unknown_param(&key, names, "no rule declares it"))
+                } else {
+                    // Rules declare different allowed effects (audit-only
+                    // rules have no Deny): refused only when no rule takes it.
+                    let problems: Vec<ParamProblem> = declared
+                        .iter()
+                        .filter_map(|d| outside_allowed(&key, d, &value))
+                        .collect();
+                    if problems.len() == declared.len() {
+                        problems.into_iter().next()
+                    } else {
+                        None
+                    }
+                }
+            }
+        };
+        match problem {
+            Some((code, message, help)) => {
+                let text = format!("--param {key}={value}");
+                let id = sources.add(SourceFile::new("--param", &text));
+                let mut d = Diagnostic::new(code, Span::new(id, 0, text.len()), message);
+                if let Some(h) = help {
+                    d = d.with_help(h);
+                }
+                diags.push(d);
+            }
+            None if scoped.is_none() => {
+                overrides.insert(key, value);
+            }
+            None => {}
+        }
+    }
+}
+
+type ParamProblem = (Code, String, Option<String>);
+
+/// `RULE.NAME=VALUE`: the rule's declaration of NAME gets VALUE as default.
+fn set_rule_param(
+    rules: &mut [Rule],
+    rule_id: &str,
+    name: &str,
+    value: &Value,
+) -> Option<ParamProblem> {
+    let Some(rule) = rules
+        .iter_mut()
+        .find(|r| r.id.eq_ignore_ascii_case(rule_id) || r.name.eq_ignore_ascii_case(rule_id))
+    else {
+        let ids: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
+        let help = crate::diag::did_you_mean(rule_id, ids.iter().map(String::as_str))
+            .map(|s| format!("did you mean `{s}.{name}`?"));
+        return Some((
+            Code::E0511,
+            format!("`--param {rule_id}.{name}`: no rule `{rule_id}` is loaded"),
+            help,
+        ));
+    };
+    let key = rule
+        .parameters
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .cloned();
+    let Some(key) = key else {
+        let names = rule.parameters.keys().map(String::as_str);
+        return Some(unknown_param(
+            name,
+            names,
+            &format!("rule `{}` does not declare it", rule.id),
+        ));
+    };
+    let decl = rule.parameters.get_mut(&key)?;
+    if let Some(p) = outside_allowed(name, decl, value) {
+        return Some(p);
+    }
+    if let Value::Object(d) = decl {
+        d.insert("defaultValue".into(), value.clone());
+    }
+    None
+}
+
+fn declaration<'r>(rule: &'r Rule, name: &str) -> Option<&'r Value> {
+    rule.parameters
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+fn unknown_param<'a>(name: &str, names: impl Iterator<Item = &'a str>, why: &str) -> ParamProblem {
+    let mut names: Vec<&str> = names.collect();
+    names.sort_unstable();
+    names.dedup();
+    let help = match crate::diag::did_you_mean(name, names.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if names.is_empty() => "the loaded rules have no parameters".to_string(),
+        None => format!("the rules' parameters are: {}", names.join(", ")),
+    };
+    (Code::E0511, format!("`--param {name}`: {why}"), Some(help))
+}
+
+/// A value (or, for an array, an element) outside `allowedValues`.
+/// Strings compare ignoring case, as Azure Policy compares parameter values.
+fn outside_allowed(name: &str, decl: &Value, value: &Value) -> Option<ParamProblem> {
+    let allowed = decl.get("allowedValues")?.as_array()?;
+    let fits = |v: &Value| {
+        allowed.iter().any(|a| match (a, v) {
+            (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
+            (x, y) => x == y,
+        })
+    };
+    let ok = match value {
+        Value::Array(items) if !allowed.iter().any(Value::is_array) => items.iter().all(fits),
+        v => fits(v),
+    };
+    if ok {
+        return None;
+    }
+    let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
+    Some((
+        Code::E0512,
+        format!("`--param {name}={value}` is not an allowed value"),
+        Some(format!("allowed: {}", list.join(", "))),
+    ))
+}
+
+/// Suppressions that name no loaded rule (by id or definition name): most
+/// likely a misspelt id, and then the finding is not suppressed.
+fn unknown_suppressed_rules(
+    inputs: &[Input],
+    rules: &[Rule],
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let ids = || rules.iter().map(|r| r.id.as_str());
+    for input in inputs {
+        let Some((file, _)) = sources.files().find(|(_, f)| f.name == input.file) else {
+            continue;
+        };
+        for r in &input.resources {
+            for s in &r.suppressions {
+                let known = rules.iter().any(|x| {
+                    x.id.eq_ignore_ascii_case(&s.rule) || x.name.eq_ignore_ascii_case(&s.rule)
+                });
+                if known {
+                    continue;
+                }
+                let at = inputs::locate::offset_of(&input.text, &r.place.pointer);
+                let mut d = Diagnostic::new(
+                    Code::W0505,
+                    Span::new(file, at, token_end(&input.text, at)),
+                    format!(
+                        "a suppression names rule `{}`, which is not loaded; it suppresses nothing",
+                        s.rule
+                    ),
+                );
+                if let Some(m) = crate::diag::did_you_mean(&s.rule, ids()) {
+                    d = d.with_help(format!("did you mean `{m}`?"));
+                }
+                diags.push(d);
+            }
+        }
+    }
 }
 
 /// The rules: `--rules`, `--pack`, `--policy`, or the bundled baseline.
@@ -259,6 +508,7 @@ fn load_rules(
     args: &CheckArgs,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
+    exemptions: &mut Vec<check::exempt::Exemption>,
 ) -> Option<Vec<Rule>> {
     let mut rules = Vec::new();
     if args.rules.is_empty() && args.pack.is_empty() && args.policy.is_empty() {
@@ -292,7 +542,9 @@ fn load_rules(
         let id = sources.add(SourceFile::new(&name, &text));
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let templates = super::files::DirTemplates { base };
-        rules.extend(pack_rules(sources, id, &templates, &name, diags).unwrap_or_default());
+        rules.extend(
+            pack_rules(sources, id, &templates, &name, diags, exemptions).unwrap_or_default(),
+        );
     }
     (!has_errors(diags)).then_some(rules)
 }
@@ -303,13 +555,13 @@ fn pack_rules(
     templates: &dyn crate::sema::Templates,
     name: &str,
     diags: &mut Vec<Diagnostic>,
+    exemptions: &mut Vec<check::exempt::Exemption>,
 ) -> Option<Vec<Rule>> {
     let compiled = compile_file(sources, id, templates, &Options::default());
     diags.extend(compiled.diagnostics.iter().cloned());
-    compiled
-        .pack
-        .as_ref()
-        .map(|pack| eval::from_pack(pack, name))
+    let pack = compiled.pack.as_ref()?;
+    exemptions.extend(check::exempt::from_pack(pack));
+    Some(eval::from_pack(pack, name))
 }
 
 fn unusable(sources: &mut SourceMap, name: &str, why: &str) -> Diagnostic {
@@ -337,11 +589,11 @@ fn read_json(
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| diags.push(read_failed(sources, &name, &e.to_string())))?;
-    match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
+    match inputs::parse_json(&text) {
         Ok(v) => Ok(Some(v)),
         Err(e) => {
             let id = sources.add(SourceFile::new(&name, &text));
-            let offset = inputs::json_error_offset(&text, &e);
+            let offset = inputs::parse_error_offset(&text, &e);
             diags.push(Diagnostic::new(
                 Code::E0501,
                 Span::new(id, offset, offset),
@@ -352,13 +604,110 @@ fn read_json(
     }
 }
 
+/// One input path: named on the command line, or found by walking a
+/// directory (then a file that is not an input is skipped, not an error).
+pub struct InputFile {
+    pub path: PathBuf,
+    pub walked: bool,
+}
+
+/// What a directory scan set aside, for the W0504 summary.
+#[derive(Default)]
+struct Scan {
+    skipped: Vec<(PathBuf, String)>,
+    /// (template, the parameters file paired with it)
+    paired: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Scan {
+    fn summary(&self, verbose: bool, sources: &mut SourceMap) -> Option<Diagnostic> {
+        let pairs_to_list = verbose && !self.paired.is_empty();
+        if self.skipped.is_empty() && !pairs_to_list {
+            return None;
+        }
+        let n = self.skipped.len();
+        let mut message = format!(
+            "skipped {n} file{} that {} not a template, export or plan",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" }
+        );
+        if !self.paired.is_empty() {
+            message.push_str(&format!(
+                "; {} template{} read with the parameters file beside {}",
+                self.paired.len(),
+                if self.paired.len() == 1 { "" } else { "s" },
+                if self.paired.len() == 1 { "it" } else { "them" }
+            ));
+        }
+        let help = if verbose {
+            let mut lines: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|(p, why)| format!("skipped {}: {why}", p.display()))
+                .collect();
+            lines.extend(
+                self.paired
+                    .iter()
+                    .map(|(t, p)| format!("{} with --parameters {}", t.display(), p.display())),
+            );
+            lines.join("\n")
+        } else {
+            "run with --verbose to list them; name a file to check it as an input".to_string()
+        };
+        let id = sources.add(SourceFile::new("(directory scan)", ""));
+        Some(Diagnostic::new(Code::W0504, Span::new(id, 0, 0), message).with_help(help))
+    }
+}
+
+/// `X.parameters.json` beside a walked template `X.json`, else the only
+/// `X.parameters.<name>.json` (the layout of quickstarts and the
+/// `az deployment` documentation); none when there are several.
+fn paired_parameters(template: &Path, files: &[InputFile]) -> Option<PathBuf> {
+    let name = template.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".json")?;
+    if stem.contains(".parameters") {
+        return None;
+    }
+    let dir = template.parent();
+    let exact = format!("{stem}.parameters.json");
+    let prefix = format!("{stem}.parameters.");
+    let beside: Vec<&PathBuf> = files
+        .iter()
+        .map(|f| &f.path)
+        .filter(|p| p.parent() == dir)
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n == exact || (n.starts_with(&prefix) && n.ends_with(".json")))
+        })
+        .collect();
+    if let Some(p) = beside.iter().find(|p| p.ends_with(&exact)) {
+        return Some((*p).clone());
+    }
+    match beside.as_slice() {
+        [only] => Some((*only).clone()),
+        _ => None,
+    }
+}
+
+/// Folders a directory scan does not enter unless named: hidden ones
+/// (`.git`, `.vscode`) and `node_modules`.
+fn skipped_folder(entry: &walkdir::DirEntry) -> bool {
+    entry.depth() > 0
+        && entry.file_type().is_dir()
+        && entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with('.') || n == "node_modules")
+}
+
 /// The input files: files as given, directories walked for `.json` (and
 /// `.bicep`, to say they need compiling), filtered by the globs.
 fn input_files(
     args: &CheckArgs,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Vec<PathBuf>> {
+) -> Option<Vec<InputFile>> {
     let globs = match Globs::new(&args.include, &args.exclude) {
         Ok(g) => g,
         Err((pattern, why)) => {
@@ -391,12 +740,16 @@ fn input_files(
             }
         };
         if !meta.is_dir() {
-            out.push(p.clone());
+            out.push(InputFile {
+                path: p.clone(),
+                walked: false,
+            });
             continue;
         }
         for entry in walkdir::WalkDir::new(p)
             .sort_by_file_name()
             .into_iter()
+            .filter_entry(|e| !skipped_folder(e))
             .filter_map(Result::ok)
         {
             let path = entry.path();
@@ -409,7 +762,10 @@ fn input_files(
                 .extension()
                 .is_some_and(|x| x == "json" || x == "bicep");
             if entry.file_type().is_file() && is_input && globs.selected(&rel) {
-                out.push(path.to_path_buf());
+                out.push(InputFile {
+                    path: path.to_path_buf(),
+                    walked: true,
+                });
             }
         }
     }
@@ -480,32 +836,62 @@ fn glob_set(patterns: &[String]) -> Result<globset::GlobSet, (String, String)> {
     set.build().map_err(|e| (patterns.join(" "), e.to_string()))
 }
 
+enum Loaded {
+    Input(Input),
+    /// A walked file that is no input, and why.
+    Skipped(String),
+    /// Could not be read; the diagnostic says why.
+    Failed,
+}
+
 fn load_input(
-    path: &Path,
+    file: &InputFile,
     forced: Option<Format>,
     opts: &ArmOptions,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Input> {
-    let name = path.display().to_string();
-    let text = match std::fs::read(path) {
+) -> Loaded {
+    let name = file.path.display().to_string();
+    let text = match std::fs::read(&file.path) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(e) => {
             diags.push(read_failed(sources, &name, &e.to_string()));
-            return None;
+            return Loaded::Failed;
         }
     };
     let loaded = inputs::load(&name, &text, forced, opts);
+    if file.walked
+        && let Some(why) = not_an_input(&loaded, &text)
+    {
+        return Loaded::Skipped(why);
+    }
     let id = sources.add(SourceFile::new(&name, &text));
     for p in &loaded.problems {
         diags.push(problem_diagnostic(p, id, &text));
     }
-    Some(Input {
+    Loaded::Input(Input {
         file: name,
         format: loaded.format.map_or("unknown", Format::as_str),
         resources: loaded.resources,
         text,
     })
+}
+
+/// Why a walked file is set aside: JSON that is not a template, export or
+/// plan, a parameters file, or a file that is not JSON and does not claim
+/// to be a template (a broken template is still reported).
+fn not_an_input(loaded: &inputs::Loaded, text: &str) -> Option<String> {
+    let [p] = loaded.problems.as_slice() else {
+        return None;
+    };
+    match p.code {
+        ProblemCode::UnknownFormat => Some("not a template, export or plan".to_string()),
+        ProblemCode::ParametersFileAsInput => Some("an ARM parameters file".to_string()),
+        ProblemCode::NotJson if !text.contains("deploymentTemplate.json") => {
+            Some(p.message.clone())
+        }
+        _ => None,
+    }
 }
 
 fn problem_diagnostic(p: &Problem, file: crate::diag::FileId, text: &str) -> Diagnostic {
@@ -515,6 +901,8 @@ fn problem_diagnostic(p: &Problem, file: crate::diag::FileId, text: &str) -> Dia
         ProblemCode::BicepSource => Code::E0503,
         ProblemCode::ParametersFileAsInput => Code::E0504,
         ProblemCode::InvalidExpression => Code::E0505,
+        ProblemCode::UnevaluatedExpression => Code::W0503,
+        ProblemCode::NegativeCopyCount => Code::E0510,
         ProblemCode::ResourceWithoutType => Code::E0506,
         ProblemCode::ParameterWithoutValue => Code::W0501,
         ProblemCode::LinkedTemplate => Code::W0502,

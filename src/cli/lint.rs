@@ -42,13 +42,14 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Config, (PathBuf, String)>
     let path = explicit
         .map(Path::to_path_buf)
         .or_else(|| std::env::current_dir().ok().and_then(|d| find_config(&d)));
-    match path {
+    let config = match path {
         None => Ok(Config::default()),
         Some(p) => std::fs::read_to_string(&p)
             .map_err(|e| e.to_string())
             .and_then(|t| Config::parse(&t))
             .map_err(|e| (p, e)),
-    }
+    };
+    config.map(|c| c.with_today(super::today()))
 }
 
 pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitStatus {

@@ -146,3 +146,12 @@ pub fn run() -> ExitStatus {
         Command::Lsp(args) => lsp::run(args, &reporter),
     }
 }
+
+/// Today's date (UTC) as `YYYY-MM-DD`, read from the clock here so that
+/// `inputs`, `sema` and `check` take dates as arguments and stay pure.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    crate::inputs::suppress::date_from_days(i64::try_from(secs / 86_400).unwrap_or(0))
+}

@@ -103,6 +103,7 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
     };
     let opts = Options {
         scope: given.as_ref().map(Scope::path),
+        ..Options::default()
     };
     let Inputs {
         mut sources, packs, ..
@@ -651,7 +652,7 @@ fn spans(
             let id = match item {
                 ast::Item::Rule(r) => &r.id,
                 ast::Item::Initiative(i) => &i.id,
-                ast::Item::Pack(_) => continue,
+                ast::Item::Pack(_) | ast::Item::Placement(_) => continue,
             };
             out.insert((pack.id.clone(), id.name.clone()), id.span);
         }

@@ -156,6 +156,33 @@ codes! {
     E0034 Error "invalid-glob" "an `--include` or `--exclude` pattern is not a valid glob";
     // ---- resource bounds found by fuzzing (issue 13)
     E0550 Error "template-too-large" "a template's variables expand beyond ARM's 4 MB template limit";
+    // ---- assignments, exemptions, environments (issue 9)
+    E1001 Error "unknown-assigned" "an assignment names no initiative or rule of the pack";
+    E1002 Error "unknown-assignment-parameter" "an assignment sets a parameter the assigned definition does not have";
+    E1003 Error "assignment-value-not-allowed" "an assignment parameter value is outside the parameter's allowed values";
+    E1004 Error "unbound-assignment-parameter" "a parameter without a default gets no value in an assignment";
+    E1005 Error "too-many-selectors" "more resource selectors, overrides or selector values than Azure allows";
+    E1006 Error "placement-name-too-long" "an assignment or exemption name is longer than Azure allows at its scope";
+    E1007 Error "identity-required" "an assignment that can modify or deploy has no managed identity or location";
+    E1008 Error "not-a-scope" "a string given as an Azure scope or resource id is not one";
+    E1009 Error "unknown-exempted-assignment" "an exemption names no assignment of the pack";
+    E1010 Error "unknown-member" "a member named in an assignment or exemption is not in the assigned initiative";
+    E1011 Error "invalid-placement-value" "an enforcement mode, identity, category, selector or override is not one Azure accepts";
+    E1012 Error "unknown-environment" "`--env` names no environment of the pack";
+    E1013 Error "duplicate-placement" "an assignment, exemption or environment is defined twice";
+    E1014 Error "invalid-expiry" "an exemption's `expires` is not a YYYY-MM-DD date";
+    E1015 Error "exemption-outside-scope" "an exemption's scope is not within its assignment's scope";
+    W1001 Warning "exemption-expired" "an exemption has already expired";
+    W1002 Warning "no-scope" "a build has no scope, so ids keep the `{scope}` placeholder";
+    W1003 Warning "waiver-expiry" "a waiver never expires or expires more than `max-waiver-days` ahead";
+    W1004 Warning "prod-not-enforced" "a production environment does not enforce its assignments";
+    // ---- check inputs (issues 14, 15)
+    E0510 Error "negative-copy-count" "a template copy loop has a negative count";
+    W0503 Warning "expression-not-evaluated" "a template expression could not be evaluated; the values it feeds are unknown";
+    W0504 Warning "files-skipped" "a directory scan skipped files that are not check inputs";
+    E0511 Error "unknown-param" "a --param names a parameter or rule that is not loaded";
+    E0512 Error "param-not-allowed" "a --param value is outside the parameter's allowedValues";
+    W0505 Warning "suppression-unknown-rule" "a suppression names a rule that is not loaded";
     // ---- import
     E1201 Error "import-not-json" "an input to import is not JSON";
     E1202 Error "import-not-a-policy" "an input to import holds no policy definition";

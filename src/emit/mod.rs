@@ -4,6 +4,7 @@
 //! gives the same bytes.
 
 pub mod arm;
+pub mod assignment;
 pub mod bicep;
 mod checker;
 mod definition;
@@ -32,8 +33,9 @@ pub struct OutputFile {
 }
 
 /// Every file a pack compiles to:
-/// `<pack>/policyDefinitions/<id>.json`, `<pack>/policySetDefinitions/<id>.json`
-/// and `<pack>/checker.json`.
+/// `<pack>/policyDefinitions/<id>.json`, `<pack>/policySetDefinitions/<id>.json`,
+/// `<pack>/policyAssignments/<id>.json`, `<pack>/roleAssignments/<guid>.json`,
+/// `<pack>/policyExemptions/<id>.json` and `<pack>/checker.json`.
 pub fn pack_files(pack: &crate::ir::Pack) -> Vec<OutputFile> {
     let mut out = Vec::new();
     for d in &pack.definitions {
@@ -46,6 +48,24 @@ pub fn pack_files(pack: &crate::ir::Pack) -> Vec<OutputFile> {
         out.push(OutputFile {
             path: format!("{}/policySetDefinitions/{}.json", pack.id, i.id),
             contents: pretty(&initiative(i, pack)),
+        });
+    }
+    for a in &pack.assignments {
+        out.push(OutputFile {
+            path: format!("{}/policyAssignments/{}.json", pack.id, a.id),
+            contents: pretty(&assignment::assignment(a, pack)),
+        });
+        for r in &a.role_assignments {
+            out.push(OutputFile {
+                path: format!("{}/roleAssignments/{}.json", pack.id, r.name),
+                contents: pretty(&assignment::role_assignment(r, a)),
+            });
+        }
+    }
+    for e in &pack.exemptions {
+        out.push(OutputFile {
+            path: format!("{}/policyExemptions/{}.json", pack.id, e.id),
+            contents: pretty(&assignment::exemption(e, pack)),
         });
     }
     out.push(OutputFile {

@@ -15,7 +15,8 @@
 //! * `location` values are normalised: `East US 2` equals `eastus2` (PR-doc, Fields).
 
 use super::Unknown;
-use crate::inputs::{as_unknown, could_contain, has_unknown, known_parts};
+use crate::inputs::{Part, as_unknown, has_unknown, parts, parts_could_contain};
+use crate::ir::Op;
 use serde_json::Value;
 use std::cmp::Ordering;
 
@@ -27,39 +28,54 @@ pub enum Lhs {
     Location,
 }
 
-/// Evaluates `lhs <op> rhs`; `lhs` is `None` when the field is missing.
-/// The operators, lower case (operator keys are matched ignoring case).
-const OPERATORS: &[&str] = &[
-    "equals",
-    "notequals",
-    "in",
-    "notin",
-    "like",
-    "notlike",
-    "match",
-    "notmatch",
-    "matchinsensitively",
-    "notmatchinsensitively",
-    "contains",
-    "notcontains",
-    "containskey",
-    "notcontainskey",
-    "exists",
-    "less",
-    "lessorequals",
-    "greater",
-    "greaterorequals",
-];
+/// A left-hand value as the operators see it. Inputs mark what they could
+/// not resolve inside strings; this is where those marks become a type
+/// (Cedar's partial values are the model), so no operator reads them.
+#[derive(Debug)]
+pub enum Seen<'v> {
+    /// The field is missing (or `null`).
+    Missing,
+    /// Fully known.
+    Known(&'v Value),
+    /// A string with unknown spans, maybe with known text around them
+    /// (`concat('acr-', <unknown>)`); `reason` is the first span's.
+    Text {
+        parts: Vec<Part<'v>>,
+        reason: &'v str,
+    },
+    /// An array or object with unknown parts inside: it exists, and nothing
+    /// else is known about it.
+    Structure,
+}
 
-pub fn compare(op: &str, lhs: Option<&Value>, rhs: &Value, how: Lhs) -> Result<bool, Unknown> {
-    let op = OPERATORS
-        .iter()
-        .find(|o| o.eq_ignore_ascii_case(op))
-        .copied()
-        .ok_or_else(|| Unknown::new(format!("unsupported operator `{op}`")))?;
-    if let Some(l) = lhs.filter(|l| has_unknown(l)) {
-        return partly_known(op, l, rhs);
+impl<'v> Seen<'v> {
+    /// Reads an input value once: marks become `Text` or `Structure`.
+    pub fn of(v: Option<&'v Value>) -> Seen<'v> {
+        match v {
+            None => Seen::Missing,
+            Some(v) if !has_unknown(v) => Seen::Known(v),
+            Some(v @ Value::String(s)) => Seen::Text {
+                parts: parts(s),
+                reason: as_unknown(v).unwrap_or_default(),
+            },
+            Some(_) => Seen::Structure,
+        }
     }
+
+    fn known(&self) -> Option<Option<&'v Value>> {
+        match self {
+            Seen::Missing => Some(None),
+            Seen::Known(v) => Some(Some(v)),
+            _ => None,
+        }
+    }
+}
+
+/// Evaluates `lhs <op> rhs`.
+pub fn compare(op: Op, lhs: &Seen, rhs: &Value, how: Lhs) -> Result<bool, Unknown> {
+    let Some(lhs) = lhs.known() else {
+        return partly_known(op, lhs, rhs);
+    };
     let normalised;
     let (lhs, rhs) = if how == Lhs::Location {
         normalised = (lhs.map(normalise_location), normalise_location(rhs));
@@ -67,97 +83,117 @@ pub fn compare(op: &str, lhs: Option<&Value>, rhs: &Value, how: Lhs) -> Result<b
     } else {
         (lhs, rhs)
     };
-    if let Some(base) = op.strip_prefix("not")
-        && matches!(
-            base,
-            "equals" | "in" | "like" | "match" | "matchinsensitively" | "contains" | "containskey"
-        )
-    {
-        return compare(base, lhs, rhs, Lhs::Plain).map(|b| !b);
+    if let Some(base) = negated(op) {
+        return known(base, lhs, rhs).map(|b| !b);
     }
+    known(op, lhs, rhs)
+}
+
+/// The operator a `not…` operator negates (every input: a missing value
+/// satisfies `notEquals`, PR-doc).
+fn negated(op: Op) -> Option<Op> {
+    Some(match op {
+        Op::NotEquals => Op::Equals,
+        Op::NotIn => Op::In,
+        Op::NotLike => Op::Like,
+        Op::NotMatch => Op::Match,
+        Op::NotMatchInsensitively => Op::MatchInsensitively,
+        Op::NotContains => Op::Contains,
+        Op::NotContainsKey => Op::ContainsKey,
+        _ => return None,
+    })
+}
+
+/// A positive operator on a known (or missing) value.
+fn known(op: Op, lhs: Option<&Value>, rhs: &Value) -> Result<bool, Unknown> {
     match op {
-        "equals" => Ok(lhs.is_some_and(|l| loose_eq(l, rhs))),
-        "in" => {
+        Op::Equals => Ok(lhs.is_some_and(|l| loose_eq(l, rhs))),
+        Op::In => {
             let list = rhs
                 .as_array()
                 .ok_or_else(|| Unknown::new("the value of `in` is not an array"))?;
             Ok(lhs.is_some_and(|l| list.iter().any(|x| loose_eq(l, x))))
         }
-        "like" => Ok(lhs
+        Op::Like => Ok(lhs
             .and_then(scalar_text)
             .is_some_and(|l| rhs.as_str().is_some_and(|p| like(&l, p)))),
-        "match" => Ok(lhs
+        Op::Match => Ok(lhs
             .and_then(scalar_text)
             .is_some_and(|l| rhs.as_str().is_some_and(|p| matches(&l, p, false)))),
-        "matchinsensitively" => Ok(lhs
+        Op::MatchInsensitively => Ok(lhs
             .and_then(scalar_text)
             .is_some_and(|l| rhs.as_str().is_some_and(|p| matches(&l, p, true)))),
-        "contains" => Ok(contains(lhs, rhs)),
-        "containskey" => Ok(lhs.and_then(Value::as_object).is_some_and(|o| {
+        Op::Contains => Ok(contains(lhs, rhs)),
+        Op::ContainsKey => Ok(lhs.and_then(Value::as_object).is_some_and(|o| {
             rhs.as_str()
                 .is_some_and(|k| o.keys().any(|x| fold_eq(x, k)))
         })),
-        "exists" => {
-            let want = rhs
-                .as_bool()
-                .or_else(|| rhs.as_str().and_then(parse_bool))
-                .ok_or_else(|| Unknown::new("the value of `exists` is not a boolean"))?;
-            Ok(lhs.is_some() == want)
-        }
-        "less" | "lessorequals" | "greater" | "greaterorequals" => {
+        Op::Exists => Ok(lhs.is_some() == exists_wanted(rhs)?),
+        Op::Less | Op::LessOrEquals | Op::Greater | Op::GreaterOrEquals => {
             let Some(l) = lhs else { return Ok(false) };
             let ord = order(l, rhs)?;
             Ok(match op {
-                "less" => ord == Ordering::Less,
-                "lessorequals" => ord != Ordering::Greater,
-                "greater" => ord == Ordering::Greater,
+                Op::Less => ord == Ordering::Less,
+                Op::LessOrEquals => ord != Ordering::Greater,
+                Op::Greater => ord == Ordering::Greater,
                 _ => ord != Ordering::Less,
             })
         }
-        other => Err(Unknown::new(format!("unsupported operator `{other}`"))),
+        // The `not…` operators are read through `negated`.
+        Op::NotEquals
+        | Op::NotIn
+        | Op::NotLike
+        | Op::NotMatch
+        | Op::NotMatchInsensitively
+        | Op::NotContains
+        | Op::NotContainsKey => known(negated(op).unwrap_or(op), lhs, rhs).map(|b| !b),
     }
 }
 
-/// A value with unknown parts (a string built from an unresolvable
-/// expression): it exists, and a string may contain what its known parts
-/// contain; anything else is unknown.
-fn partly_known(op: &str, l: &Value, rhs: &Value) -> Result<bool, Unknown> {
-    let reason = || {
-        let inner = match l {
-            Value::String(_) => as_unknown(l).map(str::to_string),
-            _ => None,
-        };
-        Unknown::new(
-            inner.unwrap_or_else(|| "the value is only partly known before deployment".into()),
-        )
+fn exists_wanted(rhs: &Value) -> Result<bool, Unknown> {
+    rhs.as_bool()
+        .or_else(|| rhs.as_str().and_then(parse_bool))
+        .ok_or_else(|| Unknown::new("the value of `exists` is not a boolean"))
+}
+
+/// A value with unknown parts: it exists, and a string may contain what its
+/// known parts contain; anything else is unknown.
+fn partly_known(op: Op, l: &Seen, rhs: &Value) -> Result<bool, Unknown> {
+    let reason = || match l {
+        Seen::Text { reason, .. } => Unknown::new(*reason),
+        _ => Unknown::new("the value is only partly known before deployment"),
     };
-    match op {
-        "exists" => {
-            let want = rhs
-                .as_bool()
-                .or_else(|| rhs.as_str().and_then(parse_bool))
-                .ok_or_else(|| Unknown::new("the value of `exists` is not a boolean"))?;
-            // Only a string with known parts surely exists; a wholly unknown
-            // value could be null.
-            if l.as_str().is_some_and(|s| !known_parts(s).is_empty()) || !l.is_string() {
-                Ok(want)
-            } else {
+    let known_text = |parts: &[Part]| -> Vec<String> {
+        parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Known(k) if !k.is_empty() => Some(k.to_lowercase()),
+                _ => None,
+            })
+            .collect()
+    };
+    match (op, l) {
+        (Op::Exists, Seen::Structure) => exists_wanted(rhs),
+        // Only a string with known parts surely exists; a wholly unknown
+        // value could be null.
+        (Op::Exists, Seen::Text { parts, .. }) => {
+            let want = exists_wanted(rhs)?;
+            if known_text(parts).is_empty() {
                 Err(reason())
+            } else {
+                Ok(want)
             }
         }
-        "contains" | "notcontains" => {
-            let (Some(s), Some(needle)) = (l.as_str(), scalar_text(rhs)) else {
+        (Op::Contains | Op::NotContains, Seen::Text { parts, .. }) => {
+            let Some(needle) = scalar_text(rhs) else {
                 return Err(reason());
             };
             let lower = needle.to_lowercase();
-            if known_parts(s)
-                .iter()
-                .any(|p| p.to_lowercase().contains(&lower))
-            {
-                Ok(op == "contains")
-            } else if !could_contain(s, &needle) {
+            if known_text(parts).iter().any(|p| p.contains(&lower)) {
+                Ok(op == Op::Contains)
+            } else if !parts_could_contain(parts, &needle) {
                 // The unknown parts are id segments, which cannot hold it.
-                Ok(op == "notcontains")
+                Ok(op == Op::NotContains)
             } else {
                 Err(reason())
             }
@@ -304,8 +340,16 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn cmp(op: &str, l: Option<Value>, r: Value) -> bool {
-        compare(op, l.as_ref(), &r, Lhs::Plain).unwrap()
+    fn op(name: &str) -> Op {
+        Op::parse(name).unwrap()
+    }
+
+    fn try_cmp(name: &str, l: Option<&Value>, r: &Value, how: Lhs) -> Result<bool, Unknown> {
+        compare(op(name), &Seen::of(l), r, how)
+    }
+
+    fn cmp(name: &str, l: Option<Value>, r: Value) -> bool {
+        try_cmp(name, l.as_ref(), &r, Lhs::Plain).unwrap()
     }
 
     #[test]
@@ -379,7 +423,7 @@ mod tests {
         assert!(cmp("greaterOrEquals", Some(json!(7)), json!(7)));
         assert!(cmp("greater", Some(json!("8080")), json!(1024)));
         assert!(cmp("less", Some(json!("2024-01-01")), json!("2025-01-01")));
-        assert!(compare("less", Some(&json!(true)), &json!(1), Lhs::Plain).is_err());
+        assert!(try_cmp("less", Some(&json!(true)), &json!(1), Lhs::Plain).is_err());
     }
 
     #[test]
@@ -402,19 +446,19 @@ mod tests {
             json!("/SCOPEMAPS/_repositories_")
         ));
         // The unknown part is a whole value here (not a segment): anything may hide in it.
-        assert!(compare("contains", Some(&id), &json!("/other/"), Lhs::Plain).is_err());
-        assert!(compare("equals", Some(&id), &json!("x"), Lhs::Plain).is_err());
+        assert!(try_cmp("contains", Some(&id), &json!("/other/"), Lhs::Plain).is_err());
+        assert!(try_cmp("equals", Some(&id), &json!("x"), Lhs::Plain).is_err());
         let whole = crate::inputs::unknown_value("reference()");
-        assert!(compare("exists", Some(&whole), &json!(true), Lhs::Plain).is_err());
+        assert!(try_cmp("exists", Some(&whole), &json!(true), Lhs::Plain).is_err());
     }
 
     #[test]
     fn locations_are_normalised() {
         // PR-doc, Fields: `East US 2` is considered equal to `eastus2`.
         let l = json!("East US 2");
-        assert!(compare("equals", Some(&l), &json!("eastus2"), Lhs::Location).unwrap());
+        assert!(try_cmp("equals", Some(&l), &json!("eastus2"), Lhs::Location).unwrap());
         assert!(
-            compare(
+            try_cmp(
                 "in",
                 Some(&l),
                 &json!(["westeurope", "EastUS2"]),
@@ -422,6 +466,6 @@ mod tests {
             )
             .unwrap()
         );
-        assert!(!compare("equals", Some(&l), &json!("eastus2"), Lhs::Plain).unwrap());
+        assert!(!try_cmp("equals", Some(&l), &json!("eastus2"), Lhs::Plain).unwrap());
     }
 }

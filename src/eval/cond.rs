@@ -3,14 +3,23 @@
 //! input could not resolve, a parameter without a value). Unknown never
 //! turns into a pass: `allOf` is false only when some member is false.
 
-use super::compare::{Lhs, compare};
+use super::compare::{Lhs, Seen, compare};
 use super::fields::{Element, Found, GenericValues, lookup, path_of_field};
-use super::{Evidence, Unknown};
+use super::rule::{Condition, Count, CountSource, FieldRef, Leaf, LeafId, Operand, Subject};
+use super::{Evidence, Rule, Unknown};
 use crate::expr::{self, Context, EvalError};
 use crate::inputs::{Resource, as_unknown};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 pub type Tri = Result<bool, Unknown>;
+
+/// Receives the outcome of every leaf condition evaluated (for coverage:
+/// which leaves were seen true, false, unknown). Evaluation runs on several
+/// threads at once, hence `Sync`; with no observer nothing is recorded.
+pub trait LeafObserver: Sync {
+    fn leaf(&self, rule: &Rule, leaf: &LeafId, outcome: &Tri);
+}
 
 /// Everything a condition reads: the resource, its generic fields, the
 /// parameter values, the count stack, and whether only the applicability
@@ -25,53 +34,35 @@ pub struct Scope<'a> {
     /// `count.value` elements, by name (`current('name')`).
     pub(super) values: Vec<(Option<String>, Value)>,
     pub applicability: bool,
-}
-
-const KEYS: [&str; 4] = ["field", "path", "value", "count"];
-
-/// The operator of a leaf condition: the one key that is not a subject.
-fn operator(o: &Map<String, Value>) -> Option<(&String, &Value)> {
-    o.iter()
-        .find(|(k, _)| !KEYS.iter().any(|s| k.eq_ignore_ascii_case(s)))
-}
-
-fn get_ci<'v>(o: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    o.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|x| x.1)
+    /// Where leaf outcomes go, with the rule they belong to.
+    pub(super) observer: Option<(&'a dyn LeafObserver, &'a Rule)>,
 }
 
 impl<'a> Scope<'a> {
-    pub fn eval(&mut self, c: &Value) -> Tri {
+    pub fn eval(&mut self, c: &Condition) -> Tri {
         self.eval_negated(c, false)
     }
 
     /// `negated`: inside an odd number of `not`s (for applicability, where
     /// non-gate conditions count as true, "or false when negated").
-    fn eval_negated(&mut self, c: &Value, negated: bool) -> Tri {
-        let o = c
-            .as_object()
-            .ok_or_else(|| Unknown::new("a condition is not an object"))?;
-        if let Some(items) = get_ci(o, "allOf") {
-            return self.junction(items, true, negated);
-        }
-        if let Some(items) = get_ci(o, "anyOf") {
-            return self.junction(items, false, negated);
-        }
-        if let Some(inner) = get_ci(o, "not") {
-            return self.eval_negated(inner, !negated).map(|b| !b);
-        }
-        if self.applicability && !is_gate(o) {
+    fn eval_negated(&mut self, c: &Condition, negated: bool) -> Tri {
+        match c {
+            Condition::AllOf(items) => self.junction(items, true, negated),
+            Condition::AnyOf(items) => self.junction(items, false, negated),
+            Condition::Not(inner) => self.eval_negated(inner, !negated).map(|b| !b),
             // policy-applicability: other conditions are treated as true (false when negated).
-            return Ok(!negated);
+            Condition::Leaf(leaf) if self.applicability && !is_gate(leaf) => Ok(!negated),
+            Condition::Leaf(leaf) => {
+                let outcome = self.leaf(leaf);
+                if let Some((observer, rule)) = self.observer {
+                    observer.leaf(rule, &leaf.id, &outcome);
+                }
+                outcome
+            }
         }
-        self.leaf(o)
     }
 
-    fn junction(&mut self, items: &Value, all: bool, negated: bool) -> Tri {
-        let items = items
-            .as_array()
-            .ok_or_else(|| Unknown::new("allOf/anyOf is not an array"))?;
+    fn junction(&mut self, items: &[Condition], all: bool, negated: bool) -> Tri {
         let mut unknown = None;
         for i in items {
             match self.eval_negated(i, negated) {
@@ -83,33 +74,31 @@ impl<'a> Scope<'a> {
         unknown.map_or(Ok(all), Err)
     }
 
-    fn leaf(&mut self, o: &Map<String, Value>) -> Tri {
-        let (op, rhs) = operator(o).ok_or_else(|| Unknown::new("a condition has no operator"))?;
-        let rhs = self.resolve(rhs)?;
-        if let Some(count) = get_ci(o, "count") {
-            return self.count_condition(count, op, &rhs);
-        }
-        if let Some(v) = get_ci(o, "value") {
-            let v = self.resolve(v)?;
-            return compare(op, Some(&v), &rhs, Lhs::Plain);
-        }
-        let field = get_ci(o, "field")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Unknown::new("a condition has neither field, value nor count"))?;
-        let how = if field.eq_ignore_ascii_case("location") {
+    fn leaf(&mut self, leaf: &Leaf) -> Tri {
+        let rhs = self.operand(&leaf.operand)?;
+        let op = leaf.op;
+        let field = match &leaf.subject {
+            Subject::Count(count) => return self.count_condition(count, leaf, &rhs),
+            Subject::Value(v) => {
+                let v = self.operand(v)?;
+                return compare(op, &Seen::of(Some(&v)), &rhs, Lhs::Plain);
+            }
+            Subject::Field(f) => f,
+        };
+        let how = if field.is_location {
             Lhs::Location
         } else {
             Lhs::Plain
         };
-        match self.field_values(field, get_ci(o, "path"))? {
-            Found::One(v) => compare(op, v, &rhs, how),
+        match self.field_values(field)? {
+            Found::One(v) => compare(op, &Seen::of(v), &rhs, how),
             // `[*]` outside a count: every element must satisfy the
             // condition; no element (empty or missing array) satisfies it
             // vacuously (author-policies-for-arrays, notes §3).
             Found::Many(vs) => {
                 let mut unknown = None;
                 for v in vs {
-                    match compare(op, Some(v), &rhs, how) {
+                    match compare(op, &Seen::of(Some(v)), &rhs, how) {
                         Ok(true) => {}
                         Ok(false) => return Ok(false),
                         Err(u) => unknown = unknown.or(Some(u)),
@@ -120,27 +109,34 @@ impl<'a> Scope<'a> {
         }
     }
 
-    pub(super) fn field_values(
-        &self,
-        field: &str,
-        path: Option<&Value>,
-    ) -> Result<Found<'a>, Unknown> {
-        let path = match path.and_then(Value::as_str) {
-            Some(p) => p.to_string(),
-            None => path_of_field(field).ok_or_else(|| {
-                Unknown::new(format!("the alias `{field}` is not in acrpc's catalog"))
-            })?,
-        };
-        lookup(self.resource, self.generic, &path, &self.fields)
+    /// The values a field reference selects.
+    pub(super) fn field_values(&self, field: &FieldRef) -> Result<Found<'a>, Unknown> {
+        self.read(&field.field, field.path.as_deref())
     }
 
-    fn count_condition(&mut self, count: &Value, op: &str, rhs: &Value) -> Tri {
+    /// The values `field` selects, at `path` when given (else the catalog's).
+    pub(super) fn read(&self, field: &str, path: Option<&str>) -> Result<Found<'a>, Unknown> {
+        let catalog_path;
+        let path = match path {
+            Some(p) => p,
+            None => {
+                catalog_path = path_of_field(field).ok_or_else(|| {
+                    Unknown::new(format!("the alias `{field}` is not in acrpc's catalog"))
+                })?;
+                &catalog_path
+            }
+        };
+        lookup(self.resource, self.generic, path, &self.fields)
+    }
+
+    fn count_condition(&mut self, count: &Count, leaf: &Leaf, rhs: &Value) -> Tri {
         let (sure, maybe) = self.count(count)?;
         // Elements whose `where` is unknown make the count a range; the
         // condition is known when every count in the range agrees.
         let mut result = None;
         for n in sure..=sure + maybe.min(64) {
-            let r = compare(op, Some(&Value::from(n)), rhs, Lhs::Plain)?;
+            let n = Value::from(n);
+            let r = compare(leaf.op, &Seen::Known(&n), rhs, Lhs::Plain)?;
             match result {
                 None => result = Some(r),
                 Some(prev) if prev != r => {
@@ -156,41 +152,41 @@ impl<'a> Scope<'a> {
     }
 
     /// (elements that surely match, elements whose match is unknown).
-    pub(super) fn count(&mut self, count: &Value) -> Result<(usize, usize), Unknown> {
-        let o = count
-            .as_object()
-            .ok_or_else(|| Unknown::new("`count` is not an object"))?;
-        let filter = get_ci(o, "where");
-        if let Some(v) = get_ci(o, "value") {
-            let items = match self.resolve(v)? {
-                Value::Array(items) => items,
-                other => {
-                    return Err(Unknown::new(format!(
-                        "a value count needs an array, got {other}"
-                    )));
-                }
-            };
-            let name = get_ci(o, "name")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let Some(filter) = filter else {
-                return Ok((items.len(), 0));
-            };
-            return self.tally(items.len(), |scope, i| {
-                scope.values.push((name.clone(), items[i].clone()));
-                let r = scope.eval(filter);
-                scope.values.pop();
-                r
-            });
-        }
-        let field = get_ci(o, "field")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let path = match get_ci(o, "path").and_then(Value::as_str) {
-            Some(p) => p.to_string(),
-            None => path_of_field(field).ok_or_else(|| {
-                Unknown::new(format!("the alias `{field}` is not in acrpc's catalog"))
-            })?,
+    pub(super) fn count(&mut self, count: &Count) -> Result<(usize, usize), Unknown> {
+        let filter = count.filter.as_ref();
+        let field = match &count.source {
+            CountSource::Value(v) => {
+                let items = match self.operand(v)?.into_owned() {
+                    Value::Array(items) => items,
+                    other => {
+                        return Err(Unknown::new(format!(
+                            "a value count needs an array, got {other}"
+                        )));
+                    }
+                };
+                let Some(filter) = filter else {
+                    return Ok((items.len(), 0));
+                };
+                return self.tally(items.len(), |scope, i| {
+                    scope.values.push((
+                        count.name.clone(),
+                        items.get(i).cloned().unwrap_or_default(),
+                    ));
+                    let r = scope.eval(filter);
+                    scope.values.pop();
+                    r
+                });
+            }
+            CountSource::Field(f) => f,
+        };
+        let path = match &field.path {
+            Some(p) => p.clone(),
+            None => {
+                return Err(Unknown::new(format!(
+                    "the alias `{}` is not in acrpc's catalog",
+                    field.field
+                )));
+            }
         };
         // A missing array counts 0 elements (notes §4).
         let elements = match lookup(self.resource, self.generic, &path, &self.fields)? {
@@ -201,9 +197,12 @@ impl<'a> Scope<'a> {
             return Ok((elements.len(), 0));
         };
         self.tally(elements.len(), |scope, i| {
+            let Some(&value) = elements.get(i) else {
+                return Ok(false);
+            };
             scope.fields.push(Element {
                 prefix: path.clone(),
-                value: elements[i],
+                value,
             });
             let r = scope.eval(filter);
             scope.fields.pop();
@@ -227,6 +226,17 @@ impl<'a> Scope<'a> {
         Ok((sure, maybe))
     }
 
+    /// An operand's value: a literal as written, an expression evaluated.
+    pub fn operand<'o>(&self, o: &'o Operand) -> Result<Cow<'o, Value>, Unknown> {
+        match o {
+            Operand::Literal(v) => Ok(Cow::Borrowed(v)),
+            Operand::Nested(v) => self.resolve(v).map(Cow::Owned),
+            Operand::Expr { written, parsed } => expr::eval(parsed, self)
+                .map(Cow::Owned)
+                .map_err(|e| unknown_from(e, written)),
+        }
+    }
+
     /// A value as Azure reads it: strings that are expressions evaluated
     /// (`[parameters('x')]`, `[[` escapes), arrays and objects recursively.
     pub fn resolve(&self, v: &Value) -> Result<Value, Unknown> {
@@ -235,10 +245,7 @@ impl<'a> Scope<'a> {
                 if let Some(reason) = as_unknown(v) {
                     return Err(Unknown::new(reason));
                 }
-                expr::eval_string(s, self).map_err(|e| match e {
-                    EvalError::Unknown(r) => Unknown::new(r),
-                    EvalError::Invalid(r) => Unknown::new(format!("invalid expression `{s}`: {r}")),
-                })
+                expr::eval_string(s, self).map_err(|e| unknown_from(e, v))
             }
             Value::Array(a) => a
                 .iter()
@@ -258,107 +265,98 @@ impl<'a> Scope<'a> {
 
     /// Evidence for a finding: the leaf conditions that decided `outcome`,
     /// with the values seen.
-    pub fn explain(&mut self, c: &Value, outcome: bool, out: &mut Vec<Evidence>) {
-        let Some(o) = c.as_object() else { return };
-        let junction = get_ci(o, "allOf")
-            .map(|i| (i, true))
-            .or_else(|| get_ci(o, "anyOf").map(|i| (i, false)));
-        if let Some((items, all)) = junction {
-            let items = items.as_array().map(Vec::as_slice).unwrap_or_default();
-            for i in items {
-                let r = self.eval(i);
-                // allOf true / anyOf false: every member decided it;
-                // otherwise the first member with the outcome did.
-                if outcome == all {
-                    self.explain(i, outcome, out);
-                } else if r == Ok(outcome) {
-                    self.explain(i, outcome, out);
-                    return;
+    pub fn explain(&mut self, c: &Condition, outcome: bool, out: &mut Vec<Evidence>) {
+        let (items, all) = match c {
+            Condition::AllOf(items) => (items, true),
+            Condition::AnyOf(items) => (items, false),
+            Condition::Not(inner) => return self.explain(inner, !outcome, out),
+            Condition::Leaf(leaf) => {
+                // The type gate decided applicability, not the finding.
+                if !matches!(&leaf.subject, Subject::Field(f) if f.is_type) {
+                    out.push(self.evidence(leaf, outcome));
                 }
+                return;
             }
-            return;
-        }
-        if let Some(inner) = get_ci(o, "not") {
-            self.explain(inner, !outcome, out);
-            return;
-        }
-        // The type gate decided applicability, not the finding.
-        if !get_ci(o, "field")
-            .and_then(Value::as_str)
-            .is_some_and(|f| f.eq_ignore_ascii_case("type"))
-        {
-            out.push(self.evidence(o, outcome));
+        };
+        for i in items {
+            let r = self.eval(i);
+            // allOf true / anyOf false: every member decided it;
+            // otherwise the first member with the outcome did.
+            if outcome == all {
+                self.explain(i, outcome, out);
+            } else if r == Ok(outcome) {
+                self.explain(i, outcome, out);
+                return;
+            }
         }
     }
 
-    fn evidence(&mut self, o: &Map<String, Value>, held: bool) -> Evidence {
-        let (op, rhs) = operator(o).map_or(("?".to_string(), Value::Null), |(k, v)| {
-            (k.clone(), self.resolve(v).unwrap_or_else(|_| v.clone()))
-        });
-        let (subject, path, actual) = if let Some(count) = get_ci(o, "count") {
-            let seen = self.count(count).ok().map(|(n, _)| Value::from(n));
-            let what = count_path(count).or_else(|| {
-                count
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            });
-            let filtered = if count.get("where").is_some() {
-                " matching the rule's `where`"
-            } else {
-                ""
-            };
-            (
-                format!(
-                    "count of {}{filtered}",
-                    what.unwrap_or_else(|| "values".into())
-                ),
-                None,
-                seen,
-            )
-        } else if let Some(v) = get_ci(o, "value") {
-            let seen = self.resolve(v).ok();
-            (format!("value {v}"), None, seen)
-        } else {
-            let field = get_ci(o, "field")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let path = get_ci(o, "path")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let seen = match self.field_values(field, get_ci(o, "path")) {
-                Ok(Found::One(v)) => v.cloned(),
-                Ok(Found::Many(vs)) => Some(Value::Array(vs.into_iter().cloned().collect())),
-                Err(_) => None,
-            };
-            (field.to_string(), path, seen)
+    fn evidence(&mut self, leaf: &Leaf, held: bool) -> Evidence {
+        let expected = self
+            .operand(&leaf.operand)
+            .map_or_else(|_| leaf.operand.written().clone(), Cow::into_owned);
+        let (subject, path, actual) = match &leaf.subject {
+            Subject::Count(count) => {
+                let seen = self.count(count).ok().map(|(n, _)| Value::from(n));
+                let what = match &count.source {
+                    CountSource::Field(f) => f.path.clone(),
+                    CountSource::Value(_) => None,
+                }
+                .or_else(|| count.name.clone());
+                let filtered = if count.filter.is_some() {
+                    " matching the rule's `where`"
+                } else {
+                    ""
+                };
+                (
+                    format!(
+                        "count of {}{filtered}",
+                        what.unwrap_or_else(|| "values".into())
+                    ),
+                    None,
+                    seen,
+                )
+            }
+            Subject::Value(v) => {
+                let seen = self.operand(v).ok().map(Cow::into_owned);
+                (format!("value {}", v.written()), None, seen)
+            }
+            Subject::Field(f) => {
+                let seen = match self.field_values(f) {
+                    Ok(Found::One(v)) => v.cloned(),
+                    Ok(Found::Many(vs)) => Some(Value::Array(vs.into_iter().cloned().collect())),
+                    Err(_) => None,
+                };
+                (f.field.clone(), f.path.clone(), seen)
+            }
         };
         Evidence {
             subject,
             path,
-            operator: op,
-            expected: rhs,
+            operator: leaf.op_written.clone(),
+            expected,
             actual,
             held,
         }
     }
 }
 
-fn count_path(count: &Value) -> Option<String> {
-    count
-        .get("path")
-        .and_then(Value::as_str)
-        .map(str::to_string)
+/// Why an expression has no value here: unknown, or invalid (which Azure
+/// would report as an error; here it is unknown too, never a pass).
+fn unknown_from(e: EvalError, written: &Value) -> Unknown {
+    match e {
+        EvalError::Unknown(r) | EvalError::UnknownCall(r) => Unknown::new(r),
+        EvalError::Invalid(r) => Unknown::new(format!(
+            "invalid expression `{}`: {r}",
+            written.as_str().unwrap_or_default()
+        )),
+    }
 }
 
 /// `type`, `name` and `kind` conditions decide applicability
 /// (policy-applicability doc).
-fn is_gate(o: &Map<String, Value>) -> bool {
-    get_ci(o, "field").and_then(Value::as_str).is_some_and(|f| {
-        ["type", "name", "kind"]
-            .iter()
-            .any(|g| f.eq_ignore_ascii_case(g))
-    })
+fn is_gate(leaf: &Leaf) -> bool {
+    matches!(&leaf.subject, Subject::Field(f) if f.gate)
 }
 
 /// The policy functions that depend on the evaluation: `parameters`,
@@ -398,7 +396,7 @@ impl Scope<'_> {
     /// A value with unknown parts is unknown here: template functions
     /// would otherwise compute on the marks.
     fn field_function(&self, field: &str) -> Result<Value, EvalError> {
-        let v = match self.field_values(field, None) {
+        let v = match self.read(field, None) {
             Ok(Found::One(Some(v))) => v.clone(),
             Ok(Found::One(None)) => Value::String(String::new()),
             Ok(Found::Many(vs)) => Value::Array(vs.into_iter().cloned().collect()),

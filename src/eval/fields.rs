@@ -144,6 +144,9 @@ static UNKNOWN_ID: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
 /// Walks an ARM path (`properties.a.b[*].c`), keys ignoring case (notes §5),
 /// `null` read as missing (notes §1), an unresolved value read as unknown.
 fn walk<'a>(start: &'a Value, path: &str) -> Result<Found<'a>, Unknown> {
+    if !path.contains("[*]") {
+        return walk_one(start, path).map(Found::One);
+    }
     let mut current: Vec<&'a Value> = vec![start];
     let mut many = false;
     for raw in path.split('.') {
@@ -185,6 +188,31 @@ fn walk<'a>(start: &'a Value, path: &str) -> Result<Found<'a>, Unknown> {
     } else {
         Ok(Found::One(current.first().copied()))
     }
+}
+
+/// `walk` for a path without `[*]`: one value or none, no allocation.
+fn walk_one<'a>(start: &'a Value, path: &str) -> Result<Option<&'a Value>, Unknown> {
+    let mut v = start;
+    for key in path.split('.') {
+        if is_wholly_unknown(v) {
+            return Err(Unknown::new(as_unknown(v).unwrap_or_default()));
+        }
+        let Some(child) = v.as_object().and_then(|o| {
+            o.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|x| x.1)
+        }) else {
+            return Ok(None);
+        };
+        if is_wholly_unknown(child) {
+            return Err(Unknown::new(as_unknown(child).unwrap_or_default()));
+        }
+        if child.is_null() {
+            return Ok(None);
+        }
+        v = child;
+    }
+    Ok(Some(v))
 }
 
 #[cfg(test)]

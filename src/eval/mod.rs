@@ -14,13 +14,19 @@ mod cond;
 pub mod fields;
 pub mod rule;
 
-pub use rule::{Mode, Rule, RuleError, from_checker, from_definition, from_pack};
+pub use cond::{LeafObserver, Tri};
+pub use rule::{
+    Condition, Leaf, LeafId, Logic, Malformed, Mode, Rule, RuleError, from_checker,
+    from_definition, from_pack,
+};
 
 use crate::catalog::catalog;
 use crate::inputs::{Origin, Resource, member};
+use crate::ir::Effect;
 use cond::Scope;
 use fields::GenericValues;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Why a value or condition cannot be decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +143,11 @@ pub struct Env<'a> {
     pub overrides: Map<String, Value>,
     pub subscription_id: Option<String>,
     pub resource_group: Option<String>,
+    /// The input is an export of one resource (`az acr show`): it cannot
+    /// hold related resources, so not finding one decides nothing.
+    pub single_resource: bool,
+    /// Told every leaf condition's outcome (coverage); `None` costs nothing.
+    pub observer: Option<&'a dyn LeafObserver>,
 }
 
 impl Env<'_> {
@@ -176,11 +187,21 @@ pub fn parameter_values(rule: &Rule, overrides: &Map<String, Value>) -> Map<Stri
 
 /// Evaluates `rule` on `resource`.
 pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
-    let params = parameter_values(rule, &env.overrides);
+    evaluate_with(rule, &parameter_values(rule, &env.overrides), resource, env)
+}
+
+/// `evaluate` with the rule's parameter values,
+/// `parameter_values(rule, &env.overrides)`, computed by the caller: the
+/// same for every resource a rule is checked on.
+pub fn evaluate_with(
+    rule: &Rule,
+    params: &Map<String, Value>,
+    resource: &Resource,
+    env: &Env,
+) -> Outcome {
     let generic = GenericValues::of(resource);
-    let mut scope = new_scope(resource, &generic, &params, env);
-    let then = &rule.policy_rule["then"];
-    let effect = match scope.resolve(then.get("effect").unwrap_or(&Value::Null)) {
+    let mut scope = new_scope(rule, resource, &generic, params, env);
+    let effect = match scope.operand(&rule.logic.effect).map(Cow::into_owned) {
         Ok(Value::String(e)) => e,
         Ok(other) => {
             return Outcome::new(Verdict::Unknown, "?")
@@ -188,21 +209,25 @@ pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
         }
         Err(u) => return Outcome::new(Verdict::Unknown, "?").because(u.0),
     };
-    let kind = effect.to_ascii_lowercase();
+    let Some(kind) = Effect::parse(&effect) else {
+        return Outcome::new(Verdict::Unknown, &effect).because(format!(
+            "`{effect}` is not an Azure Policy effect acrpc evaluates"
+        ));
+    };
     // effect-basics: `disabled` is checked first.
-    if kind == "disabled" {
+    if kind == Effect::Disabled {
         return Outcome::new(Verdict::NotApplicable, &effect).because("the effect is Disabled");
     }
     if let Some(reason) = outside_mode(rule, resource) {
         return Outcome::new(Verdict::NotApplicable, &effect).because(reason);
     }
-    let condition = &rule.policy_rule["if"];
-    if matches!(kind.as_str(), "auditifnotexists" | "deployifnotexists") {
+    let condition = &rule.logic.condition;
+    if matches!(kind, Effect::AuditIfNotExists | Effect::DeployIfNotExists) {
         return match scope.eval(condition) {
             Ok(false) => Outcome::new(Verdict::NotApplicable, &effect)
                 .because("the policy rule's `if` is false, so the existence check does not apply"),
             Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
-            Ok(true) => existence(rule, resource, env, &params, &effect),
+            Ok(true) => existence(rule, resource, env, params, &effect),
         };
     }
     // Applicability (policy-applicability): only type/name/kind conditions
@@ -215,11 +240,11 @@ pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
         scope.applicability = false;
         a
     };
-    if matches!(kind.as_str(), "manual" | "denyaction") {
+    if matches!(kind, Effect::Manual | Effect::DenyAction) {
         return match applicable(&mut scope) {
             Ok(false) => not_applicable(&effect),
             Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
-            Ok(true) if kind == "manual" => Outcome::new(Verdict::Unknown, &effect)
+            Ok(true) if kind == Effect::Manual => Outcome::new(Verdict::Unknown, &effect)
                 .because("a manual rule is attested by people, not evaluated"),
             Ok(true) => Outcome::new(Verdict::NotApplicable, &effect)
                 .because("denyAction blocks delete requests; a resource body has nothing to check"),
@@ -229,8 +254,8 @@ pub fn evaluate(rule: &Rule, resource: &Resource, env: &Env) -> Outcome {
         Ok(true) => {
             let mut out = Outcome::new(Verdict::NonCompliant, &effect);
             scope.explain(condition, true, &mut out.evidence);
-            if kind == "modify" {
-                out.changes = planned_changes(&scope, then);
+            if kind == Effect::Modify {
+                out.changes = planned_changes(&scope, &rule.policy_rule["then"]);
             }
             out
         }
@@ -250,6 +275,7 @@ fn not_applicable(effect: &str) -> Outcome {
 }
 
 fn new_scope<'a>(
+    rule: &'a Rule,
     resource: &'a Resource,
     generic: &'a GenericValues,
     params: &'a Map<String, Value>,
@@ -270,6 +296,7 @@ fn new_scope<'a>(
         fields: Vec::new(),
         values: Vec::new(),
         applicability: false,
+        observer: env.observer.map(|o| (o, rule)),
     }
 }
 
@@ -278,13 +305,13 @@ fn new_scope<'a>(
 /// `Microsoft.Resources` other than subscriptions and resource groups
 /// (policy-applicability).
 fn outside_mode(rule: &Rule, resource: &Resource) -> Option<String> {
-    let ty = resource.ty.to_ascii_lowercase();
-    if ty.starts_with("microsoft.resources/")
-        && !matches!(
-            ty.as_str(),
-            "microsoft.resources/subscriptions"
-                | "microsoft.resources/subscriptions/resourcegroups"
-        )
+    let ty = resource.ty.as_str();
+    let is = |t: &str| ty.eq_ignore_ascii_case(t);
+    if ty
+        .get(.."microsoft.resources/".len())
+        .is_some_and(|p| p.eq_ignore_ascii_case("microsoft.resources/"))
+        && !is("microsoft.resources/subscriptions")
+        && !is("microsoft.resources/subscriptions/resourcegroups")
     {
         return Some(format!("Azure Policy does not evaluate {}", resource.ty));
     }
@@ -309,7 +336,7 @@ fn existence(
     effect: &str,
 ) -> Outcome {
     let generic = GenericValues::of(resource);
-    let scope = new_scope(resource, &generic, params, env);
+    let scope = new_scope(rule, resource, &generic, params, env);
     let details = &rule.policy_rule["then"]["details"];
     let ty = match scope.resolve(details.get("type").unwrap_or(&Value::Null)) {
         Ok(Value::String(t)) => t,
@@ -360,18 +387,25 @@ fn existence(
         o.related_type = Some(ty);
         return o;
     }
+    if candidates.is_empty() && env.single_resource {
+        let mut o = Outcome::new(Verdict::Unknown, effect).because(format!(
+            "the input is an export of this one resource, which cannot contain a related {ty}{named}; export the resource group or subscription (Resource Graph, az resource list), or pass --complete-scope if the input holds everything in scope"
+        ));
+        o.related_type = Some(ty);
+        return o;
+    }
     if candidates.is_empty() {
         return out.because(format!(
             "looked for a related {ty}{named} in the same input and found none"
         ));
     }
-    let Some(condition) = details.get("existenceCondition") else {
+    let Some(condition) = &rule.logic.existence_condition else {
         return Outcome::new(Verdict::Compliant, effect);
     };
     let mut unknown = None;
     for c in &candidates {
         let g = GenericValues::of(c);
-        let mut s = new_scope(c, &g, params, env);
+        let mut s = new_scope(rule, c, &g, params, env);
         match s.eval(condition) {
             Ok(true) => {
                 let mut ok = Outcome::new(Verdict::Compliant, effect);
@@ -387,10 +421,11 @@ fn existence(
         o.related_type = Some(ty);
         return o;
     }
-    let first = candidates[0];
-    let g = GenericValues::of(first);
-    let mut s = new_scope(first, &g, params, env);
-    s.explain(condition, false, &mut out.evidence);
+    if let Some(first) = candidates.first() {
+        let g = GenericValues::of(first);
+        let mut s = new_scope(rule, first, &g, params, env);
+        s.explain(condition, false, &mut out.evidence);
+    }
     out.because(format!(
         "{} related {ty}{named} found; none satisfies the existenceCondition",
         candidates.len()
@@ -507,7 +542,7 @@ fn planned_changes(scope: &Scope, then: &Value) -> Vec<Change> {
     ops.iter()
         .map(|op| {
             let field = op["field"].as_str().unwrap_or_default().to_string();
-            let current = match scope.field_values(&field, op.get("path")) {
+            let current = match scope.read(&field, op.get("path").and_then(Value::as_str)) {
                 Ok(fields::Found::One(v)) => v.cloned(),
                 _ => None,
             };
@@ -655,5 +690,64 @@ mod tests {
         let out = verdict(&r, &[registry(json!({}), "g")]);
         assert_eq!(out.verdict, Verdict::Unknown);
         assert!(out.reason.unwrap().contains("allowed"));
+    }
+
+    #[test]
+    fn an_effect_azure_does_not_know_is_unknown() {
+        let r = rule(
+            "All",
+            "Auditt",
+            json!({"field": "type", "equals": TYPE}),
+            None,
+        );
+        let out = verdict(&r, &[registry(json!({}), "g")]);
+        assert_eq!(out.verdict, Verdict::Unknown);
+        assert!(out.reason.unwrap().contains("`Auditt`"));
+    }
+
+    /// Records (rule, leaf index, outcome) for the observer test.
+    struct Recorder(std::sync::Mutex<Vec<(String, usize, Option<bool>)>>);
+
+    impl LeafObserver for Recorder {
+        fn leaf(&self, rule: &Rule, leaf: &LeafId, outcome: &Tri) {
+            if let Ok(mut seen) = self.0.lock() {
+                seen.push((rule.id.clone(), leaf.index, outcome.clone().ok()));
+            }
+        }
+    }
+
+    #[test]
+    fn an_observer_sees_every_leaf_outcome() {
+        let r = rule(
+            "All",
+            "Audit",
+            json!({"allOf": [{"field": "type", "equals": TYPE},
+            {"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true},
+            {"field": "Microsoft.Nope/unknownAlias", "equals": 1}]}),
+            None,
+        );
+        let rs = export::load(
+            &Value::Array(vec![registry(json!({"adminUserEnabled": false}), "g")]),
+            "t",
+            "",
+        );
+        let recorder = Recorder(std::sync::Mutex::new(Vec::new()));
+        let env = Env {
+            resources: &rs,
+            observer: Some(&recorder),
+            ..Env::default()
+        };
+        assert_eq!(evaluate(&r, &rs[0], &env).verdict, Verdict::Compliant);
+        let seen = recorder.0.into_inner().unwrap();
+        // The full `if` stops at the first false leaf; the applicability
+        // pass then evaluates the type gate again.
+        assert_eq!(
+            seen,
+            [
+                ("r".to_string(), 0, Some(true)),
+                ("r".to_string(), 1, Some(false)),
+                ("r".to_string(), 0, Some(true)),
+            ]
+        );
     }
 }

@@ -185,7 +185,10 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError
     if let Some(result) = lambda::call(&lname, args, ctx) {
         return result.and_then(|v| bounded(v, name, args));
     }
-    let values = eval_args(args, ctx)?;
+    let values = match lname.as_str() {
+        "createobject" | "createarray" => eval_members(args, ctx, lname == "createobject")?,
+        _ => eval_args(args, ctx)?,
+    };
     if let Some(result) = ctx.call(&lname, &values) {
         return result;
     }
@@ -201,11 +204,9 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError
     }
     .map_err(|e| match e {
         // Built-ins say "cannot be known" about themselves; name the call as written.
-        EvalError::Unknown(msg) if msg.starts_with(functions::SELF) => EvalError::Unknown(format!(
-            "{}{}",
-            render_call(name, args),
-            &msg[functions::SELF.len()..]
-        )),
+        EvalError::UnknownCall(why) => {
+            EvalError::Unknown(format!("{} {why}", render_call(name, args)))
+        }
         other => other,
     })
 }
@@ -277,6 +278,29 @@ fn render_call(name: &str, args: &[Expr]) -> String {
 
 /// Evaluates every argument, left to right. An invalid argument makes the call invalid
 /// even if an earlier one is unknown: it would fail at deployment either way.
+/// The arguments of `createObject`/`createArray`: an unknown value (not an
+/// object key) becomes the context's stand-in, so the members that are
+/// known stay known (issue 14: a registry's `encryption` built with
+/// `createObject('status', 'enabled', 'identity', reference(...).clientId)`
+/// has a known status). Without a stand-in the call is unknown as a whole.
+fn eval_members(args: &[Expr], ctx: &dyn Context, keyed: bool) -> Result<Vec<Value>, EvalError> {
+    if ctx.unknown("").is_none() {
+        return eval_args(args, ctx);
+    }
+    let mut values = Vec::with_capacity(args.len());
+    for (i, arg) in args.iter().enumerate() {
+        match eval(arg, ctx) {
+            Ok(v) => values.push(v),
+            Err(EvalError::Unknown(msg)) if !(keyed && i % 2 == 0) => match ctx.unknown(&msg) {
+                Some(stand_in) => values.push(stand_in),
+                None => return Err(EvalError::Unknown(msg)),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(values)
+}
+
 fn eval_args(args: &[Expr], ctx: &dyn Context) -> Result<Vec<Value>, EvalError> {
     let mut values = Vec::with_capacity(args.len());
     let mut unknown = None;

@@ -16,10 +16,6 @@ use super::{Context, EvalError};
 
 pub type Builtin = fn(&[Value], &dyn Context) -> Result<Value, EvalError>;
 
-/// Marks an `Unknown` message as being about the call itself; the evaluator replaces it
-/// by the call as the author wrote it (`reference('kv')`).
-pub const SELF: &str = "\u{0}call";
-
 /// Longest string or array a built-in will build (padLeft, range, ...): keeps hostile
 /// input from exhausting memory. ARM's own limits are lower.
 const MAX_LEN: usize = 1 << 20;
@@ -209,8 +205,9 @@ pub fn to_text(v: &Value) -> String {
     }
 }
 
+/// The call itself cannot be known; the evaluator names it as written.
 fn unknown_self(why: &str) -> EvalError {
-    EvalError::Unknown(format!("{SELF} {why}"))
+    EvalError::UnknownCall(why.to_string())
 }
 
 // ---------------------------------------------------------------------------------
@@ -1292,6 +1289,11 @@ fn try_get(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
             .and_then(|i| a.get(i as usize))
             .cloned()
             .unwrap_or(Value::Null),
+        // Null in, null out: Bicep compiles `x.?y` on a nullable `x` to
+        // tryGet(x, 'y'), and the Azure Verified Modules deploy their
+        // minimal test cases with such parameters left null (e.g.
+        // tryGet(parameters('managedIdentities'), 'userAssignedResourceIds')).
+        (Value::Null, _) => Value::Null,
         (container, _) => {
             return invalid(format!(
                 "tryGet expects an object or array, got {}",
@@ -2013,7 +2015,7 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;

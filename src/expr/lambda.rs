@@ -24,6 +24,10 @@ struct Scope<'a> {
 }
 
 impl Context for Scope<'_> {
+    fn unknown(&self, reason: &str) -> Option<Value> {
+        self.parent.unknown(reason)
+    }
+
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>> {
         if name != "lambdavariables" {
             return self.parent.call(name, args);

@@ -45,10 +45,11 @@ mod functions;
 mod hash;
 mod lambda;
 mod parse;
+pub mod spec;
 #[cfg(test)]
 mod tests;
 
-pub use functions::civil_from_days;
+pub use functions::{civil_from_days, days_from_civil};
 
 use serde_json::Value;
 
@@ -98,12 +99,17 @@ pub enum EvalError {
     /// The expression is wrong: unknown function, wrong arity, wrong argument type, index
     /// out of range. Azure would fail the deployment/evaluation.
     Invalid(String),
+    /// A built-in cannot be known statically, said about the call itself
+    /// (`"cannot be known before deployment"`): the evaluator completes it
+    /// with the call as written (`utcNow() cannot be …`), so callers of
+    /// `eval`/`eval_string` see `Unknown`, never this.
+    UnknownCall(String),
 }
 
 impl std::fmt::Display for EvalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EvalError::Unknown(why) => write!(f, "unknown: {why}"),
+            EvalError::Unknown(why) | EvalError::UnknownCall(why) => write!(f, "unknown: {why}"),
             EvalError::Invalid(why) => write!(f, "invalid: {why}"),
         }
     }
@@ -118,6 +124,15 @@ impl std::error::Error for EvalError {}
 /// built-in functions, and if none matches returns `EvalError::Invalid("unknown function …")`.
 pub trait Context {
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>>;
+
+    /// A value standing for an unknown one, when this context can carry
+    /// unknowns inside known values (the template loader's marked strings):
+    /// then `createObject('status', 'enabled', 'identity', <unknown>)` is an
+    /// object whose `status` is known. `None` (the default): the whole call
+    /// is unknown.
+    fn unknown(&self, _reason: &str) -> Option<Value> {
+        None
+    }
 }
 
 /// A closure is a context: `|name, args| match name { "field" => ..., _ => None }`.

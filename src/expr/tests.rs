@@ -1008,6 +1008,10 @@ fn flatten_and_try_get() {
     assert!(is_invalid(ev("[flatten(createArray(1))]")));
     assert_eq!(ok("[tryGet(createObject('a', 1), 'a')]"), json!(1));
     assert_eq!(ok("[tryGet(createObject('a', 1), 'b')]"), json!(null));
+    // A null container (a nullable parameter left null) gives null, as the
+    // AVM modules' `coalesce(tryGet(parameters('x'), 'y'), default)` needs.
+    assert_eq!(ok("[tryGet(null(), 'b')]"), json!(null));
+    assert_eq!(ok("[coalesce(tryGet(null(), 'b'), 'd')]"), json!("d"));
 }
 
 // ---------------------------------------------------------------------------------

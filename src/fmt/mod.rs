@@ -143,6 +143,7 @@ fn structure(ast: &ast::File) -> Structure {
     for item in &ast.items {
         s.item_starts.insert(item.span().start as usize);
         match item {
+            Item::Placement(p) => placement_structure(&mut s, p),
             Item::Pack(p) => {
                 for m in &p.meta {
                     s.clause_starts
@@ -243,6 +244,41 @@ fn structure(ast: &ast::File) -> Structure {
         }
     }
     s
+}
+
+/// `assignment`/`exemption`/`environment` blocks: `key value` clauses padded
+/// like a rule's, the rest plain; selector items are members of their block;
+/// lists after a word get one space before their `[`.
+fn placement_structure(s: &mut Structure, p: &ast::Placement) {
+    use ast::PlacementClause as C;
+    for c in &p.clauses {
+        let style = match c {
+            C::Meta(m) => {
+                s.list_starts.insert(m.value.span().start as usize);
+                ClauseStyle::Padded
+            }
+            C::Selector(sel) => {
+                for i in &sel.items {
+                    s.member_starts.insert(i.span.start as usize);
+                    s.list_starts.insert(i.values.span().start as usize);
+                }
+                ClauseStyle::Plain
+            }
+            C::Override { members, value, .. } => {
+                s.list_starts.insert(value.span().start as usize);
+                if let Some(m) = members {
+                    s.list_starts.insert(m.span().start as usize);
+                }
+                ClauseStyle::Plain
+            }
+            C::Value { value, .. } => {
+                s.list_starts.insert(value.span().start as usize);
+                ClauseStyle::Plain
+            }
+            C::MemberMessage { .. } => ClauseStyle::Plain,
+        };
+        s.clause_starts.insert(c.span().start as usize, style);
+    }
 }
 
 fn param_lists(s: &mut Structure, p: &ast::Param) {

@@ -29,6 +29,9 @@ pub struct ArmOptions {
     pub location: Option<String>,
 }
 
+/// Marks a property loop's name among the copy indexes in scope.
+const PROPERTY_LOOP: char = '\u{1}';
+
 /// ARM's limit on copy loop iterations (copy-resources doc: 800).
 const MAX_COPY: usize = 800;
 /// Nested deployments deeper than this are not followed.
@@ -73,6 +76,7 @@ pub fn load(
         opts,
         out: Vec::new(),
         problems: Vec::new(),
+        deployment_doubt: None,
     };
     let given = opts
         .parameters
@@ -101,8 +105,18 @@ struct Template<'t> {
     opts: &'t ArmOptions,
 }
 
-/// Invalid expressions: (JSON pointer relative to the evaluated value, message).
-type Errors = Vec<(String, String)>;
+/// Expressions that could not be evaluated, by JSON pointer relative to
+/// the evaluated value.
+type Errors = Vec<ExprError>;
+
+struct ExprError {
+    at: String,
+    message: String,
+    /// `InvalidExpression` when the expression does not parse (ARM rejects
+    /// the template itself), `NegativeCopyCount`, or `UnevaluatedExpression`
+    /// when only the values it feeds are lost (issue 14).
+    code: ProblemCode,
+}
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
@@ -130,17 +144,19 @@ impl<'t> Template<'t> {
             opts,
         };
         let declared = doc.get("parameters").and_then(Value::as_object);
+        let mut missing = Vec::new();
         for (name, decl) in declared.into_iter().flatten() {
             let value = match given.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
                 Some((_, v)) => parameter_file_value(name, v),
                 None => match decl.get("defaultValue") {
                     Some(d) => tpl.eval_deep(d, &[], &mut Vec::new()),
+                    // A nullable parameter without a value is null
+                    // (languageVersion 2.0, "Parameters in ARM templates":
+                    // `nullable: true` lets the parameter be omitted; Bicep's
+                    // `param x string?` compiles to it and reads `null`).
+                    None if is_nullable(doc, decl) => Value::Null,
                     None => {
-                        problems.push(Problem::new(
-                            ProblemCode::ParameterWithoutValue,
-                            format!("template parameter `{name}` has no value and no defaultValue; what depends on it is unknown"),
-                            format!("{base}/parameters/{}", escape(name)),
-                        ).help(format!("pass a parameters file with --parameters, or give `{name}` a defaultValue")));
+                        missing.push(name.as_str());
                         unknown_value(&format!(
                             "template parameter `{name}` has no value (pass --parameters)"
                         ))
@@ -148,6 +164,9 @@ impl<'t> Template<'t> {
                 },
             };
             tpl.params.insert(name.clone(), value);
+        }
+        if !missing.is_empty() {
+            problems.push(missing_parameters(&missing, base));
         }
         tpl
     }
@@ -164,10 +183,21 @@ impl<'t> Template<'t> {
                 let ctx = Ctx { tpl: self, copies };
                 match expr::eval_string(s, &ctx) {
                     Ok(x) => x,
-                    Err(EvalError::Unknown(r)) => unknown_value(&r),
+                    Err(EvalError::Unknown(r) | EvalError::UnknownCall(r)) => unknown_value(&r),
                     Err(EvalError::Invalid(r)) => {
-                        errors.push((at.to_string(), format!("`{s}`: {r}")));
-                        unknown_value(&format!("invalid expression: {r}"))
+                        let malformed = s
+                            .get(1..s.len().saturating_sub(1))
+                            .is_some_and(|inner| expr::parse(inner).is_err());
+                        errors.push(ExprError {
+                            at: at.to_string(),
+                            message: format!("`{s}`: {r}"),
+                            code: if malformed {
+                                ProblemCode::InvalidExpression
+                            } else {
+                                ProblemCode::UnevaluatedExpression
+                            },
+                        });
+                        unknown_value(&format!("expression not evaluated: {r}"))
                     }
                 }
             }
@@ -189,6 +219,97 @@ impl<'t> Template<'t> {
             ),
             other => other.clone(),
         }
+    }
+
+    /// A resource's `properties`: expressions evaluated, and every `copy`
+    /// array inside expanded (property iteration, "Property iteration in
+    /// ARM templates": each `{name, count, input}` makes the property
+    /// `name` an array of `count` evaluations of `input`, `copyIndex(name)`
+    /// their index; count 0 gives an empty array, a negative count is
+    /// rejected, 800 at most). An unknown count makes the property unknown.
+    fn eval_properties(
+        &self,
+        v: &Value,
+        copies: &[(String, i64)],
+        errors: &mut Errors,
+        at: &str,
+    ) -> Value {
+        match v {
+            Value::Object(o) => {
+                let mut out = Map::new();
+                for (k, x) in o {
+                    let here = format!("{at}/{}", escape(k));
+                    match (k.as_str(), x) {
+                        ("copy", Value::Array(loops)) if loops.iter().all(is_property_loop) => {
+                            for (i, l) in loops.iter().enumerate() {
+                                let (name, value) =
+                                    self.property_loop(l, copies, errors, &format!("{here}/{i}"));
+                                out.insert(name, value);
+                            }
+                        }
+                        _ => {
+                            out.insert(k.clone(), self.eval_properties(x, copies, errors, &here));
+                        }
+                    }
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, x)| self.eval_properties(x, copies, errors, &format!("{at}/{i}")))
+                    .collect(),
+            ),
+            other => self.eval_at(other, copies, errors, at),
+        }
+    }
+
+    /// One `{name, count, input}` of a property `copy`: (name, array).
+    fn property_loop(
+        &self,
+        l: &Value,
+        copies: &[(String, i64)],
+        errors: &mut Errors,
+        at: &str,
+    ) -> (String, Value) {
+        let name = l
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let count = self.eval_at(
+            l.get("count").unwrap_or(&Value::Null),
+            copies,
+            errors,
+            &format!("{at}/count"),
+        );
+        let n = match count.as_i64() {
+            Some(n) if n < 0 => {
+                errors.push(ExprError {
+                    at: format!("{at}/count"),
+                    message: format!("the copy count of property `{name}` is {n}; ARM rejects a negative count (copy-properties: the count can't be a negative number)"),
+                    code: ProblemCode::NegativeCopyCount,
+                });
+                return (name, unknown_value("negative copy count"));
+            }
+            Some(n) => n,
+            None => {
+                let why = super::as_unknown(&count).map_or_else(
+                    || format!("the copy count of property `{name}` is not a number"),
+                    |r| format!("the copy count of property `{name}` is unknown: {r}"),
+                );
+                return (name, unknown_value(&why));
+            }
+        };
+        let input = l.get("input").unwrap_or(&Value::Null);
+        let items = (0..n.min(MAX_COPY as i64))
+            .map(|i| {
+                let mut inner = copies.to_vec();
+                inner.push((format!("{PROPERTY_LOOP}{name}"), i));
+                self.eval_properties(input, &inner, errors, &format!("{at}/input"))
+            })
+            .collect();
+        (name, Value::Array(items))
     }
 
     /// A variable's value, evaluated once; an unknown value is an
@@ -283,6 +404,46 @@ impl<'t> Template<'t> {
     }
 }
 
+/// A parameter declared `nullable: true`, itself or through the type it
+/// names with `$ref` (`#/definitions/<name>`, how Bicep compiles a nullable
+/// user-defined type such as AVM's `customerManagedKeyType`).
+fn is_nullable(doc: &Value, decl: &Value) -> bool {
+    let own = |d: &Value| d.get("nullable").and_then(Value::as_bool) == Some(true);
+    own(decl)
+        || decl
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/definitions/"))
+            .and_then(|name| doc.get("definitions")?.get(name))
+            .is_some_and(own)
+}
+
+/// `{name, count, input}`: an element of a property `copy` array.
+fn is_property_loop(l: &Value) -> bool {
+    l.get("name").is_some_and(Value::is_string) && l.get("input").is_some()
+}
+
+/// One warning per template for every parameter that has neither a value
+/// nor a default (issue 15: one diagnostic each buried the report).
+fn missing_parameters(names: &[&str], base: &str) -> Problem {
+    let list = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (noun, them) = if names.len() == 1 {
+        ("parameter", "it")
+    } else {
+        ("parameters", "them")
+    };
+    Problem::new(
+        ProblemCode::ParameterWithoutValue,
+        format!("template {noun} {list} without a value or defaultValue; what depends on {them} is unknown"),
+        format!("{base}/parameters"),
+    )
+    .help("pass a parameters file with --parameters (or put `<template>.parameters.json` beside the template), or give each a defaultValue".to_string())
+}
+
 /// A parameter file entry: `{value}`; a Key Vault `reference` is unknown.
 fn parameter_file_value(name: &str, v: &Value) -> Value {
     match v.get("value") {
@@ -303,8 +464,61 @@ struct Ctx<'c, 't> {
     copies: &'c [(String, i64)],
 }
 
+/// Functions whose result no longer carries an unknown marker found in an
+/// argument (a hash, an encoding, a comparison, a length or a cut), so the
+/// result would look known: `uniqueString(deployment().name)`,
+/// `equals(resourceGroup().location, 'westeurope')` without `--location`.
+/// With such an argument their result is unknown.
+const LOSES_UNKNOWN: &[&str] = &[
+    "base64",
+    "base64tojson",
+    "base64tostring",
+    "bool",
+    "contains",
+    "datauri",
+    "empty",
+    "endswith",
+    "equals",
+    "float",
+    "greater",
+    "greaterorequals",
+    "guid",
+    "indexof",
+    "int",
+    "json",
+    "lastindexof",
+    "length",
+    "less",
+    "lessorequals",
+    "split",
+    "startswith",
+    "substring",
+    "uniquestring",
+    "uri",
+    "uricomponent",
+];
+
+/// The reason of the first unknown marker anywhere inside `v`.
+fn unknown_inside(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(_) => super::as_unknown(v),
+        Value::Array(a) => a.iter().find_map(unknown_inside),
+        Value::Object(o) => o.values().find_map(unknown_inside),
+        _ => None,
+    }
+}
+
 impl Context for Ctx<'_, '_> {
+    fn unknown(&self, reason: &str) -> Option<Value> {
+        Some(unknown_value(reason))
+    }
+
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, EvalError>> {
+        if LOSES_UNKNOWN.contains(&name)
+            && let Some(why) = args.iter().find_map(unknown_inside)
+        {
+            return Some(Err(EvalError::Unknown(why.to_string())));
+        }
         let arg = args.first().and_then(Value::as_str);
         Some(match name {
             "parameters" => self
@@ -381,13 +595,21 @@ impl Ctx<'_, '_> {
             [Value::String(n), o, ..] => (Some(n.as_str()), o.as_i64().unwrap_or(0)),
             _ => (None, 0),
         };
+        // A property loop is reached only by name; `copyIndex()` without
+        // one is the resource's loop, also inside a property loop's input
+        // (copy-properties: "use resource and property iteration together";
+        // the AVM modules index their parameter arrays that way).
         let found = match loop_name {
-            None => self.copies.last(),
+            None => self
+                .copies
+                .iter()
+                .rev()
+                .find(|(k, _)| !k.starts_with(PROPERTY_LOOP)),
             Some(n) => self
                 .copies
                 .iter()
                 .rev()
-                .find(|(k, _)| k.eq_ignore_ascii_case(n)),
+                .find(|(k, _)| k.trim_start_matches(PROPERTY_LOOP).eq_ignore_ascii_case(n)),
         };
         match found {
             Some((_, i)) if *i >= 0 => Ok(Value::from(i + offset)),
@@ -436,6 +658,9 @@ struct Loader<'l> {
     opts: &'l ArmOptions,
     out: Vec<Resource>,
     problems: Vec<Problem>,
+    /// Why the enclosing nested deployment may not be deployed (unknown
+    /// `condition` or copy count): its resources may not be either.
+    deployment_doubt: Option<String>,
 }
 
 /// The parent of a nested resource declaration.
@@ -507,8 +732,13 @@ impl Loader<'_> {
         );
         self.report_invalid(errors, &format!("{pointer}/copy/count"));
         match count.as_i64() {
+            Some(n) if n < 0 => self.problems.push(Problem::new(
+                ProblemCode::NegativeCopyCount,
+                format!("the copy count of `{loop_name}` is {n}; ARM rejects a negative count (copy-resources: the count can't be a negative number)"),
+                format!("{pointer}/copy/count"),
+            )),
             Some(n) => {
-                for i in 0..(n.max(0) as usize).min(MAX_COPY) {
+                for i in 0..(n as usize).min(MAX_COPY) {
                     let mut copies = outer.clone();
                     copies.push((loop_name.clone(), i as i64));
                     self.instance(tpl, item, pointer, parent, copies, None, depth);
@@ -558,6 +788,9 @@ impl Loader<'_> {
             }
         }
         self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/condition"));
+        if doubt.is_none() {
+            doubt.clone_from(&self.deployment_doubt);
+        }
         let ty = tpl.eval_deep(
             item.get("type").unwrap_or(&Value::Null),
             &copies,
@@ -580,7 +813,15 @@ impl Loader<'_> {
         };
         let (mut ty, mut full_name) = qualify(ty, name, parent);
         if ty.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+            // Issue 15: an unknown condition or copy count on a deployment
+            // (at any depth) makes its resources "may not be deployed",
+            // exactly as at top level.
+            let outer = std::mem::replace(
+                &mut self.deployment_doubt,
+                doubt.map(|d| format!("nested deployment `{full_name}`: {d}")),
+            );
             self.nested_deployment(tpl, item, pointer, &copies, depth);
+            self.deployment_doubt = outer;
             return;
         }
         let mut scope = item
@@ -608,7 +849,12 @@ impl Loader<'_> {
             ) {
                 continue;
             }
-            body.insert(k.clone(), tpl.eval_deep(v, &copies, &mut errors));
+            let value = if k == "properties" {
+                tpl.eval_properties(v, &copies, &mut errors, "")
+            } else {
+                tpl.eval_deep(v, &copies, &mut errors)
+            };
+            body.insert(k.clone(), value);
             self.report_invalid(
                 std::mem::take(&mut errors),
                 &format!("{pointer}/{}", escape(k)),
@@ -721,12 +967,19 @@ impl Loader<'_> {
     }
 
     fn report_invalid(&mut self, errors: Errors, pointer: &str) {
-        for (at, e) in errors {
-            self.problems.push(Problem::new(
-                ProblemCode::InvalidExpression,
-                format!("invalid template expression {e}"),
-                format!("{pointer}{at}"),
-            ));
+        for e in errors {
+            let message = match e.code {
+                ProblemCode::InvalidExpression => {
+                    format!("invalid template expression {}", e.message)
+                }
+                ProblemCode::UnevaluatedExpression => format!(
+                    "template expression not evaluated, what it feeds is unknown: {}",
+                    e.message
+                ),
+                _ => e.message,
+            };
+            self.problems
+                .push(Problem::new(e.code, message, format!("{pointer}{}", e.at)));
         }
     }
 }

@@ -50,6 +50,10 @@ pub enum ProblemCode {
     BicepSource,
     ParametersFileAsInput,
     InvalidExpression,
+    /// A well-formed expression acrpc could not evaluate (an error ARM
+    /// would raise only if it evaluated it, or a function not modelled).
+    UnevaluatedExpression,
+    NegativeCopyCount,
     ParameterWithoutValue,
     ResourceWithoutType,
     LinkedTemplate,
@@ -111,7 +115,7 @@ pub fn load(file: &str, text: &str, forced: Option<Format>, opts: &arm::ArmOptio
             ..Loaded::default()
         };
     }
-    let doc: Value = match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
+    let doc: Value = match parse_json(text) {
         Ok(d) => d,
         Err(e) => return not_json(text, &e),
     };
@@ -139,6 +143,15 @@ pub fn load(file: &str, text: &str, forced: Option<Format>, opts: &arm::ArmOptio
             ..Loaded::default()
         };
     };
+    // The loaders locate JSON pointers by scanning the text: they scan it
+    // with comments blanked (same offsets), so a `{` in a comment is no key.
+    let scanned;
+    let text = if text.contains("//") || text.contains("/*") {
+        scanned = blank_comments(text);
+        scanned.as_str()
+    } else {
+        text
+    };
     let (resources, problems) = match format {
         Format::Arm => arm::load(&doc, file, text, opts),
         Format::Export => (export::load(&doc, file, text), Vec::new()),
@@ -149,6 +162,97 @@ pub fn load(file: &str, text: &str, forced: Option<Format>, opts: &arm::ArmOptio
         resources,
         problems,
     }
+}
+
+/// Parses a template, parameters file or export as ARM reads it: JSON with
+/// `//` and `/* */` comments (ARM's template syntax documentation, "Comments
+/// and metadata": the Azure CLI, PowerShell and VS Code's ARM tools accept
+/// them), and a leading byte-order mark. Comments are blanked, not removed,
+/// so error offsets are offsets in the original text.
+pub fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains("//") || text.contains("/*") {
+        serde_json::from_str(&blank_comments(text))
+    } else {
+        serde_json::from_str(text)
+    }
+}
+
+/// `text` with every comment outside strings replaced by spaces (line
+/// breaks kept), so lines, columns and byte offsets stay where they were.
+/// An unterminated `/*` runs to the end, as in the parsers that accept it.
+pub fn blank_comments(text: &str) -> String {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Code,
+        Str,
+        StrEscape,
+        Line,
+        Block,
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut state = State::Code;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        state = match (state, c) {
+            (State::Code, '"') => {
+                out.push(c);
+                State::Str
+            }
+            (State::Code, '/') if chars.peek() == Some(&'/') => {
+                chars.next();
+                out.push_str("  ");
+                State::Line
+            }
+            (State::Code, '/') if chars.peek() == Some(&'*') => {
+                chars.next();
+                out.push_str("  ");
+                State::Block
+            }
+            (State::Code, _) => {
+                out.push(c);
+                State::Code
+            }
+            (State::Str, '\\') => {
+                out.push(c);
+                State::StrEscape
+            }
+            (State::Str, '"') => {
+                out.push(c);
+                State::Code
+            }
+            (State::Str | State::StrEscape, _) => {
+                out.push(c);
+                State::Str
+            }
+            (State::Line, '\n') => {
+                out.push(c);
+                State::Code
+            }
+            (State::Block, '*') if chars.peek() == Some(&'/') => {
+                chars.next();
+                out.push_str("  ");
+                State::Code
+            }
+            (State::Line | State::Block, '\n' | '\r') => {
+                out.push(c);
+                state
+            }
+            (State::Line | State::Block, _) => {
+                // Same byte length, so offsets after the comment hold.
+                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+                state
+            }
+        };
+    }
+    out
+}
+
+/// The byte offset in `text` of an error from [`parse_json`] (which reads
+/// `text` without its byte-order mark).
+pub fn parse_error_offset(text: &str, e: &serde_json::Error) -> usize {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    (text.len() - body.len()) + json_error_offset(body, e)
 }
 
 /// The byte offset of a serde_json error (1-based line, byte column),
@@ -172,7 +276,7 @@ fn not_json(text: &str, e: &serde_json::Error) -> Loaded {
         format!("not valid JSON: {e}"),
         String::new(),
     );
-    p.offset = Some(json_error_offset(text, e));
+    p.offset = Some(parse_error_offset(text, e));
     Loaded {
         problems: vec![p],
         ..Loaded::default()

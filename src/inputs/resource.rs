@@ -92,7 +92,11 @@ pub fn parts(s: &str) -> Vec<Part<'_>> {
 /// `false` is certain; unknown segments match any run without `/`, other
 /// unknown spans anything.
 pub fn could_contain(s: &str, needle: &str) -> bool {
-    let parts = parts(s);
+    parts_could_contain(&parts(s), needle)
+}
+
+/// `could_contain` on a string already split into parts.
+pub fn parts_could_contain(parts: &[Part<'_>], needle: &str) -> bool {
     if parts
         .iter()
         .any(|p| matches!(p, Part::Unknown { segment: false }))

@@ -4,6 +4,7 @@
 //! [lint]
 //! disable = ["W0601"]          # codes to turn off
 //! enable  = ["W0601"]          # turn back on (wins over `disable`)
+//! max-waiver-days = 365         # W1003: how far ahead a waiver may expire
 //! ```
 //!
 //! Compile warnings (`W00xx`) can be disabled the same way; errors cannot.
@@ -14,7 +15,15 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
     disabled: BTreeSet<Code>,
+    max_waiver_days: Option<u32>,
+    /// Today (`YYYY-MM-DD`), set by the caller that reads the clock; without
+    /// it, waivers are checked for a missing expiry only.
+    today: Option<String>,
 }
+
+/// `max-waiver-days` when not configured: a year, PSRule's
+/// `Azure.Policy.WaiverExpiry` default.
+pub const DEFAULT_MAX_WAIVER_DAYS: u32 = 365;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +39,8 @@ struct LintSection {
     disable: Vec<String>,
     #[serde(default)]
     enable: Vec<String>,
+    #[serde(default, rename = "max-waiver-days")]
+    max_waiver_days: Option<u32>,
 }
 
 impl Config {
@@ -53,6 +64,7 @@ impl Config {
         for s in &lint.enable {
             cfg.disabled.remove(&code(s)?);
         }
+        cfg.max_waiver_days = lint.max_waiver_days;
         Ok(cfg)
     }
 
@@ -62,6 +74,20 @@ impl Config {
 
     pub fn disable(&mut self, code: Code) {
         self.disabled.insert(code);
+    }
+
+    pub fn max_waiver_days(&self) -> u32 {
+        self.max_waiver_days.unwrap_or(DEFAULT_MAX_WAIVER_DAYS)
+    }
+
+    pub fn today(&self) -> Option<&str> {
+        self.today.as_deref()
+    }
+
+    /// The configuration with today's date, for the expiry lints.
+    pub fn with_today(mut self, today: String) -> Config {
+        self.today = Some(today);
+        self
     }
 }
 

@@ -65,6 +65,14 @@ pub const RULES: &[LintRule] = &[
         code: Code::W0610,
         check: rules::absent_vs_default::check,
     },
+    LintRule {
+        code: Code::W1003,
+        check: rules::waiver_expiry::check,
+    },
+    LintRule {
+        code: Code::W1004,
+        check: rules::prod_not_enforced::check,
+    },
 ];
 
 /// What a rule sees.
@@ -72,6 +80,7 @@ pub struct Ctx<'a> {
     pub file: FileId,
     pub text: &'a str,
     pub ast: &'a ast::File,
+    pub config: &'a Config,
 }
 
 impl<'a> Ctx<'a> {
@@ -101,7 +110,12 @@ impl<'a> Ctx<'a> {
 /// Lints one parsed file with the rules `config` enables. Diagnostics are
 /// sorted by position.
 pub fn lint(file: FileId, text: &str, ast: &ast::File, config: &Config) -> Vec<Diagnostic> {
-    let ctx = Ctx { file, text, ast };
+    let ctx = Ctx {
+        file,
+        text,
+        ast,
+        config,
+    };
     let mut out = Vec::new();
     for rule in RULES {
         if config.enabled(rule.code) {

@@ -458,6 +458,65 @@ const INITIATIVE_CLAUSES: &[(&str, &str)] = &[
     ("include", "a member: a rule id, `practice p` or `all`"),
 ];
 
+/// Clauses of `assignment`, `exemption` and `environment` blocks
+/// (docs/LANGUAGE.md, "assignment, exemption, environment").
+const ASSIGNMENT_CLAUSES: &[(&str, &str)] = &[
+    ("title", "displayName of the assignment"),
+    ("description", "description of the assignment"),
+    (
+        "scope",
+        "management group, subscription or resource group id",
+    ),
+    ("enforcement", "default | doNotEnforce"),
+    ("not-scopes", "excluded scopes: [\"/subscriptions/…\"]"),
+    (
+        "definition-version",
+        "pinned definition version, e.g. \"1.*.*\"",
+    ),
+    ("identity", "system, or a user-assigned identity id"),
+    ("location", "where the managed identity lives"),
+    (
+        "message",
+        "non-compliance message; `message <member> \"…\"` for one member",
+    ),
+    ("param", "a parameter value: `param effect = deny`"),
+    (
+        "selector",
+        "resource selector: `selector eu { location in [\"westeurope\"] }`",
+    ),
+    (
+        "override",
+        "`override effect = disabled for [member]` or `override version = \"2.*.*\"`",
+    ),
+];
+
+const EXEMPTION_CLAUSES: &[(&str, &str)] = &[
+    ("title", "displayName of the exemption"),
+    ("description", "why the resources are exempt"),
+    (
+        "scope",
+        "where the exemption applies (default: the assignment's scope)",
+    ),
+    ("category", "waiver | mitigated"),
+    ("expires", "last day it applies: \"YYYY-MM-DD\""),
+    ("members", "member rule ids of the assigned initiative"),
+    ("ticket", "a reference kept in metadata"),
+    (
+        "selector",
+        "resource selector: `selector eu { location in [\"westeurope\"] }`",
+    ),
+];
+
+const ENVIRONMENT_CLAUSES: &[(&str, &str)] = &[
+    ("title", "name of the environment"),
+    ("scope", "where assignments go with `--env`"),
+    ("enforcement", "default | doNotEnforce"),
+    (
+        "param",
+        "a parameter value for every assignment that has it",
+    ),
+];
+
 const EFFECTS: &[&str] = &[
     "audit",
     "deny",
@@ -511,9 +570,11 @@ impl Analysis {
                         item = None;
                     }
                 }
-                (TokenKind::Word, w @ ("rule" | "initiative" | "pack")) if depth == 0 => {
-                    item = Some((i, w))
-                }
+                (
+                    TokenKind::Word,
+                    w @ ("rule" | "initiative" | "pack" | "assignment" | "exemption"
+                    | "environment"),
+                ) if depth == 0 => item = Some((i, w)),
                 _ => {}
             }
         }
@@ -683,8 +744,27 @@ impl Analysis {
         }
         match ctx.item {
             None => {
-                for k in ["pack", "rule", "initiative"] {
+                for k in [
+                    "pack",
+                    "rule",
+                    "initiative",
+                    "assignment",
+                    "exemption",
+                    "environment",
+                ] {
                     out.push(item(k, lsp::CompletionItemKind::KEYWORD, None));
+                }
+            }
+            Some(w @ ("assignment" | "exemption" | "environment")) => {
+                let table = match w {
+                    "assignment" => ASSIGNMENT_CLAUSES,
+                    "exemption" => EXEMPTION_CLAUSES,
+                    _ => ENVIRONMENT_CLAUSES,
+                };
+                if ctx.line_before.is_empty() {
+                    for (k, d) in table {
+                        out.push(item(k, lsp::CompletionItemKind::KEYWORD, Some((*d).into())));
+                    }
                 }
             }
             Some("initiative") => {
@@ -1005,6 +1085,14 @@ impl Analysis {
             .items
             .iter()
             .map(|item| match item {
+                Item::Placement(p) => sym(
+                    &p.id.name,
+                    Some(p.kind.keyword().into()),
+                    lsp::SymbolKind::OBJECT,
+                    p.span,
+                    p.id.span,
+                    None,
+                ),
                 Item::Pack(p) => sym(
                     &p.id.name,
                     Some("pack".into()),
@@ -1248,6 +1336,13 @@ const KEYWORDS: &[&str] = &[
     "pack",
     "rule",
     "initiative",
+    "assignment",
+    "exemption",
+    "environment",
+    "of",
+    "selector",
+    "override",
+    "for",
     "param",
     "effect",
     "let",

@@ -164,6 +164,9 @@ pub enum Op {
     Update {
         fields: Vec<String>,
         new_version: Option<(String, String)>,
+        /// `(field, old, new)` for each changed field, values as compact
+        /// JSON (`-` when absent), shortened for the plan.
+        values: Vec<(String, String, String)>,
     },
     Unchanged,
     /// Owned by the pack (metadata `acrpc.pack`) and no longer emitted.
@@ -201,10 +204,63 @@ pub fn diff(want: &Desired, existing: Option<&Value>) -> Op {
         (Some(o), Some(n)) if o != n => Some((o.to_string(), n.to_string())),
         _ => None,
     };
+    let values = field_values(&fields, &want.properties, &have);
     Op::Update {
         fields,
         new_version,
+        values,
     }
+}
+
+/// The longest value shown in a plan line; longer ones are cut to the part
+/// around the first difference, with `…` where text is left out.
+pub const PLAN_VALUE_CHARS: usize = 100;
+
+/// Both values cut the same way: from a little before the first character
+/// where they differ (so that two long arrays do not print the same prefix),
+/// at most [`PLAN_VALUE_CHARS`] characters each.
+fn shown(old: &str, new: &str) -> (String, String) {
+    let (o, n): (Vec<char>, Vec<char>) = (old.chars().collect(), new.chars().collect());
+    if o.len() <= PLAN_VALUE_CHARS && n.len() <= PLAN_VALUE_CHARS {
+        return (old.to_string(), new.to_string());
+    }
+    let common = o.iter().zip(&n).take_while(|(a, b)| a == b).count();
+    let start = common.saturating_sub(20);
+    let cut = |c: &[char]| {
+        let tail: String = c.iter().skip(start).take(PLAN_VALUE_CHARS).collect();
+        let before = if start > 0 { "…" } else { "" };
+        let after = if c.len() > start + PLAN_VALUE_CHARS {
+            "…"
+        } else {
+            ""
+        };
+        format!("{before}{tail}{after}")
+    };
+    (cut(&o), cut(&n))
+}
+
+/// Old and new value of each changed field (`metadata.x` looks inside
+/// `metadata`), compared as [`comparable`] sees them.
+fn field_values(
+    fields: &[String],
+    desired: &Value,
+    existing: &Value,
+) -> Vec<(String, String, String)> {
+    let (want, have) = (comparable(desired), comparable(existing));
+    let get = |v: &Value, f: &str| -> Option<Value> {
+        match f.split_once('.') {
+            Some(("metadata", k)) => v.get("metadata")?.get(k).cloned(),
+            _ => v.get(f).cloned(),
+        }
+    };
+    let text = |v: Option<Value>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
+    fields
+        .iter()
+        .map(|f| {
+            let (old, new) = shown(&text(get(&have, f)), &text(get(&want, f)));
+            (f.clone(), old, new)
+        })
+        .collect()
 }
 
 /// The pack that owns an existing resource, from its metadata.
@@ -266,6 +322,7 @@ pub fn render_plan(actions: &[Action], scope: &str, api_version: &str) -> String
         if let Op::Update {
             fields,
             new_version,
+            values,
         } = &a.op
         {
             let mut parts: Vec<String> = Vec::new();
@@ -274,6 +331,10 @@ pub fn render_plan(actions: &[Action], scope: &str, api_version: &str) -> String
             }
             parts.extend(fields.iter().filter(|f| *f != "version").cloned());
             let _ = write!(out, ": {}", parts.join(", "));
+            // Old -> new for every changed field but the version, shown above.
+            for (field, old, new) in values.iter().filter(|(f, ..)| f != "version") {
+                let _ = write!(out, "\n      {field}: {old} -> {new}");
+            }
         }
         out.push('\n');
     }
@@ -330,6 +391,17 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan_values_are_cut_around_the_first_difference() {
+        assert_eq!(shown("\"a\"", "\"b\""), ("\"a\"".into(), "\"b\"".into()));
+        let old = format!("[{}1]", "x".repeat(150));
+        let new = format!("[{}2]", "x".repeat(150));
+        let (o, n) = shown(&old, &new);
+        assert!(o.starts_with('…') && o.ends_with("x1]"), "{o}");
+        assert!(n.starts_with('…') && n.ends_with("x2]"), "{n}");
+        assert!(o.chars().count() <= PLAN_VALUE_CHARS + 2);
+    }
 
     #[test]
     fn server_fields_and_key_order_are_not_changes() {

@@ -9,9 +9,11 @@ pub(crate) mod functions;
 mod initiative;
 mod limits;
 mod meta;
+mod placement;
 mod rule;
 
 pub use cond::{all_of, any_of, negate};
+pub use placement::{ScopeKind, scope_kind};
 
 use crate::diag::{Code, Diagnostic, Span, has_errors};
 use crate::ir;
@@ -75,6 +77,12 @@ pub struct Checked {
 pub struct Options {
     /// Overrides the pack's `scope` for initiative member ids.
     pub scope: Option<String>,
+    /// `--env`: the environment whose scope, enforcement and parameter
+    /// values the assignments take.
+    pub env: Option<String>,
+    /// Today (`YYYY-MM-DD`), to warn about exemptions already expired;
+    /// `None` (tests, golden files) skips that warning.
+    pub today: Option<String>,
 }
 
 /// Checks a parsed file and lowers it to IR.
@@ -167,15 +175,43 @@ pub fn check(
         limits::check_definition(d, span_of_def(d, &rule_index, file_span), &mut diags);
     }
 
+    let placements: Vec<&ast::Placement> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Placement(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let scope = opts.scope.clone().or(pack_header.scope);
+    let lowered = placement::lower_placements(
+        &placements,
+        &placement::Inputs {
+            pack_id: &pack_header.id,
+            pack_scope: scope.as_deref(),
+            definitions: &definitions,
+            initiatives: &initiatives,
+            env: opts.env.as_deref(),
+            env_span: Span {
+                end: file_span.start,
+                ..file_span
+            },
+            today: opts.today.as_deref(),
+        },
+        &mut diags,
+    );
+
     let pack = ir::Pack {
         id: pack_header.id,
         title: pack_header.title,
         version: pack_header.version,
         category: pack_header.category,
         description: pack_header.description,
-        scope: opts.scope.clone().or(pack_header.scope),
+        scope,
         definitions,
         initiatives,
+        assignments: lowered.assignments,
+        exemptions: lowered.exemptions,
     };
     Checked {
         pack: if has_errors(&diags) { None } else { Some(pack) },

@@ -825,7 +825,7 @@ pub fn lower_param(
     })
 }
 
-fn json_eq_ci(a: &Value, b: &Value) -> bool {
+pub(super) fn json_eq_ci(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
         _ => a == b,
@@ -833,7 +833,7 @@ fn json_eq_ci(a: &Value, b: &Value) -> bool {
 }
 
 /// A literal as a parameter value of type `ty`, or E0304.
-fn param_value(
+pub(super) fn param_value(
     l: &Literal,
     ty: ParamType,
     is_effect: bool,

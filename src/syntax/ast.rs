@@ -22,6 +22,7 @@ pub enum Item {
     Pack(Pack),
     Rule(Rule),
     Initiative(Initiative),
+    Placement(Placement),
 }
 
 impl Item {
@@ -30,6 +31,7 @@ impl Item {
             Item::Pack(p) => p.span,
             Item::Rule(r) => r.span,
             Item::Initiative(i) => i.span,
+            Item::Placement(p) => p.span,
         }
     }
 }
@@ -426,4 +428,90 @@ impl Literal {
             Literal::Word(..) => "a name",
         }
     }
+}
+
+// ---------------------------------------------------------------- placements
+
+/// An `assignment`, `exemption` or `environment` block: where and how the
+/// pack's rules take effect in Azure (docs/LANGUAGE.md, "Assignments").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    pub kind: PlacementKind,
+    pub id: Ident,
+    /// `of <name>`: the assigned initiative or rule, or the exempted
+    /// assignment. `None` for environments.
+    pub of: Option<Ident>,
+    pub clauses: Vec<PlacementClause>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlacementKind {
+    Assignment,
+    Exemption,
+    Environment,
+}
+
+impl PlacementKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PlacementKind::Assignment => "assignment",
+            PlacementKind::Exemption => "exemption",
+            PlacementKind::Environment => "environment",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlacementClause {
+    Meta(Meta),
+    /// `param effect = "deny"`: a parameter value.
+    Value {
+        name: Ident,
+        value: Literal,
+        span: Span,
+    },
+    /// `message <rule> "…"`: the non-compliance message of one member.
+    MemberMessage {
+        member: Ident,
+        text: (String, Span),
+        span: Span,
+    },
+    /// `selector eu { location in ["westeurope"] }`
+    Selector(ResourceSelector),
+    /// `override effect = disabled for [rule-a]`
+    Override {
+        what: Ident,
+        value: Literal,
+        members: Option<Literal>,
+        span: Span,
+    },
+}
+
+impl PlacementClause {
+    pub fn span(&self) -> Span {
+        match self {
+            PlacementClause::Meta(m) => m.span,
+            PlacementClause::Selector(s) => s.span,
+            PlacementClause::Value { span, .. }
+            | PlacementClause::MemberMessage { span, .. }
+            | PlacementClause::Override { span, .. } => *span,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceSelector {
+    pub name: Ident,
+    pub items: Vec<SelectorItem>,
+    pub span: Span,
+}
+
+/// `location in [..]` / `type not in [..]` inside a selector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectorItem {
+    pub kind: Ident,
+    pub negated: bool,
+    pub values: Literal,
+    pub span: Span,
 }

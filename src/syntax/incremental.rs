@@ -309,8 +309,54 @@ fn rule_clause(c: &mut RuleClause, by: u32, f: FileId) {
     }
 }
 
+fn placement(p: &mut Placement, by: u32, f: FileId) {
+    ident(&mut p.id, by, f);
+    if let Some(o) = &mut p.of {
+        ident(o, by, f);
+    }
+    for c in &mut p.clauses {
+        match c {
+            PlacementClause::Meta(m) => meta(m, by, f),
+            PlacementClause::Value { name, value, span } => {
+                ident(name, by, f);
+                literal(value, by, f);
+                sp(span, by, f);
+            }
+            PlacementClause::MemberMessage { member, text, span } => {
+                ident(member, by, f);
+                sp(&mut text.1, by, f);
+                sp(span, by, f);
+            }
+            PlacementClause::Selector(s) => {
+                ident(&mut s.name, by, f);
+                for i in &mut s.items {
+                    ident(&mut i.kind, by, f);
+                    literal(&mut i.values, by, f);
+                    sp(&mut i.span, by, f);
+                }
+                sp(&mut s.span, by, f);
+            }
+            PlacementClause::Override {
+                what,
+                value,
+                members,
+                span,
+            } => {
+                ident(what, by, f);
+                literal(value, by, f);
+                if let Some(m) = members {
+                    literal(m, by, f);
+                }
+                sp(span, by, f);
+            }
+        }
+    }
+    sp(&mut p.span, by, f);
+}
+
 fn shift_item(item: &mut Item, by: u32, f: FileId) {
     match item {
+        Item::Placement(p) => placement(p, by, f),
         Item::Pack(p) => {
             ident(&mut p.id, by, f);
             p.meta.iter_mut().for_each(|m| meta(m, by, f));

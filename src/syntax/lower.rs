@@ -13,6 +13,8 @@ use pest::iterators::Pair;
 
 type Result<T> = std::result::Result<T, Diagnostic>;
 
+mod placement;
+
 pub struct Ctx {
     pub file: FileId,
     pub offset: usize,
@@ -67,6 +69,7 @@ impl Ctx {
                 let clauses = it.map(|p| self.rule_clause(p)).collect::<Result<_>>()?;
                 Ok(Item::Rule(Rule_ { id, clauses, span }))
             }
+            Rule::placement_decl => Ok(Item::Placement(self.placement(decl, span)?)),
             _ => {
                 let mut it = decl
                     .into_inner()

@@ -15,7 +15,14 @@ pub struct Chunk {
     pub skip: bool,
 }
 
-const ITEM_KEYWORDS: [&str; 3] = ["pack", "rule", "initiative"];
+const ITEM_KEYWORDS: [&str; 6] = [
+    "pack",
+    "rule",
+    "initiative",
+    "assignment",
+    "exemption",
+    "environment",
+];
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'

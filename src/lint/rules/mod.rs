@@ -8,5 +8,7 @@ pub mod fix_not_modifiable;
 pub mod like_equality;
 pub mod missing_description;
 pub mod practice_without_rule;
+pub mod prod_not_enforced;
 pub mod unbound_member_param;
+pub mod waiver_expiry;
 pub mod when_excludes_all;
