@@ -186,9 +186,14 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     let report = check::run(rules, inputs, &settings);
     if matches!(args.format, ReportFormat::Json) && args.output.is_none() {
         // Streamed to stdout: the report text never exists whole in memory
-        // (issue 13 item 14). A closed pipe is not an error, as in `emit`.
+        // (issue 13 item 14). A closed pipe is not an error, as in `emit`;
+        // a full disk is.
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let _ = report::write_json(&report, &mut out).and_then(|()| out.flush());
+        let written =
+            report::write_json(&report, &mut out).and_then(|()| std::io::Write::flush(&mut out));
+        if let Err(super::out::Unwritten::Failed) = super::out::classify(written) {
+            return ExitStatus::Error;
+        }
         return exit_status(&report, args);
     }
     let text = match args.format {

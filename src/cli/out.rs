@@ -38,7 +38,12 @@ pub fn stdout(text: &str) -> Result<(), Unwritten> {
 /// Writes `text` to `w` (standard output, or a test's writer) with
 /// [`stdout`]'s error handling.
 pub fn write_to(w: &mut dyn Write, text: &str) -> Result<(), Unwritten> {
-    match w.write_all(text.as_bytes()).and_then(|()| w.flush()) {
+    classify(w.write_all(text.as_bytes()).and_then(|()| w.flush()))
+}
+
+/// [`stdout`]'s error handling for a write done elsewhere (a streamed report).
+pub fn classify(written: std::io::Result<()>) -> Result<(), Unwritten> {
+    match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Unwritten::Closed),
         Err(e) => {
