@@ -219,6 +219,11 @@ const MAX_NODES: usize = 32_768;
 /// Most string bytes, summed over a returned value.
 const MAX_TEXT: usize = 1 << 20;
 
+/// Deepest nesting of a returned value. A `reduce` that wraps its accumulator
+/// (`createArray(lambdaVariables('c'))`) nests one level per element, and copying
+/// ever deeper values is quadratic (fuzzing: 10,000 levels took over 10 s).
+const MAX_VALUE_DEPTH: usize = 256;
+
 /// Keeps a built-in's result within [`MAX_NODES`] and [`MAX_TEXT`]. Doubling a value in a
 /// `reduce` would otherwise grow exponentially. A larger result is not wrong, just beyond
 /// what this evaluator computes, so it is `Unknown`.
@@ -245,17 +250,23 @@ impl Size {
         value: &Value,
         what: impl Fn() -> String,
     ) -> Result<(), EvalError> {
-        let mut stack = vec![value];
-        while let Some(v) = stack.pop() {
+        let mut stack = vec![(value, 0usize)];
+        while let Some((v, depth)) = stack.pop() {
             self.nodes += 1;
             match v {
                 Value::String(s) => self.text += s.len(),
-                Value::Array(items) => stack.extend(items),
+                Value::Array(items) => stack.extend(items.iter().map(|x| (x, depth + 1))),
                 Value::Object(map) => {
                     self.text += map.keys().map(String::len).sum::<usize>();
-                    stack.extend(map.values());
+                    stack.extend(map.values().map(|x| (x, depth + 1)));
                 }
                 _ => {}
+            }
+            if depth > MAX_VALUE_DEPTH {
+                return Err(EvalError::Unknown(format!(
+                    "{} nests values deeper than {MAX_VALUE_DEPTH} levels; not evaluated statically",
+                    what()
+                )));
             }
             if self.nodes > MAX_NODES || self.text > MAX_TEXT {
                 return Err(EvalError::Unknown(format!(

@@ -2120,3 +2120,18 @@ fn uri_with_a_fragment_before_the_scheme_separator_is_invalid() {
     let got = eval_string("[uri('ht#p://contoso.com/a/b', '/c')]", &NoContext);
     assert!(matches!(got, Err(EvalError::Invalid(_))), "{got:?}");
 }
+
+/// Found by fuzzing (target `expr`, a timeout): a `reduce` that wraps its accumulator
+/// in an array each step nests 10,000 levels, copied at every step. Values deeper
+/// than the bound are unknown, at once.
+#[test]
+fn reduce_that_nests_deeper_and_deeper_stops() {
+    let got = eval_string(
+        "[reduce(range(5, 10000), createArray(1), lambda('c', 'n', createArray(lambdaVariables('c'))))]",
+        &NoContext,
+    );
+    assert!(
+        matches!(&got, Err(EvalError::Unknown(m)) if m.contains("deeper")),
+        "{got:?}"
+    );
+}
