@@ -16,5 +16,6 @@ pub mod ir;
 pub mod lint;
 pub mod lsp;
 pub mod publish;
+pub mod ruletest;
 pub mod sema;
 pub mod syntax;

@@ -83,6 +83,23 @@ const IMPORT_CODES: &[Code] = &[
 /// covered by `tests/lint/<CODE>-<name>.acrp`, which tests/lint.rs runs.
 const AUTHORING_CODES: &[Code] = &[Code::E0601, Code::E0603];
 
+/// Codes of `acrpc test` (E11xx), each triggered by a bad test file in
+/// `bad_tests_get_coded_diagnostics_and_exit_1` (tests/ruletest.rs).
+const RULETEST_CODES: &[Code] = &[
+    Code::E1101,
+    Code::E1102,
+    Code::E1103,
+    Code::E1104,
+    Code::E1105,
+    Code::E1106,
+    Code::E1107,
+    Code::E1108,
+    Code::E1109,
+    Code::E1110,
+    Code::E1111,
+    Code::E1112,
+];
+
 /// Codes named by the lint fixtures `tests/lint/<CODE>-<name>.acrp`.
 fn lint_fixture_codes() -> Vec<Code> {
     let dir = root().join("tests").join("lint");
@@ -473,6 +490,7 @@ fn every_code_has_a_case() {
         .chain(check_codes())
         .chain(PUBLISH_CODES.iter().copied())
         .chain(AUTHORING_CODES.iter().copied())
+        .chain(RULETEST_CODES.iter().copied())
         .chain(FILE_SAFETY_CODES.iter().copied())
         .chain(BUILD_SCOPE_CODES.iter().copied())
         .chain(IMPORT_CODES.iter().copied())

@@ -23,6 +23,8 @@ fn packs() -> Vec<PathBuf> {
         .into_iter()
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == "acrp"))
+        // Test files (`x.test.acrp`) hold tests, not a pack.
+        .filter(|e| !e.path().to_string_lossy().ends_with(".test.acrp"))
         .map(|e| e.into_path())
         .collect();
     v.sort();

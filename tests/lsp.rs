@@ -589,3 +589,86 @@ fn broken_framing_resynchronises() {
     }
     c.shutdown();
 }
+
+/// Tests in a pack file: a "Run test" code lens per test, `acrpc test`'s
+/// diagnostics (E1101 with its did-you-mean), completion of test clauses,
+/// verdicts and the properties of the resource kind being written.
+#[test]
+fn test_items_get_code_lenses_diagnostics_and_completion() {
+    let text = r#"pack demo {
+  title "Demo"
+  version "1.0.0"
+  category "Container Registry"
+}
+
+rule admin-off {
+  title "Admin user disabled"
+  description "d"
+  practice entra-id
+  severity high
+  message "The admin user is enabled."
+  target registry
+  effect audit | deny | disabled = audit
+  require adminUserEnabled != true
+}
+
+test admin-on {
+  rule admin-off
+  resource registry { adminUserEnabled = true }
+  expect non_compliant
+}
+
+test misspelt {
+  rule admin-of
+  resource registry {  }
+  expect compliant
+}
+"#;
+    let mut c = Client::start();
+    c.initialize();
+    c.open(URI, text);
+    let diags = c.diagnostics(URI);
+    let codes: Vec<&str> = diags["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"E1101"), "{diags}");
+    let lenses = c.result(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": URI}}),
+    );
+    let lenses = lenses.as_array().expect("lenses");
+    assert_eq!(lenses.len(), 2, "{lenses:?}");
+    assert_eq!(lenses[0]["command"]["command"], "acrp.runTest");
+    assert_eq!(lenses[0]["command"]["arguments"], json!([URI, "admin-on"]));
+    assert_eq!(lenses[0]["range"]["start"]["line"], 17);
+    let labels = |r: Value| -> Vec<String> {
+        let items = r.get("items").cloned().unwrap_or(r);
+        items
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|i| i["label"].as_str().map(str::to_string))
+            .collect()
+    };
+    let props = labels(c.result(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": URI}, "position": pos(text, "registry {  }", 11)}),
+    ));
+    assert!(props.contains(&"adminUserEnabled".to_string()), "{props:?}");
+    // While typing `expect `: the verdicts.
+    let typing = text.replace("expect compliant", "expect ");
+    let uri2 = "file:///workspace/typing.acrp";
+    c.open(uri2, &typing);
+    let verdicts = labels(c.result(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri2}, "position": pos(&typing, "expect \n", 7)}),
+    ));
+    assert!(
+        verdicts.contains(&"non_compliant".to_string()),
+        "{verdicts:?}"
+    );
+    c.shutdown();
+}

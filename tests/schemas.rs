@@ -291,6 +291,8 @@ fn acrp_files(dir: &Path) -> Vec<PathBuf> {
                 .filter_map(Result::ok)
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|x| x == "acrp"))
+                // Test files (`x.test.acrp`) hold tests, not a pack.
+                .filter(|p| !p.to_string_lossy().ends_with(".test.acrp"))
                 .collect()
         })
         .unwrap_or_default();

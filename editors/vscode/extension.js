@@ -20,7 +20,14 @@ function activate(context) {
   };
   client = new LanguageClient("acrp", "acrpc language server", serverOptions, clientOptions);
   context.subscriptions.push(
-    vscode.commands.registerCommand("acrp.restartServer", () => client && client.restart())
+    vscode.commands.registerCommand("acrp.restartServer", () => client && client.restart()),
+    // The server's "Run test" code lens: `acrpc test <file> --filter ::<name>`.
+    vscode.commands.registerCommand("acrp.runTest", (uri, name) => {
+      const file = vscode.Uri.parse(uri).fsPath;
+      const terminal = vscode.window.createTerminal("acrpc test");
+      terminal.show();
+      terminal.sendText(`${command} test "${file}" --filter "::${name}"`);
+    })
   );
   return client.start().catch((err) => {
     vscode.window.showErrorMessage(

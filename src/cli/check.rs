@@ -192,6 +192,10 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
         let written =
             report::write_json(&report, &mut out).and_then(|()| std::io::Write::flush(&mut out));
         if let Err(super::out::Unwritten::Failed) = super::out::classify(written) {
+            // A report that was not written must not pass (a full disk).
+            return ExitStatus::Error;
+        }
+        if input_errors {
             return ExitStatus::Error;
         }
         return exit_status(&report, args);

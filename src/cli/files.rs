@@ -5,9 +5,25 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// Rule pack files under the given paths: [`collect_sources`] without test
+/// files (`*.test.acrp`), which hold only `test` items and are run by
+/// `acrpc test`, not compiled.
+pub fn collect_packs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, (PathBuf, String)> {
+    let mut files = collect_sources(paths)?;
+    files.retain(|f| !is_test_file(f));
+    Ok(files)
+}
+
+/// A sibling test file: `<pack>.test.acrp`.
+pub fn is_test_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".test.acrp"))
+}
+
 /// `.acrp` files under the given paths (files as given, directories walked),
 /// sorted and without duplicates.
-pub fn collect_packs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, (PathBuf, String)> {
+pub fn collect_sources(paths: &[PathBuf]) -> Result<Vec<PathBuf>, (PathBuf, String)> {
     let mut out = Vec::new();
     for p in paths {
         let meta = fs::metadata(p).map_err(|e| (p.clone(), e.to_string()))?;

@@ -2,7 +2,7 @@
 //! (`crate::fmt`), or with `--check` reports the files that would change and
 //! prints a diff.
 
-use super::files::{collect_packs, write_file_atomically};
+use super::files::{collect_sources, write_file_atomically};
 use super::out::{self, say};
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, Diagnostic, SourceFile, SourceMap, Span};
@@ -20,7 +20,7 @@ pub struct FmtArgs {
 
 pub fn run(args: &FmtArgs, reporter: &Reporter) -> ExitStatus {
     let mut sources = SourceMap::default();
-    let files = match collect_packs(&args.paths) {
+    let files = match collect_sources(&args.paths) {
         Ok(f) => f,
         Err((path, e)) => {
             let name = path.display().to_string();

@@ -11,6 +11,7 @@ mod lint;
 mod lsp;
 pub(crate) mod out;
 mod publish;
+mod test;
 
 use crate::diag::render::{self, RenderOptions};
 use crate::diag::{Diagnostic, SourceMap};
@@ -51,6 +52,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Run the language server on stdin/stdout (for editors).
     Lsp(lsp::LspArgs),
+    /// Run the `test` items of rule packs (`--coverage`, `--threshold`).
+    Test(test::TestArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -144,6 +147,7 @@ pub fn run() -> ExitStatus {
         Command::Lint(args) => lint::run(args, &reporter),
         Command::Import(args) => import::run(args, &reporter),
         Command::Lsp(args) => lsp::run(args, &reporter),
+        Command::Test(args) => test::run(args, &reporter),
     }
 }
 

@@ -652,7 +652,7 @@ fn spans(
             let id = match item {
                 ast::Item::Rule(r) => &r.id,
                 ast::Item::Initiative(i) => &i.id,
-                ast::Item::Pack(_) | ast::Item::Placement(_) => continue,
+                ast::Item::Pack(_) | ast::Item::Placement(_) | ast::Item::Test(_) => continue,
             };
             out.insert((pack.id.clone(), id.name.clone()), id.span);
         }

@@ -156,6 +156,19 @@ codes! {
     E0034 Error "invalid-glob" "an `--include` or `--exclude` pattern is not a valid glob";
     // ---- resource bounds found by fuzzing (issue 13)
     E0550 Error "template-too-large" "a template's variables expand beyond ARM's 4 MB template limit";
+    // ---- rule tests (`acrpc test`, src/ruletest/)
+    E1101 Error "test-unknown-subject" "a test names a rule or initiative the pack does not have";
+    E1102 Error "test-without-subject" "a test does not name exactly one rule or initiative";
+    E1103 Error "test-unknown-kind" "a test resource has a kind the catalog does not have";
+    E1104 Error "test-unknown-property" "a test resource sets a property the catalog does not know";
+    E1105 Error "test-input-unreadable" "a test's input file cannot be read or loaded";
+    E1106 Error "test-unknown-verdict" "a test expects a verdict that does not exist";
+    E1107 Error "test-impossible-expectation" "a test expects something its subject can never do";
+    E1108 Error "test-unknown-parameter" "a test sets a parameter its subject does not have";
+    E1109 Error "test-incomplete" "a test has no resource or no expectation";
+    E1110 Error "test-defined-twice" "two tests of a file have the same name";
+    E1111 Error "test-without-pack" "a test file has no pack beside it";
+    E1112 Error "test-file-not-only-tests" "a test file holds something other than tests";
     // ---- assignments, exemptions, environments (issue 9)
     E1001 Error "unknown-assigned" "an assignment names no initiative or rule of the pack";
     E1002 Error "unknown-assignment-parameter" "an assignment sets a parameter the assigned definition does not have";

@@ -144,6 +144,7 @@ fn structure(ast: &ast::File) -> Structure {
         s.item_starts.insert(item.span().start as usize);
         match item {
             Item::Placement(p) => placement_structure(&mut s, p),
+            Item::Test(t) => test_structure(&mut s, t),
             Item::Pack(p) => {
                 for m in &p.meta {
                     s.clause_starts
@@ -244,6 +245,28 @@ fn structure(ast: &ast::File) -> Structure {
         }
     }
     s
+}
+
+/// Test clauses each start a line; inline resource properties are members
+/// of their block, like bindings.
+fn test_structure(s: &mut Structure, t: &ast::Test) {
+    for c in &t.clauses {
+        let span = match c {
+            ast::TestClause::Subject { span, .. }
+            | ast::TestClause::Param { span, .. }
+            | ast::TestClause::Input(_, span)
+            | ast::TestClause::Deployed(span)
+            | ast::TestClause::ExpectFix { span, .. } => *span,
+            ast::TestClause::Expect(e) => e.span,
+            ast::TestClause::Resource(r) => {
+                s.member_starts
+                    .extend(r.props.iter().map(|p| p.span.start as usize));
+                r.span
+            }
+        };
+        s.clause_starts
+            .insert(span.start as usize, ClauseStyle::Plain);
+    }
 }
 
 /// `assignment`/`exemption`/`environment` blocks: `key value` clauses padded

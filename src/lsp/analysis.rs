@@ -18,6 +18,7 @@ use crate::syntax::ast::{
 use crate::syntax::incremental::{ParseCache, parse_cached};
 use crate::syntax::tokens::{Token, TokenKind, tokenize};
 use lsp_types as lsp;
+use serde_json::Value;
 
 // ------------------------------------------------------------------ positions
 
@@ -401,7 +402,23 @@ pub fn analyze_incremental(
     config: &Config,
 ) -> Analysis {
     let (ast, parse_diags) = parse_cached(cache, 0, &text);
-    let diagnostics = lint::check_parsed(0, &text, &ast, parse_diags, templates, config);
+    let tests = ast
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::Test(_)))
+        .count();
+    let diagnostics = if tests > 0 && tests == ast.items.len() {
+        // A test file (`x.test.acrp`): its pack is another file, which
+        // `acrpc test` resolves; here only the syntax is checked.
+        parse_diags
+    } else {
+        let mut d = lint::check_parsed(0, &text, &ast, parse_diags, templates, config);
+        if tests > 0 {
+            d.extend(test_diagnostics(&ast, &text, templates));
+            d.sort_by_key(|x| (x.primary.span.start, x.code));
+        }
+        d
+    };
     let symbols = symbols(&ast);
     let tokens = tokenize(&text);
     Analysis {
@@ -573,12 +590,15 @@ impl Analysis {
                 (
                     TokenKind::Word,
                     w @ ("rule" | "initiative" | "pack" | "assignment" | "exemption"
-                    | "environment"),
+                    | "environment" | "test"),
                 ) if depth == 0 => item = Some((i, w)),
                 _ => {}
             }
         }
-        let target = item.and_then(|(i, _)| {
+        let target = item.and_then(|(i, w)| {
+            if w == "test" {
+                return self.test_resource_kind(i, before);
+            }
             let mut toks = self.tokens[i..].iter();
             while let Some(t) = toks.next() {
                 if t.kind == TokenKind::Word && t.text(text) == "target" {
@@ -619,6 +639,24 @@ impl Analysis {
             line_before,
             prefix: text.get(prefix_start..offset).unwrap_or(""),
         }
+    }
+
+    /// In a test, the kind of the `resource` block the cursor is in.
+    fn test_resource_kind(&self, item: usize, before: usize) -> Option<&str> {
+        let text = self.text.as_str();
+        let toks = self.tokens.get(item..before)?;
+        let at = toks
+            .iter()
+            .rposition(|t| t.kind == TokenKind::Word && t.text(text) == "resource")?;
+        // Still inside its block: more `{` than `}` after it.
+        let depth = toks[at..].iter().fold(0i32, |d, t| match t.text(text) {
+            "{" => d + 1,
+            "}" => d - 1,
+            _ => d,
+        });
+        (depth > 0)
+            .then(|| toks.get(at + 1).map(|t| t.text(text)))
+            .flatten()
     }
 
     fn kind_of(target: Option<&str>) -> Option<&'static Kind> {
@@ -764,6 +802,47 @@ impl Analysis {
                 if ctx.line_before.is_empty() {
                     for (k, d) in table {
                         out.push(item(k, lsp::CompletionItemKind::KEYWORD, Some((*d).into())));
+                    }
+                }
+            }
+            Some("test") => {
+                let verdicts = [
+                    "compliant",
+                    "non_compliant",
+                    "not_applicable",
+                    "unknown",
+                    "deny",
+                    "audit",
+                ];
+                if ctx.line_before.is_empty() && ctx.target.is_none() {
+                    for (k, d) in TEST_CLAUSES {
+                        out.push(item(k, lsp::CompletionItemKind::KEYWORD, Some((*d).into())));
+                    }
+                } else if ctx.line_before.last() == Some(&"expect") {
+                    for v in verdicts {
+                        out.push(item(
+                            v,
+                            lsp::CompletionItemKind::ENUM_MEMBER,
+                            Some("verdict".into()),
+                        ));
+                    }
+                } else if ctx.line_before.last() == Some(&"resource") {
+                    for k in &catalog::catalog().kinds {
+                        out.push(item(
+                            &k.name,
+                            lsp::CompletionItemKind::CLASS,
+                            Some(k.resource_type.clone()),
+                        ));
+                    }
+                } else if let Some(kind) = Self::kind_of(ctx.target) {
+                    for p in &kind.properties {
+                        let mut ci = item(
+                            p.path.trim_end_matches("[*]"),
+                            lsp::CompletionItemKind::FIELD,
+                            Some(p.ty.as_str().into()),
+                        );
+                        ci.documentation = p.description.clone().map(lsp::Documentation::String);
+                        out.push(ci);
                     }
                 }
             }
@@ -1085,6 +1164,14 @@ impl Analysis {
             .items
             .iter()
             .map(|item| match item {
+                Item::Test(t) => sym(
+                    &t.name.name,
+                    Some("test".into()),
+                    lsp::SymbolKind::EVENT,
+                    t.span,
+                    t.name.span,
+                    None,
+                ),
                 Item::Placement(p) => sym(
                     &p.id.name,
                     Some(p.kind.keyword().into()),
@@ -1332,7 +1419,86 @@ impl Analysis {
     }
 }
 
+/// The `acrpc test` diagnostics of the tests written in a pack file.
+fn test_diagnostics(ast: &ast::File, text: &str, templates: &dyn Templates) -> Vec<Diagnostic> {
+    struct Inputs<'t>(&'t dyn Templates);
+    impl crate::ruletest::Files for Inputs<'_> {
+        fn read(&self, path: &str) -> Result<String, String> {
+            self.0.load(path)
+        }
+    }
+    let checked = crate::sema::check(ast, Span::new(0, 0, 0), templates, &Default::default());
+    let Some(pack) = checked.pack else {
+        return Vec::new();
+    };
+    let rules = crate::eval::from_pack(&pack, "");
+    let tests: Vec<&ast::Test> = ast
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Test(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let source = diag::SourceFile::new("", text);
+    crate::ruletest::resolve(&tests, &source, &pack, &rules, &Inputs(templates)).1
+}
+
+impl Analysis {
+    /// A "Run test" lens on every `test` item: the editor runs
+    /// `acrpc test <file> --filter ::<name>` (command `acrp.runTest`).
+    pub fn code_lenses(&self, uri: &lsp::Uri) -> Vec<lsp::CodeLens> {
+        self.ast
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Test(t) => Some(lsp::CodeLens {
+                    range: self.range(t.name.span),
+                    command: Some(lsp::Command {
+                        title: "▶ Run test".into(),
+                        command: "acrp.runTest".into(),
+                        arguments: Some(vec![
+                            Value::String(uri.as_str().to_string()),
+                            Value::String(t.name.name.clone()),
+                        ]),
+                    }),
+                    data: None,
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Clauses of a `test` item, for completion.
+const TEST_CLAUSES: &[(&str, &str)] = &[
+    ("rule", "the rule under test"),
+    ("initiative", "the initiative under test (every member)"),
+    ("param", "a parameter value: `param effect = \"Deny\"`"),
+    (
+        "resource",
+        "an inline resource: `resource registry { adminUserEnabled = true }`",
+    ),
+    (
+        "input",
+        "an input file (ARM template, export, Terraform plan)",
+    ),
+    (
+        "deployed",
+        "inline resources are as Azure returns them, not a deployment request",
+    ),
+    (
+        "expect",
+        "an expected verdict: `expect non_compliant [at deploy | after deployment]`",
+    ),
+];
+
 const KEYWORDS: &[&str] = &[
+    "test",
+    "resource",
+    "input",
+    "expect",
+    "deployed",
     "pack",
     "rule",
     "initiative",

@@ -485,6 +485,11 @@ impl Server {
                     .map(|a| lsp::DocumentSymbolResponse::Nested(a.document_symbols()));
                 json(&r)
             }
+            "textDocument/codeLens" => {
+                let p: lsp::CodeLensParams = parse(params)?;
+                let uri = p.text_document.uri;
+                json(&self.analysis(&uri).map(|a| a.code_lenses(&uri)))
+            }
             "textDocument/formatting" => {
                 let p: lsp::DocumentFormattingParams = parse(params)?;
                 let Some(a) = self.analysis(&p.text_document.uri) else {
@@ -546,6 +551,9 @@ fn capabilities() -> lsp::ServerCapabilities {
             ..Default::default()
         }),
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        code_lens_provider: Some(lsp::CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
         definition_provider: Some(lsp::OneOf::Left(true)),
         references_provider: Some(lsp::OneOf::Left(true)),
         rename_provider: Some(lsp::OneOf::Left(true)),

@@ -23,6 +23,7 @@ pub enum Item {
     Rule(Rule),
     Initiative(Initiative),
     Placement(Placement),
+    Test(Test),
 }
 
 impl Item {
@@ -32,6 +33,7 @@ impl Item {
             Item::Rule(r) => r.span,
             Item::Initiative(i) => i.span,
             Item::Placement(p) => p.span,
+            Item::Test(t) => t.span,
         }
     }
 }
@@ -514,4 +516,90 @@ pub struct SelectorItem {
     pub negated: bool,
     pub values: Literal,
     pub span: Span,
+}
+
+// ---------------------------------------------------------------- tests
+
+/// `test <name> { … }`: a rule test (see docs/LANGUAGE.md, "Tests").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Test {
+    pub name: Ident,
+    pub clauses: Vec<TestClause>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TestClause {
+    /// `rule <id>` or `initiative <id>`.
+    Subject {
+        initiative: bool,
+        id: Ident,
+        span: Span,
+    },
+    /// `param <name> = <value>`.
+    Param {
+        name: Ident,
+        value: TestValue,
+        span: Span,
+    },
+    Resource(TestResource),
+    /// `input "<file>"`, relative to the test's file.
+    Input(String, Span),
+    /// `deployed`: the inline resources are as Azure returns them (an
+    /// export), not a deployment request (an ARM template).
+    Deployed(Span),
+    Expect(Expect),
+    /// `expect fix <path> = <value>`: a change the rule's `fix` makes.
+    ExpectFix {
+        path: Path,
+        value: TestValue,
+        span: Span,
+    },
+}
+
+/// `resource <kind> { <path> = <value> … }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestResource {
+    pub kind: Ident,
+    pub props: Vec<TestProp>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestProp {
+    pub path: Path,
+    pub value: TestValue,
+    pub span: Span,
+}
+
+/// A value in a test: a literal, an array, or an object `{ key = value … }`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TestValue {
+    Scalar(Literal),
+    Array(Vec<TestValue>, Span),
+    Object(Vec<TestProp>, Span),
+}
+
+impl TestValue {
+    pub fn span(&self) -> Span {
+        match self {
+            TestValue::Scalar(l) => l.span(),
+            TestValue::Array(_, s) | TestValue::Object(_, s) => *s,
+        }
+    }
+}
+
+/// `expect [<rule>] <verdict> [at deploy | after deployment]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    pub rule: Option<Ident>,
+    pub verdict: Ident,
+    pub phase: Option<(Phase, Span)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    AtDeploy,
+    AfterDeployment,
 }

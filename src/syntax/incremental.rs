@@ -394,6 +394,70 @@ fn shift_item(item: &mut Item, by: u32, f: FileId) {
             }
             sp(&mut i.span, by, f);
         }
+        Item::Test(t) => test_item(t, by, f),
+    }
+}
+
+fn test_item(t: &mut Test, by: u32, f: FileId) {
+    ident(&mut t.name, by, f);
+    for c in &mut t.clauses {
+        match c {
+            TestClause::Subject { id, span, .. } => {
+                ident(id, by, f);
+                sp(span, by, f);
+            }
+            TestClause::Param { name, value, span } => {
+                ident(name, by, f);
+                test_value(value, by, f);
+                sp(span, by, f);
+            }
+            TestClause::Resource(r) => {
+                ident(&mut r.kind, by, f);
+                r.props.iter_mut().for_each(|p| test_prop(p, by, f));
+                sp(&mut r.span, by, f);
+            }
+            TestClause::Input(_, span) | TestClause::Deployed(span) => sp(span, by, f),
+            TestClause::Expect(e) => {
+                if let Some(r) = &mut e.rule {
+                    ident(r, by, f);
+                }
+                ident(&mut e.verdict, by, f);
+                if let Some((_, s)) = &mut e.phase {
+                    sp(s, by, f);
+                }
+                sp(&mut e.span, by, f);
+            }
+            TestClause::ExpectFix {
+                path: p,
+                value,
+                span,
+            } => {
+                path(p, by, f);
+                test_value(value, by, f);
+                sp(span, by, f);
+            }
+        }
+    }
+    sp(&mut t.span, by, f);
+}
+
+fn test_prop(p: &mut TestProp, by: u32, f: FileId) {
+    path(&mut p.path, by, f);
+    test_value(&mut p.value, by, f);
+    sp(&mut p.span, by, f);
+}
+
+fn test_value(v: &mut TestValue, by: u32, f: FileId) {
+    match v {
+        TestValue::Scalar(l) => literal(l, by, f),
+        TestValue::Array(items, s) => {
+            items.iter_mut().for_each(|i| test_value(i, by, f));
+            sp(s, by, f);
+        }
+        TestValue::Object(props, s) => {
+            props.iter_mut().for_each(|p| test_prop(p, by, f));
+            sp(s, by, f);
+        }
     }
 }
 

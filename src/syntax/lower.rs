@@ -11,6 +11,8 @@ use crate::diag::{Code, Diagnostic, FileId, Span};
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 
+mod test_decl;
+
 type Result<T> = std::result::Result<T, Diagnostic>;
 
 mod placement;
@@ -69,6 +71,7 @@ impl Ctx {
                 let clauses = it.map(|p| self.rule_clause(p)).collect::<Result<_>>()?;
                 Ok(Item::Rule(Rule_ { id, clauses, span }))
             }
+            Rule::test_decl => self.test_decl(decl, span),
             Rule::placement_decl => Ok(Item::Placement(self.placement(decl, span)?)),
             _ => {
                 let mut it = decl

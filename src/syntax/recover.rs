@@ -15,7 +15,8 @@ pub struct Chunk {
     pub skip: bool,
 }
 
-const ITEM_KEYWORDS: [&str; 6] = [
+const ITEM_KEYWORDS: [&str; 7] = [
+    "test",
     "pack",
     "rule",
     "initiative",
@@ -37,7 +38,32 @@ fn keyword_at(bytes: &[u8], i: usize) -> bool {
         bytes.len() > end
             && &bytes[i..end] == kw.as_bytes()
             && (bytes[end] == b' ' || bytes[end] == b'\t')
+            // `test` is also a common name (`environment test {`): as an
+            // item keyword it must begin its line.
+            && (*kw != "test" || first_on_line(bytes, i))
     })
+}
+
+fn first_on_line(bytes: &[u8], i: usize) -> bool {
+    bytes
+        .get(..i)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .take_while(|&&b| b != b'\n')
+        .all(|&b| b == b' ' || b == b'\t')
+}
+
+/// Whether the line from `i` opens a block (`rule x {`): inside braces, only
+/// such a line resynchronises, so that a test's `rule <id>` clause that
+/// happens to stand in column 0 is not taken for a new item.
+fn opens_block(bytes: &[u8], i: usize) -> bool {
+    bytes
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .any(|&b| b == b'{')
 }
 
 pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Chunk> {
@@ -124,7 +150,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 depth = depth.saturating_sub(1);
                 i += 1;
             }
-            _ if (depth == 0 || at_line_start) && keyword_at(bytes, i) => {
+            _ if (depth == 0 || at_line_start && opens_block(bytes, i)) && keyword_at(bytes, i) => {
                 if let Some(at) = max_depth_at.take() {
                     if let Some(c) = current.as_mut() {
                         c.skip = true;
