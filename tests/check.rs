@@ -147,6 +147,16 @@ fn every_check_code_is_triggered() {
         (Code::W0502, run(&[&d.write("linked.json", &template(json!([registry(json!({})), {
             "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "child",
             "properties": {"mode": "Incremental", "templateLink": {"uri": "https://example.org/t.json"}}}])))])),
+        (Code::E0550, run(&[&d.write("doubling.json", &serde_json::to_string(&json!({
+            "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0",
+            "variables": (0..32).map(|i| if i == 0 {
+                ("v0".to_string(), json!("x".repeat(64)))
+            } else {
+                let prev = format!("[variables('v{}')]", i - 1);
+                (format!("v{i}"), json!({"x": prev, "y": prev}))
+            }).collect::<serde_json::Map<String, Value>>(),
+            "resources": [registry(json!({"adminUserEnabled": "[empty(variables('v31'))]"}))]})).expect("json"))])),
         // ARM rejects a negative copy count (copy-resources, "Copy limits").
         (Code::E0510, run(&[&d.write("negative.json", &template(json!([{
             "type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01",

@@ -1,6 +1,7 @@
 //! `acrpc build [PATHS…] [--out DIR]`.
 
 use super::files::{DirTemplates, WriteError, collect_packs, write_atomically};
+use super::out::{self, say};
 use super::{ExitStatus, Reporter};
 use crate::compile::compile_file;
 use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span, has_errors};
@@ -151,7 +152,7 @@ pub(super) fn compile_inputs(
     }
     if has_errors(&all_diags) {
         let n = all_diags.iter().filter(|d| d.is_error()).count();
-        eprintln!("error: build failed with {n} error(s); nothing was written");
+        say!("error: build failed with {n} error(s); nothing was written");
         return Err(ExitStatus::Failure);
     }
     Ok(Inputs {
@@ -236,8 +237,8 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
                 .unwrap_or_default()
         ),
     };
-    println!(
-        "built {} pack(s): {n_defs} policy definition(s), {n_inis} initiative(s){extra} in {}{}",
+    let summary = format!(
+        "built {} pack(s): {n_defs} policy definition(s), {n_inis} initiative(s){extra} in {}{}\n",
         packs.len(),
         args.out.display(),
         if warnings > 0 {
@@ -246,7 +247,7 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
             String::new()
         }
     );
-    ExitStatus::Success
+    out::finish(&summary, ExitStatus::Success)
 }
 
 /// Once per build: packs with initiatives or assignments but no scope (no

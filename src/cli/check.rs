@@ -11,7 +11,6 @@ use crate::ir::Severity;
 use crate::sema::Options;
 use clap::ValueEnum;
 use serde_json::{Map, Value};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -188,14 +187,13 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     let report = check::run(rules, inputs, &settings);
     if matches!(args.format, ReportFormat::Json) && args.output.is_none() {
         // Streamed to stdout: the report text never exists whole in memory
-        // (issue 13 item 14). A closed pipe is not an error, as in `emit`.
+        // (issue 13 item 14). A closed pipe is not an error, as in `emit`;
+        // a full disk is.
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let written = report::write_json(&report, &mut out).and_then(|()| out.flush());
-        if let Err(e) = written
-            && e.kind() != std::io::ErrorKind::BrokenPipe
-        {
+        let written =
+            report::write_json(&report, &mut out).and_then(|()| std::io::Write::flush(&mut out));
+        if let Err(super::out::Unwritten::Failed) = super::out::classify(written) {
             // A report that was not written must not pass (a full disk).
-            eprintln!("error: cannot write the report to standard output: {e}");
             return ExitStatus::Error;
         }
         if input_errors {
@@ -210,9 +208,12 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
         ReportFormat::Junit => report::junit(&report),
         ReportFormat::Markdown => report::markdown(&report),
     };
-    if let (Err(e), Some(out)) = (emit(args.output.as_deref(), &text, &read), &args.output) {
-        let d = super::build::write_error(&mut sources, out, &e);
-        reporter.report(&[d], &sources);
+    if let Err(e) = emit(args.output.as_deref(), &text, &read) {
+        // Standard output's failure was reported where it happened.
+        if let Some(out) = &args.output {
+            let d = super::build::write_error(&mut sources, out, &e);
+            reporter.report(&[d], &sources);
+        }
         return ExitStatus::Error;
     }
     if input_errors {
@@ -248,9 +249,14 @@ fn exit_status(report: &check::Report, args: &CheckArgs) -> ExitStatus {
 /// `files::write_output`), or to standard output.
 fn emit(path: Option<&Path>, text: &str, inputs: &[PathBuf]) -> Result<(), WriteError> {
     let Some(path) = path else {
-        // A closed pipe (`| head`) is not an error worth reporting.
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
-        return Ok(());
+        // A closed pipe (`| head`) ends the report quietly; any other failure
+        // (a full disk) is an error: a report that was not written must fail.
+        return match super::out::stdout(text) {
+            Ok(()) | Err(super::out::Unwritten::Closed) => Ok(()),
+            Err(super::out::Unwritten::Failed) => Err(WriteError::Io(
+                "cannot write the report to standard output".to_string(),
+            )),
+        };
     };
     write_output(path, text, inputs)
 }
@@ -910,6 +916,7 @@ fn problem_diagnostic(p: &Problem, file: crate::diag::FileId, text: &str) -> Dia
         ProblemCode::ResourceWithoutType => Code::E0506,
         ProblemCode::ParameterWithoutValue => Code::W0501,
         ProblemCode::LinkedTemplate => Code::W0502,
+        ProblemCode::TemplateTooLarge => Code::E0550,
     };
     let at = p
         .offset

@@ -1,8 +1,8 @@
 //! `acrpc explain CODE`: the long explanation of a diagnostic code.
 
 use super::ExitStatus;
+use super::out::{self, say};
 use crate::diag::Code;
-use std::io::Write;
 
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
@@ -12,13 +12,15 @@ pub struct ExplainArgs {
 
 pub fn run(args: &ExplainArgs) -> ExitStatus {
     if args.code.eq_ignore_ascii_case("all") {
-        let mut out = std::io::stdout().lock();
+        let mut list = String::new();
         for c in Code::ALL {
             let info = c.info();
-            // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = writeln!(out, "{}  {:<24} {}", info.code, info.name, info.summary);
+            list.push_str(&format!(
+                "{}  {:<24} {}\n",
+                info.code, info.name, info.summary
+            ));
         }
-        return ExitStatus::Success;
+        return out::finish(&list, ExitStatus::Success);
     }
     match Code::parse(&args.code) {
         Some(code) => {
@@ -26,11 +28,10 @@ pub fn run(args: &ExplainArgs) -> ExitStatus {
                 || format!("{}: {}", code.as_str(), code.info().summary),
                 str::to_string,
             );
-            let _ = writeln!(std::io::stdout().lock(), "{page}");
-            ExitStatus::Success
+            out::finish(&format!("{page}\n"), ExitStatus::Success)
         }
         None => {
-            eprintln!(
+            say!(
                 "error: `{}` is not a diagnostic code; `acrpc explain all` lists them",
                 args.code
             );

@@ -3,9 +3,9 @@
 //! prints a diff.
 
 use super::files::{collect_sources, write_file_atomically};
+use super::out::{self, say};
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, Diagnostic, SourceFile, SourceMap, Span};
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -105,12 +105,10 @@ pub fn run(args: &FmtArgs, reporter: &Reporter) -> ExitStatus {
             .with_label("the layout differs from here")
             .with_help("run `acrpc fmt` on it");
             reporter.report(&[d], &sources);
-            let _ = write!(
-                std::io::stdout().lock(),
-                "{}",
-                unified_diff(&name, &text, &formatted)
-            );
             worst(ExitStatus::Failure);
+            if let Err(u) = out::stdout(&unified_diff(&name, &text, &formatted)) {
+                return u.status(status);
+            }
         } else if let Err(e) = write_file_atomically(path, &formatted) {
             let d = Diagnostic::new(Code::E0903, Span::new(id, 0, 0), e.message());
             reporter.report(&[d], &sources);
@@ -124,7 +122,7 @@ pub fn run(args: &FmtArgs, reporter: &Reporter) -> ExitStatus {
     };
     // In JSON mode stderr carries only diagnostics, one object per line.
     if reporter.format == super::MessageFormat::Human {
-        eprintln!(
+        say!(
             "{changed} file{} {verb}, {} already formatted",
             if changed == 1 { "" } else { "s" },
             files.len() - changed

@@ -5,6 +5,7 @@
 //! (`<out>/<pack>/<pack>.acrp` and its `templates/`), all or nothing.
 
 use super::build::io_error;
+use super::out::{self, say};
 use super::publish::{endpoint, token};
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, SourceFile, SourceMap, did_you_mean, has_errors};
@@ -196,8 +197,8 @@ fn import_groups(args: &ImportArgs, groups: Vec<Group>, reporter: &Reporter) -> 
             1 => " and 1 initiative".to_string(),
             n => format!(" and {n} initiatives"),
         };
-        println!(
-            "imported {} definition{}{sets} into {}",
+        let line = format!(
+            "imported {} definition{}{sets} into {}\n",
             p.rules,
             if p.rules == 1 { "" } else { "s" },
             args.out
@@ -205,6 +206,9 @@ fn import_groups(args: &ImportArgs, groups: Vec<Group>, reporter: &Reporter) -> 
                 .join(format!("{}.acrp", p.id))
                 .display()
         );
+        if let Err(u) = out::stdout(&line) {
+            return u.status(ExitStatus::Success);
+        }
     }
     ExitStatus::Success
 }
@@ -331,7 +335,7 @@ fn from_azure(args: &ImportArgs) -> Result<Group, Problem> {
     let verbose = args.verbose;
     let log = move |event: Event, line: &str| {
         if verbose || event != Event::Request {
-            eprintln!("  {line}");
+            say!("  {line}");
         }
     };
     let client = Client {

@@ -2,6 +2,7 @@
 //! rules of `crate::lint`, configured by `acrpc.toml`.
 
 use super::files::{DirTemplates, collect_packs, write_file_atomically};
+use super::out::say;
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, Diagnostic, SourceFile, SourceMap, Span};
 use crate::lint::{self, Config};
@@ -148,7 +149,7 @@ pub fn run(args: &LintArgs, reporter: &Reporter) -> ExitStatus {
     }
     // In JSON mode stderr carries only diagnostics, one object per line.
     if reporter.format == super::MessageFormat::Human {
-        eprintln!(
+        say!(
             "{found} problem{} in {} file{}{}",
             if found == 1 { "" } else { "s" },
             files.len(),

@@ -9,6 +9,7 @@ mod fmt;
 mod import;
 mod lint;
 mod lsp;
+pub(crate) mod out;
 mod publish;
 mod test;
 

@@ -3,6 +3,7 @@
 //! initiatives, prunes last), then read back and confirm.
 
 use super::build::{Inputs, compile_inputs, io_error};
+use super::out::{self, say};
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span};
 use crate::emit::POLICY_API_VERSION;
@@ -15,7 +16,7 @@ use crate::sema::Options;
 use crate::syntax::{self, ast};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -142,7 +143,7 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
     let verbose = args.verbose;
     let log = move |event: Event, line: &str| {
         if verbose || event != Event::Request {
-            eprintln!("  {line}");
+            say!("  {line}");
         }
     };
     let client = Client {
@@ -171,7 +172,7 @@ fn publish(
     wanted: &[Desired],
     packs: &[&str],
 ) -> ExitStatus {
-    eprintln!(
+    say!(
         "Reading {} resource(s) at {}{}",
         wanted.len(),
         ctx.scope,
@@ -185,14 +186,17 @@ fn publish(
         Ok(a) => a,
         Err(status) => return status,
     };
-    print!("{}", render_plan(&actions, &ctx.scope, &client.api_version));
+    if let Err(u) = out::stdout(&render_plan(&actions, &ctx.scope, &client.api_version)) {
+        // Without the plan on screen, nothing may be applied.
+        return u.status(ExitStatus::Error);
+    }
     let changes: Vec<&Action> = actions.iter().filter(|a| a.changes()).collect();
     if args.plan {
         return ExitStatus::Success;
     }
     if changes.is_empty() {
-        println!("No changes: {} already matches the pack(s).", ctx.scope);
-        return ExitStatus::Success;
+        let text = format!("No changes: {} already matches the pack(s).\n", ctx.scope);
+        return out::finish(&text, ExitStatus::Success);
     }
     if !args.yes && !confirm(ctx, changes.len()) {
         return ExitStatus::Error;
@@ -253,13 +257,12 @@ fn confirm(ctx: &Ctx, n: usize) -> bool {
         );
         return false;
     }
-    eprint!("Apply {n} change(s) to {}? [y/N] ", ctx.scope);
-    let _ = std::io::stderr().flush();
+    out::stderr(&format!("Apply {n} change(s) to {}? [y/N] ", ctx.scope));
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     let yes = matches!(line.trim(), "y" | "Y" | "yes" | "Yes");
     if !yes {
-        eprintln!("Nothing was applied.");
+        say!("Nothing was applied.");
     }
     yes
 }
@@ -299,7 +302,7 @@ fn apply(
             report_partial(changes, i, &stop);
             return Err(ExitStatus::Error);
         }
-        eprintln!("[{}/{n}] {} {}", i + 1, past(&a.op), describe(a));
+        say!("[{}/{n}] {} {}", i + 1, past(&a.op), describe(a));
     }
     Ok(())
 }
@@ -370,13 +373,13 @@ fn report_partial(changes: &[&Action], at: usize, stop: &Stopped) {
     let Some((failed, after)) = rest.split_first() else {
         return;
     };
-    eprintln!("error: publish stopped at {}/{n}", at + 1);
-    eprintln!("applied ({}):", done.len());
+    say!("error: publish stopped at {}/{n}", at + 1);
+    say!("applied ({}):", done.len());
     for a in done {
-        eprintln!("  {} {}", verb(&a.op), describe(a));
+        say!("  {} {}", verb(&a.op), describe(a));
     }
     if let Some(v) = &stop.version_written {
-        eprintln!(
+        say!(
             "partly applied (1): {} {}: version {v} was written, the {} itself was not",
             verb(&failed.op),
             describe(failed),
@@ -385,7 +388,7 @@ fn report_partial(changes: &[&Action], at: usize, stop: &Stopped) {
     }
     let unanswered = matches!(stop.failure, Failure::Transport { .. });
     if unanswered {
-        eprintln!(
+        say!(
             "unknown (1): {} {}: no answer, Azure may or may not have applied it",
             verb(&failed.op),
             describe(failed)
@@ -396,11 +399,11 @@ fn report_partial(changes: &[&Action], at: usize, stop: &Stopped) {
     } else {
         rest.iter().collect()
     };
-    eprintln!("not applied ({}):", not_applied.len());
+    say!("not applied ({}):", not_applied.len());
     for a in not_applied {
-        eprintln!("  {} {}", verb(&a.op), describe(a));
+        say!("  {} {}", verb(&a.op), describe(a));
     }
-    eprintln!("Run the same publish again to finish: it applies only what is still missing.");
+    say!("Run the same publish again to finish: it applies only what is still missing.");
 }
 
 /// Reads every changed resource back and checks it now matches.
@@ -435,14 +438,14 @@ fn verify(ctx: &Ctx, client: &Client, wanted: &[Desired], changes: &[&Action]) -
         return ExitStatus::Error;
     }
     let count = |v: &str| changes.iter().filter(|a| verb(&a.op) == v).count();
-    println!(
-        "Published to {}: {} created, {} updated, {} pruned; read back and confirmed.",
+    let text = format!(
+        "Published to {}: {} created, {} updated, {} pruned; read back and confirmed.\n",
         ctx.scope,
         count("create"),
         count("update"),
         count("prune")
     );
-    ExitStatus::Success
+    out::finish(&text, ExitStatus::Success)
 }
 
 /// What is wrong with a resource read back after applying (`want`: what

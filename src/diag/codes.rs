@@ -156,6 +156,8 @@ codes! {
     E0034 Error "invalid-glob" "an `--include` or `--exclude` pattern is not a valid glob";
     // ---- source text (issue 13)
     W0010 Warning "bidi-control-character" "the text contains an invisible character that reorders how it is displayed";
+    // ---- resource bounds found by fuzzing (issue 13)
+    E0550 Error "template-too-large" "a template's variables expand beyond ARM's 4 MB template limit";
     // ---- rule tests (`acrpc test`, src/ruletest/)
     E1101 Error "test-unknown-subject" "a test names a rule or initiative the pack does not have";
     E1102 Error "test-without-subject" "a test does not name exactly one rule or initiative";

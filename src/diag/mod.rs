@@ -6,6 +6,7 @@
 //! stop at the first problem. Rendering (miette text, JSON lines) lives in
 //! [`render`]; the code table and `acrpc explain` pages in [`codes`].
 
+mod clip;
 pub mod codes;
 pub mod render;
 

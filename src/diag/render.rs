@@ -2,6 +2,7 @@
 //! machines. Both are deterministic for a given input (no colour unless asked,
 //! fixed width), so they can be snapshot-tested.
 
+use super::clip::{ClippedSource, clip_label};
 use super::{Diagnostic, Label, Severity, SourceMap};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde_json::{Value, json};
@@ -26,7 +27,7 @@ impl Default for RenderOptions {
 /// Adapter that lets miette draw one of our diagnostics.
 struct Report<'a> {
     diag: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: ClippedSource,
     labels: Vec<&'a Label>,
     notes: Option<String>,
     /// False for a diagnostic with no text to show (a command-line value, an
@@ -93,13 +94,14 @@ impl miette::Diagnostic for Report<'_> {
             return None;
         }
         let primary = self.diag.primary.span;
+        let source_text = self.source.source.inner();
         let iter = self.labels.iter().map(move |l| {
             let text = if l.message.is_empty() {
                 None
             } else {
                 Some(l.message.clone())
             };
-            let span = (l.span.start as usize, l.span.len());
+            let span = clip_label(source_text, l.span.start as usize, l.span.len());
             if l.span == primary {
                 LabeledSpan::new_primary_with_span(text, span)
             } else {
@@ -128,7 +130,9 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, opts: RenderOptions) -> St
     let report = Report {
         diag,
         snippet: !text.is_empty(),
-        source: NamedSource::new(name, text.to_string()),
+        source: ClippedSource {
+            source: NamedSource::new(name, text.to_string()),
+        },
         labels,
         notes: if notes.is_empty() {
             None

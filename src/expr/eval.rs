@@ -219,31 +219,64 @@ const MAX_NODES: usize = 32_768;
 /// Most string bytes, summed over a returned value.
 const MAX_TEXT: usize = 1 << 20;
 
+/// Deepest nesting of a returned value. A `reduce` that wraps its accumulator
+/// (`createArray(lambdaVariables('c'))`) nests one level per element, and copying
+/// ever deeper values is quadratic (fuzzing: 10,000 levels took over 10 s).
+const MAX_VALUE_DEPTH: usize = 256;
+
 /// Keeps a built-in's result within [`MAX_NODES`] and [`MAX_TEXT`]. Doubling a value in a
 /// `reduce` would otherwise grow exponentially. A larger result is not wrong, just beyond
 /// what this evaluator computes, so it is `Unknown`.
 fn bounded(value: Value, name: &str, args: &[Expr]) -> Result<Value, EvalError> {
-    let (mut nodes, mut text) = (0usize, 0usize);
-    let mut stack = vec![&value];
-    while let Some(v) = stack.pop() {
-        nodes += 1;
-        match v {
-            Value::String(s) => text += s.len(),
-            Value::Array(items) => stack.extend(items),
-            Value::Object(map) => {
-                text += map.keys().map(String::len).sum::<usize>();
-                stack.extend(map.values());
-            }
-            _ => {}
-        }
-        if nodes > MAX_NODES || text > MAX_TEXT {
-            return Err(EvalError::Unknown(format!(
-                "{} is too large to evaluate statically (over {MAX_NODES} values or {MAX_TEXT} bytes of text)",
-                render_call(name, args)
-            )));
-        }
-    }
+    let mut size = Size::default();
+    size.add(&value, || render_call(name, args))?;
     Ok(value)
+}
+
+/// The running size of a value being built, against [`MAX_NODES`] and [`MAX_TEXT`]:
+/// functions that build from many lambda results (`map`, `toObject`, `mapValues`) add
+/// each part as it comes, so they stop at the bound instead of building gigabytes
+/// before [`bounded`] could look (issue 13: `map(range(0,10000), lambda('x', range(0,10000)))`).
+#[derive(Default)]
+pub(super) struct Size {
+    nodes: usize,
+    text: usize,
+}
+
+impl Size {
+    /// Adds `value`; `what` names the call for the error.
+    pub(super) fn add(
+        &mut self,
+        value: &Value,
+        what: impl Fn() -> String,
+    ) -> Result<(), EvalError> {
+        let mut stack = vec![(value, 0usize)];
+        while let Some((v, depth)) = stack.pop() {
+            self.nodes += 1;
+            match v {
+                Value::String(s) => self.text += s.len(),
+                Value::Array(items) => stack.extend(items.iter().map(|x| (x, depth + 1))),
+                Value::Object(map) => {
+                    self.text += map.keys().map(String::len).sum::<usize>();
+                    stack.extend(map.values().map(|x| (x, depth + 1)));
+                }
+                _ => {}
+            }
+            if depth > MAX_VALUE_DEPTH {
+                return Err(EvalError::Unknown(format!(
+                    "{} nests values deeper than {MAX_VALUE_DEPTH} levels; not evaluated statically",
+                    what()
+                )));
+            }
+            if self.nodes > MAX_NODES || self.text > MAX_TEXT {
+                return Err(EvalError::Unknown(format!(
+                    "{} is too large to evaluate statically (over {MAX_NODES} values or {MAX_TEXT} bytes of text)",
+                    what()
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn render_call(name: &str, args: &[Expr]) -> String {

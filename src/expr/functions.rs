@@ -748,6 +748,9 @@ fn uri(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("uri", args, 2, 2)?;
     let base = str_arg("uri", &args[0])?;
     let rel = str_arg("uri", &args[1])?;
+    // The fragment goes first: a `#` before `://` leaves no scheme (found by fuzzing:
+    // `uri('ht#p://contoso.com/a/b', '/c')` sliced past the end).
+    let base = &base[..base.find('#').unwrap_or(base.len())];
     let Some(scheme_end) = base.find("://") else {
         return invalid(format!("uri expects an absolute base URI, got '{base}'"));
     };
@@ -757,7 +760,6 @@ fn uri(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     if has_scheme {
         return Ok(Value::String(rel.to_string()));
     }
-    let base = &base[..base.find('#').unwrap_or(base.len())];
     let authority_end = base[scheme_end + 3..]
         .find(['/', '?'])
         .map_or(base.len(), |i| scheme_end + 3 + i);

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::eval::eval;
+use super::eval::{Size, eval};
 use super::functions::type_name;
 use super::{Context, EvalError, Expr};
 
@@ -167,11 +167,13 @@ fn map(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
     arity("map", args, 2, 2)?;
     let items = array_arg("map", &args[0], ctx)?;
     let f = lambda("map", &args[1], &[1, 2])?;
-    let out = items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| f.apply(ctx, element_args(&f, item, i)))
-        .collect::<Result<_, _>>()?;
+    let mut size = Size::default();
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let v = f.apply(ctx, element_args(&f, item, i))?;
+        size.add(&v, || "map(...)".to_string())?;
+        out.push(v);
+    }
     Ok(Value::Array(out))
 }
 
@@ -248,12 +250,14 @@ fn to_object(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
         .map(|e| lambda("toObject", e, &[1]))
         .transpose()?;
     let mut out = Map::new();
+    let mut size = Size::default();
     for item in items {
         let k = key_string("toObject", key.apply(ctx, vec![item.clone()])?)?;
         let v = match &value {
             Some(f) => f.apply(ctx, vec![item])?,
             None => item,
         };
+        size.add(&v, || "toObject(...)".to_string())?;
         out.insert(k, v);
     }
     Ok(Value::Object(out))
@@ -281,9 +285,12 @@ fn map_values(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
         return invalid("mapValues expects an object");
     };
     let f = lambda("mapValues", &args[1], &[1])?;
-    let out = map
-        .into_iter()
-        .map(|(k, v)| Ok((k, f.apply(ctx, vec![v])?)))
-        .collect::<Result<_, EvalError>>()?;
+    let mut size = Size::default();
+    let mut out = Map::new();
+    for (k, v) in map {
+        let v = f.apply(ctx, vec![v])?;
+        size.add(&v, || "mapValues(...)".to_string())?;
+        out.insert(k, v);
+    }
     Ok(Value::Object(out))
 }

@@ -2094,3 +2094,44 @@ fn epoch_conversions() {
         "[dateTimeAdd('2020-04-07 14:53:14Z', 'P3Y')]"
     )));
 }
+
+/// Issue 13 item 13: `map` over 10,000 elements, each a 10,000-element range, built
+/// ~4 GB before the size check looked at the result; it now stops at the bound.
+#[test]
+fn map_stops_at_the_size_bound_while_building() {
+    for text in [
+        "[map(range(0, 10000), lambda('x', range(0, 10000)))]",
+        "[toObject(range(0, 10000), lambda('x', string(lambdaVariables('x'))), lambda('x', range(0, 10000)))]",
+        "[mapValues(toObject(range(0, 10000), lambda('x', string(lambdaVariables('x')))), lambda('v', range(0, 10000)))]",
+    ] {
+        let got = eval_string(text, &NoContext);
+        assert!(
+            matches!(&got, Err(EvalError::Unknown(m)) if m.contains("too large")),
+            "{text}: {got:?}"
+        );
+    }
+}
+
+/// Found by fuzzing (target `expr`): a `#` before the base's `://` made `uri` slice
+/// past the end of the base it had cut at the fragment. ARM's `uri` needs an absolute
+/// base, which `ht#p://…` is not (its scheme would be `ht`, then a fragment).
+#[test]
+fn uri_with_a_fragment_before_the_scheme_separator_is_invalid() {
+    let got = eval_string("[uri('ht#p://contoso.com/a/b', '/c')]", &NoContext);
+    assert!(matches!(got, Err(EvalError::Invalid(_))), "{got:?}");
+}
+
+/// Found by fuzzing (target `expr`, a timeout): a `reduce` that wraps its accumulator
+/// in an array each step nests 10,000 levels, copied at every step. Values deeper
+/// than the bound are unknown, at once.
+#[test]
+fn reduce_that_nests_deeper_and_deeper_stops() {
+    let got = eval_string(
+        "[reduce(range(5, 10000), createArray(1), lambda('c', 'n', createArray(lambdaVariables('c'))))]",
+        &NoContext,
+    );
+    assert!(
+        matches!(&got, Err(EvalError::Unknown(m)) if m.contains("deeper")),
+        "{got:?}"
+    );
+}

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::expr::{self, Context, EvalError};
 use serde_json::{Map, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 
 /// What the command line adds to a template.
@@ -36,6 +36,14 @@ const PROPERTY_LOOP: char = '\u{1}';
 const MAX_COPY: usize = 800;
 /// Nested deployments deeper than this are not followed.
 const MAX_DEPTH: usize = 16;
+/// ARM's template size limit, which applies "to the final state of the template
+/// after it has been expanded for iterative resource definitions, and values for
+/// variables and parameters" (ARM template best practices, "Template limits"): the
+/// evaluated variables of one template may not add up to more (E0550).
+const MAX_EXPANDED: usize = 4 * 1024 * 1024;
+/// Bytes of variable values copied into expressions (every use is a copy) before
+/// further uses are unknown: a bound on work and memory, far above real templates.
+const MAX_HANDED: usize = 256 * 1024 * 1024;
 
 pub fn looks_like(doc: &Value) -> bool {
     let schema = doc
@@ -79,6 +87,7 @@ pub fn load(
         .unwrap_or_default();
     let tpl = Template::new(doc, given, &mut loader.problems, "", opts);
     loader.template(&tpl, doc, "", None, 0);
+    loader.problems.extend(tpl.too_large(""));
     (loader.out, loader.problems)
 }
 
@@ -88,6 +97,10 @@ struct Template<'t> {
     variables: &'t Map<String, Value>,
     cache: RefCell<Map<String, Value>>,
     evaluating: RefCell<BTreeSet<String>>,
+    /// Approximate JSON bytes of the variables evaluated so far ([`MAX_EXPANDED`]).
+    expanded: Cell<usize>,
+    /// Approximate JSON bytes of variable values handed out ([`MAX_HANDED`]).
+    handed: Cell<usize>,
     /// What the command line says of the deployment scope.
     opts: &'t ArmOptions,
 }
@@ -126,6 +139,8 @@ impl<'t> Template<'t> {
                 .unwrap_or(&EMPTY),
             cache: RefCell::new(Map::new()),
             evaluating: RefCell::new(BTreeSet::new()),
+            expanded: Cell::new(0),
+            handed: Cell::new(0),
             opts,
         };
         let declared = doc.get("parameters").and_then(Value::as_object);
@@ -301,6 +316,14 @@ impl<'t> Template<'t> {
     /// `Unknown` error so that expressions using it are unknown as a whole.
     fn variable(&self, name: &str) -> Result<Value, EvalError> {
         if let Some(v) = self.cache.borrow().get(&name.to_ascii_lowercase()) {
+            let room = MAX_HANDED.saturating_sub(self.handed.get());
+            let size = json_size(v, room);
+            self.handed.set(self.handed.get().saturating_add(size));
+            if size > room {
+                return Err(EvalError::Unknown(format!(
+                    "variable `{name}` is used too often to evaluate statically"
+                )));
+            }
             return known(v);
         }
         let key = name.to_ascii_lowercase();
@@ -318,9 +341,33 @@ impl<'t> Template<'t> {
             None => self.copy_variable(name),
         };
         self.evaluating.borrow_mut().remove(&key);
-        let value = value?;
+        let mut value = value?;
+        let room = MAX_EXPANDED.saturating_sub(self.expanded.get());
+        let size = json_size(&value, room);
+        self.expanded.set(self.expanded.get().saturating_add(size));
+        if size > room {
+            // Cached as unknown: what builds on it stays small.
+            value = unknown_value(&format!(
+                "variable `{name}` expands beyond ARM's 4 MB template limit"
+            ));
+        }
         self.cache.borrow_mut().insert(key, value.clone());
         known(&value)
+    }
+
+    /// E0550 when the variables expanded beyond [`MAX_EXPANDED`].
+    fn too_large(&self, base: &str) -> Option<Problem> {
+        (self.expanded.get() > MAX_EXPANDED).then(|| {
+            Problem::new(
+                ProblemCode::TemplateTooLarge,
+                format!(
+                    "the template's variables expand to more than {} MB; Azure Resource Manager rejects templates over 4 MB after expansion",
+                    MAX_EXPANDED / (1024 * 1024)
+                ),
+                format!("{base}/variables"),
+            )
+            .help("variables that copy other variables grow fast; build large values in the deployment instead".into())
+        })
     }
 
     /// A variable defined by a `copy` loop in `variables.copy`
@@ -507,6 +554,30 @@ impl Context for Ctx<'_, '_> {
 
 /// A parameter value: unknown values stay unknown (as an error, so an
 /// expression using them is unknown as a whole).
+/// The approximate size of `v` as JSON text, counted up to just past `limit`.
+fn json_size(v: &Value, limit: usize) -> usize {
+    let mut size = 0usize;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        size += match v {
+            Value::String(s) => s.len() + 2,
+            Value::Array(items) => {
+                stack.extend(items);
+                2 + items.len()
+            }
+            Value::Object(map) => {
+                stack.extend(map.values());
+                2 + map.keys().map(|k| k.len() + 4).sum::<usize>()
+            }
+            _ => 5,
+        };
+        if size > limit {
+            break;
+        }
+    }
+    size
+}
+
 fn known(v: &Value) -> Result<Value, EvalError> {
     match super::as_unknown(v) {
         Some(r) => Err(EvalError::Unknown(r.to_string())),
@@ -889,6 +960,7 @@ impl Loader<'_> {
             self.report_invalid(errors, &format!("{pointer}/properties/parameters"));
             let child = Template::new(inner, given, &mut self.problems, &base, self.opts);
             self.template(&child, inner, &base, None, depth + 1);
+            self.problems.extend(child.too_large(&base));
         } else {
             self.template(tpl, inner, &base, None, depth + 1);
         }

@@ -57,6 +57,7 @@ pub enum ProblemCode {
     ParameterWithoutValue,
     ResourceWithoutType,
     LinkedTemplate,
+    TemplateTooLarge,
 }
 
 impl Problem {

@@ -127,35 +127,38 @@ fn spawn_reader(tx: mpsc::Sender<Incoming>) {
             if skipped && !logged {
                 // Once per session: an editor with broken framing would
                 // otherwise fill its log.
-                eprintln!(
+                let _ = writeln!(
+                    std::io::stderr(),
                     "acrpc lsp: skipped input that is not a framed message; resynchronised on the next Content-Length header"
                 );
                 logged = true;
             }
-            let msg = match frame {
-                Ok(text) => match serde_json::from_str::<Message>(&text) {
-                    Ok(m) => Incoming::Message(m),
-                    Err(e) => Incoming::Garbage(format!("malformed message: {e}")),
-                },
-                Err(e) => Incoming::Garbage(e),
-            };
-            if tx.send(msg).is_err() {
+            if tx.send(incoming(frame)).is_err() {
                 break;
             }
         }
     });
 }
 
-struct Out {
-    stdout: std::io::Stdout,
+fn incoming(frame: Result<String, String>) -> Incoming {
+    match frame {
+        Ok(text) => match serde_json::from_str::<Message>(&text) {
+            Ok(m) => Incoming::Message(m),
+            Err(e) => Incoming::Garbage(format!("malformed message: {e}")),
+        },
+        Err(e) => Incoming::Garbage(e),
+    }
 }
 
-impl Out {
+struct Out<'w> {
+    w: &'w mut dyn Write,
+}
+
+impl Out<'_> {
     fn send(&mut self, msg: Message) {
-        let mut lock = self.stdout.lock();
         // A closed stdout means the client is gone; the read side ends too.
-        let _ = msg.write(&mut lock);
-        let _ = lock.flush();
+        let _ = msg.write(&mut self.w);
+        let _ = self.w.flush();
     }
 
     fn garbage(&mut self, why: &str) {
@@ -167,9 +170,8 @@ impl Out {
             "error": { "code": ErrorCode::ParseError as i32, "message": why },
         })
         .to_string();
-        let mut lock = self.stdout.lock();
-        let _ = write!(lock, "Content-Length: {}\r\n\r\n{body}", body.len());
-        let _ = lock.flush();
+        let _ = write!(self.w, "Content-Length: {}\r\n\r\n{body}", body.len());
+        let _ = self.w.flush();
     }
 
     fn notify(&mut self, method: &str, params: impl serde::Serialize) {
@@ -577,9 +579,27 @@ fn capabilities() -> lsp::ServerCapabilities {
 pub fn run(config: crate::lint::Config) -> bool {
     let (tx, rx) = mpsc::channel();
     spawn_reader(tx);
-    let mut out = Out {
-        stdout: std::io::stdout(),
-    };
+    let mut stdout = std::io::stdout();
+    serve(config, &rx, &mut Out { w: &mut stdout })
+}
+
+/// Serves a recorded conversation: `input` is everything the client sends,
+/// read up front (one batch per the debounce rule), the answers go to
+/// `output`. For fuzzing and tests of the message loop without threads.
+pub fn serve_bytes(config: crate::lint::Config, input: &[u8], output: &mut dyn Write) -> bool {
+    let (tx, rx) = mpsc::channel();
+    let mut r = input;
+    let mut skipped = false;
+    while let Ok(Some(frame)) = read_frame(&mut r, &mut skipped) {
+        if tx.send(incoming(frame)).is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    serve(config, &rx, &mut Out { w: output })
+}
+
+fn serve(config: crate::lint::Config, rx: &mpsc::Receiver<Incoming>, out: &mut Out) -> bool {
     let mut server = Server {
         docs: HashMap::new(),
         config,
@@ -626,14 +646,14 @@ pub fn run(config: crate::lint::Config) -> bool {
                         out.send(Message::Response(Response::new_ok(req.id, result)));
                         continue;
                     }
-                    respond(&mut server, req, &mut out);
+                    respond(&mut server, req, out);
                 }
                 Message::Notification(n) => {
                     if n.method == "exit" {
                         return server.shutting_down;
                     }
                     let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        server.notification(n, &mut out)
+                        server.notification(n, out)
                     }));
                     if let Ok(Some(uri)) = handled
                         && changed.insert(uri.as_str().to_string())
@@ -646,7 +666,7 @@ pub fn run(config: crate::lint::Config) -> bool {
         }
         for uri in changed_uris {
             let published = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                server.publish(&uri, &mut out)
+                server.publish(&uri, out)
             }));
             if published.is_err() {
                 // Keep serving; forget the analysis that failed.
