@@ -193,3 +193,60 @@ fn all_28_builtins_compile_back_to_the_original() {
         failures.join("\n\n")
     );
 }
+
+/// Collects the `field` operands of a policy rule: conditions, `count.field`,
+/// `existenceCondition` and Modify operations. Deployment templates are skipped:
+/// they are ARM JSON, not policy conditions.
+fn collect_fields(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                if key.eq_ignore_ascii_case("field") {
+                    if let Value::String(field) = child {
+                        out.push(field.clone());
+                    }
+                } else if !key.eq_ignore_ascii_case("deployment") {
+                    collect_fields(child, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_fields(item, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_field_used_by_the_builtins_is_in_the_catalog() {
+    let Some(root) = shared_builtins() else {
+        return;
+    };
+    let cat = acrpc::catalog::catalog();
+    let mut checked = 0;
+    for folder in ["definitions", "related-definitions"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(folder))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let json: Value = serde_json::from_str(&text).unwrap();
+            let rule = &json["properties"]["policyRule"];
+            assert!(rule.is_object(), "{}: no policyRule", file.display());
+            let mut fields = Vec::new();
+            collect_fields(rule, &mut fields);
+            for field in fields {
+                let tag = field.starts_with("tags[") || field.starts_with("tags.");
+                assert!(
+                    tag || cat.generic_field(&field).is_some()
+                        || cat.property_by_alias(&field).is_some(),
+                    "{}: unknown field {field}",
+                    file.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} fields found");
+}

@@ -8,7 +8,8 @@
 #   tools/fuzz.sh list                      the targets
 #
 # Environment: RUNS=N stops each target after N executions; SECONDS_PER_TARGET=S
-# after S seconds. Targets run one at a time under `nice -n 19`.
+# after S seconds; ACRPC_FUZZ_TARGET_DIR=DIR builds there (CI: a cache outside the clone).
+# Targets run one at a time under `nice -n 19`.
 # Resource limits are part of every run, so hangs and blow-ups are crashes:
 # 2 GB of memory (RSS and a single allocation), 10 s per input.
 # A crash leaves its input in fuzz/artifacts/<target>/; minimise it with
@@ -34,7 +35,11 @@ have_fuzz() {
 run_target() {
   local t=$1; shift
   mkdir -p "fuzz/corpus/$t"
-  (cd fuzz && nice -n 19 cargo +nightly fuzz run -O --debug-assertions -s none "$t" "corpus/$t" -- \
+  local target_dir=()
+  # CI points this at a cache outside the clone, so a fresh clone reuses the
+  # fuzz build (dependencies only; acrpc itself is rebuilt).
+  [ -n "${ACRPC_FUZZ_TARGET_DIR:-}" ] && target_dir=(--target-dir "$ACRPC_FUZZ_TARGET_DIR")
+  (cd fuzz && nice -n 19 cargo +nightly fuzz run -O --debug-assertions -s none "${target_dir[@]}" "$t" "corpus/$t" -- \
     "${LIMITS[@]}" -max_len="$(max_len "$t")" -print_final_stats=1 "$@")
 }
 
