@@ -55,14 +55,6 @@ case "$cmd" in
     fi
     python3 tools/fuzz_seed.py
     for t in "${TARGETS[@]}"; do
-      if [ "$t" = fmt ]; then
-        # Open finding: `rule <space><newline> id {` parses, the formatter drops the
-        # space, and `rule<newline> id {` does not parse, so fmt refuses (E0602, the
-        # file is left alone). The parser's line-break handling after `pack`/`rule`
-        # is issue 13 item 26; run this target by hand until it is fixed.
-        echo "== fuzz smoke: fmt skipped (open finding, issue 13 item 26)"
-        continue
-      fi
       echo "== fuzz smoke: $t (30 s)"
       run_target "$t" -max_total_time=30
     done

@@ -734,14 +734,7 @@ impl Analysis {
         }
         match ctx.item {
             None => {
-                for k in [
-                    "pack",
-                    "rule",
-                    "initiative",
-                    "assignment",
-                    "exemption",
-                    "environment",
-                ] {
+                for k in crate::syntax::keywords::ITEMS {
                     out.push(item(k, lsp::CompletionItemKind::KEYWORD, None));
                 }
             }

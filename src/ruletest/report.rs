@@ -4,6 +4,7 @@
 use super::coverage::Coverage;
 use super::{Failure, Run};
 use crate::check::report::describe;
+use crate::check::report::junit::esc;
 use serde_json::{Value, json};
 use std::fmt::Write;
 
@@ -246,22 +247,4 @@ pub fn junit(s: &Summary) -> String {
     }
     out.push_str("</testsuites>\n");
     out
-}
-
-/// XML-escapes text; characters XML 1.0 cannot carry become U+FFFD.
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            '\t' | '\n' | '\r' => o.push(c),
-            c if (c as u32) < 0x20 || ('\u{7f}'..='\u{9f}').contains(&c) => o.push('\u{fffd}'),
-            c => o.push(c),
-        }
-    }
-    o
 }

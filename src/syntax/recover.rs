@@ -19,15 +19,8 @@ pub struct Chunk {
     pub unclosed: Option<usize>,
 }
 
-const ITEM_KEYWORDS: [&str; 7] = [
-    "test",
-    "pack",
-    "rule",
-    "initiative",
-    "assignment",
-    "exemption",
-    "environment",
-];
+/// Item keywords come from the one keyword table.
+use super::keywords::ITEMS as ITEM_KEYWORDS;
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
@@ -257,10 +250,23 @@ fn stray(file: FileId, start: usize, end: usize, text: &str) -> Diagnostic {
     Diagnostic::new(
         Code::E0001,
         Span::new(file, start, token_end),
-        "expected `pack`, `rule` or `initiative`",
+        format!("expected {}", item_keyword_list()),
     )
     .with_label("not the start of an item")
-    .with_help("every top-level item starts with `pack`, `rule` or `initiative`")
+    .with_help(format!(
+        "every top-level item starts with {}",
+        item_keyword_list()
+    ))
+}
+
+/// "`pack`, `rule`, … or `test`", from the keyword table.
+fn item_keyword_list() -> String {
+    let quoted: Vec<String> = ITEM_KEYWORDS.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// The item keyword and id at the start of a chunk (`rule x {` → `("rule",

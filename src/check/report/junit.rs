@@ -83,7 +83,8 @@ pub fn junit(report: &Report) -> String {
     out
 }
 
-fn esc(s: &str) -> String {
+/// XML-escapes attribute and text content (also used by `acrpc test`'s JUnit).
+pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -3,7 +3,7 @@
 //! summary for pull-request comments. Pure functions of a [`Report`];
 //! deterministic (no timestamps, results in input order).
 
-mod junit;
+pub(crate) mod junit;
 mod markdown;
 mod sarif;
 mod text;
