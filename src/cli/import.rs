@@ -5,14 +5,14 @@
 //! (`<out>/<pack>/<pack>.acrp` and its `templates/`), all or nothing.
 
 use super::build::io_error;
-use super::out::{self, say};
+use super::out;
 use super::publish::{endpoint, token};
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, SourceFile, SourceMap, did_you_mean, has_errors};
 use crate::emit::POLICY_API_VERSION;
 use crate::import::{self, ImportedPack, Options};
 use crate::publish::Scope;
-use crate::publish::client::{Client, Event, Failure, RetryPolicy, UreqTransport};
+use crate::publish::client::{Client, Failure};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -330,49 +330,40 @@ fn from_azure(args: &ImportArgs) -> Result<Group, Problem> {
             "set AZURE_ACCESS_TOKEN (e.g. from `az account get-access-token`), or install the Azure CLI and run `az login`",
         )
     })?;
-    let loopback = endpoint.starts_with("http://");
-    let transport = UreqTransport::new(!loopback);
-    let verbose = args.verbose;
-    let log = move |event: Event, line: &str| {
-        if verbose || event != Event::Request {
-            say!("  {line}");
-        }
-    };
-    let client = Client {
-        transport: &transport,
+    let items = super::publish::with_client(
         endpoint,
-        api_version: args.api_version.clone(),
+        args.api_version.clone(),
         token,
-        retry: RetryPolicy {
-            deadline: std::time::Duration::from_secs(args.timeout),
-            ..RetryPolicy::default()
+        args.timeout,
+        args.verbose,
+        |client| -> Result<Vec<Value>, Problem> {
+            let mut items = Vec::new();
+            if args.from_azure
+                && let Some(s) = &scope
+            {
+                let base = s.path();
+                for collection in ["policyDefinitions", "policySetDefinitions"] {
+                    let path = format!("{base}/providers/Microsoft.Authorization/{collection}");
+                    let listed = client
+                        .list(&path, "policyType eq 'Custom'")
+                        .map_err(|f| failure(&f, &path))?;
+                    // ARM lists what is visible at a scope, including definitions
+                    // inherited from above; import what lives at the scope itself.
+                    items.extend(listed.into_iter().filter(|v| {
+                        v.get("id").and_then(Value::as_str).is_some_and(|id| {
+                            id.to_ascii_lowercase()
+                                .starts_with(&format!("{}/", base.to_ascii_lowercase()))
+                        })
+                    }));
+                }
+            }
+            let mut all_builtins: Option<Vec<Value>> = None;
+            for b in &args.builtins {
+                items.push(builtin(client, b, &mut all_builtins)?);
+            }
+            Ok(items)
         },
-        log: &log,
-    };
-    let mut items = Vec::new();
-    if args.from_azure
-        && let Some(s) = &scope
-    {
-        let base = s.path();
-        for collection in ["policyDefinitions", "policySetDefinitions"] {
-            let path = format!("{base}/providers/Microsoft.Authorization/{collection}");
-            let listed = client
-                .list(&path, "policyType eq 'Custom'")
-                .map_err(|f| failure(&f, &path))?;
-            // ARM lists what is visible at a scope, including definitions
-            // inherited from above; import what lives at the scope itself.
-            items.extend(listed.into_iter().filter(|v| {
-                v.get("id").and_then(Value::as_str).is_some_and(|id| {
-                    id.to_ascii_lowercase()
-                        .starts_with(&format!("{}/", base.to_ascii_lowercase()))
-                })
-            }));
-        }
-    }
-    let mut all_builtins: Option<Vec<Value>> = None;
-    for b in &args.builtins {
-        items.push(builtin(&client, b, &mut all_builtins)?);
-    }
+    )?;
     let files = items
         .into_iter()
         .map(|v| {

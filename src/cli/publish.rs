@@ -138,9 +138,34 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
             );
         }
     };
+    let wanted: Vec<Desired> = packs
+        .iter()
+        .flat_map(|(p, _)| desired(p, &ctx.scope))
+        .collect();
+    let pack_ids: Vec<&str> = packs.iter().map(|(p, _)| p.id.as_str()).collect();
+    with_client(
+        endpoint,
+        args.api_version.clone(),
+        token,
+        args.timeout,
+        args.verbose,
+        |client| publish(args, &mut ctx, client, &wanted, &pack_ids),
+    )
+}
+
+/// Runs `run` with the ARM client publish and import share: TLS unless the
+/// endpoint is loopback plain HTTP (checked before), request lines logged
+/// only with `--verbose`, one deadline per request including its retries.
+pub(super) fn with_client<R>(
+    endpoint: String,
+    api_version: String,
+    token: Secret,
+    timeout_seconds: u64,
+    verbose: bool,
+    run: impl FnOnce(&Client) -> R,
+) -> R {
     let loopback = endpoint.starts_with("http://");
     let transport = UreqTransport::new(!loopback);
-    let verbose = args.verbose;
     let log = move |event: Event, line: &str| {
         if verbose || event != Event::Request {
             say!("  {line}");
@@ -149,20 +174,15 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
     let client = Client {
         transport: &transport,
         endpoint,
-        api_version: args.api_version.clone(),
+        api_version,
         token,
         retry: RetryPolicy {
-            deadline: std::time::Duration::from_secs(args.timeout),
+            deadline: std::time::Duration::from_secs(timeout_seconds),
             ..RetryPolicy::default()
         },
         log: &log,
     };
-    let wanted: Vec<Desired> = packs
-        .iter()
-        .flat_map(|(p, _)| desired(p, &ctx.scope))
-        .collect();
-    let pack_ids: Vec<&str> = packs.iter().map(|(p, _)| p.id.as_str()).collect();
-    publish(args, &mut ctx, &client, &wanted, &pack_ids)
+    run(&client)
 }
 
 fn publish(
