@@ -272,10 +272,21 @@ fn lower_body(
     ctx: &PackCtx,
     diags: &mut Vec<Diagnostic>,
 ) -> Body {
-    let param_env: BTreeMap<String, ParamInfo> = params
+    let mut param_env: BTreeMap<String, ParamInfo> = params
         .iter()
-        .map(|p| (p.name.clone(), ParamInfo { ty: p.ty }))
+        .map(|p| (p.name.clone(), ParamInfo { ty: Some(p.ty) }))
         .collect();
+    // A parameter whose type was not understood (E0309) is still declared: reading it
+    // is not a second error, and it is not "never used".
+    for p in c
+        .params
+        .iter()
+        .filter(|p| !p.name.name.eq_ignore_ascii_case("effect"))
+    {
+        param_env
+            .entry(p.name.name.clone())
+            .or_insert(ParamInfo { ty: None });
+    }
     let (lets, let_spans) = let_bindings(&c.lets, diags);
     let env = Env {
         kind,
@@ -294,7 +305,9 @@ fn lower_body(
     let value_counts = lw.value_counts;
     drop(lw);
     super::limits::check_counts(&field_counts, value_counts, r.id.span, diags);
-    report_unused(c, &used_params, &used_lets, &let_spans, diags);
+    // A parameter of an unknown type already has its error (E0309).
+    let typed: BTreeSet<&str> = params.iter().map(|p| p.name.as_str()).collect();
+    report_unused(c, &typed, &used_params, &used_lets, &let_spans, diags);
     if let Some(d) = c.deploy.filter(|_| c.related().is_none()) {
         diags.push(
             Diagnostic::new(Code::E0303, d.span, "`deploy` needs `require related …`")
@@ -371,16 +384,18 @@ fn rule_condition(c: &Clauses, kind: &Kind, lw: &mut Lowerer) -> Condition {
     }
 }
 
-/// W0007 for parameters and W0008 for `let` bindings the rule never reads.
+/// W0007 for parameters (of a known type) and W0008 for `let` bindings the rule never
+/// reads.
 fn report_unused(
     c: &Clauses,
+    typed: &BTreeSet<&str>,
     used_params: &BTreeSet<String>,
     used_lets: &BTreeSet<String>,
     let_spans: &BTreeMap<String, Span>,
     diags: &mut Vec<Diagnostic>,
 ) {
     for p in &c.params {
-        if !used_params.contains(&p.name.name) {
+        if typed.contains(p.name.name.as_str()) && !used_params.contains(&p.name.name) {
             diags.push(
                 Diagnostic::new(Code::W0007, p.name.span, format!("parameter `{}` is never used", p.name.name))
                     .with_label("unused")
@@ -767,6 +782,21 @@ fn lower_params(params: &[&ast::Param], diags: &mut Vec<Diagnostic>) -> Vec<ir::
     out
 }
 
+/// The policy parameter type meant by a name other languages use for it (`list` →
+/// `array`); Azure Policy's types are string, array, object, boolean, integer, float and
+/// dateTime (definition-structure-parameters).
+fn param_type_synonym(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "list" | "arr" | "sequence" | "set" => "array",
+        "str" | "text" => "string",
+        "dict" | "map" | "hash" | "record" | "obj" | "json" => "object",
+        "number" | "num" | "long" => "integer",
+        "double" | "decimal" | "real" => "float",
+        "date" | "time" | "timestamp" => "datetime",
+        _ => return None,
+    })
+}
+
 /// Lowers a parameter declaration; `allow_effect` admits type `effect`
 /// (initiatives).
 pub fn lower_param(
@@ -798,8 +828,12 @@ pub fn lower_param(
             )
             .with_label("not a policy parameter type")
             .with_help(format!("types: {}", names.join(", ")));
-            if let Some(s) = did_you_mean(&p.ty.name, names.iter().copied()) {
-                d = d.with_suggestion(format!("use `{s}`"), s);
+            if let Some(s) = param_type_synonym(&ty_name)
+                .or_else(|| did_you_mean(&p.ty.name, names.iter().copied()))
+            {
+                d = d
+                    .with_help(format!("did you mean `{s}`? types: {}", names.join(", ")))
+                    .with_suggestion(format!("use `{s}`"), s);
             }
             diags.push(d);
             return None;

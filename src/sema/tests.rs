@@ -149,3 +149,42 @@ fn names_are_stable_uuid_v5() {
         Some(5)
     );
 }
+
+/// A parameter type written as another language spells it is one error (E0309) with the
+/// Azure type suggested, whether the parameter is used or not: no "no parameter named"
+/// (E0107) at its uses and no "never used" (W0007) (issue 12). Azure Policy's types:
+/// definition-structure-parameters ("String, Array, Object, Boolean, Integer, Float,
+/// DateTime").
+#[test]
+fn a_misnamed_parameter_type_is_one_error_with_the_azure_type_suggested() {
+    let compile = |src: String| {
+        let (_, c) = compile_str("t.acrp", &format!("{HEADER}{src}\n"), &NoTemplates);
+        c.diagnostics
+    };
+    for (written, meant, used) in [
+        ("list", "array", "require sku.name in param.x"),
+        ("str", "string", "require sku.name == param.x"),
+        ("dict", "object", "require adminUserEnabled != true"),
+        ("number", "integer", "require adminUserEnabled != true"),
+        ("double", "float", "require adminUserEnabled != true"),
+        ("date", "datetime", "require adminUserEnabled != true"),
+        ("strng", "string", "require sku.name == param.x"),
+    ] {
+        let diags = compile(format!(
+            "rule r {{ title \"r\" practice network severity low target registry\n\
+             param x: {written}\n{used}\n}}"
+        ));
+        let found: Vec<Code> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(found, [Code::E0309], "`param x: {written}`: {diags:#?}");
+        let fix = diags[0].suggestions.first().map(|s| s.replacement.as_str());
+        assert_eq!(fix, Some(meant), "`param x: {written}`");
+    }
+    // The short names acrpc accepts stay accepted.
+    for written in ["bool", "int", "string", "array", "object", "DateTime"] {
+        let src = format!(
+            "rule r {{ title \"r\" practice network severity low target registry\n\
+             param x: {written}\nrequire adminUserEnabled != true\n}}"
+        );
+        assert_eq!(codes(&src), [Code::W0007], "`param x: {written}`");
+    }
+}
