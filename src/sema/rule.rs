@@ -1003,14 +1003,30 @@ fn role_ids(roles: &Literal, diags: &mut Vec<Diagnostic>) -> Vec<String> {
         .collect()
 }
 
-/// The built-in Tag Contributor role (4a9ae827-…): manages tags only.
-const TAG_CONTRIBUTOR: &str =
-    "/providers/Microsoft.Authorization/roleDefinitions/4a9ae827-6dc8-4573-8ac7-8239d42aa03f";
-
 /// A `tags` field: `tags`, `tags['x']`, `tags.x`, `tags[x]`.
 fn is_tag_field(field: &str) -> bool {
     let lower = field.to_ascii_lowercase();
     lower == "tags" || lower.starts_with("tags[") || lower.starts_with("tags.")
+}
+
+/// The role a `fix` without `roles` gets, from the catalog's built-in roles: Tag
+/// Contributor when it writes only tags (least privilege: that role manages tags without
+/// access to the resource), Contributor otherwise (it can write registry properties; the
+/// built-in ACR modify policies use it, e.g. ACR_AdminAccountDisabled_Modify).
+fn default_fix_role(operations: &[ir::ModifyOperation]) -> Option<String> {
+    let only_tags =
+        !operations.is_empty() && operations.iter().all(|o| is_tag_field(&o.field.field));
+    let name = if only_tags {
+        "Tag Contributor"
+    } else {
+        "Contributor"
+    };
+    catalog().role(name).map(|r| {
+        format!(
+            "/providers/Microsoft.Authorization/roleDefinitions/{}",
+            r.id
+        )
+    })
 }
 
 fn lower_fix(f: &ast::Fix, lw: &mut Lowerer) -> ir::ModifyDetails {
@@ -1030,14 +1046,7 @@ fn lower_fix(f: &ast::Fix, lw: &mut Lowerer) -> ir::ModifyDetails {
     }
     let role_definition_ids = match &f.roles {
         Some(r) => role_ids(r, lw.diags),
-        // Tag Contributor when the fix only writes tags (least privilege;
-        // the built-in "Add a tag to resources" modify policies use it).
-        None if !operations.is_empty() && operations.iter().all(|o| is_tag_field(&o.field.field)) => {
-            vec![TAG_CONTRIBUTOR.into()]
-        }
-        // Contributor can write registry properties; the built-in modify
-        // policies for ACR use it (e.g. ACR_AdminAccountDisabled_Modify).
-        None => vec!["/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c".into()],
+        None => default_fix_role(&operations).into_iter().collect(),
     };
     ir::ModifyDetails {
         role_definition_ids,

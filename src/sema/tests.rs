@@ -188,3 +188,37 @@ fn a_misnamed_parameter_type_is_one_error_with_the_azure_type_suggested() {
         assert_eq!(codes(&src), [Code::W0007], "`param x: {written}`");
     }
 }
+
+/// A fix's default role comes from the catalog: Tag Contributor for tags only, Contributor
+/// otherwise; both are built-in roles the catalog must have (built-in-roles.md).
+#[test]
+fn a_fix_defaults_to_a_catalog_role() {
+    let role_of = |fix: &str| {
+        let src = format!(
+            "{HEADER}rule r {{ title \"r\" practice network severity low target registry\n\
+             effect modify | disabled = modify\nrequire adminUserEnabled != true\n{fix}\n}}\n"
+        );
+        let (_, c) = compile_str("t.acrp", &src, &NoTemplates);
+        let pack = c
+            .pack
+            .unwrap_or_else(|| panic!("does not compile: {:#?}", c.diagnostics));
+        emit::definition(&pack.definitions[0], &pack)["properties"]["policyRule"]["then"]["details"]
+            ["roleDefinitionIds"]
+            .clone()
+    };
+    let id = |guid: &str| {
+        json!([format!(
+            "/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+        )])
+    };
+    let tag_contributor = id("4a9ae827-6dc8-4573-8ac7-8239d42aa03f");
+    assert_eq!(role_of("fix tags[\"env\"] = \"x\""), tag_contributor);
+    assert_eq!(
+        role_of("fix tags[\"env\"] = \"x\" roles [\"Tag Contributor\"]"),
+        tag_contributor
+    );
+    assert_eq!(
+        role_of("fix adminUserEnabled = false, tags[\"env\"] = \"x\""),
+        id("b24988ac-6180-42a0-ab88-20f7382dd24c")
+    );
+}
