@@ -762,7 +762,11 @@ fn lower_params(params: &[&ast::Param], diags: &mut Vec<Diagnostic>) -> Vec<ir::
             );
             continue;
         }
-        if let Some(i) = out.iter().position(|o| o.name == p.name.name) {
+        if let Some(&first) = out
+            .iter()
+            .position(|o| o.name == p.name.name)
+            .and_then(|i| spans.get(i))
+        {
             diags.push(
                 Diagnostic::new(
                     Code::E0108,
@@ -770,7 +774,7 @@ fn lower_params(params: &[&ast::Param], diags: &mut Vec<Diagnostic>) -> Vec<ir::
                     format!("parameter `{}` is declared twice", p.name.name),
                 )
                 .with_label("second declaration")
-                .with_related(spans[i], "first declared here"),
+                .with_related(first, "first declared here"),
             );
             continue;
         }

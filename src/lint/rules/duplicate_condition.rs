@@ -44,19 +44,26 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 };
                 // Shapes computed once: an `or` of n operands compares n² pairs.
                 let keys: Vec<Cond> = cs.iter().map(cond_shape).collect();
-                for i in 1..cs.len() {
-                    if let Some(j) = (0..i).find(|&j| keys[j] == keys[i]) {
+                // Each operand with the one before it, its shape and the shapes before it.
+                let operands = cs.windows(2).zip(keys.iter().enumerate().skip(1));
+                for (pair, (i, key)) in operands {
+                    let [previous, this] = pair else { continue };
+                    let earlier = keys.get(..i).unwrap_or_default();
+                    if let Some(first) = earlier
+                        .iter()
+                        .position(|k| k == key)
+                        .and_then(|j| cs.get(j))
+                    {
                         let d = Diagnostic::new(
                             Code::W0605,
-                            cs[i].span(),
+                            this.span(),
                             format!("this operand of `{junction}` repeats an earlier one"),
                         )
                         .with_label("duplicate condition")
-                        .with_related(cs[j].span(), "first written here")
+                        .with_related(first.span(), "first written here")
                         .with_help("remove the copy: it changes nothing");
                         // Remove from the end of the previous operand to the end of this one.
-                        let cut =
-                            ctx.span(cs[i - 1].span().end as usize, cs[i].span().end as usize);
+                        let cut = ctx.span(previous.span().end as usize, this.span().end as usize);
                         out.push(with_fix(d, "remove the duplicate", cut, String::new()));
                     }
                 }
