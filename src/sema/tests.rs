@@ -222,3 +222,23 @@ fn a_fix_defaults_to_a_catalog_role() {
         id("b24988ac-6180-42a0-ab88-20f7382dd24c")
     );
 }
+
+/// Azure refuses these template functions in a policy rule
+/// (definition-structure-policy-rule.md, "Policy functions": "All Resource Manager
+/// template functions are available ... except" copyIndex, dateTimeAdd,
+/// dateTimeFromEpoch, dateTimeToEpoch, ..., lambda, ...): E0217, not a definition Azure
+/// would reject.
+#[test]
+fn date_functions_azure_refuses_in_policy_rules_are_e0217() {
+    for call in [
+        "dateTimeAdd(\"2026-01-01T00:00:00Z\", \"P1D\")",
+        "dateTimeFromEpoch(0)",
+        "dateTimeToEpoch(\"2026-01-01T00:00:00Z\")",
+    ] {
+        let src = format!(
+            "rule r {{ title \"r\" practice network severity low target registry\n\
+             require name != {call}\n}}"
+        );
+        assert_eq!(codes(&src), [Code::E0217], "{call}");
+    }
+}
