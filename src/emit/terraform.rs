@@ -44,6 +44,10 @@ fn file(pack: &Pack, scope: DeployScope) -> String {
             "\nvariable \"management_group_id\" {\n  description = \"Id of the management group the definitions are created in (/providers/Microsoft.Management/managementGroups/<name>).\"\n  type        = string\n}\n",
         );
     }
+    if super::terraform_placement::needs_current_subscription(pack, scope) {
+        out.push('\n');
+        out.push_str(super::terraform_placement::CURRENT_SUBSCRIPTION);
+    }
     let all = resources(pack);
     for r in &all {
         out.push('\n');
@@ -52,12 +56,13 @@ fn file(pack: &Pack, scope: DeployScope) -> String {
             Kind::SetDefinition => set_definition(r, scope, &all, &mut out),
         }
     }
+    super::terraform_placement::write(pack, scope, &mut out);
     out
 }
 
 /// A Terraform resource name: the pack id with anything but ASCII letters,
 /// digits and `_` turned into `_`.
-fn local_name(id: &str) -> String {
+pub(super) fn local_name(id: &str) -> String {
     id.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' {
@@ -204,6 +209,13 @@ impl Syntax for Hcl {
 
 fn hcl(v: &Value, depth: usize, out: &mut String) {
     print(v, depth, &Hcl, out);
+}
+
+/// `v` as an HCL literal at nesting `depth`.
+pub(super) fn hcl_value(v: &Value, depth: usize) -> String {
+    let mut s = String::new();
+    hcl(v, depth, &mut s);
+    s
 }
 
 /// A double-quoted HCL string: `\`, `"` and control characters escaped,

@@ -208,6 +208,10 @@ pub fn check(
         &mut diags,
     );
 
+    // With `--env` and no other scope, the environment's scope is where the
+    // definitions are deployed, so initiative members and assignments refer
+    // to them there rather than keeping `{scope}`.
+    let scope = scope.or(lowered.env_scope);
     let pack = ir::Pack {
         id: pack_header.id,
         title: pack_header.title,

@@ -74,6 +74,9 @@ pub struct Inputs<'a> {
 pub struct Lowered {
     pub assignments: Vec<ir::Assignment>,
     pub exemptions: Vec<ir::Exemption>,
+    /// The scope of the `--env` environment, if it has one: where the
+    /// pack's definitions live when neither `--scope` nor the pack says.
+    pub env_scope: Option<String>,
 }
 
 pub fn lower_placements(
@@ -97,6 +100,7 @@ pub fn lower_placements(
     Lowered {
         assignments,
         exemptions,
+        env_scope: env.and_then(|e| e.scope.clone()),
     }
 }
 
