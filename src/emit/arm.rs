@@ -20,7 +20,6 @@ use super::pretty;
 use crate::ir::{Assignment, Pack};
 use serde_json::{Map, Value, json};
 
-
 pub fn files(pack: &Pack) -> Vec<OutputFile> {
     DeployScope::ALL
         .iter()
@@ -45,7 +44,8 @@ pub fn template(pack: &Pack, scope: DeployScope) -> Value {
             .iter()
             .map(placement::Res::to_arm),
     );
-    let mut metadata = json!({ "generator": "acrpc", "pack": pack.id, "packVersion": pack.version });
+    let mut metadata =
+        json!({ "generator": "acrpc", "pack": pack.id, "packVersion": pack.version });
     if !plan.left_out.is_empty() {
         metadata["notDeployed"] = json!(plan.left_out);
     }

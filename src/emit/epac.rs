@@ -55,7 +55,10 @@ pub fn files(pack: &Pack) -> Vec<OutputFile> {
             .and_then(|a| a.environment.as_deref())
             .unwrap_or("all");
         out.push(OutputFile {
-            path: format!("{}/epac/policyExemptions/{folder}/{}.json", pack.id, pack.id),
+            path: format!(
+                "{}/epac/policyExemptions/{folder}/{}.json",
+                pack.id, pack.id
+            ),
             contents: pretty(&exemptions_file(pack)),
         });
     }
@@ -69,6 +72,9 @@ fn selector(a: &Assignment) -> &str {
 
 fn assignment_file(a: &Assignment, pack: &Pack) -> Value {
     let body = super::assignment::assignment(a, pack);
+    let props = &body["properties"];
+    let scope = props["metadata"]["acrpc"]["scope"].clone();
+    let body = super::assignment::without_unknown_scope(body.clone());
     let props = &body["properties"];
     let sel = selector(a);
     let mut entry = Map::new();
@@ -87,7 +93,10 @@ fn assignment_file(a: &Assignment, pack: &Pack) -> Value {
     }
     let mut m = Map::new();
     m.insert("$schema".into(), json!(ASSIGNMENT_SCHEMA));
-    m.insert("nodeName".into(), json!(format!("/acrpc/{}/{}", pack.id, a.id)));
+    m.insert(
+        "nodeName".into(),
+        json!(format!("/acrpc/{}/{}", pack.id, a.id)),
+    );
     m.insert("assignment".into(), Value::Object(assignment));
     m.insert("definitionEntry".into(), Value::Object(entry));
     if let Some(md) = props.get("metadata") {
@@ -107,7 +116,6 @@ fn assignment_file(a: &Assignment, pack: &Pack) -> Value {
             m.insert(key.into(), v.clone());
         }
     }
-    let scope = props["metadata"]["acrpc"]["scope"].clone();
     m.insert("scope".into(), json!({ sel: [scope] }));
     if !a.not_scopes.is_empty() {
         m.insert("notScopes".into(), json!({ sel: a.not_scopes }));
@@ -139,6 +147,8 @@ fn exemptions_file(pack: &Pack) -> Value {
         .iter()
         .map(|e| {
             let body = super::assignment::exemption(e, pack);
+            let scope = body["properties"]["metadata"]["acrpc"]["scope"].clone();
+            let body = super::assignment::without_unknown_scope(body);
             let props = &body["properties"];
             let mut m = Map::new();
             m.insert("name".into(), json!(e.id));
@@ -153,7 +163,7 @@ fn exemptions_file(pack: &Pack) -> Value {
             if let Some(x) = props.get("expiresOn") {
                 m.insert("expiresOn".into(), x.clone());
             }
-            m.insert("scope".into(), props["metadata"]["acrpc"]["scope"].clone());
+            m.insert("scope".into(), scope);
             for key in [
                 "policyAssignmentId",
                 "policyDefinitionReferenceIds",

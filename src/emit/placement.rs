@@ -126,7 +126,11 @@ fn place<'a>(
     let mut exemptions = Vec::new();
     for e in pack.exemptions.iter().filter(|e| e.assignment == a.id) {
         match at(e.scope.as_deref(), a.scope.as_deref(), deploy) {
-            Some(at) => exemptions.push((e, assignment::exemption(e, pack), at)),
+            Some(at) => exemptions.push((
+                e,
+                assignment::without_unknown_scope(assignment::exemption(e, pack)),
+                at,
+            )),
             None => left_out.push(format!(
                 "exemption `{}` at {}: a subscription deployment cannot reach a management group",
                 e.id,
@@ -136,7 +140,7 @@ fn place<'a>(
     }
     Placed {
         assignment: a,
-        body: assignment::assignment(a, pack),
+        body: assignment::without_unknown_scope(assignment::assignment(a, pack)),
         assigned,
         roles,
         exemptions,
@@ -281,16 +285,20 @@ fn role_res(a: &Assignment, r: &RoleAssignment, at: &At, refs: &dyn Refs) -> Res
         Some(_) => json!(r.name),
         // `{scope}`: one name for every scope would collide; derive it from
         // the assignment's id where it is deployed.
-        None => refs.guid(
-            a,
-            &[&r.role_definition_id, r.scope.as_deref().unwrap_or("")],
-        ),
+        None => {
+            let mut parts = vec![r.role_definition_id.as_str()];
+            parts.extend(r.scope.as_deref());
+            refs.guid(a, &parts)
+        }
     };
     let mut body = Map::new();
     body.insert("name".into(), name);
     extension_scope(&mut body, at);
     if matches!(at, At::Deployment) {
-        insert_depends(&mut body, refs.depends_on(vec![refs.id(Named::Assignment(a))]));
+        insert_depends(
+            &mut body,
+            refs.depends_on(vec![refs.id(Named::Assignment(a))]),
+        );
     }
     body.insert(
         "properties".into(),
@@ -318,7 +326,10 @@ fn exemption_res(a: &Assignment, e: &Exemption, rest: &Value, at: &At, refs: &dy
     body.insert("name".into(), json!(e.id));
     extension_scope(&mut body, at);
     if matches!(at, At::Deployment) {
-        insert_depends(&mut body, refs.depends_on(vec![refs.id(Named::Assignment(a))]));
+        insert_depends(
+            &mut body,
+            refs.depends_on(vec![refs.id(Named::Assignment(a))]),
+        );
     }
     body.insert("properties".into(), props);
     Res {
@@ -379,7 +390,10 @@ fn wrap(inner: Res, name: &str, at: &At, refs: &dyn Refs, a: &Assignment) -> Res
             RESOURCE_GROUP_SCHEMA
         }
     };
-    insert_depends(&mut body, refs.depends_on(vec![refs.id(Named::Assignment(a))]));
+    insert_depends(
+        &mut body,
+        refs.depends_on(vec![refs.id(Named::Assignment(a))]),
+    );
     body.insert(
         "properties".into(),
         json!({
@@ -451,7 +465,9 @@ mod tests {
             Some(Target::Subscription("0000".into()))
         );
         assert_eq!(
-            target("/subscriptions/0/resourceGroups/monitoring/providers/Microsoft.OperationalInsights/workspaces/logs"),
+            target(
+                "/subscriptions/0/resourceGroups/monitoring/providers/Microsoft.OperationalInsights/workspaces/logs"
+            ),
             Some(Target::ResourceGroup {
                 subscription: "0".into(),
                 group: "monitoring".into(),
@@ -469,9 +485,16 @@ mod tests {
             at(Some(mg), None, DeployScope::ManagementGroup),
             Some(At::Nested(Target::ManagementGroup(_)))
         ));
-        assert_eq!(at(None, None, DeployScope::Subscription), Some(At::Deployment));
         assert_eq!(
-            at(Some("/subscriptions/A"), Some("/subscriptions/a"), DeployScope::Subscription),
+            at(None, None, DeployScope::Subscription),
+            Some(At::Deployment)
+        );
+        assert_eq!(
+            at(
+                Some("/subscriptions/A"),
+                Some("/subscriptions/a"),
+                DeployScope::Subscription
+            ),
             Some(At::Deployment)
         );
     }

@@ -121,7 +121,7 @@ fn list(items: &[String]) -> String {
 }
 
 fn assignment(pack: &Pack, a: &Assignment, asg: &Scoped, deploy: DeployScope, out: &mut String) {
-    let body = super::assignment::assignment(a, pack);
+    let body = super::assignment::without_unknown_scope(super::assignment::assignment(a, pack));
     let props = &body["properties"];
     let _ = writeln!(
         out,
@@ -150,7 +150,7 @@ fn assignment(pack: &Pack, a: &Assignment, asg: &Scoped, deploy: DeployScope, ou
     if let Some(v) = &a.definition_version {
         let _ = writeln!(
             out,
-            "  # definitionVersion {v}: azurerm has no argument for it (Azure uses the latest version)"
+            "  # definitionVersion {v}: not deployed by this file (azurerm has no argument for it)"
         );
     }
     if let Some(i) = &a.identity {
@@ -187,7 +187,7 @@ fn assignment(pack: &Pack, a: &Assignment, asg: &Scoped, deploy: DeployScope, ou
         if o.kind != "policyEffect" {
             let _ = writeln!(
                 out,
-                "  # override {} = {}: azurerm overrides take only an effect",
+                "  # override {} = {}: not deployed by this file (azurerm overrides take only an effect)",
                 o.kind, o.value
             );
             continue;
@@ -244,13 +244,15 @@ fn role_assignment(
     let name = match &a.scope {
         Some(_) => string(&r.name),
         // `{scope}`: derive the GUID from where the assignment is deployed.
-        None => format!(
-            "uuidv5(\"url\", join(\"/\", [{}, {}, {}, {}]))",
-            asg.scope,
-            string(&a.id),
-            string(&r.role_definition_id),
-            string(r.scope.as_deref().unwrap_or(""))
-        ),
+        None => {
+            let mut parts = vec![
+                asg.scope.clone(),
+                string(&a.id),
+                string(&r.role_definition_id),
+            ];
+            parts.extend(r.scope.as_deref().map(string));
+            format!("uuidv5(\"url\", join(\"/\", [{}]))", parts.join(", "))
+        }
     };
     attr(out, "name", &name);
     let scope = match &r.scope {
@@ -292,12 +294,14 @@ fn exemption(
     let scoped = match &e.scope {
         Some(s) => Scoped::of(Some(s), deploy, "policy_exemption"),
         None => Scoped {
-            resource_type: asg.resource_type.replace("policy_assignment", "policy_exemption"),
+            resource_type: asg
+                .resource_type
+                .replace("policy_assignment", "policy_exemption"),
             scope_arg: asg.scope_arg,
             scope: asg.scope.clone(),
         },
     };
-    let body = super::assignment::exemption(e, pack);
+    let body = super::assignment::without_unknown_scope(super::assignment::exemption(e, pack));
     let props = &body["properties"];
     let _ = writeln!(
         out,
@@ -325,7 +329,7 @@ fn exemption(
     for s in &e.resource_selectors {
         let _ = writeln!(
             out,
-            "  # resource selector {}: azurerm has no argument for exemption resource selectors",
+            "  # resource selector {}: not deployed by this file (azurerm has no argument for exemption resource selectors)",
             s.name
         );
     }
