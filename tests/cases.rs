@@ -648,6 +648,36 @@ fn build_scope_is_checked_and_its_absence_warned() {
     assert!(!stderr.contains("W1002"), "{stderr}");
 }
 
+/// `--env` is not in any file: an unknown one is E1012 printed without a
+/// snippet of the pack (it used to show the pack's first line). A known one
+/// whose environment has a scope fills every `{scope}` (the definitions are
+/// deployed there), so W1002 is not printed.
+#[test]
+fn build_env_errors_have_no_snippet_and_its_scope_fills_ids() {
+    let valid = "rulepacks/acr-baseline.acrp";
+    let out = TempDir::new("out");
+    let bad = acrpc(&[
+        "build", valid, "--out", out.str(), "--env", "UNKNOWN", "--color", "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("E1012"), "{stderr}");
+    assert!(stderr.contains("its environments: dev, prod"), "{stderr}");
+    assert!(!stderr.contains('╭'), "a snippet for a command-line value:\n{stderr}");
+    assert!(files_under(&out.0).is_empty());
+
+    let ok = acrpc(&[
+        "build", valid, "--out", out.str(), "--env", "prod", "--color", "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert_eq!(ok.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("W1002"), "{stderr}");
+    for f in files_under(&out.0) {
+        let text = std::fs::read_to_string(out.0.join(&f)).unwrap_or_default();
+        assert!(!text.contains("{scope}"), "{f} keeps {{scope}}");
+    }
+}
+
 #[test]
 fn io_errors_exit_with_status_2() {
     let valid = "tests/cases/valid/fix-and-modify.acrp";

@@ -83,6 +83,12 @@ pub(super) fn compile_inputs(
         return Err(ExitStatus::Error);
     }
 
+    // `--env` is in no file: a wrong one is reported without a snippet.
+    let mut opts = opts.clone();
+    if opts.env.is_some() && opts.env_span.is_none() {
+        let id = sources.add(SourceFile::new("--env", ""));
+        opts.env_span = Some(Span::new(id, 0, 0));
+    }
     let mut all_diags = Vec::new();
     let mut compiled_packs: Vec<(Pack, FileId)> = Vec::new();
     let mut packs: Vec<(String, Span)> = Vec::new();
@@ -125,7 +131,7 @@ pub(super) fn compile_inputs(
         let templates = DirTemplates {
             base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         };
-        let compiled = compile_file(&sources, id, &templates, opts);
+        let compiled = compile_file(&sources, id, &templates, &opts);
         if let Some(pack) = &compiled.pack {
             let span = Span::new(id, 0, 0);
             if let Some((_, prev)) = packs.iter().find(|(p, _)| *p == pack.id) {
@@ -203,6 +209,7 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         scope: args.scope.clone(),
         env: args.env.clone(),
         today: Some(super::today()),
+        ..Options::default()
     };
     let Inputs {
         mut sources,
