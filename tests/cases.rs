@@ -657,17 +657,34 @@ fn build_env_errors_have_no_snippet_and_its_scope_fills_ids() {
     let valid = "rulepacks/acr-baseline.acrp";
     let out = TempDir::new("out");
     let bad = acrpc(&[
-        "build", valid, "--out", out.str(), "--env", "UNKNOWN", "--color", "never",
+        "build",
+        valid,
+        "--out",
+        out.str(),
+        "--env",
+        "UNKNOWN",
+        "--color",
+        "never",
     ]);
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert_eq!(bad.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("E1012"), "{stderr}");
     assert!(stderr.contains("its environments: dev, prod"), "{stderr}");
-    assert!(!stderr.contains('╭'), "a snippet for a command-line value:\n{stderr}");
+    assert!(
+        !stderr.contains('╭'),
+        "a snippet for a command-line value:\n{stderr}"
+    );
     assert!(files_under(&out.0).is_empty());
 
     let ok = acrpc(&[
-        "build", valid, "--out", out.str(), "--env", "prod", "--color", "never",
+        "build",
+        valid,
+        "--out",
+        out.str(),
+        "--env",
+        "prod",
+        "--color",
+        "never",
     ]);
     let stderr = String::from_utf8_lossy(&ok.stderr);
     assert_eq!(ok.status.code(), Some(0), "{stderr}");

@@ -238,7 +238,10 @@ fn excluded(
     {
         return Some(Suppression {
             rule: rule.to_string(),
-            reason: format!("not evaluated: assignment `{}` excludes {n} (notScopes)", a.id),
+            reason: format!(
+                "not evaluated: assignment `{}` excludes {n} (notScopes)",
+                a.id
+            ),
             expires: None,
         });
     }

@@ -586,7 +586,9 @@ fn pack_rules(
     diags.extend(compiled.diagnostics.iter().cloned());
     let pack = compiled.pack.as_ref()?;
     settings.exemptions.extend(check::exempt::from_pack(pack));
-    settings.assignments.extend(check::exempt::assignments_of(pack));
+    settings
+        .assignments
+        .extend(check::exempt::assignments_of(pack));
     Some(eval::from_pack(pack, name))
 }
 
