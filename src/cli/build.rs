@@ -230,6 +230,10 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
     if let Some(d) = no_scope_warning(&mut sources, &packs) {
         reporter.report(&[d], &sources);
     }
+    let not_carried = not_carried_warnings(&mut sources, &packs, args.target);
+    if !not_carried.is_empty() {
+        reporter.report(&not_carried, &sources);
+    }
     if let Err(e) = write_atomically(&args.out, &outputs, &files) {
         let d = write_error(&mut sources, &args.out, &e);
         reporter.report(&[d], &sources);
@@ -255,6 +259,33 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         }
     );
     out::finish(&summary, ExitStatus::Success)
+}
+
+/// W1005 for each assignment, role assignment or exemption the target
+/// cannot carry (the files list them too).
+fn not_carried_warnings(
+    sources: &mut SourceMap,
+    packs: &[(crate::ir::Pack, crate::diag::FileId)],
+    target: Target,
+) -> Vec<Diagnostic> {
+    let name = clap::ValueEnum::to_possible_value(&target)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (pack, _) in packs {
+        for n in crate::emit::target::not_carried(pack, target) {
+            out.push(
+                io_error(
+                    sources,
+                    Code::W1005,
+                    "--target",
+                    format!("`--target {name}` does not deploy {n}"),
+                )
+                .with_help("deploy it with `acrpc publish`, the `azure` files or another target"),
+            );
+        }
+    }
+    out
 }
 
 /// Once per build: packs with initiatives or assignments but no scope (no

@@ -31,6 +31,36 @@ use crate::sema::{ScopeKind, scope_kind};
 use serde_json::Value;
 use std::fmt::Write;
 
+/// What azurerm has no argument for, one sentence each.
+pub fn not_carried(pack: &Pack) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in &pack.assignments {
+        if let Some(v) = &a.definition_version {
+            out.push(format!(
+                "assignment `{}`: definitionVersion {v} (azurerm has no argument for it)",
+                a.id
+            ));
+        }
+        for o in a.overrides.iter().filter(|o| o.kind != "policyEffect") {
+            out.push(format!(
+                "assignment `{}`: override {} = {} (azurerm overrides take only an effect)",
+                a.id, o.kind, o.value
+            ));
+        }
+    }
+    for e in pack
+        .exemptions
+        .iter()
+        .filter(|e| !e.resource_selectors.is_empty())
+    {
+        out.push(format!(
+            "exemption `{}`: resource selectors (azurerm has no argument for them)",
+            e.id
+        ));
+    }
+    out
+}
+
 /// Does a file for `deploy` carry assignment `a`?
 fn carries(a: &Assignment, deploy: DeployScope) -> bool {
     match a.scope.as_deref().and_then(scope_kind) {
