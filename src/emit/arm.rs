@@ -1,6 +1,7 @@
 //! ARM templates: `<pack>/arm/subscription.json` and
 //! `<pack>/arm/managementGroup.json`, each deploying every definition and
-//! initiative of the pack into the deployment's own scope.
+//! initiative of the pack into the deployment's own scope, then the
+//! assignments, role assignments and exemptions `placement` plans for it.
 //!
 //! The template engine evaluates any string that starts with `[` and ends
 //! with `]` as an expression, and reads a leading `[[` as a literal `[`.

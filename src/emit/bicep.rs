@@ -1,6 +1,7 @@
 //! Bicep: `<pack>/bicep/subscription.bicep` and
 //! `<pack>/bicep/managementGroup.bicep`, one resource per definition and
-//! initiative. Bicep string literals are never evaluated as ARM expressions
+//! initiative, then the placements `placement` plans (references are
+//! symbols: `asg_<id>.id`, `asg_<id>.identity.principalId`). Bicep string literals are never evaluated as ARM expressions
 //! (the Bicep compiler escapes a leading `[` itself), so the definitions go
 //! in exactly as the `azure` target writes them; only `'`, `\` and `${` need
 //! escaping. Initiatives refer to their members by the symbolic resource

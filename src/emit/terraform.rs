@@ -4,6 +4,9 @@
 //! `<pack>/terraform/managementGroup/main.tf` (`azurerm_policy_definition`
 //! with `management_group_id`, `azurerm_management_group_policy_set_definition`).
 //!
+//! Assignments, role assignments and exemptions follow
+//! (`terraform_placement`).
+//!
 //! JSON-valued arguments are `jsonencode(…)` of an HCL literal, with `${`
 //! and `%{` escaped as `$${` and `%%{` so Terraform does not interpolate the
 //! policy's own text. Set definitions refer to member definitions by
