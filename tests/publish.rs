@@ -1439,7 +1439,7 @@ fn without_yes_and_without_a_terminal_nothing_is_applied() {
     assert_eq!(out.code, Some(2));
     assert!(flat(&out.stderr).contains("E0706"), "{}", out.stderr);
     assert!(
-        out.stdout.contains("46 to create"),
+        out.stdout.contains("50 to create"),
         "the plan is still shown: {}",
         out.stdout
     );

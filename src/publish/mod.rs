@@ -84,7 +84,7 @@ pub struct Desired {
     pub kind: Item,
     pub pack: String,
     /// The id in the pack (rule, initiative, assignment or exemption id; for
-    /// a role assignment its GUID name).
+    /// a role assignment `<assignment id>/<role GUID>`).
     pub id: String,
     /// The pack item the resource came from: the rule of a definition (its
     /// own id, or the rule whose `fix` produced a modify companion), the
@@ -226,7 +226,7 @@ fn placements(pack: &Pack, scope: &str) -> Vec<Desired> {
             let r_scope = r.scope.clone().unwrap_or_else(|| a_scope.clone());
             out.push(item(
                 Item::RoleAssignment,
-                &r.name,
+                &role_assignment_id(&a.id, &r.role_definition_id),
                 &a.id,
                 &r.name,
                 r_scope,
@@ -679,6 +679,12 @@ fn is_wanted(wanted: &[Desired], kind: Item, path: &str) -> bool {
         .any(|w| w.kind == kind && w.path().eq_ignore_ascii_case(path))
 }
 
+/// How a role assignment is named in the plan: its assignment and the
+/// role's GUID (its Azure name is a GUID of both and the scope).
+fn role_assignment_id(assignment: &str, role_definition_id: &str) -> String {
+    format!("{assignment}/{}", role_definition_guid(role_definition_id))
+}
+
 /// The `description` acrpc gives the role assignments of an assignment's
 /// identity (as `emit::assignment::role_assignment` writes it).
 pub fn role_description(assignment_id: &str) -> String {
@@ -708,10 +714,11 @@ pub fn prunable_role_assignments(
                 && props.get("description")?.as_str()? == description;
             let name = e.get("name")?.as_str()?;
             let path = e.get("id")?.as_str()?.to_string();
+            let role = props.get("roleDefinitionId")?.as_str()?;
             (ours && !is_wanted(wanted, Item::RoleAssignment, &path)).then(|| Action {
                 kind: Item::RoleAssignment,
                 pack: pack.to_string(),
-                id: name.to_string(),
+                id: role_assignment_id(assignment_id, role),
                 name: name.to_string(),
                 path,
                 op: Op::Prune,
