@@ -636,7 +636,9 @@ pub fn owner(existing: &Value) -> Option<(&str, &str)> {
 
 /// Existing resources of one kind (listed at `list_scope`) owned by one of
 /// `packs` and not among `wanted`: what `--prune` deletes. Each is deleted
-/// at the `id` Azure gave it.
+/// at the `id` Azure gave it. A listing at a subscription also returns what
+/// is inherited from its management groups; those belong to a publish at
+/// that management group and are never pruned from here.
 pub fn prunable(
     existing: &[Value],
     kind: Item,
@@ -650,7 +652,11 @@ pub fn prunable(
             let (pack, id) = owner(e)?;
             let name = e.get("name")?.as_str()?;
             let path = path_of(e, list_scope, kind, name);
-            let keep = !packs.contains(&pack) || is_wanted(wanted, kind, &path);
+            let inherited = !path.to_ascii_lowercase().starts_with(&format!(
+                "{}/",
+                list_scope.trim_end_matches('/').to_ascii_lowercase()
+            ));
+            let keep = inherited || !packs.contains(&pack) || is_wanted(wanted, kind, &path);
             (!keep).then(|| Action {
                 kind,
                 pack: pack.to_string(),
@@ -1001,6 +1007,23 @@ mod tests {
             diff(Item::RoleAssignment, &want, Some(&have)),
             Op::Recreate { fields, .. } if fields == ["principalId"]
         ));
+    }
+
+    /// A subscription's listing includes definitions and assignments of
+    /// its management groups (REST "Policy Definitions - List"): the pack's
+    /// own ones there are not pruned by a publish at the subscription.
+    #[test]
+    fn what_is_inherited_from_above_is_not_pruned() {
+        let owned = |id: &str| json!({ "id": id, "name": id.rsplit('/').next(), "properties": { "metadata": { "acrpc": { "pack": "p", "id": "r" } } } });
+        let listed = [
+            owned(
+                "/providers/Microsoft.Management/managementGroups/mg/providers/Microsoft.Authorization/policyDefinitions/n1",
+            ),
+            owned("/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/n2"),
+        ];
+        let pruned = prunable(&listed, Item::Definition, "/subscriptions/s", &["p"], &[]);
+        let names: Vec<&str> = pruned.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["n2"]);
     }
 
     #[test]
