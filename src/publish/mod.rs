@@ -348,6 +348,11 @@ pub fn fields(kind: Item, body: &Value) -> Map<String, Value> {
             meta.remove(k);
         }
     }
+    if matches!(kind, Item::Assignment | Item::Exemption) {
+        // `notScopes: []`, `parameters: {}` and an absent field mean the
+        // same to Azure, whichever way it answers.
+        props.retain(|_, v| !is_empty_collection(v));
+    }
     match kind {
         Item::Assignment => {
             props.insert("identity".into(), identity_shape(body.get("identity")));
@@ -369,6 +374,14 @@ pub fn fields(kind: Item, body: &Value) -> Map<String, Value> {
         Item::Definition | Item::SetDefinition => {}
     }
     props.into_iter().map(|(k, v)| (k, sorted(&v))).collect()
+}
+
+fn is_empty_collection(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
 }
 
 /// An identity as compared: its type and user-assigned ids (the
@@ -977,6 +990,12 @@ mod tests {
             }
         });
         assert!(changed_fields(Item::Assignment, &want, &have).is_empty());
+        // Azure may leave out what is empty.
+        let mut sparse = have.clone();
+        if let Some(p) = sparse["properties"].as_object_mut() {
+            p.remove("notScopes");
+        }
+        assert!(changed_fields(Item::Assignment, &want, &sparse).is_empty());
         let moved = json!({ "identity": { "type": "None" }, "location": "northeurope", "properties": have["properties"] });
         assert_eq!(
             changed_fields(Item::Assignment, &want, &moved),
