@@ -1045,6 +1045,25 @@ mod tests {
         assert_eq!(names, ["n2"]);
     }
 
+    /// Azure returns a system-assigned identity's principal as
+    /// `identity.principalId`, a user-assigned one's under
+    /// `userAssignedIdentities.<id>.principalId` (REST `Identity`,
+    /// `UserAssignedIdentitiesValue`).
+    #[test]
+    fn principals_of_both_identity_kinds() {
+        let system = json!({ "identity": { "type": "SystemAssigned", "principalId": "p1", "tenantId": "t" } });
+        assert_eq!(principal_of(&system).as_deref(), Some("p1"));
+        let user = json!({ "identity": { "type": "UserAssigned", "userAssignedIdentities": {
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u": { "principalId": "p2", "clientId": "c" }
+        }}});
+        assert_eq!(principal_of(&user).as_deref(), Some("p2"));
+        assert_eq!(
+            principal_of(&json!({ "identity": { "type": "SystemAssigned" } })),
+            None
+        );
+        assert_eq!(principal_of(&json!({})), None);
+    }
+
     #[test]
     fn exemption_expiry_is_compared_as_a_time() {
         assert_eq!(
