@@ -446,6 +446,26 @@ fn list(s: &State, key: &str, query: &str, port: u16) -> Answer {
                 .map(|(_, v)| v)
                 .collect()
         }
+        // Assignments and exemptions listed at a subscription: also those
+        // of its resource groups and resources (REST "Policy Assignments -
+        // List": "as well as any applied to objects contained within the
+        // subscription").
+        None if key.starts_with("/subscriptions/")
+            && (key.ends_with("/policyassignments") || key.ends_with("/policyexemptions")) =>
+        {
+            let (scope, collection) = key
+                .rsplit_once("/providers/microsoft.authorization/")
+                .unwrap_or((key, ""));
+            let inner = format!("/providers/microsoft.authorization/{collection}/");
+            s.store
+                .iter()
+                .filter(|(k, _)| {
+                    k.starts_with(scope)
+                        && k.rsplit_once(&inner).is_some_and(|(_, n)| !n.contains('/'))
+                })
+                .map(|(_, v)| v)
+                .collect()
+        }
         None => s
             .store
             .iter()
@@ -2716,4 +2736,39 @@ fn publish_env_places_the_assignment_like_build_env() {
         "{}",
         unknown.stderr
     );
+}
+
+/// `--prune --env`: an assignment placed at a resource group by an
+/// environment is found from the subscription listing (Azure lists what is
+/// below a subscription too) and pruned with its exemption and the role
+/// assignments of its identity, also the one on the workspace in another
+/// resource group.
+#[test]
+fn prune_finds_placements_below_the_scope() {
+    let si = StandIn::start();
+    let dir = TempDir::new("lifecycle-env-prune");
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment", "2027-06-30", true);
+    let env = format!(
+        "\nenvironment dev {{\n  title       \"Development\"\n  scope       \"{SUB}/resourceGroups/dev\"\n  enforcement doNotEnforce\n}}\n"
+    );
+    let text = std::fs::read_to_string(&pack).expect("pack");
+    std::fs::write(&pack, format!("{text}{env}")).expect("add environment");
+    let out = publish(&si, &pack, SUB, &["--yes", "--env", "dev"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(si.stored("roleAssignments").len(), 2);
+    let cut = text.find("\nassignment lifecycle").expect("placements");
+    std::fs::write(&pack, format!("{}{env}", &text[..cut])).expect("drop placements");
+    let before = si.requests().len();
+    let out = publish(&si, &pack, SUB, &["--yes", "--env", "dev", "--prune"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        collections(&si.writes_since(before)),
+        [
+            "policyExemptions",
+            "roleAssignments",
+            "roleAssignments",
+            "policyAssignments",
+        ]
+    );
+    assert!(si.stored("roleAssignments").is_empty());
 }

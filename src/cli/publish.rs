@@ -340,31 +340,43 @@ fn list_prunes(
             placement_scopes.push(w.scope.clone());
         }
     }
-    let listed = |kind: Item| -> Result<Vec<Value>, ExitStatus> {
-        let mut all: Vec<Value> = Vec::new();
-        for s in &placement_scopes {
-            for v in list(kind, s, None)? {
-                let id = v
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .map(str::to_ascii_lowercase);
-                let seen = all.iter().any(|x| {
-                    x.get("id")
-                        .and_then(Value::as_str)
-                        .map(str::to_ascii_lowercase)
-                        == id
-                });
-                if !seen {
-                    all.push(v);
+    // Each listing at the scope it was made at: what a scope inherits from
+    // above is not pruned from there (`prunable`), but may be from its own.
+    let listed = |kind: Item| -> Result<Vec<(String, Vec<Value>)>, ExitStatus> {
+        placement_scopes
+            .iter()
+            .map(|s| Ok((s.clone(), list(kind, s, None)?)))
+            .collect()
+    };
+    let prunes_of = |kind: Item, lists: &[(String, Vec<Value>)]| {
+        let mut out: Vec<Action> = Vec::new();
+        for (s, items) in lists {
+            for a in prunable(items, kind, s, packs, wanted) {
+                if !out.iter().any(|o| o.path.eq_ignore_ascii_case(&a.path)) {
+                    out.push(a);
                 }
             }
         }
-        Ok(all)
+        out
     };
     let exemptions = listed(Item::Exemption)?;
     let assignments = listed(Item::Assignment)?;
-    let mut prunes = prunable(&exemptions, Item::Exemption, &ctx.scope, packs, wanted);
-    for a in &assignments {
+    let mut prunes = prunes_of(Item::Exemption, &exemptions);
+    // Role assignments of every owned assignment at or below a listed scope.
+    let mut owned: Vec<&Value> = Vec::new();
+    for (s, items) in &assignments {
+        let below = format!("{}/", s.to_ascii_lowercase());
+        for a in items {
+            let path = a.get("id").and_then(Value::as_str).unwrap_or_default();
+            let fresh = !owned
+                .iter()
+                .any(|o| o.get("id").and_then(Value::as_str) == Some(path));
+            if fresh && path.to_ascii_lowercase().starts_with(&below) {
+                owned.push(a);
+            }
+        }
+    }
+    for a in owned {
         let (Some((pack, id)), Some(principal)) = (crate::publish::owner(a), principal_of(a))
         else {
             continue;
@@ -377,13 +389,17 @@ fn list_prunes(
             .and_then(Value::as_str)
             .map_or(ctx.scope.as_str(), scope_of_path)
             .to_string();
-        let mut scopes = vec![own_scope];
-        for w in wanted
+        // A listing by principal at a subscription returns its role
+        // assignments anywhere in it; at a management group, at and above.
+        let mut scopes: Vec<String> = Vec::new();
+        let wanted_scopes = wanted
             .iter()
             .filter(|w| w.kind == Item::RoleAssignment && w.pack == pack && w.source_id == id)
-        {
-            if !scopes.iter().any(|s| s.eq_ignore_ascii_case(&w.scope)) {
-                scopes.push(w.scope.clone());
+            .map(|w| w.scope.as_str());
+        for s in std::iter::once(own_scope.as_str()).chain(wanted_scopes) {
+            let s = subscription_of(s).unwrap_or(s).to_string();
+            if !scopes.iter().any(|x| x.eq_ignore_ascii_case(&s)) {
+                scopes.push(s);
             }
         }
         let filter = format!("principalId eq '{principal}'");
@@ -395,13 +411,7 @@ fn list_prunes(
             &found, pack, id, &principal, wanted,
         ));
     }
-    prunes.extend(prunable(
-        &assignments,
-        Item::Assignment,
-        &ctx.scope,
-        packs,
-        wanted,
-    ));
+    prunes.extend(prunes_of(Item::Assignment, &assignments));
     // Initiatives before definitions: a definition cannot go while a set refers to it.
     let custom = Some("policyType eq 'Custom'");
     let sets = list(Item::SetDefinition, &ctx.scope, custom)?;
@@ -422,6 +432,15 @@ fn list_prunes(
     ));
     actions.extend(prunes);
     Ok(mark_replacements(actions, wanted, &definitions))
+}
+
+/// `/subscriptions/<id>` of a scope inside a subscription.
+fn subscription_of(scope: &str) -> Option<&str> {
+    let rest = scope.strip_prefix("/subscriptions/")?;
+    let end = rest
+        .find('/')
+        .map_or(scope.len(), |i| "/subscriptions/".len() + i);
+    scope.get(..end)
 }
 
 /// W1020: a renamed rule's definition replaces the old one, which `--prune`
@@ -959,7 +978,23 @@ fn spans(sources: &SourceMap, packs: &[(crate::ir::Pack, FileId)]) -> BTreeMap<S
 
 #[cfg(test)]
 mod tests {
-    use super::endpoint;
+    use super::{endpoint, subscription_of};
+
+    #[test]
+    fn subscription_of_a_scope() {
+        assert_eq!(
+            subscription_of("/subscriptions/s1"),
+            Some("/subscriptions/s1")
+        );
+        assert_eq!(
+            subscription_of("/subscriptions/s1/resourceGroups/r/providers/X/y/z"),
+            Some("/subscriptions/s1")
+        );
+        assert_eq!(
+            subscription_of("/providers/Microsoft.Management/managementGroups/mg"),
+            None
+        );
+    }
 
     #[test]
     fn endpoints_are_https_or_http_on_loopback() {
