@@ -2582,6 +2582,46 @@ fn a_role_assignment_of_a_new_identity_is_recreated() {
     );
 }
 
+/// A recreate whose PUT fails after its DELETE is reported as partly
+/// applied: the role assignment is gone and not back.
+#[test]
+fn a_failed_recreate_is_reported_as_partly_applied() {
+    let si = StandIn::start();
+    let dir = TempDir::new("lifecycle-recreate-fail");
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment", "2027-06-30", true);
+    assert_eq!(publish(&si, &pack, SUB, &["--yes"]).code, Some(0));
+    {
+        let mut s = si.state();
+        for v in s.store.values_mut() {
+            if v["type"] == "Microsoft.Authorization/policyAssignments" {
+                v["identity"]["principalId"] = json!("00000000-0000-4000-8000-000000000099");
+            }
+        }
+    }
+    si.fault(Fault {
+        method: "PUT",
+        path_ends_with: String::new(),
+        times: 1,
+        status: 400,
+        retry_after: None,
+        body: arm_error("InvalidRoleAssignmentRequest", "rejected"),
+    });
+    let out = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let stderr = flat(&out.stderr);
+    assert!(stderr.contains("applied (0):"), "{stderr}");
+    assert!(
+        stderr.contains("partly applied (1): recreate roleAssignment lifecycle/lifecycle/")
+            && stderr.contains("it was deleted and not created again"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not applied (1):"), "{stderr}");
+    assert_eq!(si.stored("roleAssignments").len(), 1);
+    let rerun = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(rerun.code, Some(0), "{}", rerun.stderr);
+    assert_eq!(si.stored("roleAssignments").len(), 2);
+}
+
 /// A failure at a role assignment lists exactly what was applied (the
 /// definitions, the initiative, the assignment) and what was not (the role
 /// assignments, the exemption); a 403 there explains which role the
