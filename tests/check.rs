@@ -832,3 +832,45 @@ exemption platform-wide of base {{ category mitigated }}
     );
     assert_eq!(status, Some(0));
 }
+
+/// Issue 9: `--env` gives the bundled pack's assignment its environment's
+/// scope (a management group); with `--management-group` naming it, the
+/// pack's exemption (of two network members, at the assignment's scope)
+/// applies to a registry there, and only to those members.
+#[test]
+fn the_bundled_exemption_applies_in_its_environment() {
+    let d = Dir::new("bundled-env");
+    let props = json!({"adminUserEnabled": true, "publicNetworkAccess": "Enabled"});
+    let file = d.write("r.json", &template(json!([registry(props)])));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--pack",
+            "rulepacks/acr-baseline.acrp",
+            "--env",
+            "prod",
+            "--subscription",
+            "00000000-0000-0000-0000-000000000009",
+            "--resource-group",
+            "apps",
+            "--today",
+            "2026-12-04",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        args.push(&file);
+        results(&acrpc(&args))
+    };
+    let suppressed = |rs: &[Value], rule: &str| {
+        rs.iter()
+            .find(|r| r["rule"] == rule)
+            .map(|r| !r["suppression"].is_null())
+            .unwrap_or_else(|| panic!("no result for {rule}"))
+    };
+    let outside = run(&[]);
+    assert!(!suppressed(&outside, "public-network-access-disabled"));
+    let inside = run(&["--management-group", "contoso-prod"]);
+    assert!(suppressed(&inside, "public-network-access-disabled"));
+    assert!(!suppressed(&inside, "admin-user-disabled"));
+}
