@@ -721,3 +721,40 @@ fn placements_a_template_cannot_carry_are_listed() {
         "epac/policyAssignments/admin-user.jsonc",
     );
 }
+
+/// The nested deployments that carry role assignments and exemptions at
+/// other scopes have the `properties` Azure's deployment schema describes
+/// (`2018-05-01/Microsoft.Resources.Deployments.json`, `DeploymentProperties`).
+#[test]
+fn nested_deployments_satisfy_the_deployment_schema() {
+    let Some(arm_dir) = common::shared("reference/schemas/arm") else {
+        return;
+    };
+    let schema = serde_json::json!({
+        "$ref": format!("{ARM_BASE}2018-05-01/Microsoft.Resources.Deployments.json#/definitions/DeploymentProperties")
+    });
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .with_retriever(OfflineArm(arm_dir))
+        .build(&schema)
+        .expect("the deployment schema builds offline");
+    assert!(
+        !validator.is_valid(&serde_json::json!({"mode": "Sometimes"})),
+        "the schema accepts anything"
+    );
+    let mut checked = 0;
+    for pack in [baseline(), compiled(PLACEMENTS_CASE, &Options::default())] {
+        for f in target_files(&pack, Target::Arm) {
+            let t = json(&f);
+            for d in of_type(&t, "Microsoft.Resources/deployments") {
+                checked += 1;
+                let errors: Vec<String> = validator
+                    .iter_errors(&d["properties"])
+                    .map(|e| format!("{}: {e} at {}", f.path, e.instance_path()))
+                    .collect();
+                assert!(errors.is_empty(), "{}", errors.join("\n"));
+            }
+        }
+    }
+    assert!(checked > 0, "no nested deployment to check");
+}

@@ -39,13 +39,13 @@ pub enum At {
     /// With its assignment, at the template's deployment scope.
     Deployment,
     /// In a nested deployment at this scope.
-    Nested(Target),
+    Nested(NestedScope),
 }
 
 /// The scope a nested deployment targets, and the `scope` the resource in
 /// it takes when it extends a resource.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Target {
+pub enum NestedScope {
     ManagementGroup(String),
     Subscription(String),
     ResourceGroup {
@@ -158,7 +158,7 @@ fn at(scope: Option<&str>, assignment_scope: Option<&str>, deploy: DeployScope) 
         return Some(At::Deployment);
     }
     let t = target(s)?;
-    if matches!(t, Target::ManagementGroup(_)) && deploy == DeployScope::Subscription {
+    if matches!(t, NestedScope::ManagementGroup(_)) && deploy == DeployScope::Subscription {
         return None;
     }
     Some(At::Nested(t))
@@ -342,7 +342,7 @@ fn exemption_res(a: &Assignment, e: &Exemption, rest: &Value, at: &At, refs: &dy
 
 /// The extension-resource `scope` of a resource nested at a resource.
 fn extension_scope(body: &mut Map<String, Value>, at: &At) {
-    if let At::Nested(Target::ResourceGroup {
+    if let At::Nested(NestedScope::ResourceGroup {
         resource: Some(r), ..
     }) = at
     {
@@ -367,7 +367,7 @@ fn wrap(inner: Res, name: &str, at: &At, refs: &dyn Refs, a: &Assignment) -> Res
     let mut body = Map::new();
     body.insert("name".into(), json!(nested_name(name)));
     let schema = match t {
-        Target::ManagementGroup(mg) => {
+        NestedScope::ManagementGroup(mg) => {
             body.insert(
                 "scope".into(),
                 json!(format!("Microsoft.Management/managementGroups/{mg}")),
@@ -375,12 +375,12 @@ fn wrap(inner: Res, name: &str, at: &At, refs: &dyn Refs, a: &Assignment) -> Res
             body.insert("location".into(), refs.deployment_location());
             MANAGEMENT_GROUP_SCHEMA
         }
-        Target::Subscription(sub) => {
+        NestedScope::Subscription(sub) => {
             body.insert("subscriptionId".into(), json!(sub));
             body.insert("location".into(), refs.deployment_location());
             SUBSCRIPTION_SCHEMA
         }
-        Target::ResourceGroup {
+        NestedScope::ResourceGroup {
             subscription,
             group,
             ..
@@ -420,19 +420,19 @@ pub const RESOURCE_GROUP_SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
 /// The nested-deployment target of an absolute scope.
-pub fn target(scope: &str) -> Option<Target> {
+pub fn target(scope: &str) -> Option<NestedScope> {
     let s = scope.trim_end_matches('/');
     let segs: Vec<&str> = s.split('/').skip(1).collect();
     let seg = |i: usize| segs.get(i).map(|x| x.to_string());
     match scope_kind(s)? {
-        ScopeKind::ManagementGroup => Some(Target::ManagementGroup(seg(3)?)),
-        ScopeKind::Subscription => Some(Target::Subscription(seg(1)?)),
-        ScopeKind::ResourceGroup => Some(Target::ResourceGroup {
+        ScopeKind::ManagementGroup => Some(NestedScope::ManagementGroup(seg(3)?)),
+        ScopeKind::Subscription => Some(NestedScope::Subscription(seg(1)?)),
+        ScopeKind::ResourceGroup => Some(NestedScope::ResourceGroup {
             subscription: seg(1)?,
             group: seg(3)?,
             resource: None,
         }),
-        ScopeKind::Resource => Some(Target::ResourceGroup {
+        ScopeKind::Resource => Some(NestedScope::ResourceGroup {
             subscription: seg(1)?,
             group: seg(3)?,
             // After `…/resourceGroups/<rg>/providers/`.
@@ -458,17 +458,17 @@ mod tests {
     fn targets_of_scopes() {
         assert_eq!(
             target("/providers/Microsoft.Management/managementGroups/prod"),
-            Some(Target::ManagementGroup("prod".into()))
+            Some(NestedScope::ManagementGroup("prod".into()))
         );
         assert_eq!(
             target("/subscriptions/0000/"),
-            Some(Target::Subscription("0000".into()))
+            Some(NestedScope::Subscription("0000".into()))
         );
         assert_eq!(
             target(
                 "/subscriptions/0/resourceGroups/monitoring/providers/Microsoft.OperationalInsights/workspaces/logs"
             ),
-            Some(Target::ResourceGroup {
+            Some(NestedScope::ResourceGroup {
                 subscription: "0".into(),
                 group: "monitoring".into(),
                 resource: Some("Microsoft.OperationalInsights/workspaces/logs".into()),
@@ -483,7 +483,7 @@ mod tests {
         assert_eq!(at(Some(mg), None, DeployScope::Subscription), None);
         assert!(matches!(
             at(Some(mg), None, DeployScope::ManagementGroup),
-            Some(At::Nested(Target::ManagementGroup(_)))
+            Some(At::Nested(NestedScope::ManagementGroup(_)))
         ));
         assert_eq!(
             at(None, None, DeployScope::Subscription),
