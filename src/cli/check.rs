@@ -550,6 +550,15 @@ fn load_rules(
             Err(e) => diags.push(unusable(sources, &name, &e.0)),
         }
     }
+    // `--env` is in no file: a wrong one is reported without a snippet.
+    let opts = Options {
+        env: args.env.clone(),
+        env_span: args.env.as_ref().map(|_| {
+            let id = sources.add(SourceFile::new("--env", ""));
+            Span::new(id, 0, 0)
+        }),
+        ..Options::default()
+    };
     for path in &args.pack {
         let name = path.display().to_string();
         let text = match std::fs::read_to_string(path) {
@@ -563,7 +572,7 @@ fn load_rules(
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let templates = super::files::DirTemplates { base };
         rules.extend(
-            pack_rules(sources, id, &templates, &name, args, diags, settings).unwrap_or_default(),
+            pack_rules(sources, id, &templates, &name, &opts, diags, settings).unwrap_or_default(),
         );
     }
     (!has_errors(diags)).then_some(rules)
@@ -574,15 +583,11 @@ fn pack_rules(
     id: crate::diag::FileId,
     templates: &dyn crate::sema::Templates,
     name: &str,
-    args: &CheckArgs,
+    opts: &Options,
     diags: &mut Vec<Diagnostic>,
     settings: &mut check::Settings,
 ) -> Option<Vec<Rule>> {
-    let opts = Options {
-        env: args.env.clone(),
-        ..Options::default()
-    };
-    let compiled = compile_file(sources, id, templates, &opts);
+    let compiled = compile_file(sources, id, templates, opts);
     diags.extend(compiled.diagnostics.iter().cloned());
     let pack = compiled.pack.as_ref()?;
     settings.exemptions.extend(check::exempt::from_pack(pack));
