@@ -17,7 +17,7 @@ pub mod terraform;
 
 pub use checker::{CHECKER_FORMAT, checker, checker_schema};
 pub use definition::definition;
-pub use initiative::{SCOPE_PLACEHOLDER, initiative};
+pub use initiative::{BUILTIN_PREFIX, SCOPE_PLACEHOLDER, initiative};
 pub use model::POLICY_API_VERSION;
 pub use target::{Target, target_files};
 

@@ -1,27 +1,18 @@
-//! One policy set definition as an acrp `initiative`, when its members are
-//! rules of the same import and it says what acrp says: reference ids equal
-//! to the rule ids, member ids under one scope (`{scope}` or the pack's
-//! `scope`), groups without `additionalMetadataId`.
+//! One policy set definition as an acrp `initiative`, when it says what acrp
+//! says: members that are rules of the same import (member ids under one
+//! scope, `{scope}` or the pack's `scope`) or built-ins (`include builtin`),
+//! reference ids pinned with `reference` where they are not the rule id,
+//! groups without `additionalMetadataId`.
 
 use super::Gap;
 use super::rule::{effect_word, param_clause};
-use super::text::{Scope, is_ident, operand, string};
+use super::text::{Scope, get, get_str, head_lines, is_ident, operand, string};
 use crate::catalog::catalog;
 use crate::ir::Effect;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 const MEMBER_PATH: &str = "/providers/microsoft.authorization/policydefinitions/";
-
-fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    o.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v)
-}
-
-fn get_str<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    get(o, key).and_then(Value::as_str)
-}
 
 /// The scope part of a member's `policyDefinitionId` and the definition's name.
 pub fn split_member_id(id: &str) -> Option<(&str, &str)> {
@@ -31,13 +22,16 @@ pub fn split_member_id(id: &str) -> Option<(&str, &str)> {
     Some((id.get(..at)?, name))
 }
 
-/// The scope prefix every member of a set uses, when they agree.
+/// The scope prefix every member of a set uses (built-ins aside), when they agree.
 pub fn member_scope(props: &Map<String, Value>) -> Option<String> {
     let members = get(props, "policyDefinitions")?.as_array()?;
     let mut scope: Option<&str> = None;
     for m in members {
         let id = m.get("policyDefinitionId").and_then(Value::as_str)?;
         let (s, _) = split_member_id(id)?;
+        if s.is_empty() {
+            continue; // a built-in
+        }
         match scope {
             Some(prev) if !prev.eq_ignore_ascii_case(s) => return None,
             _ => scope = Some(s),
@@ -56,28 +50,7 @@ pub fn initiative(
     pack_scope: Option<&str>,
     pack_category: &str,
 ) -> Result<String, Gap> {
-    let mut lines = Vec::new();
-    if let Some(n) = name {
-        lines.push(format!("name {}", string(n)));
-    }
-    let title = get_str(props, "displayName")
-        .ok_or_else(|| Gap::new("/displayName", "a set definition without displayName"))?;
-    lines.push(format!("title {}", string(title)));
-    if let Some(d) = get_str(props, "description") {
-        lines.push(format!("description {}", string(d)));
-    }
-    let metadata = get(props, "metadata").and_then(Value::as_object);
-    if let Some(v) = metadata
-        .and_then(|m| get_str(m, "version"))
-        .or_else(|| get_str(props, "version"))
-    {
-        lines.push(format!("version {}", string(v)));
-    }
-    if let Some(c) = metadata.and_then(|m| get_str(m, "category"))
-        && c != pack_category
-    {
-        lines.push(format!("category {}", string(c)));
-    }
+    let mut lines = head_lines(name, props, pack_category, "set definition")?;
     lines.push(String::new());
     for (n, p) in get(props, "parameters")
         .and_then(Value::as_object)
@@ -215,17 +188,19 @@ fn member(
     let id_at = format!("{at}/policyDefinitionId");
     let (member_scope, name) =
         split_member_id(id).ok_or_else(|| Gap::new(&id_at, format!("the member id {id}")))?;
+    let reference = get_str(o, "policyDefinitionReferenceId");
+    // A member id without scope is a built-in (custom definitions live in a
+    // management group or subscription): referenced as such, even when the
+    // import holds a copy of its definition.
+    if member_scope.is_empty() {
+        return builtin_member(o, at, name, reference, scope);
+    }
     let expected = pack_scope.unwrap_or(crate::emit::SCOPE_PLACEHOLDER);
     if !member_scope.eq_ignore_ascii_case(expected) {
         return Err(Gap::new(
             &id_at,
             format!(
-                "a member defined at {:?} (acrp initiatives include the pack's own rules, at one scope)",
-                if member_scope.is_empty() {
-                    "the tenant (a built-in)"
-                } else {
-                    member_scope
-                }
+                "a member defined at {member_scope:?} (acrp initiatives include the pack's own rules, at one scope, and built-ins)"
             ),
         ));
     }
@@ -235,13 +210,58 @@ fn member(
             format!("a member whose definition {name} is not imported with it"),
         )
     })?;
-    let reference = get_str(o, "policyDefinitionReferenceId").unwrap_or_default();
+    let reference = reference.ok_or_else(|| {
+        Gap::new(at, "a member without policyDefinitionReferenceId")
+    })?;
+    let mut block = member_block(o, at, scope)?;
     if reference != rule {
+        block.insert(0, format!("reference {}", string(reference)));
+    }
+    Ok(include_text(rule, &block))
+}
+
+/// `include builtin "<GUID>" { reference "…" version "…" … }`.
+fn builtin_member(
+    o: &Map<String, Value>,
+    at: &str,
+    guid: &str,
+    reference: Option<&str>,
+    scope: &Scope,
+) -> Result<String, Gap> {
+    if !crate::sema::is_guid(guid) {
         return Err(Gap::new(
-            &format!("{at}/policyDefinitionReferenceId"),
-            format!("the reference id {reference:?} (acrp uses the rule id, here {rule:?})"),
+            &format!("{at}/policyDefinitionId"),
+            format!("a built-in member named {guid:?}, which is not a GUID"),
         ));
     }
+    let mut head = Vec::new();
+    match reference {
+        Some(r) if r != guid => head.push(format!("reference {}", string(r))),
+        Some(_) => {}
+        None => {
+            return Err(Gap::new(
+                at,
+                "a member without policyDefinitionReferenceId",
+            ));
+        }
+    }
+    if let Some(v) = get_str(o, "definitionVersion") {
+        head.push(format!("version {}", string(v)));
+    }
+    head.extend(member_block(o, at, scope)?);
+    Ok(include_text(&format!("builtin {}", string(guid)), &head))
+}
+
+fn include_text(target: &str, block: &[String]) -> String {
+    if block.is_empty() {
+        format!("include {target}")
+    } else {
+        format!("include {target} {{ {} }}", block.join("  "))
+    }
+}
+
+/// A member's parameter bindings and groups.
+fn member_block(o: &Map<String, Value>, at: &str, scope: &Scope) -> Result<Vec<String>, Gap> {
     let mut block = Vec::new();
     for (p, v) in get(o, "parameters")
         .and_then(Value::as_object)
@@ -273,9 +293,5 @@ fn member(
         }
         block.push(format!("groups [{}]", names.join(", ")));
     }
-    Ok(if block.is_empty() {
-        format!("include {rule}")
-    } else {
-        format!("include {rule} {{ {} }}", block.join("  "))
-    })
+    Ok(block)
 }
