@@ -93,12 +93,14 @@ pub fn run(args: &ImportArgs, reporter: &Reporter) -> ExitStatus {
             );
         }
         Err(ReadError::TooLarge(path, what)) => {
-            return fail(
+            // Bad input, not an I/O failure: exit 1, like E1201/E1218.
+            let _ = fail(
                 Code::E1219,
                 &path,
                 format!("`{path}`: {what}"),
                 "import reads policy JSON: split the input (one file per definition or set, or a folder of them)",
             );
+            return ExitStatus::Failure;
         }
     };
     if args.from_azure || !args.builtins.is_empty() {

@@ -41,12 +41,14 @@ pub fn member_scope(props: &Map<String, Value>) -> Option<String> {
 }
 
 /// The initiative's text. `rules` maps definition names (lower-case) to
-/// rule ids of this import; `pack_scope` is the pack's `scope`, if any.
+/// rule ids of this import, `titles` every definition name found to its
+/// display name; `pack_scope` is the pack's `scope`, if any.
 pub fn initiative(
     id: &str,
     name: Option<&str>,
     props: &Map<String, Value>,
     rules: &BTreeMap<String, String>,
+    titles: &BTreeMap<String, String>,
     pack_scope: Option<&str>,
     pack_category: &str,
 ) -> Result<String, Gap> {
@@ -89,6 +91,7 @@ pub fn initiative(
             m,
             &format!("/policyDefinitions/{i}"),
             rules,
+            titles,
             pack_scope,
             &scope,
         )?);
@@ -177,6 +180,7 @@ fn member(
     m: &Value,
     at: &str,
     rules: &BTreeMap<String, String>,
+    titles: &BTreeMap<String, String>,
     pack_scope: Option<&str>,
     scope: &Scope,
 ) -> Result<String, Gap> {
@@ -193,7 +197,12 @@ fn member(
     // management group or subscription): referenced as such, even when the
     // import holds a copy of its definition.
     if member_scope.is_empty() {
-        return builtin_member(o, at, name, reference, scope);
+        let text = builtin_member(o, at, name, reference, scope)?;
+        // The GUID says nothing to a reader: name the built-in when known.
+        return Ok(match titles.get(&name.to_ascii_lowercase()) {
+            Some(t) => format!("# {}\n  {text}", t.replace(['\n', '\r'], " ")),
+            None => text,
+        });
     }
     let expected = pack_scope.unwrap_or(crate::emit::SCOPE_PLACEHOLDER);
     if !member_scope.eq_ignore_ascii_case(expected) {
@@ -217,7 +226,7 @@ fn member(
     if reference != rule {
         block.insert(0, format!("reference {}", string(reference)));
     }
-    Ok(include_text(rule, &block))
+    Ok(include_text(rule, &block, false))
 }
 
 /// `include builtin "<GUID>" { reference "…" version "…" … }`.
@@ -249,14 +258,20 @@ fn builtin_member(
         head.push(format!("version {}", string(v)));
     }
     head.extend(member_block(o, at, scope)?);
-    Ok(include_text(&format!("builtin {}", string(guid)), &head))
+    Ok(include_text(&format!("builtin {}", string(guid)), &head, true))
 }
 
-fn include_text(target: &str, block: &[String]) -> String {
+/// `include <target>` with its block on one line (rule members: the
+/// formatter aligns their blocks), or one clause a line where `long` and
+/// the line would be long (built-in members: a GUID and long reference ids).
+fn include_text(target: &str, block: &[String], long: bool) -> String {
+    let one_line = format!("include {target} {{ {} }}", block.join("  "));
     if block.is_empty() {
         format!("include {target}")
+    } else if !long || one_line.len() <= 96 {
+        one_line
     } else {
-        format!("include {target} {{ {} }}", block.join("  "))
+        format!("include {target} {{\n    {}\n  }}", block.join("\n    "))
     }
 }
 

@@ -206,6 +206,14 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
     let body = format!("{header}\n{}", rules.join("\n"));
     let mut initiatives = Vec::new();
     let mut set_ids = Vec::new();
+    let titles: BTreeMap<String, String> = found
+        .iter()
+        .filter(|(_, d)| d.found == shape::Found::Definition)
+        .filter_map(|(_, d)| {
+            let title = text::get_str(&d.props, "displayName")?;
+            Some((d.name.as_deref()?.to_ascii_lowercase(), title.to_string()))
+        })
+        .collect();
     for (file, def) in found.iter().filter(|(_, d)| d.found == shape::Found::Set) {
         let span_at = |pointer: &str| span_at(*file, def, pointer);
         let title = def
@@ -223,6 +231,7 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
             def.name.as_deref(),
             &def.props,
             &names,
+            &titles,
             scope.as_deref(),
             &category,
         ) {

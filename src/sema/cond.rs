@@ -1328,7 +1328,12 @@ fn is_literal(e: &Expr) -> bool {
 }
 
 fn is_field_like(e: &Expr) -> bool {
-    matches!(e, Expr::Path(_) | Expr::It(_))
+    match e {
+        Expr::Path(_) | Expr::It(_) => true,
+        // `alias("…")`: a field outside the catalog (see `raw_alias`).
+        Expr::Call { name, .. } => name.name.eq_ignore_ascii_case("alias"),
+        _ => false,
+    }
 }
 
 /// A literal expression as JSON (arrays of literals included).
