@@ -5,7 +5,7 @@
 //! groups without `additionalMetadataId`.
 
 use super::Gap;
-use super::rule::{effect_word, param_clause};
+use super::rule::{effect_word, param_clause, param_texts};
 use super::text::{Scope, get, get_str, head_lines, is_ident, operand, string};
 use crate::catalog::catalog;
 use crate::ir::Effect;
@@ -130,17 +130,7 @@ fn effect_param(name: &str, p: &Value) -> Result<Option<String>, Gap> {
         effect_word(default),
         words.join(", ")
     );
-    let meta = get(o, "metadata").and_then(Value::as_object);
-    let mut block = Vec::new();
-    if let Some(t) = meta.and_then(|m| get_str(m, "displayName")) {
-        block.push(format!("title {}", string(t)));
-    }
-    if let Some(d) = meta.and_then(|m| get_str(m, "description")) {
-        block.push(format!("description {}", string(d)));
-    }
-    if !block.is_empty() {
-        s.push_str(&format!(" {{\n    {}\n  }}", block.join("\n    ")));
-    }
+    s.push_str(&param_texts(get(o, "metadata").and_then(Value::as_object)));
     Ok(Some(s))
 }
 

@@ -307,6 +307,13 @@ pub(super) fn param_clause(name: &str, p: &Value) -> Result<String, Gap> {
     if meta.and_then(|m| get(m, "assignPermissions")) == Some(&Value::Bool(true)) {
         s.push_str(" assignPermissions");
     }
+    s.push_str(&param_texts(meta));
+    Ok(s)
+}
+
+/// A parameter's ` { title "…" description "…" }` from its metadata (empty
+/// without either).
+pub(super) fn param_texts(meta: Option<&Map<String, Value>>) -> String {
     let mut block = Vec::new();
     if let Some(t) = meta.and_then(|m| get_str(m, "displayName")) {
         block.push(format!("title {}", string(t)));
@@ -314,10 +321,11 @@ pub(super) fn param_clause(name: &str, p: &Value) -> Result<String, Gap> {
     if let Some(d) = meta.and_then(|m| get_str(m, "description")) {
         block.push(format!("description {}", string(d)));
     }
-    if !block.is_empty() {
-        s.push_str(&format!(" {{\n    {}\n  }}", block.join("\n    ")));
+    if block.is_empty() {
+        String::new()
+    } else {
+        format!(" {{\n    {}\n  }}", block.join("\n    "))
     }
-    Ok(s)
 }
 
 /// The condition clauses, in order of preference: `when` for applicability

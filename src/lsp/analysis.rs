@@ -922,21 +922,7 @@ impl Analysis {
     /// The rule of the `include <rule> { … }` block the offset is in.
     fn member_block_rule(&self, offset: usize, item_tok: Option<usize>) -> Option<&str> {
         let text = self.text.as_str();
-        let start = item_tok?;
-        let mut open: Vec<usize> = Vec::new();
-        for (i, t) in self.tokens.iter().enumerate().skip(start) {
-            if t.start >= offset {
-                break;
-            }
-            match (t.kind, t.text(text)) {
-                (TokenKind::Punct, "{") => open.push(i),
-                (TokenKind::Punct, "}") => {
-                    open.pop();
-                }
-                _ => {}
-            }
-        }
-        let brace = *open.last()?;
+        let brace = self.open_brace(offset, item_tok)?;
         let rule = self.tokens.get(brace.checked_sub(1)?)?;
         let kw = self.tokens.get(brace.checked_sub(2)?)?;
         (kw.text(text) == "include" && rule.kind == TokenKind::Word).then(|| rule.text(text))

@@ -265,18 +265,7 @@ fn bind(
                     Operand::Expr(format!("parameters({})", super::cond::quote(&p.name)))
                 }
                 None => {
-                    let mut diag = Diagnostic::new(
-                        Code::E0107,
-                        name.span,
-                        format!("initiative has no parameter `{}`", name.name),
-                    )
-                    .with_label("not declared");
-                    if let Some(s) =
-                        did_you_mean(&name.name, params.iter().map(|p| p.name.as_str()))
-                    {
-                        diag = diag.with_suggestion(format!("use `{s}`"), s);
-                    }
-                    diags.push(diag);
+                    diags.push(super::member::unknown_param(name, params));
                     continue;
                 }
             },
@@ -307,14 +296,7 @@ fn bind(
             other => match super::cond::literal_json(other) {
                 Some(v) => v_to_operand(v, is_effect, d, other.span(), diags),
                 None => {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::E0114,
-                            other.span(),
-                            "a member parameter is bound to a value or `param.<name>`",
-                        )
-                        .with_label("expressions are not allowed here"),
-                    );
+                    diags.push(super::member::not_a_value(other.span()));
                     continue;
                 }
             },

@@ -3,7 +3,7 @@
 //! built-in members (`include builtin "<GUID>"`), whose definitions are not
 //! in the pack.
 
-use crate::diag::{Code, Diagnostic, Span};
+use crate::diag::{Code, Diagnostic, Span, did_you_mean};
 use crate::emit::BUILTIN_PREFIX;
 use crate::ir::{self, Operand};
 use crate::syntax::ast::{self, Expr, IncludeTarget};
@@ -27,14 +27,7 @@ pub fn builtin_member(
         let value = match &b.value {
             Expr::Param(name, _) => {
                 let Some(p) = params.iter().find(|p| p.name == name.name) else {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::E0107,
-                            name.span,
-                            format!("initiative has no parameter `{}`", name.name),
-                        )
-                        .with_label("not declared"),
-                    );
+                    diags.push(unknown_param(name, params));
                     continue;
                 };
                 if !used.contains(&p.name) {
@@ -45,14 +38,7 @@ pub fn builtin_member(
             other => match super::cond::literal_json(other) {
                 Some(v) => Operand::Literal(v),
                 None => {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::E0114,
-                            other.span(),
-                            "a member parameter is bound to a value or `param.<name>`",
-                        )
-                        .with_label("expressions are not allowed here"),
-                    );
+                    diags.push(not_a_value(other.span()));
                     continue;
                 }
             },
@@ -90,6 +76,30 @@ pub fn builtin_member(
         parameters,
         groups: Vec::new(),
     })
+}
+
+/// E0107: `param.<name>` names no parameter of the initiative.
+pub fn unknown_param(name: &ast::Ident, params: &[ir::Param]) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        Code::E0107,
+        name.span,
+        format!("initiative has no parameter `{}`", name.name),
+    )
+    .with_label("not declared");
+    if let Some(s) = did_you_mean(&name.name, params.iter().map(|p| p.name.as_str())) {
+        d = d.with_suggestion(format!("use `{s}`"), s);
+    }
+    d
+}
+
+/// E0114: a member parameter bound to an expression.
+pub fn not_a_value(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0114,
+        span,
+        "a member parameter is bound to a value or `param.<name>`",
+    )
+    .with_label("expressions are not allowed here")
 }
 
 /// A built-in's name: a GUID (`8-4-4-4-12` hexadecimal digits). A full
