@@ -584,7 +584,10 @@ fn huge_sets_and_huge_inputs_fail_and_write_nothing() {
     let (code, stdout, stderr) = acrpc_in(&dir, &["import", "sets", "--out", "out"]);
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(codes(&stderr), ["E1218"], "{stderr}");
-    assert!(stderr.contains("has 1001 members; Azure allows 1000"), "{stderr}");
+    assert!(
+        stderr.contains("has 1001 members; Azure allows 1000"),
+        "{stderr}"
+    );
     assert!(stdout.is_empty());
     assert!(!dir.join("out").exists(), "something was written");
     // A sparse file larger than the guard: refused before it is read whole.

@@ -454,8 +454,14 @@ fn builtin_members_keep_their_id_in_every_target() {
         let all: String = files.iter().map(|f| f.contents.as_str()).collect();
         assert!(all.contains(&builtin_id), "{target:?}: no {builtin_id}");
         // The built-in id never gets a scope or a template function around it.
-        assert!(!all.contains(&format!("{{scope}}{builtin_id}")), "{target:?}");
-        assert!(!all.contains(&format!("'{GUID}')")), "{target:?}: {GUID} as a resource name");
+        assert!(
+            !all.contains(&format!("{{scope}}{builtin_id}")),
+            "{target:?}"
+        );
+        assert!(
+            !all.contains(&format!("'{GUID}')")),
+            "{target:?}: {GUID} as a resource name"
+        );
     }
     let arm = target_files(&pack, Target::Arm);
     let t = json(file(&arm, "arm/subscription.json"));
@@ -468,7 +474,10 @@ fn builtin_members_keep_their_id_in_every_target() {
     let deps = set["dependsOn"].as_array().unwrap();
     assert_eq!(deps.len(), 1, "only the pack's rule: {deps:?}");
     let desired = acrpc::publish::desired(&pack, "/subscriptions/0");
-    let set = desired.iter().find(|d| d.kind == Kind::SetDefinition).unwrap();
+    let set = desired
+        .iter()
+        .find(|d| d.kind == Kind::SetDefinition)
+        .unwrap();
     let members = set.properties["policyDefinitions"].as_array().unwrap();
     assert_eq!(members[1]["policyDefinitionId"], builtin_id.as_str());
     assert!(

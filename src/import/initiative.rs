@@ -209,9 +209,8 @@ fn member(
             format!("a member whose definition {name} is not imported with it"),
         )
     })?;
-    let reference = reference.ok_or_else(|| {
-        Gap::new(at, "a member without policyDefinitionReferenceId")
-    })?;
+    let reference =
+        reference.ok_or_else(|| Gap::new(at, "a member without policyDefinitionReferenceId"))?;
     let mut block = member_block(o, at, scope)?;
     if reference != rule {
         block.insert(0, format!("reference {}", string(reference)));
@@ -238,17 +237,18 @@ fn builtin_member(
         Some(r) if r != guid => head.push(format!("reference {}", string(r))),
         Some(_) => {}
         None => {
-            return Err(Gap::new(
-                at,
-                "a member without policyDefinitionReferenceId",
-            ));
+            return Err(Gap::new(at, "a member without policyDefinitionReferenceId"));
         }
     }
     if let Some(v) = get_str(o, "definitionVersion") {
         head.push(format!("version {}", string(v)));
     }
     head.extend(member_block(o, at, scope)?);
-    Ok(include_text(&format!("builtin {}", string(guid)), &head, true))
+    Ok(include_text(
+        &format!("builtin {}", string(guid)),
+        &head,
+        true,
+    ))
 }
 
 /// `include <target>` with its block on one line (rule members: the

@@ -308,50 +308,6 @@ pub fn is_ident(s: &str) -> bool {
         && !RESERVED.contains(&s)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn registry() -> Scope {
-        Scope::new(catalog().kind("registry").expect("registry kind"))
-    }
-
-    #[test]
-    fn strings_are_escaped_the_way_the_grammar_reads_them() {
-        assert_eq!(string("a\"b\\c\nd"), r#""a\"b\\c\nd""#);
-    }
-
-    #[test]
-    fn expressions_become_acrp_expressions() {
-        let s = registry();
-        let op = |v: Value| operand(&v, &s, "").unwrap();
-        assert_eq!(op(json!("[parameters('effect')]")), "param.effect");
-        assert_eq!(op(json!("[first(parameters('l'))]")), "first(param.l)");
-        assert_eq!(
-            op(json!(
-                "[field('Microsoft.ContainerRegistry/registries/sku.name')]"
-            )),
-            "sku.name"
-        );
-        assert_eq!(op(json!("[[not an expression]")), "\"[not an expression]\"");
-        assert_eq!(op(json!(["a", 1])), "[\"a\", 1]");
-        assert!(operand(&json!({"a": 1}), &s, "/x").is_err());
-        assert!(operand(&json!("[fooBar()]"), &s, "/x").is_err());
-    }
-
-    #[test]
-    fn fields_become_paths() {
-        let s = registry();
-        assert_eq!(s.field_path("tags['env']", "").unwrap(), "tags[\"env\"]");
-        assert_eq!(s.field_path("location", "").unwrap(), "location");
-        assert!(
-            s.field_path("Microsoft.Storage/storageAccounts/sku.name", "")
-                .is_err()
-        );
-    }
-}
-
 /// A key of a JSON object, ignoring case (ARM property names are).
 pub fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     o.iter()
@@ -395,4 +351,48 @@ pub fn head_lines(
         head.push(format!("category {}", string(c)));
     }
     Ok(head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn registry() -> Scope {
+        Scope::new(catalog().kind("registry").expect("registry kind"))
+    }
+
+    #[test]
+    fn strings_are_escaped_the_way_the_grammar_reads_them() {
+        assert_eq!(string("a\"b\\c\nd"), r#""a\"b\\c\nd""#);
+    }
+
+    #[test]
+    fn expressions_become_acrp_expressions() {
+        let s = registry();
+        let op = |v: Value| operand(&v, &s, "").unwrap();
+        assert_eq!(op(json!("[parameters('effect')]")), "param.effect");
+        assert_eq!(op(json!("[first(parameters('l'))]")), "first(param.l)");
+        assert_eq!(
+            op(json!(
+                "[field('Microsoft.ContainerRegistry/registries/sku.name')]"
+            )),
+            "sku.name"
+        );
+        assert_eq!(op(json!("[[not an expression]")), "\"[not an expression]\"");
+        assert_eq!(op(json!(["a", 1])), "[\"a\", 1]");
+        assert!(operand(&json!({"a": 1}), &s, "/x").is_err());
+        assert!(operand(&json!("[fooBar()]"), &s, "/x").is_err());
+    }
+
+    #[test]
+    fn fields_become_paths() {
+        let s = registry();
+        assert_eq!(s.field_path("tags['env']", "").unwrap(), "tags[\"env\"]");
+        assert_eq!(s.field_path("location", "").unwrap(), "location");
+        assert!(
+            s.field_path("Microsoft.Storage/storageAccounts/sku.name", "")
+                .is_err()
+        );
+    }
 }

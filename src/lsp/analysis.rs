@@ -1547,7 +1547,8 @@ mod tests {
         let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
         assert_eq!(labels, ["effect", "names", "groups", "reference"]);
         // A built-in member's block offers its clauses.
-        let text = "initiative i {\n  include builtin \"0fdf0491-d080-4575-b627-ad0e843cba0f\" {  }\n}\n";
+        let text =
+            "initiative i {\n  include builtin \"0fdf0491-d080-4575-b627-ad0e843cba0f\" {  }\n}\n";
         let b = analysis(text);
         let items = b.completion(lsp::Position::new(1, 59)).expect("completion");
         let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();

@@ -95,7 +95,8 @@ pub fn lower_initiative(
         };
         super::member::check_member_clauses(inc, diags);
         if let IncludeTarget::Builtin(guid, span) = &inc.target {
-            let m = super::member::builtin_member(inc, guid, *span, &params, &mut used_params, diags);
+            let m =
+                super::member::builtin_member(inc, guid, *span, &params, &mut used_params, diags);
             if let Some(mut m) = m {
                 m.groups = member_groups(inc, None, &groups, diags);
                 members.push(m);

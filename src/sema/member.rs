@@ -19,9 +19,7 @@ pub fn builtin_member(
     used: &mut Vec<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ir::Member> {
-    let Some(guid) = checked_guid(guid, span, diags) else {
-        return None;
-    };
+    let guid = checked_guid(guid, span, diags)?;
     let mut parameters = Vec::new();
     for b in &inc.bindings {
         let value = match &b.value {
@@ -168,7 +166,10 @@ pub fn rule_member_reference(inc: &ast::Include, rule_id: &str) -> String {
 /// rule's version is its own).
 pub fn check_member_clauses(inc: &ast::Include, diags: &mut Vec<Diagnostic>) {
     if let Some((_, span)) = &inc.reference
-        && matches!(inc.target, IncludeTarget::Practice(_) | IncludeTarget::All(_))
+        && matches!(
+            inc.target,
+            IncludeTarget::Practice(_) | IncludeTarget::All(_)
+        )
     {
         diags.push(
             Diagnostic::new(

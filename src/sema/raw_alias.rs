@@ -22,11 +22,7 @@ pub enum RawAlias {
 
 /// Resolves `alias(<args>)` in a condition on `kind`; the diagnostics are
 /// the warnings that go with it, or the error when it is malformed.
-pub fn resolve(
-    kind: &Kind,
-    args: &[Expr],
-    span: Span,
-) -> (Option<RawAlias>, Vec<Diagnostic>) {
+pub fn resolve(kind: &Kind, args: &[Expr], span: Span) -> (Option<RawAlias>, Vec<Diagnostic>) {
     let alias = match args {
         [Expr::Str(s, _)] if looks_like_alias(s) => s.clone(),
         _ => {
@@ -97,7 +93,9 @@ mod tests {
         assert!(looks_like_alias(
             "Microsoft.Storage/storageAccounts/minimumTlsVersion"
         ));
-        assert!(looks_like_alias("Microsoft.Web/sites/siteConfig.ipSecurityRestrictions[*].ipAddress"));
+        assert!(looks_like_alias(
+            "Microsoft.Web/sites/siteConfig.ipSecurityRestrictions[*].ipAddress"
+        ));
         assert!(!looks_like_alias("sku.name"));
         assert!(!looks_like_alias("[field('x')]"));
         assert!(!looks_like_alias("Microsoft.Storage/"));
