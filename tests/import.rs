@@ -602,3 +602,64 @@ fn huge_sets_and_huge_inputs_fail_and_write_nothing() {
     assert!(!dir.join("out").exists(), "something was written");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A set over a custom definition of the same import, under a reference id
+/// that is not the rule id: imported with `reference "…"`, and it compiles
+/// back to the same member.
+#[test]
+fn a_member_reference_id_is_pinned() {
+    let def = serde_json::json!({
+        "id": "/subscriptions/0/providers/Microsoft.Authorization/policyDefinitions/admin-off",
+        "name": "admin-off",
+        "properties": serde_json::from_str::<serde_json::Value>(&definition(
+            "Registries keep the admin user off",
+            "Indexed",
+            serde_json::json!({"allOf": [
+                {"field": "type", "equals": "Microsoft.ContainerRegistry/registries"},
+                {"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true}
+            ]}),
+        ))
+        .unwrap()["properties"]
+            .clone()
+    });
+    let set = serde_json::json!({
+        "name": "identity",
+        "properties": {
+            "displayName": "Identity",
+            "parameters": {"effect": {"type": "String", "allowedValues": ["Audit", "Disabled"], "defaultValue": "Audit"}},
+            "policyDefinitions": [{
+                "policyDefinitionReferenceId": "AdminUserOff",
+                "policyDefinitionId": "/subscriptions/0/providers/Microsoft.Authorization/policyDefinitions/admin-off",
+                "definitionVersion": "1.*.*",
+                "parameters": {"effect": {"value": "[parameters('effect')]"}}
+            }]
+        }
+    });
+    let (sources, out) = run_import(
+        &[
+            ("def.json".into(), def.to_string()),
+            ("set.json".into(), set.to_string()),
+        ],
+        "pinned",
+    );
+    assert!(
+        out.diagnostics.is_empty(),
+        "{}",
+        rendered(&out.diagnostics, &sources)
+    );
+    let pack = out.pack.expect("a pack");
+    assert_eq!((pack.rules, pack.initiatives), (1, 1));
+    assert!(
+        pack.text.contains(
+            "include registries-keep-the-admin-user-off { reference \"AdminUserOff\"  effect = param.effect }"
+        ),
+        "{}",
+        pack.text
+    );
+    assert!(
+        pack.text.contains("scope       \"/subscriptions/0\""),
+        "{}",
+        pack.text
+    );
+    check_pack(&pack);
+}
