@@ -3,7 +3,8 @@
 //! (the catalog covers ACR and the kinds around it). It compiles to
 //! `{"field": "<alias>", …}` as written, typed `any` (no type or enum
 //! checks), with a warning (W1220); `acrpc check` reads such a field as
-//! unknown, since it has no ARM path for it. An alias the catalog knows is
+//! unknown, since it has no ARM path for it (unless the input holds the
+//! value under the alias path itself: `eval::fields::by_alias_key`). An alias the catalog knows is
 //! read as its property, with the property name as the suggestion (W1221).
 
 use super::cond::FieldInfo;
