@@ -476,9 +476,9 @@ fn builtin_members_keep_their_id_in_every_target() {
     let desired = acrpc::publish::desired(&pack, "/subscriptions/0");
     let set = desired
         .iter()
-        .find(|d| d.kind == Kind::SetDefinition)
+        .find(|d| d.kind == acrpc::publish::Item::SetDefinition)
         .unwrap();
-    let members = set.properties["policyDefinitions"].as_array().unwrap();
+    let members = set.properties()["policyDefinitions"].as_array().unwrap();
     assert_eq!(members[1]["policyDefinitionId"], builtin_id.as_str());
     assert!(
         members[0]["policyDefinitionId"]

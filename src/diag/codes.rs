@@ -224,6 +224,9 @@ codes! {
     W1220 Warning "alias-not-in-catalog" "a condition reads an alias acrpc's catalog does not know";
     W1221 Warning "alias-in-catalog" "`alias(\"…\")` names a property the catalog knows";
     E1222 Error "alias-malformed" "`alias(…)` does not hold one alias string";
+    // ---- publish of assignments, role assignments, exemptions (issue 9)
+    E1040 Error "publish-no-principal" "an assignment's managed identity has no principal, so its role assignments cannot be written";
+    W1020 Warning "publish-definition-replaced" "a renamed rule replaces its published definition, and --prune deletes the old one";
 }
 
 impl Code {

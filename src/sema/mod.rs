@@ -14,7 +14,6 @@ mod placement;
 mod raw_alias;
 mod rule;
 
-pub use cond::{all_of, any_of, negate};
 pub use limits::MAX_INITIATIVE_MEMBERS;
 pub use member::is_guid;
 pub use placement::{ScopeKind, scope_kind};
