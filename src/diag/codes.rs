@@ -209,6 +209,9 @@ codes! {
     E1208 Error "import-nothing-imported" "nothing was given to import, or no definition could be imported";
     E1209 Error "import-azure-failed" "reading definitions from Azure failed";
     E1210 Error "import-unknown-builtin" "`--builtin` names no built-in definition";
+    // ---- publish of assignments, role assignments, exemptions (issue 9)
+    E1040 Error "publish-no-principal" "an assignment's managed identity has no principal, so its role assignments cannot be written";
+    W1020 Warning "publish-definition-replaced" "a renamed rule replaces its published definition, and --prune deletes the old one";
     // ---- initiative members: reference ids, built-in members (import2)
     E1211 Error "builtin-not-a-guid" "`include builtin` names no GUID";
     E1212 Error "duplicate-reference-id" "two members of an initiative have the same reference id";
@@ -224,9 +227,6 @@ codes! {
     W1220 Warning "alias-not-in-catalog" "a condition reads an alias acrpc's catalog does not know";
     W1221 Warning "alias-in-catalog" "`alias(\"…\")` names a property the catalog knows";
     E1222 Error "alias-malformed" "`alias(…)` does not hold one alias string";
-    // ---- publish of assignments, role assignments, exemptions (issue 9)
-    E1040 Error "publish-no-principal" "an assignment's managed identity has no principal, so its role assignments cannot be written";
-    W1020 Warning "publish-definition-replaced" "a renamed rule replaces its published definition, and --prune deletes the old one";
 }
 
 impl Code {
