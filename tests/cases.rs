@@ -610,7 +610,40 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
 /// E0901–E0903 are about the file system, not about a pack.
 /// W1002 is printed by `acrpc build` itself: triggered by
 /// `build_scope_is_checked_and_its_absence_warned`.
-const BUILD_SCOPE_CODES: &[Code] = &[Code::W1002];
+const BUILD_SCOPE_CODES: &[Code] = &[Code::W1002, Code::W1005];
+
+/// W1005: `--target arm` cannot deploy an assignment at resource-group
+/// scope, Terraform has no argument for a definition version; each is
+/// printed (and the build succeeds, the files list them too).
+#[test]
+fn build_warns_about_placements_a_target_cannot_carry() {
+    let case = "tests/cases/valid/assignments-and-exemptions.acrp";
+    let mut shown = String::new();
+    for target in ["arm", "bicep", "terraform", "epac"] {
+        let out = TempDir::new("out");
+        let r = acrpc(&[
+            "build",
+            case,
+            "--out",
+            out.str(),
+            "--target",
+            target,
+            "--color",
+            "never",
+        ]);
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(0), "{stderr}");
+        assert_eq!(stderr.contains("W1005"), target != "epac", "{stderr}");
+        shown.push_str(&format!("--target {target}:\n{stderr}\n"));
+    }
+    insta::with_settings!({
+        snapshot_path => "../golden/cases",
+        prepend_module_to_snapshot => false,
+        description => case,
+    }, {
+        insta::assert_snapshot!("W1005-placement-not-in-target", shown);
+    });
+}
 
 /// `acrpc build --scope garbage` is E1008 with exit 2 and writes nothing
 /// (it used to write `garbage/providers/…` ids); a build without any scope
@@ -654,6 +687,53 @@ fn build_scope_is_checked_and_its_absence_warned() {
     let stderr = String::from_utf8_lossy(&ok.stderr);
     assert_eq!(ok.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("W1002"), "{stderr}");
+}
+
+/// `--env` is not in any file: an unknown one is E1012 printed without a
+/// snippet of the pack (it used to show the pack's first line). A known one
+/// whose environment has a scope fills every `{scope}` (the definitions are
+/// deployed there), so W1002 is not printed.
+#[test]
+fn build_env_errors_have_no_snippet_and_its_scope_fills_ids() {
+    let valid = "rulepacks/acr-baseline.acrp";
+    let out = TempDir::new("out");
+    let bad = acrpc(&[
+        "build",
+        valid,
+        "--out",
+        out.str(),
+        "--env",
+        "UNKNOWN",
+        "--color",
+        "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("E1012"), "{stderr}");
+    assert!(stderr.contains("its environments: dev, prod"), "{stderr}");
+    assert!(
+        !stderr.contains('╭'),
+        "a snippet for a command-line value:\n{stderr}"
+    );
+    assert!(files_under(&out.0).is_empty());
+
+    let ok = acrpc(&[
+        "build",
+        valid,
+        "--out",
+        out.str(),
+        "--env",
+        "prod",
+        "--color",
+        "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert_eq!(ok.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("W1002"), "{stderr}");
+    for f in files_under(&out.0) {
+        let text = std::fs::read_to_string(out.0.join(&f)).unwrap_or_default();
+        assert!(!text.contains("{scope}"), "{f} keeps {{scope}}");
+    }
 }
 
 #[test]

@@ -11,9 +11,11 @@ mod definition;
 pub mod epac;
 mod initiative;
 pub mod model;
+pub mod placement;
 mod printer;
 pub mod target;
 pub mod terraform;
+mod terraform_placement;
 
 pub use checker::{CHECKER_FORMAT, checker, checker_schema};
 pub use definition::definition;
