@@ -73,7 +73,8 @@ const FILE_SAFETY_CODES: &[Code] = &[Code::E0030, Code::E0031, Code::E0034];
 /// E1201, E1202, E1208 by `input_that_is_not_policy_json_fails_and_writes_nothing`,
 /// W1203-W1206 by `what_acrp_cannot_express_is_reported_and_left_out`
 /// (tests/import.rs); E1207, E1209, E1210 by `import_from_azure_reads_back_what_publish_wrote`
-/// and `import_builtin_by_name_or_display_name` (tests/publish.rs).
+/// and `import_builtin_by_name_or_display_name` (tests/publish.rs); E1218,
+/// E1219 by `huge_sets_and_huge_inputs_fail_and_write_nothing` (tests/import.rs).
 const IMPORT_CODES: &[Code] = &[
     Code::E1201,
     Code::E1202,
@@ -85,6 +86,8 @@ const IMPORT_CODES: &[Code] = &[
     Code::E1208,
     Code::E1209,
     Code::E1210,
+    Code::E1218,
+    Code::E1219,
 ];
 
 /// Codes of the authoring tools, each triggered by a test of its command:

@@ -471,6 +471,67 @@ fn arm_template_resources_satisfy_the_azure_template_schema() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// A built-in member (`include builtin "<GUID>"`) keeps its tenant-level id
+/// in every target and in publish, while the pack's own rule beside it is
+/// referenced the target's way; no target makes the built-in a dependency.
+#[test]
+fn builtin_members_keep_their_id_in_every_target() {
+    const GUID: &str = "0fdf0491-d080-4575-b627-ad0e843cba0f";
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/cases/valid/initiative-builtin-members.acrp"),
+    )
+    .unwrap();
+    let mut sources = SourceMap::default();
+    let id = sources.add(SourceFile::new("members.acrp", text));
+    let compiled = compile_file(&sources, id, &Relative(PathBuf::new()), &Options::default());
+    let pack = compiled.pack.expect("compiles");
+    let builtin_id = format!("/providers/Microsoft.Authorization/policyDefinitions/{GUID}");
+    for target in [
+        Target::Azure,
+        Target::Arm,
+        Target::Bicep,
+        Target::Terraform,
+        Target::Epac,
+    ] {
+        let files = target_files(&pack, target);
+        let all: String = files.iter().map(|f| f.contents.as_str()).collect();
+        assert!(all.contains(&builtin_id), "{target:?}: no {builtin_id}");
+        // The built-in id never gets a scope or a template function around it.
+        assert!(
+            !all.contains(&format!("{{scope}}{builtin_id}")),
+            "{target:?}"
+        );
+        assert!(
+            !all.contains(&format!("'{GUID}')")),
+            "{target:?}: {GUID} as a resource name"
+        );
+    }
+    let arm = target_files(&pack, Target::Arm);
+    let t = json(file(&arm, "arm/subscription.json"));
+    let set = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == Kind::SetDefinition.resource_type())
+        .unwrap();
+    let deps = set["dependsOn"].as_array().unwrap();
+    assert_eq!(deps.len(), 1, "only the pack's rule: {deps:?}");
+    let desired = acrpc::publish::desired(&pack, "/subscriptions/0");
+    let set = desired
+        .iter()
+        .find(|d| d.kind == acrpc::publish::Item::SetDefinition)
+        .unwrap();
+    let members = set.properties()["policyDefinitions"].as_array().unwrap();
+    assert_eq!(members[1]["policyDefinitionId"], builtin_id.as_str());
+    assert!(
+        members[0]["policyDefinitionId"]
+            .as_str()
+            .unwrap()
+            .starts_with("/subscriptions/0/providers/")
+    );
+}
+
 // ------------------------------------------------------------ placements
 
 const PLACEMENTS_CASE: &str = "tests/cases/valid/assignments-and-exemptions.acrp";

@@ -12,7 +12,7 @@
 
 use super::OutputFile;
 use super::model::{
-    DeployScope, Kind, POLICY_API_VERSION, Resource, resources, rewrite_member_ids,
+    DeployScope, Kind, POLICY_API_VERSION, Resource, is_builtin, resources, rewrite_member_ids,
 };
 use super::placement::{
     self, ASSIGNMENT_TYPE, MANAGEMENT_GROUP_SCHEMA, Named, Refs, SUBSCRIPTION_SCHEMA,
@@ -142,6 +142,9 @@ fn resource(r: &Resource, scope: DeployScope, defs: &[&Resource]) -> Value {
             .and_then(Value::as_array_mut)
         {
             for (member, name) in members.iter_mut().zip(&r.members) {
+                if is_builtin(name) {
+                    continue;
+                }
                 if let Some(o) = member.as_object_mut() {
                     o.insert(
                         "policyDefinitionId".into(),

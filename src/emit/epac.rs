@@ -233,12 +233,14 @@ fn set_properties(r: &Resource) -> Value {
     Value::Object(out)
 }
 
-/// The member with `policyDefinitionName` in place of `policyDefinitionId`,
+/// The member with `policyDefinitionName` in place of `policyDefinitionId`
+/// (built-in members excepted),
 /// keeping the key order.
 fn member(m: &Value, name: &str) -> Value {
     let mut out = Map::new();
     for (k, v) in m.as_object().into_iter().flatten() {
-        if k == "policyDefinitionId" {
+        // A built-in member keeps its id (EPAC resolves names in the pack).
+        if k == "policyDefinitionId" && !super::model::is_builtin(name) {
             out.insert("policyDefinitionName".into(), json!(name));
         } else {
             out.insert(k.clone(), v.clone());

@@ -8,10 +8,14 @@ mod cond;
 pub(crate) mod functions;
 mod initiative;
 mod limits;
+mod member;
 mod meta;
 mod placement;
+mod raw_alias;
 mod rule;
 
+pub use limits::MAX_INITIATIVE_MEMBERS;
+pub use member::is_guid;
 pub use placement::{ScopeKind, scope_kind};
 
 use crate::diag::{Code, Diagnostic, Span, has_errors};
