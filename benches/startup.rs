@@ -42,7 +42,8 @@ fn stats(mut v: Vec<Duration>) -> (f64, f64) {
 
 fn main() {
     let acrpc = env!("CARGO_BIN_EXE_acrpc");
-    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/basic-registry.json");
+    let template =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/basic-registry.json");
     let template = template.to_str().unwrap();
     let true_bin = ["/bin/true", "/usr/bin/true"]
         .into_iter()

@@ -360,7 +360,12 @@ impl Serialize for DeploymentParameters<'_> {
             if self.0.iter().take(i).any(|(earlier, _)| earlier == k) {
                 continue;
             }
-            let last = self.0.iter().rev().find(|(x, _)| x == k).map_or(v, |(_, v)| v);
+            let last = self
+                .0
+                .iter()
+                .rev()
+                .find(|(x, _)| x == k)
+                .map_or(v, |(_, v)| v);
             m.serialize_entry(k, &ValueOf(last))?;
         }
         m.end()

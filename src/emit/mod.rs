@@ -48,7 +48,12 @@ pub fn pack_files(pack: &crate::ir::Pack) -> Vec<OutputFile> {
         contents: pretty(&definition::DefinitionJson::new(d, pack)),
     };
     let (definitions, checker) = rayon::join(
-        || pack.definitions.par_iter().map(definition_file).collect::<Vec<_>>(),
+        || {
+            pack.definitions
+                .par_iter()
+                .map(definition_file)
+                .collect::<Vec<_>>()
+        },
         || pretty(&checker::CheckerJson(pack)),
     );
     let mut out = definitions;
