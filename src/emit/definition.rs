@@ -382,3 +382,27 @@ impl Serialize for ValueOf<'_> {
         m.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Map, json};
+
+    /// A name bound twice: the text path must give what inserting the
+    /// bindings into a JSON object gives (first position, last value).
+    #[test]
+    fn deployment_parameters_bound_twice_keep_map_semantics() {
+        let bindings = vec![
+            ("a".to_string(), Operand::Literal(json!(1))),
+            ("b".to_string(), Operand::Expr("field('name')".into())),
+            ("a".to_string(), Operand::Literal(json!("[x]"))),
+        ];
+        let mut expected = Map::new();
+        for (k, v) in &bindings {
+            expected.insert(k.clone(), json!({ "value": super::super::operand(v) }));
+        }
+        let text = super::super::pretty(&DeploymentParameters(&bindings));
+        assert_eq!(text, super::super::pretty(&Value::Object(expected)));
+        assert!(text.contains("\"[[x]\""), "{text}");
+    }
+}
