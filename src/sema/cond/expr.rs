@@ -191,7 +191,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 format!("unknown function `{}`", name.name),
             )
             .with_label("not an Azure Policy function");
-            if let Some(s) = did_you_mean(&name.name, functions::FUNCTIONS.iter().map(|f| f.name)) {
+            if let Some(s) = did_you_mean(&name.name, functions::allowed_names()) {
                 d = d
                     .with_help(format!("did you mean `{s}`?"))
                     .with_suggestion(format!("use `{s}`"), s);
