@@ -394,6 +394,7 @@ fn small_files(settings: &Settings) {
                     format: "arm",
                     resources: loaded.resources,
                     text: text.clone(),
+                    parameters: None,
                 }
             })
             .collect();
@@ -495,6 +496,7 @@ fn main() {
                     format: "export",
                     resources: loaded.resources,
                     text: String::new(),
+                    parameters: None,
                 };
                 let report = check::run(rules.clone(), vec![input], &settings);
                 findings = report.results.iter().filter(|r| r.is_finding()).count();
@@ -520,6 +522,7 @@ fn main() {
                             format: "export",
                             resources: loaded.resources,
                             text: String::new(),
+                            parameters: None,
                         };
                         black_box(check::run(rules.clone(), vec![input], &settings));
                         t.elapsed()

@@ -148,6 +148,7 @@ fn load(path: &Path, params: Option<&Path>) -> Input {
         format: loaded.format.map_or("unknown", inputs::Format::as_str),
         resources: loaded.resources,
         text,
+        parameters: None,
     }
 }
 

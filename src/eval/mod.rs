@@ -199,8 +199,21 @@ pub fn evaluate_with(
     resource: &Resource,
     env: &Env,
 ) -> Outcome {
-    let generic = GenericValues::of(resource);
-    let mut scope = new_scope(rule, resource, &generic, params, env);
+    evaluate_prepared(rule, params, resource, &GenericValues::of(resource), env)
+}
+
+/// `evaluate_with` with the resource's generic field values,
+/// `GenericValues::of(resource)`, computed by the caller: the same for
+/// every rule checked on the resource (`check::run` builds them once per
+/// resource instead of once per resource × rule).
+pub fn evaluate_prepared(
+    rule: &Rule,
+    params: &Map<String, Value>,
+    resource: &Resource,
+    generic: &GenericValues,
+    env: &Env,
+) -> Outcome {
+    let mut scope = new_scope(rule, resource, generic, params, env);
     let effect = match scope.operand(&rule.logic.effect).map(Cow::into_owned) {
         Ok(Value::String(e)) => e,
         Ok(other) => {
@@ -227,7 +240,7 @@ pub fn evaluate_with(
             Ok(false) => Outcome::new(Verdict::NotApplicable, &effect)
                 .because("the policy rule's `if` is false, so the existence check does not apply"),
             Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
-            Ok(true) => existence(rule, resource, env, params, &effect),
+            Ok(true) => existence(rule, resource, generic, env, params, &effect),
         };
     }
     // Applicability (policy-applicability): only type/name/kind conditions
@@ -331,12 +344,12 @@ fn outside_mode(rule: &Rule, resource: &Resource) -> Option<String> {
 fn existence(
     rule: &Rule,
     resource: &Resource,
+    generic: &GenericValues,
     env: &Env,
     params: &Map<String, Value>,
     effect: &str,
 ) -> Outcome {
-    let generic = GenericValues::of(resource);
-    let scope = new_scope(rule, resource, &generic, params, env);
+    let scope = new_scope(rule, resource, generic, params, env);
     let details = &rule.policy_rule["then"]["details"];
     let ty = match scope.resolve(details.get("type").unwrap_or(&Value::Null)) {
         Ok(Value::String(t)) => t,

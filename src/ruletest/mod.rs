@@ -287,6 +287,7 @@ fn observe(
         format: "test",
         resources: resources.to_vec(),
         text: String::new(),
+        parameters: None,
     };
     let settings = Settings {
         overrides: member.params.clone(),

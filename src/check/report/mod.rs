@@ -13,7 +13,7 @@ pub use markdown::markdown;
 pub use sarif::sarif;
 pub use text::text;
 
-use super::{CheckResult, Report};
+use super::{CheckResult, FileProblem, Report};
 use crate::eval::{Evidence, Verdict};
 use serde_json::{Value, json};
 
@@ -30,15 +30,13 @@ pub fn json(report: &Report) -> String {
 /// a 3 GB tree). The bytes are those of `serde_json::to_string_pretty` on
 /// the whole document (tests/check.rs and the report goldens hold it).
 pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let inputs: Vec<Value> = report
-        .inputs
-        .iter()
-        .map(|i| json!({"file": i.file, "format": i.format, "resources": i.resources.len()}))
-        .collect();
+    let inputs: Vec<Value> = report.inputs.iter().map(input_json).collect();
+    let problems: Vec<Value> = report.problems.iter().map(problem_json).collect();
     let head = json!({
         "format": "acrpc-check/1",
         "summary": summary(report).to_json(),
         "inputs": inputs,
+        "problems": problems,
     });
     let head = serde_json::to_string_pretty(&head)?;
     // `{ … }` without its closing line: the results follow as the last member.
@@ -69,6 +67,24 @@ pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Res
     }
     out.write_all(&indented)?;
     out.write_all(b"\n  ]\n}\n")
+}
+
+fn input_json(i: &super::Input) -> Value {
+    let mut o = json!({"file": i.file, "format": i.format, "resources": i.resources.len()});
+    if let (Some(p), Some(m)) = (&i.parameters, o.as_object_mut()) {
+        m.insert("parameters".into(), json!(p));
+    }
+    o
+}
+
+fn problem_json(p: &FileProblem) -> Value {
+    json!({"file": p.file, "code": p.code, "severity": severity(p), "message": p.message,
+        "line": p.line, "column": p.column})
+}
+
+/// `error` (the file was not checked) or `warning`.
+pub fn severity(p: &FileProblem) -> &'static str {
+    if p.error { "error" } else { "warning" }
 }
 
 /// The counts every report format shows.
@@ -136,6 +152,9 @@ fn result_json(report: &Report, r: &CheckResult) -> Value {
     let Some(m) = o.as_object_mut() else {
         return o; // json!({…}) above is always an object
     };
+    if let Some(p) = &report.inputs[r.input].parameters {
+        m.insert("parameters".into(), json!(p));
+    }
     if r.verdict == Verdict::NonCompliant {
         m.insert("message".into(), json!(rule.message));
         if let Some(fix) = &rule.remediation {
@@ -241,13 +260,19 @@ fn short(v: &Value) -> String {
 /// Stable identity of a result across runs and line moves.
 pub fn fingerprint(report: &Report, r: &CheckResult) -> String {
     let res = report.resource(r);
-    let key = format!(
+    let mut key = format!(
         "{}\u{0}{}\u{0}{}\u{0}{}",
         report.rule(r).id,
         res.place.file,
         res.ty.to_ascii_lowercase(),
         crate::inputs::display(&res.full_name).to_ascii_lowercase()
     );
+    // Each pairing with a parameters file is its own check of the template;
+    // without one the key (and so every existing fingerprint) is unchanged.
+    if let Some(p) = &report.inputs[r.input].parameters {
+        key.push('\u{0}');
+        key.push_str(p);
+    }
     // FNV-1a 64: stable across platforms and releases, unlike std's hasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in key.bytes() {
@@ -302,6 +327,7 @@ mod tests {
             format: "export",
             resources: export::load(&Value::Array(body), "export.json", ""),
             text: String::new(),
+            parameters: None,
         };
         let settings = Settings {
             today: "2026-11-25".into(),
