@@ -204,7 +204,7 @@ fn compare(
         resource: report.resource(r).full_name.clone(),
         peer_says: expected,
         acrpc_says: r.verdict,
-        reason: r.outcome.reason.clone(),
+        reason: r.outcome.reason.as_deref().map(str::to_string),
     });
 }
 

@@ -343,7 +343,7 @@ fn check_one(
         && let Some(doubt) = &resource.condition_unknown
     {
         verdict = Verdict::Unknown;
-        outcome.reason = Some(format!("the resource may not be deployed: {doubt}"));
+        outcome.reason = Some(format!("the resource may not be deployed: {doubt}").into());
     }
     if verdict == Verdict::NonCompliant {
         attach_companion_changes(rules.all, rule, resource, env, &mut outcome);

@@ -89,8 +89,9 @@ pub struct Outcome {
     /// The effect in force, as written in the parameter (`Audit`, `Deny`, …).
     pub effect: String,
     /// Why the verdict is unknown or not applicable, or what an existence
-    /// check looked for.
-    pub reason: Option<String>,
+    /// check looked for. Fixed reasons are borrowed: a not-applicable pair
+    /// allocates nothing for its reason (610,000 pairs in the check bench).
+    pub reason: Option<Cow<'static, str>>,
     pub evidence: Vec<Evidence>,
     pub changes: Vec<Change>,
     /// For existence effects: the related resource type looked for.
@@ -98,10 +99,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(verdict: Verdict, effect: &str) -> Outcome {
+    /// `effect` is moved in where the caller owns it (one allocation per
+    /// evaluation, not two).
+    fn new(verdict: Verdict, effect: impl Into<String>) -> Outcome {
         Outcome {
             verdict,
-            effect: effect.to_string(),
+            effect: effect.into(),
             reason: None,
             evidence: Vec::new(),
             changes: Vec::new(),
@@ -109,7 +112,7 @@ impl Outcome {
         }
     }
 
-    fn because(mut self, reason: impl Into<String>) -> Outcome {
+    fn because(mut self, reason: impl Into<Cow<'static, str>>) -> Outcome {
         self.reason = Some(reason.into());
         self
     }
@@ -223,23 +226,23 @@ pub fn evaluate_prepared(
         Err(u) => return Outcome::new(Verdict::Unknown, "?").because(u.0),
     };
     let Some(kind) = Effect::parse(&effect) else {
-        return Outcome::new(Verdict::Unknown, &effect).because(format!(
+        return Outcome::new(Verdict::Unknown, effect.clone()).because(format!(
             "`{effect}` is not an Azure Policy effect acrpc evaluates"
         ));
     };
     // effect-basics: `disabled` is checked first.
     if kind == Effect::Disabled {
-        return Outcome::new(Verdict::NotApplicable, &effect).because("the effect is Disabled");
+        return Outcome::new(Verdict::NotApplicable, effect).because("the effect is Disabled");
     }
     if let Some(reason) = outside_mode(rule, resource) {
-        return Outcome::new(Verdict::NotApplicable, &effect).because(reason);
+        return Outcome::new(Verdict::NotApplicable, effect).because(reason);
     }
     let condition = &rule.logic.condition;
     if matches!(kind, Effect::AuditIfNotExists | Effect::DeployIfNotExists) {
         return match scope.eval(condition) {
-            Ok(false) => Outcome::new(Verdict::NotApplicable, &effect)
+            Ok(false) => Outcome::new(Verdict::NotApplicable, effect)
                 .because("the policy rule's `if` is false, so the existence check does not apply"),
-            Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
+            Err(u) => Outcome::new(Verdict::Unknown, effect).because(u.0),
             Ok(true) => existence(rule, resource, generic, env, params, &effect),
         };
     }
@@ -255,17 +258,17 @@ pub fn evaluate_prepared(
     };
     if matches!(kind, Effect::Manual | Effect::DenyAction) {
         return match applicable(&mut scope) {
-            Ok(false) => not_applicable(&effect),
-            Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
-            Ok(true) if kind == Effect::Manual => Outcome::new(Verdict::Unknown, &effect)
+            Ok(false) => not_applicable(effect),
+            Err(u) => Outcome::new(Verdict::Unknown, effect).because(u.0),
+            Ok(true) if kind == Effect::Manual => Outcome::new(Verdict::Unknown, effect)
                 .because("a manual rule is attested by people, not evaluated"),
-            Ok(true) => Outcome::new(Verdict::NotApplicable, &effect)
+            Ok(true) => Outcome::new(Verdict::NotApplicable, effect)
                 .because("denyAction blocks delete requests; a resource body has nothing to check"),
         };
     }
     match scope.eval(condition) {
         Ok(true) => {
-            let mut out = Outcome::new(Verdict::NonCompliant, &effect);
+            let mut out = Outcome::new(Verdict::NonCompliant, effect);
             scope.explain(condition, true, &mut out.evidence);
             if kind == Effect::Modify {
                 out.changes = planned_changes(&scope, &rule.policy_rule["then"]);
@@ -273,16 +276,14 @@ pub fn evaluate_prepared(
             out
         }
         full => match (applicable(&mut scope), full) {
-            (Ok(false), _) => not_applicable(&effect),
-            (Err(u), _) | (Ok(true), Err(u)) => {
-                Outcome::new(Verdict::Unknown, &effect).because(u.0)
-            }
-            (Ok(true), Ok(_)) => Outcome::new(Verdict::Compliant, &effect),
+            (Ok(false), _) => not_applicable(effect),
+            (Err(u), _) | (Ok(true), Err(u)) => Outcome::new(Verdict::Unknown, effect).because(u.0),
+            (Ok(true), Ok(_)) => Outcome::new(Verdict::Compliant, effect),
         },
     }
 }
 
-fn not_applicable(effect: &str) -> Outcome {
+fn not_applicable(effect: String) -> Outcome {
     Outcome::new(Verdict::NotApplicable, effect)
         .because("the type, name or kind conditions exclude this resource")
 }

@@ -316,7 +316,7 @@ fn observe(
             out.verdict = r.verdict;
             out.effect = r.outcome.effect.clone();
             out.resource = Some(report.resource(r).label());
-            out.reason = r.outcome.reason.clone();
+            out.reason = r.outcome.reason.as_deref().map(str::to_string);
             out.evidence = r.outcome.evidence.clone();
             out.changes = r.outcome.changes.clone();
         }

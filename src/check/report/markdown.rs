@@ -38,7 +38,7 @@ pub fn markdown(report: &Report) -> String {
         .filter(|r| r.verdict == Verdict::Unknown)
         .collect();
     section(report, "Unknown verdicts", &unknown, &mut out, |r| {
-        r.outcome.reason.clone().unwrap_or_default()
+        r.outcome.reason.as_deref().unwrap_or_default().to_string()
     });
     let suppressed: Vec<&CheckResult> = report
         .results
