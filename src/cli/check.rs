@@ -176,14 +176,23 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
         }
         return exit_status(&report, args);
     }
-    let text = match args.format {
-        ReportFormat::Text => report::text(&report),
-        ReportFormat::Json => report::json(&report),
-        ReportFormat::Sarif => report::sarif(&report),
-        ReportFormat::Junit => report::junit(&report),
-        ReportFormat::Markdown => report::markdown(&report),
+    let written = match (args.format, args.output.as_deref()) {
+        // Streamed into the file too: the report text never exists whole.
+        (ReportFormat::Json, Some(path)) => {
+            super::files::write_output_with(path, &read, &mut |w| report::write_json(&report, w))
+        }
+        _ => {
+            let text = match args.format {
+                ReportFormat::Text => report::text(&report),
+                ReportFormat::Json => report::json(&report),
+                ReportFormat::Sarif => report::sarif(&report),
+                ReportFormat::Junit => report::junit(&report),
+                ReportFormat::Markdown => report::markdown(&report),
+            };
+            emit(args.output.as_deref(), &text, &read)
+        }
     };
-    if let Err(e) = emit(args.output.as_deref(), &text, &read) {
+    if let Err(e) = written {
         // Standard output's failure was reported where it happened.
         if let Some(out) = &args.output {
             let d = super::build::write_error(&mut sources, out, &e);
