@@ -681,7 +681,7 @@ impl Scan {
 /// quickstarts and the `az deployment` documentation), in name order. Each
 /// is its own check of the template (issue 15): `X.parameters.dev.json`
 /// and `X.parameters.prod.json` may decide different verdicts.
-fn paired_parameters(template: &Path, files: &[InputFile]) -> Vec<PathBuf> {
+fn paired_parameters(template: &Path, folders: &Folders) -> Vec<PathBuf> {
     let Some(stem) = template
         .file_name()
         .and_then(|n| n.to_str())
@@ -692,19 +692,18 @@ fn paired_parameters(template: &Path, files: &[InputFile]) -> Vec<PathBuf> {
     if stem.contains(".parameters") {
         return Vec::new();
     }
-    let dir = template.parent();
     let exact = format!("{stem}.parameters.json");
     let prefix = format!("{stem}.parameters.");
-    files
-        .iter()
-        .map(|f| &f.path)
-        .filter(|p| p.parent() == dir)
+    folders
+        .get(&template.parent())
+        .into_iter()
+        .flatten()
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n == exact || (n.starts_with(&prefix) && n.ends_with(".json")))
         })
-        .cloned()
+        .map(|p| (*p).clone())
         .collect()
 }
 
@@ -888,9 +887,14 @@ fn load_all(
     diags: &mut Vec<Diagnostic>,
 ) -> (Vec<Input>, Vec<check::FileProblem>, Scan) {
     use rayon::prelude::*;
+    // Folder → its files, so that pairing is not quadratic in a scan's files.
+    let mut folders: Folders = std::collections::HashMap::new();
+    for f in files {
+        folders.entry(f.path.parent()).or_default().push(&f.path);
+    }
     let read: Vec<FileRead> = files
         .par_iter()
-        .map(|file| read_file(file, files, opts, forced))
+        .map(|file| read_file(file, &folders, opts, forced))
         .collect();
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
@@ -937,9 +941,12 @@ fn skip_problem((path, why): &(PathBuf, String)) -> check::FileProblem {
     }
 }
 
+/// The input files by folder.
+type Folders<'a> = std::collections::HashMap<Option<&'a Path>, Vec<&'a PathBuf>>;
+
 fn read_file(
     file: &InputFile,
-    files: &[InputFile],
+    folders: &Folders,
     opts: &ArmOptions,
     forced: Option<Format>,
 ) -> FileRead {
@@ -954,7 +961,7 @@ fn read_file(
         }
     };
     let paired = match (file.walked, &opts.parameters, forced) {
-        (true, None, None) => paired_parameters(&file.path, files),
+        (true, None, None) => paired_parameters(&file.path, folders),
         _ => Vec::new(),
     };
     let pairings = if paired.is_empty() {
