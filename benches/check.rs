@@ -399,6 +399,7 @@ fn small_files(settings: &Settings) {
                     format: "arm",
                     resources: loaded.resources,
                     text: text.clone(),
+                    parameters: None,
                 }
             })
             .collect();
@@ -500,6 +501,7 @@ fn main() {
                     format: "export",
                     resources: loaded.resources,
                     text: String::new(),
+                    parameters: None,
                 };
                 let report = check::run(rules.clone(), vec![input], &settings);
                 findings = report.results.iter().filter(|r| r.is_finding()).count();
@@ -525,6 +527,7 @@ fn main() {
                             format: "export",
                             resources: loaded.resources,
                             text: String::new(),
+                            parameters: None,
                         };
                         black_box(check::run(rules.clone(), vec![input], &settings));
                         t.elapsed()

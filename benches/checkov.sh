@@ -9,7 +9,8 @@
 # 3. times `checkov -d target/checkov-bench --framework arm --skip-download
 #    --quiet --compact -o json`, kept off the network (below);
 # 4. times `target/release/acrpc check --format json target/checkov-bench`;
-# 5. prints both times and the ratio.
+# 5. prints both times (the median of CHECKOV_BENCH_RUNS runs each, default
+#    3, interleaved) and the ratio.
 #
 # Checkov is kept from sending anything off this machine:
 #   --skip-download / BC_SKIP_MAPPING=TRUE  no guidelines/mapping/run-config
@@ -117,15 +118,44 @@ fi
 
 now() { date +%s.%N; }
 
-echo "== checkov $("${checkov_env[@]}" "$VENV/bin/checkov" --version) ($isolation)"
-t0=$(now)
-set +e
-"${wrap[@]}" "${checkov_env[@]}" "$VENV/bin/checkov" -d "$DIR" --framework arm \
-  --skip-download --quiet --compact -o json >target/checkov-bench.out.json 2>target/checkov-bench.err
-checkov_rc=$?
-set -e
-t1=$(now)
-checkov_s=$(echo "$t1 - $t0" | bc -l)
+# The median of RUNS runs of each tool, interleaved (checkov, acrpc,
+# checkov, …) so that both see the same load on a shared machine.
+RUNS="${CHECKOV_BENCH_RUNS:-3}"
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+run_checkov() {
+  local t0 t1
+  t0=$(now)
+  set +e
+  "${wrap[@]}" "${checkov_env[@]}" "$VENV/bin/checkov" -d "$DIR" --framework arm \
+    --skip-download --quiet --compact -o json >target/checkov-bench.out.json 2>target/checkov-bench.err
+  checkov_rc=$?
+  set -e
+  t1=$(now)
+  echo "$t1 - $t0" | bc -l >>target/checkov-bench.checkov.times
+}
+
+run_acrpc() {
+  local t0 t1
+  t0=$(now)
+  set +e
+  target/release/acrpc check --format json "$DIR" >target/checkov-bench.acrpc.json 2>target/checkov-bench.acrpc.err
+  acrpc_rc=$?
+  set -e
+  t1=$(now)
+  echo "$t1 - $t0" | bc -l >>target/checkov-bench.acrpc.times
+}
+
+echo "== checkov $("${checkov_env[@]}" "$VENV/bin/checkov" --version) ($isolation), acrpc: $RUNS runs each"
+rm -f target/checkov-bench.checkov.times target/checkov-bench.acrpc.times
+for _ in $(seq "$RUNS"); do
+  run_checkov
+  run_acrpc
+done
+checkov_s=$(median <target/checkov-bench.checkov.times)
+acrpc_s=$(median <target/checkov-bench.acrpc.times)
+echo "   checkov runs (s): $(tr '\n' ' ' <target/checkov-bench.checkov.times)"
+echo "   acrpc runs (s):   $(tr '\n' ' ' <target/checkov-bench.acrpc.times)"
 if [ -n "${CHECKOV_BENCH_STRACE:-}" ]; then
   echo "   Checkov's connect() calls: $(grep -c 'connect(' target/checkov-bench.strace || true)," \
     "non-local (AF_INET/AF_INET6): $(grep 'connect(' target/checkov-bench.strace | grep -c 'AF_INET' || true)"
@@ -137,14 +167,6 @@ d = d if isinstance(d, list) else [d]
 print(sum(r.get("summary", {}).get("failed", 0) for r in d),
       sum(r.get("summary", {}).get("passed", 0) for r in d))' 2>/dev/null || echo "? ?")
 
-echo "== acrpc check"
-t0=$(now)
-set +e
-target/release/acrpc check --format json "$DIR" >target/checkov-bench.acrpc.json 2>target/checkov-bench.acrpc.err
-acrpc_rc=$?
-set -e
-t1=$(now)
-acrpc_s=$(echo "$t1 - $t0" | bc -l)
 acrpc_findings=$(python3 -c '
 import json
 d = json.load(open("target/checkov-bench.acrpc.json"))
@@ -152,8 +174,8 @@ print(sum(1 for r in d.get("results", []) if r.get("verdict") == "non_compliant"
 
 read -r c_failed c_passed <<<"$checkov_failed"
 printf '%d ARM templates (one registry each)\n' "$N"
-printf 'checkov (arm, exit %d):      %8.2f s   %s failed / %s passed checks\n' \
+printf 'checkov (arm, exit %d):      %8.2f s (median)   %s failed / %s passed checks\n' \
   "$checkov_rc" "$checkov_s" "$c_failed" "$c_passed"
-printf 'acrpc check (exit %d):       %8.2f s   %s non-compliant verdicts\n' \
+printf 'acrpc check (exit %d):       %8.2f s (median)   %s non-compliant verdicts\n' \
   "$acrpc_rc" "$acrpc_s" "$acrpc_findings"
 printf 'checkov / acrpc:            %8.1fx\n' "$(echo "$checkov_s / $acrpc_s" | bc -l)"

@@ -708,6 +708,160 @@ exemption legacy-admin of admin {
     assert_eq!(elsewhere.status.code(), Some(1));
 }
 
+const SCAN: &str = "tests/fixtures/scan";
+
+/// Issue 15: a directory scan's problems with single files (a file that
+/// does not load, a skipped file) are in every report, not only on
+/// standard error; a file that was not checked makes the run exit 2 but
+/// costs nobody the report of the others; a template with several
+/// parameters files beside it is checked once per file, each named.
+#[test]
+fn scan_problems_and_parameter_pairings_are_in_every_report() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pack = format!("{SCAN}/pack.acrp");
+    for format in ["text", "json", "sarif", "junit", "markdown"] {
+        let args = ["check", "--pack", &pack, "--format", format, SCAN];
+        let out = acrpc(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{format}: a file that does not load exits 2 ({})",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, acrpc(&args).stdout, "{format} is not stable");
+        insta::with_settings!({snapshot_path => root.join("golden/check"), prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(format!("scan.{format}"), stdout(&out));
+        });
+    }
+    let out = acrpc(&["check", "--pack", &pack, "--format", "json", SCAN]);
+    let doc: Value = serde_json::from_str(&stdout(&out)).expect("json report");
+    let problems: Vec<(String, String, String)> = doc["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            let file = p["file"].as_str().unwrap();
+            let name = Path::new(file).file_name().unwrap().to_str().unwrap();
+            (
+                name.to_string(),
+                p["code"].to_string(),
+                p["severity"].to_string(),
+            )
+        })
+        .collect();
+    let expect =
+        |f: &str, c: &str, s: &str| (f.to_string(), format!("\"{c}\""), format!("\"{s}\""));
+    assert_eq!(
+        problems,
+        [
+            expect("bicepconfig.json", "W0504", "warning"),
+            expect("broken.json", "E0501", "error"),
+        ]
+    );
+    // One input per pairing, each with its own verdict.
+    let verdicts: Vec<(String, String)> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["parameters"].as_str().unwrap_or("-").to_string(),
+                r["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            (
+                format!("{SCAN}/registry.parameters.dev.json"),
+                "non_compliant".to_string()
+            ),
+            (
+                format!("{SCAN}/registry.parameters.prod.json"),
+                "compliant".to_string()
+            ),
+        ]
+    );
+    // The report validates against its schema (with the new members).
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("schemas/check-report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    // SARIF: problems are tool execution notifications, valid SARIF 2.1.0.
+    let out = acrpc(&["check", "--pack", &pack, "--format", "sarif", SCAN]);
+    let sarif: Value = serde_json::from_str(&stdout(&out)).expect("sarif");
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 2);
+    assert_eq!(notes[1]["level"], "error");
+    assert_eq!(notes[1]["descriptor"]["id"], "E0501");
+    let _: serde_sarif::sarif::Sarif = serde_json::from_value(sarif.clone()).expect("typed SARIF");
+    if let Some(mut schema) = sarif_schema() {
+        mend_patterns(
+            &mut schema,
+            "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$",
+            "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$",
+        );
+        let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+    }
+}
+
+/// A run whose every file fails to load still writes its report (with the
+/// problems and no results) and exits 2.
+#[test]
+fn a_run_where_nothing_loads_still_reports_why() {
+    let out = acrpc(&["check", "--format", "json", &format!("{SCAN}/broken.json")]);
+    assert_eq!(out.status.code(), Some(2));
+    let doc: Value = serde_json::from_str(&stdout(&out)).expect("json report");
+    assert_eq!(doc["problems"][0]["code"], "E0501");
+    assert_eq!(doc["problems"][0]["severity"], "error");
+    assert_eq!(doc["problems"][0]["line"], 6);
+    assert_eq!(doc["results"], json!([]));
+    // Skipped files and warnings alone do not change the exit status.
+    let pack = format!("{SCAN}/pack.acrp");
+    let out = acrpc(&[
+        "check",
+        "--pack",
+        &pack,
+        "--format",
+        "json",
+        "--exclude",
+        "broken.json",
+        SCAN,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "the dev pairing has a finding");
+    let out = acrpc(&[
+        "check",
+        "--pack",
+        &pack,
+        "--format",
+        "json",
+        "--exclude",
+        "broken.json",
+        "--exclude",
+        "*.dev.json",
+        SCAN,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_str(&stdout(&out)).expect("json report");
+    assert_eq!(doc["problems"][0]["code"], "W0504");
+}
+
 /// Issue 9: an assignment's `notScopes` and resource selectors leave
 /// resources unevaluated (azure-docs assignment-structure, "Excluded scopes",
 /// "Resource selectors": all selectors of one resource selector, any

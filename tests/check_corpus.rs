@@ -79,6 +79,7 @@ fn run(file: &str, params: Option<&str>, rules: &[Rule]) -> check::Report {
         format: loaded.format.map_or("?", inputs::Format::as_str),
         resources: loaded.resources,
         text,
+        parameters: None,
     };
     let settings = Settings {
         today: "2026-11-25".into(),

@@ -125,6 +125,7 @@ fn run_all(text: &str, rules: &[acrpc::eval::Rule]) {
             format: "fuzz",
             resources: loaded.resources,
             text: text.to_string(),
+            parameters: None,
         };
         let report = check::run(
             rules.to_vec(),

@@ -153,6 +153,7 @@ fn load(path: &Path, params: Option<&Path>) -> Input {
         format: loaded.format.map_or("unknown", inputs::Format::as_str),
         resources: loaded.resources,
         text,
+        parameters: None,
     }
 }
 
@@ -208,7 +209,7 @@ fn compare(
         resource: report.resource(r).full_name.clone(),
         peer_says: expected,
         acrpc_says: r.verdict,
-        reason: r.outcome.reason.clone(),
+        reason: r.outcome.reason.as_deref().map(str::to_string),
     });
 }
 

@@ -1607,7 +1607,7 @@ fn acrpc_agrees_with_regorus() {
             let ours = evaluate(&s.acrpc, res, &env);
             if ours.verdict == Verdict::Unknown {
                 *skipped
-                    .entry(ours.reason.clone().unwrap_or_default())
+                    .entry(ours.reason.as_deref().unwrap_or_default().to_string())
                     .or_default() += 1;
                 continue;
             }

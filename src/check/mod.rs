@@ -7,6 +7,7 @@ pub mod exempt;
 pub mod report;
 
 use crate::catalog::catalog;
+use crate::eval::fields::GenericValues;
 use crate::eval::{self, Env, Outcome, Rule, Verdict};
 use crate::inputs::{Origin, Resource, Suppression, suppress};
 use rayon::prelude::*;
@@ -46,6 +47,40 @@ pub struct Input {
     pub resources: Vec<Resource>,
     /// The file's text, to locate properties for reports.
     pub text: String,
+    /// The parameters file a directory scan paired with this template
+    /// (`X.parameters.dev.json` beside `X.json`): each pairing is its own
+    /// check of the template, named by the reports.
+    pub parameters: Option<String>,
+}
+
+impl Input {
+    /// How the reports name this input: the file, and the parameters file
+    /// paired with it: `main.json (parameters: main.parameters.dev.json)`.
+    pub fn label(&self) -> std::borrow::Cow<'_, str> {
+        match &self.parameters {
+            None => std::borrow::Cow::Borrowed(&self.file),
+            Some(p) => std::borrow::Cow::Owned(format!("{} (parameters: {p})", self.file)),
+        }
+    }
+}
+
+/// A problem with one input file rather than a rule's verdict: a file that
+/// does not load, one a directory scan skipped, a warning about what it
+/// holds. The CLI prints them as diagnostics and puts them in the report, so
+/// that a report read without the terminal still says which files were not
+/// checked (issue 15).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileProblem {
+    /// The path as the user gave it or the scan found it.
+    pub file: String,
+    /// The diagnostic code (`E0501`, `W0504`, …).
+    pub code: &'static str,
+    /// An error (the file was not checked, the run exits 2) or a warning.
+    pub error: bool,
+    pub message: String,
+    /// 1-based; 1:1 when the problem is the whole file.
+    pub line: usize,
+    pub column: usize,
 }
 
 /// What the command line sets.
@@ -138,6 +173,9 @@ pub struct Report {
     pub inputs: Vec<Input>,
     /// Ordered by input, resource, rule.
     pub results: Vec<CheckResult>,
+    /// Problems with single files, in the order the files were read; set by
+    /// the caller (`run` leaves it empty).
+    pub problems: Vec<FileProblem>,
     /// Per input: its text indexed for locating properties (built on first use).
     locators: Vec<std::sync::OnceLock<crate::inputs::locate::Locator>>,
 }
@@ -181,6 +219,7 @@ pub fn run_observed(
         .iter()
         .map(|r| eval::parameter_values(r, &settings.overrides))
         .collect();
+    let read: Vec<Vec<String>> = rules.iter().map(|r| paths_read(&r.policy_rule)).collect();
     let envs: Vec<Env> = inputs
         .iter()
         .map(|input| Env {
@@ -209,9 +248,16 @@ pub fn run_observed(
         .map(|(ii, ri)| {
             let (resource, env) = (&inputs[ii].resources[ri], &envs[ii]);
             let filled = after_deployment(resource, env);
+            // Generic field values (name, type, id) once per resource, not
+            // per resource × rule.
+            let generic = (
+                GenericValues::of(resource),
+                filled.as_ref().map(|(r, _)| GenericValues::of(r)),
+            );
             let rules = Rules {
                 all: &rules,
                 params: &params,
+                read: &read,
             };
             reported
                 .iter()
@@ -219,8 +265,11 @@ pub fn run_observed(
                     check_one(
                         rules,
                         rule,
-                        resource,
-                        filled.as_ref(),
+                        Subject {
+                            resource,
+                            generic: &generic.0,
+                            filled: filled.as_ref().zip(generic.1.as_ref()),
+                        },
                         env,
                         settings,
                         (ii, ri),
@@ -236,34 +285,45 @@ pub fn run_observed(
         rules,
         inputs,
         results,
+        problems: Vec::new(),
     }
 }
 
-/// The rules of a run, with their parameter values.
+/// The rules of a run, with their parameter values and the ARM paths each
+/// reads (both computed once per rule).
 #[derive(Clone, Copy)]
 struct Rules<'a> {
     all: &'a [Rule],
     params: &'a [Map<String, Value>],
+    read: &'a [Vec<String>],
+}
+
+/// The resource a rule is checked on: as written, and as deployed (with
+/// service defaults) when that differs, each with its generic field values.
+struct Subject<'a> {
+    resource: &'a Resource,
+    generic: &'a GenericValues,
+    filled: Option<(&'a (Resource, Vec<Filled>), &'a GenericValues)>,
 }
 
 fn check_one(
     rules: Rules,
     rule: usize,
-    resource: &Resource,
-    filled: Option<&(Resource, Vec<Filled>)>,
+    subject: Subject,
     env: &Env,
     settings: &Settings,
     (input, index): (usize, usize),
 ) -> CheckResult {
     let r = &rules.all[rule];
     let params = &rules.params[rule];
-    let mut outcome = eval::evaluate_with(r, params, resource, env);
+    let resource = subject.resource;
+    let mut outcome = eval::evaluate_prepared(r, params, resource, subject.generic, env);
     let mut phases = None;
     let mut verdict = outcome.verdict;
-    if let Some((with_defaults, defaults)) = filled {
-        let later = eval::evaluate_with(r, params, with_defaults, env);
+    if let Some(((with_defaults, defaults), generic)) = subject.filled {
+        let later = eval::evaluate_prepared(r, params, with_defaults, generic, env);
         if later.verdict != outcome.verdict {
-            let read = paths_read(&r.policy_rule);
+            let read = &rules.read[rule];
             let used: Vec<Filled> = defaults
                 .iter()
                 .filter(|d| read.iter().any(|p| reads(p, &d.path)))
@@ -293,7 +353,7 @@ fn check_one(
         && let Some(doubt) = &resource.condition_unknown
     {
         verdict = Verdict::Unknown;
-        outcome.reason = Some(format!("the resource may not be deployed: {doubt}"));
+        outcome.reason = Some(format!("the resource may not be deployed: {doubt}").into());
     }
     if verdict == Verdict::NonCompliant {
         attach_companion_changes(rules.all, rule, resource, env, &mut outcome);

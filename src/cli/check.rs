@@ -160,46 +160,22 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
         InputFormat::Terraform => Some(Format::Terraform),
     };
     let read = read_paths(args, &files);
-    let mut inputs = Vec::new();
-    let mut scan = Scan::default();
-    for file in &files {
-        let paired = match (file.walked, &opts.parameters, forced) {
-            (true, None, None) => paired_parameters(&file.path, &files),
-            _ => None,
-        };
-        let own;
-        let file_opts = match &paired {
-            Some(p) => match read_json(Some(p), &mut sources, &mut diags) {
-                Ok(parameters) => {
-                    scan.paired.push((file.path.clone(), p.clone()));
-                    own = ArmOptions {
-                        parameters,
-                        ..opts.clone()
-                    };
-                    &own
-                }
-                Err(()) => continue,
-            },
-            None => &opts,
-        };
-        match load_input(file, forced, file_opts, &mut sources, &mut diags) {
-            Loaded::Input(input) => inputs.push(input),
-            Loaded::Skipped(why) => scan.skipped.push((file.path.clone(), why)),
-            Loaded::Failed => {}
-        }
-    }
+    let (inputs, mut problems, scan) = load_all(&files, &opts, forced, &mut sources, &mut diags);
     if let Some(d) = scan.summary(args.verbose, &mut sources) {
         diags.push(d);
     }
-    unknown_suppressed_rules(&inputs, &rules, &sources, &mut diags);
+    let before = diags.len();
+    unknown_suppressed_rules(&inputs, &rules, &mut sources, &mut diags);
+    let new = diags.get(before..).unwrap_or_default();
+    problems.extend(new.iter().map(|d| file_problem(d, &sources)));
     reporter.report(&diags, &sources);
-    // Issue 15: a file that does not load (reported above) does not cost
-    // the report of the files that did; the run still exits 2.
+    // Issue 15: a file that does not load (reported above, and in the
+    // report's problems) does not cost the report of the files that did;
+    // the run still exits 2, whatever `--fail-on` says: a file that was
+    // not checked must not pass a gate.
     let input_errors = has_errors(&diags);
-    if input_errors && inputs.is_empty() {
-        return ExitStatus::Error;
-    }
-    let report = check::run(rules, inputs, &settings);
+    let mut report = check::run(rules, inputs, &settings);
+    report.problems = problems;
     if matches!(args.format, ReportFormat::Json) && args.output.is_none() {
         // Streamed to stdout: the report text never exists whole in memory
         // (issue 13 item 14). A closed pipe is not an error, as in `emit`;
@@ -216,14 +192,23 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
         }
         return exit_status(&report, args);
     }
-    let text = match args.format {
-        ReportFormat::Text => report::text(&report),
-        ReportFormat::Json => report::json(&report),
-        ReportFormat::Sarif => report::sarif(&report),
-        ReportFormat::Junit => report::junit(&report),
-        ReportFormat::Markdown => report::markdown(&report),
+    let written = match (args.format, args.output.as_deref()) {
+        // Streamed into the file too: the report text never exists whole.
+        (ReportFormat::Json, Some(path)) => {
+            super::files::write_output_with(path, &read, &mut |w| report::write_json(&report, w))
+        }
+        _ => {
+            let text = match args.format {
+                ReportFormat::Text => report::text(&report),
+                ReportFormat::Json => report::json(&report),
+                ReportFormat::Sarif => report::sarif(&report),
+                ReportFormat::Junit => report::junit(&report),
+                ReportFormat::Markdown => report::markdown(&report),
+            };
+            emit(args.output.as_deref(), &text, &read)
+        }
     };
-    if let Err(e) = emit(args.output.as_deref(), &text, &read) {
+    if let Err(e) = written {
         // Standard output's failure was reported where it happened.
         if let Some(out) = &args.output {
             let d = super::build::write_error(&mut sources, out, &e);
@@ -496,14 +481,17 @@ fn outside_allowed(name: &str, decl: &Value, value: &Value) -> Option<ParamProbl
 fn unknown_suppressed_rules(
     inputs: &[Input],
     rules: &[Rule],
-    sources: &SourceMap,
+    sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) {
     let ids = || rules.iter().map(|r| r.id.as_str());
+    let mut done = std::collections::HashSet::new();
     for input in inputs {
-        let Some((file, _)) = sources.files().find(|(_, f)| f.name == input.file) else {
+        // A template checked with several parameters files is warned about once.
+        if !done.insert(input.file.as_str()) {
             continue;
-        };
+        }
+        let mut file = None;
         for r in &input.resources {
             for s in &r.suppressions {
                 let known = rules.iter().any(|x| {
@@ -513,6 +501,7 @@ fn unknown_suppressed_rules(
                     continue;
                 }
                 let at = inputs::locate::offset_of(&input.text, &r.place.pointer);
+                let file = *file.get_or_insert_with(|| source_of(sources, input));
                 let mut d = Diagnostic::new(
                     Code::W0505,
                     Span::new(file, at, token_end(&input.text, at)),
@@ -528,6 +517,17 @@ fn unknown_suppressed_rules(
             }
         }
     }
+}
+
+/// The source map's entry for an input's file, added when no diagnostic
+/// has needed it yet (files are added only when something is said about
+/// them: 400 clean templates need no copy of their text).
+fn source_of(sources: &mut SourceMap, input: &Input) -> crate::diag::FileId {
+    let found = sources
+        .files()
+        .find(|(_, f)| f.name == input.file)
+        .map(|(id, _)| id);
+    found.unwrap_or_else(|| sources.add(SourceFile::new(&input.file, &input.text)))
 }
 
 /// The rules: `--rules`, `--pack`, `--policy`, or the bundled baseline.
@@ -672,12 +672,20 @@ impl Scan {
             if n == 1 { "is" } else { "are" }
         );
         if !self.paired.is_empty() {
+            let templates: std::collections::BTreeSet<&PathBuf> =
+                self.paired.iter().map(|(t, _)| t).collect();
+            let t = templates.len();
             message.push_str(&format!(
-                "; {} template{} read with the parameters file beside {}",
-                self.paired.len(),
-                if self.paired.len() == 1 { "" } else { "s" },
-                if self.paired.len() == 1 { "it" } else { "them" }
+                "; {t} template{} read with the parameters file beside {}",
+                if t == 1 { "" } else { "s" },
+                if t == 1 { "it" } else { "them" }
             ));
+            if self.paired.len() > t {
+                message.push_str(&format!(
+                    " ({} checks: one per parameters file)",
+                    self.paired.len()
+                ));
+            }
         }
         let help = if verbose {
             let mut lines: Vec<String> = self
@@ -699,35 +707,35 @@ impl Scan {
     }
 }
 
-/// `X.parameters.json` beside a walked template `X.json`, else the only
-/// `X.parameters.<name>.json` (the layout of quickstarts and the
-/// `az deployment` documentation); none when there are several.
-fn paired_parameters(template: &Path, files: &[InputFile]) -> Option<PathBuf> {
-    let name = template.file_name()?.to_str()?;
-    let stem = name.strip_suffix(".json")?;
+/// The parameters files beside a walked template `X.json`:
+/// `X.parameters.json` and every `X.parameters.<name>.json` (the layout of
+/// quickstarts and the `az deployment` documentation), in name order. Each
+/// is its own check of the template (issue 15): `X.parameters.dev.json`
+/// and `X.parameters.prod.json` may decide different verdicts.
+fn paired_parameters(template: &Path, folders: &Folders) -> Vec<PathBuf> {
+    let Some(stem) = template
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".json"))
+    else {
+        return Vec::new();
+    };
     if stem.contains(".parameters") {
-        return None;
+        return Vec::new();
     }
-    let dir = template.parent();
     let exact = format!("{stem}.parameters.json");
     let prefix = format!("{stem}.parameters.");
-    let beside: Vec<&PathBuf> = files
-        .iter()
-        .map(|f| &f.path)
-        .filter(|p| p.parent() == dir)
+    folders
+        .get(&template.parent())
+        .into_iter()
+        .flatten()
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n == exact || (n.starts_with(&prefix) && n.ends_with(".json")))
         })
-        .collect();
-    if let Some(p) = beside.iter().find(|p| p.ends_with(&exact)) {
-        return Some((*p).clone());
-    }
-    match beside.as_slice() {
-        [only] => Some((*only).clone()),
-        _ => None,
-    }
+        .map(|p| (*p).clone())
+        .collect()
 }
 
 /// Folders a directory scan does not enter unless named: hidden ones
@@ -876,45 +884,239 @@ fn glob_set(patterns: &[String]) -> Result<globset::GlobSet, (String, String)> {
     set.build().map_err(|e| (patterns.join(" "), e.to_string()))
 }
 
-enum Loaded {
-    Input(Input),
-    /// A walked file that is no input, and why.
-    Skipped(String),
-    /// Could not be read; the diagnostic says why.
-    Failed,
+/// One check of one file: a template may be checked once per parameters
+/// file beside it (`main.parameters.dev.json`, `main.parameters.prod.json`).
+struct Pairing {
+    /// The paired parameters file and what reading it gave.
+    parameters: Option<(PathBuf, Result<Value, JsonFailure>)>,
+    /// The file loaded with those parameters; `None` when they did not read.
+    loaded: Option<inputs::Loaded>,
 }
 
-fn load_input(
-    file: &InputFile,
-    forced: Option<Format>,
+/// Why a JSON file could not be used.
+enum JsonFailure {
+    Io(String),
+    /// The text, where the parser stopped, and its message.
+    Syntax(String, usize, String),
+}
+
+/// What reading one input file gave: its text (or the read error) and its
+/// pairings. Computed for every file in parallel, reported in file order.
+struct FileRead {
+    text: Result<String, String>,
+    pairings: Vec<Pairing>,
+}
+
+/// Reads and loads every input file on every core (file order kept), then
+/// turns what each gave into inputs, diagnostics and report problems, one
+/// file at a time in order, so the output does not depend on scheduling.
+fn load_all(
+    files: &[InputFile],
     opts: &ArmOptions,
+    forced: Option<Format>,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
-) -> Loaded {
+) -> (Vec<Input>, Vec<check::FileProblem>, Scan) {
+    use rayon::prelude::*;
+    // Folder → its files, so that pairing is not quadratic in a scan's files.
+    let mut folders: Folders = std::collections::HashMap::new();
+    for f in files {
+        folders.entry(f.path.parent()).or_default().push(&f.path);
+    }
+    let read: Vec<FileRead> = files
+        .par_iter()
+        .map(|file| read_file(file, &folders, opts, forced))
+        .collect();
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    let mut scan = Scan::default();
+    for (file, got) in files.iter().zip(read) {
+        let before = (diags.len(), scan.skipped.len());
+        let name = file.path.display().to_string();
+        match got.text {
+            Err(e) => diags.push(read_failed(sources, &name, &e)),
+            Ok(text) => add_file(
+                file,
+                text,
+                got.pairings,
+                sources,
+                diags,
+                &mut inputs,
+                &mut scan,
+            ),
+        }
+        let said = diags.get(before.0..).unwrap_or_default();
+        problems.extend(said.iter().map(|d| file_problem(d, sources)));
+        let skipped = scan.skipped.get(before.1..).unwrap_or_default();
+        problems.extend(skipped.iter().map(skip_problem));
+    }
+    // A parameters file read with its template was used, not skipped.
+    let used: std::collections::HashSet<String> = scan
+        .paired
+        .iter()
+        .map(|(_, p)| p.display().to_string())
+        .collect();
+    scan.skipped
+        .retain(|(p, _)| !used.contains(&p.display().to_string()));
+    problems.retain(|p| !(p.code == Code::W0504.as_str() && used.contains(&p.file)));
+    (inputs, problems, scan)
+}
+
+/// A skipped file as the report lists it (the diagnostic is one summary).
+fn skip_problem((path, why): &(PathBuf, String)) -> check::FileProblem {
+    check::FileProblem {
+        file: path.display().to_string(),
+        code: Code::W0504.as_str(),
+        error: false,
+        message: format!("skipped: {why}"),
+        line: 1,
+        column: 1,
+    }
+}
+
+/// The input files by folder.
+type Folders<'a> = std::collections::HashMap<Option<&'a Path>, Vec<&'a PathBuf>>;
+
+fn read_file(
+    file: &InputFile,
+    folders: &Folders,
+    opts: &ArmOptions,
+    forced: Option<Format>,
+) -> FileRead {
     let name = file.path.display().to_string();
     let text = match std::fs::read(&file.path) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(e) => {
-            diags.push(read_failed(sources, &name, &e.to_string()));
-            return Loaded::Failed;
+            return FileRead {
+                text: Err(e.to_string()),
+                pairings: Vec::new(),
+            };
         }
     };
-    let loaded = inputs::load(&name, &text, forced, opts);
-    if file.walked
-        && let Some(why) = not_an_input(&loaded, &text)
-    {
-        return Loaded::Skipped(why);
+    let paired = match (file.walked, &opts.parameters, forced) {
+        (true, None, None) => paired_parameters(&file.path, folders),
+        _ => Vec::new(),
+    };
+    let pairings = if paired.is_empty() {
+        vec![Pairing {
+            parameters: None,
+            loaded: Some(inputs::load(&name, &text, forced, opts)),
+        }]
+    } else {
+        paired
+            .into_iter()
+            .map(|p| {
+                let parameters = read_json_file(&p);
+                let loaded = parameters.as_ref().ok().map(|values| {
+                    let own = ArmOptions {
+                        parameters: Some(values.clone()),
+                        ..opts.clone()
+                    };
+                    inputs::load(&name, &text, forced, &own)
+                });
+                Pairing {
+                    parameters: Some((p, parameters)),
+                    loaded,
+                }
+            })
+            .collect()
+    };
+    FileRead {
+        text: Ok(text),
+        pairings,
     }
-    let id = sources.add(SourceFile::new(&name, &text));
-    for p in &loaded.problems {
-        diags.push(problem_diagnostic(p, id, &text));
+}
+
+/// One read file's pairings: inputs, or the reason it is skipped, with the
+/// diagnostics of what it holds (the same problem found by two pairings
+/// is reported once).
+fn add_file(
+    file: &InputFile,
+    text: String,
+    pairings: Vec<Pairing>,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+    inputs: &mut Vec<Input>,
+    scan: &mut Scan,
+) {
+    let name = file.path.display().to_string();
+    let mut id = None;
+    let mut seen = std::collections::HashSet::new();
+    for pairing in pairings {
+        let mut label = None;
+        if let Some((path, parameters)) = &pairing.parameters {
+            if let Err(e) = parameters {
+                diags.push(json_failure(sources, path, e));
+                continue;
+            }
+            label = Some(path.display().to_string());
+        }
+        let Some(loaded) = pairing.loaded else {
+            continue;
+        };
+        if file.walked
+            && let Some(why) = not_an_input(&loaded, &text)
+        {
+            scan.skipped.push((file.path.clone(), why));
+            return;
+        }
+        if let Some((path, _)) = &pairing.parameters {
+            scan.paired.push((file.path.clone(), path.clone()));
+        }
+        if !loaded.problems.is_empty() {
+            let file_id = *id.get_or_insert_with(|| sources.add(SourceFile::new(&name, &text)));
+            for p in &loaded.problems {
+                if seen.insert((p.offset, p.pointer.clone(), p.message.clone())) {
+                    diags.push(problem_diagnostic(p, file_id, &text));
+                }
+            }
+        }
+        inputs.push(Input {
+            file: name.clone(),
+            format: loaded.format.map_or("unknown", Format::as_str),
+            resources: loaded.resources,
+            text: text.clone(),
+            parameters: label,
+        });
     }
-    Loaded::Input(Input {
-        file: name,
-        format: loaded.format.map_or("unknown", Format::as_str),
-        resources: loaded.resources,
-        text,
+}
+
+/// A diagnostic about one input file as the report lists it.
+fn file_problem(d: &Diagnostic, sources: &SourceMap) -> check::FileProblem {
+    let source = sources.get(d.primary.span.file);
+    let (line, column) = source.map_or((1, 1), |f| f.line_col(d.primary.span.start as usize));
+    check::FileProblem {
+        file: source.map(|f| f.name.clone()).unwrap_or_default(),
+        code: d.code.as_str(),
+        error: d.is_error(),
+        message: d.message.clone(),
+        line,
+        column,
+    }
+}
+
+/// Reads and parses a JSON file (comments allowed, as for templates).
+fn read_json_file(path: &Path) -> Result<Value, JsonFailure> {
+    let text = std::fs::read_to_string(path).map_err(|e| JsonFailure::Io(e.to_string()))?;
+    inputs::parse_json(&text).map_err(|e| {
+        let offset = inputs::parse_error_offset(&text, &e);
+        JsonFailure::Syntax(text.clone(), offset, e.to_string())
     })
+}
+
+fn json_failure(sources: &mut SourceMap, path: &Path, e: &JsonFailure) -> Diagnostic {
+    let name = path.display().to_string();
+    match e {
+        JsonFailure::Io(e) => read_failed(sources, &name, e),
+        JsonFailure::Syntax(text, offset, message) => {
+            let id = sources.add(SourceFile::new(&name, text));
+            Diagnostic::new(
+                Code::E0501,
+                Span::new(id, *offset, *offset),
+                format!("`{name}` is not valid JSON: {message}"),
+            )
+        }
+    }
 }
 
 /// Why a walked file is set aside: JSON that is not a template, export or

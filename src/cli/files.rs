@@ -345,6 +345,16 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// regular file (a device, a pipe, `/proc/self/fd/1`), atomically into a
 /// regular file (issue 13 item 7).
 pub fn write_output(path: &Path, contents: &str, inputs: &[PathBuf]) -> Result<(), WriteError> {
+    write_output_with(path, inputs, &mut |w| w.write_all(contents.as_bytes()))
+}
+
+/// What writes a file's contents into a writer: `write_output_with` streams
+/// a report into its file instead of building the whole text first.
+pub type Fill<'a> = &'a mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>;
+
+/// `write_output`, with the contents written by `fill` (buffered), so that a
+/// large report never exists whole in memory (`check -o report.json`).
+pub fn write_output_with(path: &Path, inputs: &[PathBuf], fill: Fill) -> Result<(), WriteError> {
     if let Some(input) = inputs.iter().find(|i| same_file(path, i)) {
         return Err(WriteError::HoldsInput {
             output: path.to_path_buf(),
@@ -356,23 +366,32 @@ pub fn write_output(path: &Path, contents: &str, inputs: &[PathBuf]) -> Result<(
             "cannot write {}: it is a directory",
             path.display()
         ))),
-        Ok(m) if !m.is_file() => write_in_place(path, contents),
-        _ => write_file_atomically(path, contents),
+        Ok(m) if !m.is_file() => write_in_place(path, fill),
+        _ => write_file_atomically_with(path, fill),
     }
 }
 
-/// Opens `path` and writes `contents` into it (truncating a regular file).
-fn write_in_place(path: &Path, contents: &str) -> Result<(), WriteError> {
+/// Opens `path` and lets `fill` write into it (truncating a regular file).
+fn write_in_place(path: &Path, fill: Fill) -> Result<(), WriteError> {
     use std::io::Write;
     fs::OpenOptions::new()
         .write(true)
         .truncate(true)
         .open(path)
-        .and_then(|mut f| {
-            f.write_all(contents.as_bytes())?;
-            f.flush()
+        .and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            fill(&mut w)?;
+            w.flush()
         })
         .map_err(|e| WriteError::Io(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Creates (or truncates) `path` and lets `fill` write into it.
+fn write_new(path: &Path, fill: Fill) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::new(fs::File::create(path)?);
+    fill(&mut w)?;
+    w.flush()
 }
 
 /// Replaces one file's contents (`fmt`, `lint --fix`, reports). A symbolic
@@ -382,11 +401,15 @@ fn write_in_place(path: &Path, contents: &str) -> Result<(), WriteError> {
 /// rewritten in place so every name sees the change, after a backup copy
 /// that restores it if the write fails (issue 13 item 8).
 pub fn write_file_atomically(path: &Path, contents: &str) -> Result<(), WriteError> {
+    write_file_atomically_with(path, &mut |w| w.write_all(contents.as_bytes()))
+}
+
+fn write_file_atomically_with(path: &Path, fill: Fill) -> Result<(), WriteError> {
     let real = resolve_links(path);
     if hard_links(&real) > 1 {
-        return rewrite_with_backup(&real, contents);
+        return rewrite_with_backup(&real, fill);
     }
-    rename_into_place(&real, contents).map_err(WriteError::Io)
+    rename_into_place(&real, fill).map_err(WriteError::Io)
 }
 
 fn hard_links(path: &Path) -> u64 {
@@ -412,9 +435,9 @@ fn beside(path: &Path, what: &str) -> PathBuf {
         .join(format!(".{name}.acrpc-{what}-{}", std::process::id()))
 }
 
-fn rename_into_place(path: &Path, contents: &str) -> Result<(), String> {
+fn rename_into_place(path: &Path, fill: Fill) -> Result<(), String> {
     let tmp = beside(path, "tmp");
-    let result = fs::write(&tmp, contents)
+    let result = write_new(&tmp, fill)
         .and_then(|()| {
             // Keep the original's permissions.
             if let Ok(meta) = fs::metadata(path) {
@@ -429,13 +452,13 @@ fn rename_into_place(path: &Path, contents: &str) -> Result<(), String> {
     result
 }
 
-fn rewrite_with_backup(path: &Path, contents: &str) -> Result<(), WriteError> {
+fn rewrite_with_backup(path: &Path, fill: Fill) -> Result<(), WriteError> {
     let backup = beside(path, "backup");
     fs::copy(path, &backup).map_err(|e| {
         let _ = fs::remove_file(&backup);
         WriteError::Io(format!("cannot back up {}: {e}", path.display()))
     })?;
-    match write_in_place(path, contents) {
+    match write_in_place(path, fill) {
         Ok(()) => {
             let _ = fs::remove_file(&backup);
             Ok(())

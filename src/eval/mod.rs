@@ -106,8 +106,9 @@ pub struct Outcome {
     /// The effect in force, as written in the parameter (`Audit`, `Deny`, …).
     pub effect: String,
     /// Why the verdict is unknown or not applicable, or what an existence
-    /// check looked for.
-    pub reason: Option<String>,
+    /// check looked for. Fixed reasons are borrowed: a not-applicable pair
+    /// allocates nothing for its reason (610,000 pairs in the check bench).
+    pub reason: Option<Cow<'static, str>>,
     pub evidence: Vec<Evidence>,
     pub changes: Vec<Change>,
     /// For existence effects: the related resource type looked for.
@@ -115,10 +116,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(verdict: Verdict, effect: &str) -> Outcome {
+    /// `effect` is moved in where the caller owns it (one allocation per
+    /// evaluation, not two).
+    fn new(verdict: Verdict, effect: impl Into<String>) -> Outcome {
         Outcome {
             verdict,
-            effect: effect.to_string(),
+            effect: effect.into(),
             reason: None,
             evidence: Vec::new(),
             changes: Vec::new(),
@@ -126,7 +129,7 @@ impl Outcome {
         }
     }
 
-    fn because(mut self, reason: impl Into<String>) -> Outcome {
+    fn because(mut self, reason: impl Into<Cow<'static, str>>) -> Outcome {
         self.reason = Some(reason.into());
         self
     }
@@ -216,8 +219,21 @@ pub fn evaluate_with(
     resource: &Resource,
     env: &Env,
 ) -> Outcome {
-    let generic = GenericValues::of(resource);
-    let mut scope = new_scope(rule, resource, &generic, params, env);
+    evaluate_prepared(rule, params, resource, &GenericValues::of(resource), env)
+}
+
+/// `evaluate_with` with the resource's generic field values,
+/// `GenericValues::of(resource)`, computed by the caller: the same for
+/// every rule checked on the resource (`check::run` builds them once per
+/// resource instead of once per resource × rule).
+pub fn evaluate_prepared(
+    rule: &Rule,
+    params: &Map<String, Value>,
+    resource: &Resource,
+    generic: &GenericValues,
+    env: &Env,
+) -> Outcome {
+    let mut scope = new_scope(rule, resource, generic, params, env);
     let effect = match scope.operand(&rule.logic.effect).map(Cow::into_owned) {
         Ok(Value::String(e)) => e,
         Ok(other) => {
@@ -227,24 +243,24 @@ pub fn evaluate_with(
         Err(u) => return Outcome::new(Verdict::Unknown, "?").because(u.0),
     };
     let Some(kind) = Effect::parse(&effect) else {
-        return Outcome::new(Verdict::Unknown, &effect).because(format!(
+        return Outcome::new(Verdict::Unknown, effect.clone()).because(format!(
             "`{effect}` is not an Azure Policy effect acrpc evaluates"
         ));
     };
     // effect-basics: `disabled` is checked first.
     if kind == Effect::Disabled {
-        return Outcome::new(Verdict::NotApplicable, &effect).because("the effect is Disabled");
+        return Outcome::new(Verdict::NotApplicable, effect).because("the effect is Disabled");
     }
     if let Some(reason) = outside_mode(rule, resource) {
-        return Outcome::new(Verdict::NotApplicable, &effect).because(reason);
+        return Outcome::new(Verdict::NotApplicable, effect).because(reason);
     }
     let condition = &rule.logic.condition;
     if matches!(kind, Effect::AuditIfNotExists | Effect::DeployIfNotExists) {
         return match scope.eval(condition) {
-            Ok(false) => Outcome::new(Verdict::NotApplicable, &effect)
+            Ok(false) => Outcome::new(Verdict::NotApplicable, effect)
                 .because("the policy rule's `if` is false, so the existence check does not apply"),
-            Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
-            Ok(true) => existence(rule, resource, env, params, &effect),
+            Err(u) => Outcome::new(Verdict::Unknown, effect).because(u.0),
+            Ok(true) => existence(rule, resource, generic, env, params, &effect),
         };
     }
     // Applicability (policy-applicability): only type/name/kind conditions
@@ -259,17 +275,17 @@ pub fn evaluate_with(
     };
     if matches!(kind, Effect::Manual | Effect::DenyAction) {
         return match applicable(&mut scope) {
-            Ok(false) => not_applicable(&effect),
-            Err(u) => Outcome::new(Verdict::Unknown, &effect).because(u.0),
-            Ok(true) if kind == Effect::Manual => Outcome::new(Verdict::Unknown, &effect)
+            Ok(false) => not_applicable(effect),
+            Err(u) => Outcome::new(Verdict::Unknown, effect).because(u.0),
+            Ok(true) if kind == Effect::Manual => Outcome::new(Verdict::Unknown, effect)
                 .because("a manual rule is attested by people, not evaluated"),
-            Ok(true) => Outcome::new(Verdict::NotApplicable, &effect)
+            Ok(true) => Outcome::new(Verdict::NotApplicable, effect)
                 .because("denyAction blocks delete requests; a resource body has nothing to check"),
         };
     }
     match scope.eval(condition) {
         Ok(true) => {
-            let mut out = Outcome::new(Verdict::NonCompliant, &effect);
+            let mut out = Outcome::new(Verdict::NonCompliant, effect);
             scope.explain(condition, true, &mut out.evidence);
             if kind == Effect::Modify {
                 out.changes = planned_changes(&scope, &rule.policy_rule["then"]);
@@ -277,16 +293,14 @@ pub fn evaluate_with(
             out
         }
         full => match (applicable(&mut scope), full) {
-            (Ok(false), _) => not_applicable(&effect),
-            (Err(u), _) | (Ok(true), Err(u)) => {
-                Outcome::new(Verdict::Unknown, &effect).because(u.0)
-            }
-            (Ok(true), Ok(_)) => Outcome::new(Verdict::Compliant, &effect),
+            (Ok(false), _) => not_applicable(effect),
+            (Err(u), _) | (Ok(true), Err(u)) => Outcome::new(Verdict::Unknown, effect).because(u.0),
+            (Ok(true), Ok(_)) => Outcome::new(Verdict::Compliant, effect),
         },
     }
 }
 
-fn not_applicable(effect: &str) -> Outcome {
+fn not_applicable(effect: String) -> Outcome {
     Outcome::new(Verdict::NotApplicable, effect)
         .because("the type, name or kind conditions exclude this resource")
 }
@@ -348,12 +362,12 @@ fn outside_mode(rule: &Rule, resource: &Resource) -> Option<String> {
 fn existence(
     rule: &Rule,
     resource: &Resource,
+    generic: &GenericValues,
     env: &Env,
     params: &Map<String, Value>,
     effect: &str,
 ) -> Outcome {
-    let generic = GenericValues::of(resource);
-    let scope = new_scope(rule, resource, &generic, params, env);
+    let scope = new_scope(rule, resource, generic, params, env);
     let details = &rule.policy_rule["then"]["details"];
     let ty = match scope.resolve(details.get("type").unwrap_or(&Value::Null)) {
         Ok(Value::String(t)) => t,

@@ -159,6 +159,11 @@ pub fn known_parts(s: &str) -> Vec<&str> {
     out
 }
 
+/// Does `s` hold an unknown part (which `display` rewrites)?
+pub fn is_marked(s: &str) -> bool {
+    s.contains(UNKNOWN_MARK)
+}
+
 /// A string for people: unknown parts shown as `<unknown: reason>`.
 pub fn display(s: &str) -> String {
     if !s.contains(UNKNOWN_MARK) {

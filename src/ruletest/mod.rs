@@ -288,6 +288,7 @@ fn observe(
         format: "test",
         resources: resources.to_vec(),
         text: String::new(),
+        parameters: None,
     };
     let settings = Settings {
         overrides: member.params.clone(),
@@ -316,7 +317,7 @@ fn observe(
             out.verdict = r.verdict;
             out.effect = r.outcome.effect.clone();
             out.resource = Some(report.resource(r).label());
-            out.reason = r.outcome.reason.clone();
+            out.reason = r.outcome.reason.as_deref().map(str::to_string);
             out.evidence = r.outcome.evidence.clone();
             out.changes = r.outcome.changes.clone();
         }

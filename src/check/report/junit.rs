@@ -15,10 +15,16 @@ pub fn junit(report: &Report) -> String {
         .filter(|r| applicable(r.verdict))
         .count();
     let failures = report.results.iter().filter(|r| r.is_finding()).count();
-    let _ = writeln!(
+    let errors = report.problems.iter().filter(|p| p.error).count();
+    let _ = write!(
         out,
-        "<testsuites name=\"acrpc check\" tests=\"{total}\" failures=\"{failures}\">"
+        "<testsuites name=\"acrpc check\" tests=\"{}\" failures=\"{failures}\"",
+        total + report.problems.len()
     );
+    if !report.problems.is_empty() {
+        let _ = write!(out, " errors=\"{errors}\"");
+    }
+    out.push_str(">\n");
     for (i, input) in report.inputs.iter().enumerate() {
         let cases: Vec<_> = report
             .results
@@ -33,7 +39,7 @@ pub fn junit(report: &Report) -> String {
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\" skipped=\"{skipped}\">",
-            esc(&input.file),
+            esc(&input.label()),
             cases.len()
         );
         for r in cases {
@@ -79,8 +85,38 @@ pub fn junit(report: &Report) -> String {
         }
         out.push_str("  </testsuite>\n");
     }
+    problems(report, &mut out);
     out.push_str("</testsuites>\n");
     out
+}
+
+/// Problems with single files, as one more suite: a file that was not
+/// checked is an `error`, a skipped file or a warning is `skipped`.
+fn problems(report: &Report, out: &mut String) {
+    if report.problems.is_empty() {
+        return;
+    }
+    let errors = report.problems.iter().filter(|p| p.error).count();
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"input files\" tests=\"{}\" failures=\"0\" errors=\"{errors}\" skipped=\"{}\">",
+        report.problems.len(),
+        report.problems.len() - errors
+    );
+    for p in &report.problems {
+        let tag = if p.error { "error" } else { "skipped" };
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\">\n      <{tag} message=\"{}\"/>\n    </testcase>",
+            esc(&p.file),
+            p.code,
+            esc(&format!(
+                "{}:{}:{}: {}",
+                p.file, p.line, p.column, p.message
+            ))
+        );
+    }
+    out.push_str("  </testsuite>\n");
 }
 
 /// XML-escapes attribute and text content (also used by `acrpc test`'s JUnit).

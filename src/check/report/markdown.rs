@@ -9,7 +9,12 @@ use std::fmt::Write;
 pub fn markdown(report: &Report) -> String {
     let s = super::summary(report);
     let mut out = String::new();
-    let icon = if s.findings == 0 { "✅" } else { "❌" };
+    let unchecked = report.problems.iter().any(|p| p.error);
+    let icon = if s.findings == 0 && !unchecked {
+        "✅"
+    } else {
+        "❌"
+    };
     let _ = writeln!(out, "## {icon} acrpc check: {} findings\n", s.findings);
     let _ = writeln!(
         out,
@@ -22,6 +27,7 @@ pub fn markdown(report: &Report) -> String {
         s.compliant,
         s.not_applicable
     );
+    problems(report, &mut out);
     let findings: Vec<&CheckResult> = report.results.iter().filter(|r| r.is_finding()).collect();
     if !findings.is_empty() {
         table(report, &findings, &mut out);
@@ -32,7 +38,7 @@ pub fn markdown(report: &Report) -> String {
         .filter(|r| r.verdict == Verdict::Unknown)
         .collect();
     section(report, "Unknown verdicts", &unknown, &mut out, |r| {
-        r.outcome.reason.clone().unwrap_or_default()
+        r.outcome.reason.as_deref().unwrap_or_default().to_string()
     });
     let suppressed: Vec<&CheckResult> = report
         .results
@@ -60,8 +66,45 @@ fn table(report: &Report, rows: &[&CheckResult], out: &mut String) {
             rule.severity.as_str(),
             code(&rule.id),
             code(&crate::inputs::display(&res.full_name)),
-            code(&format!("{}:{line}", res.place.file)),
+            code(&location_label(report, r, line)),
             cell(&rule.message)
+        );
+    }
+    out.push('\n');
+}
+
+/// `file:line`, and the parameters file paired with the template.
+fn location_label(report: &Report, r: &CheckResult, line: usize) -> String {
+    let file = &report.resource(r).place.file;
+    match &report.inputs[r.input].parameters {
+        Some(p) => format!("{file}:{line} (parameters: {p})"),
+        None => format!("{file}:{line}"),
+    }
+}
+
+/// Files that were not checked (errors) or were skipped (warnings): shown
+/// before the findings, as a report that lists none may have checked less
+/// than the reader thinks.
+fn problems(report: &Report, out: &mut String) {
+    if report.problems.is_empty() {
+        return;
+    }
+    let errors = report.problems.iter().filter(|p| p.error).count();
+    let warnings = report.problems.len() - errors;
+    let _ = writeln!(
+        out,
+        "**Input files:** {errors} not checked, {warnings} warning{}\n",
+        if warnings == 1 { "" } else { "s" }
+    );
+    out.push_str("| Level | Code | File | Problem |\n|---|---|---|---|\n");
+    for p in &report.problems {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            super::severity(p),
+            code(p.code),
+            code(&format!("{}:{}", p.file, p.line)),
+            cell(&p.message)
         );
     }
     out.push('\n');

@@ -16,9 +16,10 @@ pub use sarif::sarif;
 pub use text::text;
 pub use wording::describe;
 
-use super::{CheckResult, Report};
+use super::{CheckResult, FileProblem, Report};
 use crate::eval::{Evidence, Verdict};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 
 /// `--format json`: format `acrpc-check/1`.
 pub fn json(report: &Report) -> String {
@@ -33,15 +34,13 @@ pub fn json(report: &Report) -> String {
 /// a 3 GB tree). The bytes are those of `serde_json::to_string_pretty` on
 /// the whole document (tests/check.rs and the report goldens hold it).
 pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let inputs: Vec<Value> = report
-        .inputs
-        .iter()
-        .map(|i| json!({"file": i.file, "format": i.format, "resources": i.resources.len()}))
-        .collect();
+    let inputs: Vec<Value> = report.inputs.iter().map(input_json).collect();
+    let problems: Vec<Value> = report.problems.iter().map(problem_json).collect();
     let head = json!({
         "format": "acrpc-check/1",
         "summary": summary(report).to_json(),
         "inputs": inputs,
+        "problems": problems,
     });
     let head = serde_json::to_string_pretty(&head)?;
     // `{ … }` without its closing line: the results follow as the last member.
@@ -72,6 +71,24 @@ pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Res
     }
     out.write_all(&indented)?;
     out.write_all(b"\n  ]\n}\n")
+}
+
+fn input_json(i: &super::Input) -> Value {
+    let mut o = json!({"file": i.file, "format": i.format, "resources": i.resources.len()});
+    if let (Some(p), Some(m)) = (&i.parameters, o.as_object_mut()) {
+        m.insert("parameters".into(), json!(p));
+    }
+    o
+}
+
+fn problem_json(p: &FileProblem) -> Value {
+    json!({"file": p.file, "code": p.code, "severity": severity(p), "message": p.message,
+        "line": p.line, "column": p.column})
+}
+
+/// `error` (the file was not checked) or `warning`.
+pub fn severity(p: &FileProblem) -> &'static str {
+    if p.error { "error" } else { "warning" }
 }
 
 /// The counts every report format shows.
@@ -118,73 +135,172 @@ impl Summary {
     }
 }
 
-fn result_json(report: &Report, r: &CheckResult) -> Value {
+/// One result of the JSON report, borrowed from the report: serialised
+/// field by field in this order (the documented key order), without a
+/// `serde_json::Value` tree per result (issue 15: building one per result
+/// was most of the JSON report's cost).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultJson<'a> {
+    rule: &'a str,
+    definition_name: &'a str,
+    title: &'a str,
+    severity: &'static str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    resource: String,
+    resource_type: &'a str,
+    resource_name: Cow<'a, str>,
+    verdict: &'static str,
+    effect: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameters: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    related_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_deploy: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after_deploy: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    defaults: Option<Vec<DefaultJson<'a>>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    evidence: Vec<EvidenceJson<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    changes: Vec<ChangeJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<SuppressionJson<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct DefaultJson<'a> {
+    path: &'a str,
+    value: &'a Value,
+}
+
+#[derive(serde::Serialize)]
+struct EvidenceJson<'a> {
+    field: &'a str,
+    path: Option<&'a str>,
+    operator: &'a str,
+    expected: &'a Value,
+    /// Unknown parts shown as `<unknown: reason>`; null when missing.
+    actual: Option<Cow<'a, Value>>,
+    held: bool,
+}
+
+#[derive(serde::Serialize)]
+struct ChangeJson<'a> {
+    operation: &'a str,
+    field: &'a str,
+    path: Option<&'a str>,
+    value: &'a Value,
+    current: Option<&'a Value>,
+}
+
+#[derive(serde::Serialize)]
+struct SuppressionJson<'a> {
+    reason: &'a str,
+    expires: Option<&'a str>,
+    expired: bool,
+}
+
+fn result_json<'a>(report: &'a Report, r: &'a CheckResult) -> ResultJson<'a> {
     let rule = report.rule(r);
     let res = report.resource(r);
     let (line, column) = location(report, r);
-    let mut o = json!({
-        "rule": rule.id,
-        "definitionName": rule.name,
-        "title": rule.title,
-        "severity": rule.severity.as_str(),
-        "file": res.place.file,
-        "line": line,
-        "column": column,
-        "resource": res.label(),
-        "resourceType": res.ty,
-        "resourceName": crate::inputs::display(&res.full_name),
-        "verdict": r.verdict.as_str(),
-        "effect": r.outcome.effect,
-    });
-    let Some(m) = o.as_object_mut() else {
-        return o; // json!({…}) above is always an object
-    };
-    if r.verdict == Verdict::NonCompliant {
-        m.insert("message".into(), json!(rule.message));
-        if let Some(fix) = &rule.remediation {
-            m.insert("remediation".into(), json!(fix));
-        }
-    }
-    if let Some(reason) = &r.outcome.reason {
-        m.insert("reason".into(), json!(reason));
-    }
-    if let Some(t) = &r.outcome.related_type {
-        m.insert("relatedType".into(), json!(t));
-    }
-    if let Some(p) = &r.phases {
-        m.insert("atDeploy".into(), json!(p.at_deploy.as_str()));
-        m.insert("afterDeploy".into(), json!(p.after_deploy.as_str()));
-        let d: Vec<Value> = p
-            .defaults
-            .iter()
-            .map(|d| json!({"path": d.path, "value": d.value}))
-            .collect();
-        m.insert("defaults".into(), Value::Array(d));
-    }
-    if !r.outcome.evidence.is_empty() {
-        let e: Vec<Value> = r.outcome.evidence.iter().map(evidence_json).collect();
-        m.insert("evidence".into(), Value::Array(e));
-    }
-    if !r.outcome.changes.is_empty() {
-        let c: Vec<Value> = r
+    let failed = r.verdict == Verdict::NonCompliant;
+    ResultJson {
+        rule: &rule.id,
+        definition_name: &rule.name,
+        title: &rule.title,
+        severity: rule.severity.as_str(),
+        file: &res.place.file,
+        line,
+        column,
+        resource: res.label(),
+        resource_type: &res.ty,
+        resource_name: displayed(&res.full_name),
+        verdict: r.verdict.as_str(),
+        effect: &r.outcome.effect,
+        parameters: report.inputs[r.input].parameters.as_deref(),
+        message: failed.then_some(rule.message.as_str()),
+        remediation: rule.remediation.as_deref().filter(|_| failed),
+        reason: r.outcome.reason.as_deref(),
+        related_type: r.outcome.related_type.as_deref(),
+        at_deploy: r.phases.as_ref().map(|p| p.at_deploy.as_str()),
+        after_deploy: r.phases.as_ref().map(|p| p.after_deploy.as_str()),
+        defaults: r.phases.as_ref().map(|p| {
+            p.defaults
+                .iter()
+                .map(|d| DefaultJson {
+                    path: &d.path,
+                    value: &d.value,
+                })
+                .collect()
+        }),
+        evidence: r.outcome.evidence.iter().map(evidence_json).collect(),
+        changes: r
             .outcome
             .changes
             .iter()
-            .map(|c| json!({"operation": c.operation, "field": c.field, "path": c.path, "value": c.value, "current": c.current}))
-            .collect();
-        m.insert("changes".into(), Value::Array(c));
+            .map(|c| ChangeJson {
+                operation: &c.operation,
+                field: &c.field,
+                path: c.path.as_deref(),
+                value: &c.value,
+                current: c.current.as_ref(),
+            })
+            .collect(),
+        suppression: r.suppressed.as_ref().map(|s| SuppressionJson {
+            reason: &s.suppression.reason,
+            expires: s.suppression.expires.as_deref(),
+            expired: s.expired,
+        }),
     }
-    if let Some(s) = &r.suppressed {
-        m.insert("suppression".into(), json!({
-            "reason": s.suppression.reason, "expires": s.suppression.expires, "expired": s.expired}));
-    }
-    o
 }
 
-fn evidence_json(e: &Evidence) -> Value {
-    let actual = e.actual.as_ref().map(crate::inputs::display_value);
-    json!({"field": e.subject, "path": e.path, "operator": e.operator, "expected": e.expected,
-        "actual": actual, "held": e.held})
+fn evidence_json(e: &Evidence) -> EvidenceJson<'_> {
+    EvidenceJson {
+        field: &e.subject,
+        path: e.path.as_deref(),
+        operator: &e.operator,
+        expected: &e.expected,
+        actual: e.actual.as_ref().map(displayed_value),
+        held: e.held,
+    }
+}
+
+/// `inputs::display`, borrowing when there is nothing to replace.
+fn displayed(s: &str) -> Cow<'_, str> {
+    if crate::inputs::is_marked(s) {
+        Cow::Owned(crate::inputs::display(s))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// `inputs::display_value`, borrowing when no string in it is marked.
+fn displayed_value(v: &Value) -> Cow<'_, Value> {
+    fn marked(v: &Value) -> bool {
+        match v {
+            Value::String(s) => crate::inputs::is_marked(s),
+            Value::Array(a) => a.iter().any(marked),
+            Value::Object(o) => o.values().any(marked),
+            _ => false,
+        }
+    }
+    if marked(v) {
+        Cow::Owned(crate::inputs::display_value(v))
+    } else {
+        Cow::Borrowed(v)
+    }
 }
 
 /// Line and column of a result: the first property its evidence names, if
@@ -215,13 +331,19 @@ pub fn location(report: &Report, r: &CheckResult) -> (usize, usize) {
 /// Stable identity of a result across runs and line moves.
 pub fn fingerprint(report: &Report, r: &CheckResult) -> String {
     let res = report.resource(r);
-    let key = format!(
+    let mut key = format!(
         "{}\u{0}{}\u{0}{}\u{0}{}",
         report.rule(r).id,
         res.place.file,
         res.ty.to_ascii_lowercase(),
         crate::inputs::display(&res.full_name).to_ascii_lowercase()
     );
+    // Each pairing with a parameters file is its own check of the template;
+    // without one the key (and so every existing fingerprint) is unchanged.
+    if let Some(p) = &report.inputs[r.input].parameters {
+        key.push('\u{0}');
+        key.push_str(p);
+    }
     // FNV-1a 64: stable across platforms and releases, unlike std's hasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in key.bytes() {
@@ -276,6 +398,7 @@ mod tests {
             format: "export",
             resources: export::load(&Value::Array(body), "export.json", ""),
             text: String::new(),
+            parameters: None,
         };
         let settings = Settings {
             today: "2026-11-25".into(),

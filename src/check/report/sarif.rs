@@ -68,6 +68,8 @@ pub fn sarif(report: &Report) -> String {
                 "informationUri": DOCS,
                 "rules": rules,
             }},
+            "invocations": [invocation(report)],
+            "artifacts": artifacts(report),
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
@@ -100,6 +102,9 @@ fn result(report: &Report, r: &CheckResult, rule_index: usize) -> Value {
             crate::inputs::display(&res.full_name)
         )
     };
+    if let Some(p) = &report.inputs[r.input].parameters {
+        text.push_str(&format!(" [parameters: {p}]"));
+    }
     for e in r
         .outcome
         .evidence
@@ -128,6 +133,50 @@ fn result(report: &Report, r: &CheckResult, rule_index: usize) -> Value {
         // file, `external` for one kept elsewhere (the pack's exemptions).
         let kind = if s.external { "external" } else { "inSource" };
         out["suppressions"] = json!([{"kind": kind, "justification": s.suppression.reason}]);
+    }
+    out
+}
+
+/// The run's problems with single files (a file that does not load, a
+/// skipped file) as tool execution notifications (SARIF 2.1.0 §3.20.21):
+/// code scanning shows them as the run's warnings and errors, not as
+/// findings. The execution is unsuccessful when a file could not be checked.
+fn invocation(report: &Report) -> Value {
+    let notes: Vec<Value> = report
+        .problems
+        .iter()
+        .map(|p| {
+            json!({
+                "level": if p.error { "error" } else { "warning" },
+                "message": {"text": p.message},
+                "descriptor": {"id": p.code},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": uri(&p.file)},
+                    "region": {"startLine": p.line.max(1), "startColumn": p.column.max(1)},
+                }}],
+            })
+        })
+        .collect();
+    json!({
+        "executionSuccessful": !report.problems.iter().any(|p| p.error),
+        "toolExecutionNotifications": notes,
+    })
+}
+
+/// Every file the run looked at, once, in the order read: the checked
+/// inputs (role `analysisTarget`), then files named only by a problem.
+fn artifacts(report: &Report) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for i in &report.inputs {
+        if seen.insert(i.file.as_str()) {
+            out.push(json!({"location": {"uri": uri(&i.file)}, "roles": ["analysisTarget"]}));
+        }
+    }
+    for p in &report.problems {
+        if seen.insert(p.file.as_str()) {
+            out.push(json!({"location": {"uri": uri(&p.file)}}));
+        }
     }
     out
 }

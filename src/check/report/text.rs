@@ -21,7 +21,7 @@ pub fn text(report: &Report) -> String {
     let mut last: Option<(usize, usize)> = None;
     for r in report.results.iter().filter(|r| shown(r)) {
         if last.map(|l| l.0) != Some(r.input) {
-            say!(out, "{}", report.inputs[r.input].file);
+            say!(out, "{}", report.inputs[r.input].label());
         }
         if last != Some((r.input, r.resource)) {
             let res = report.resource(r);
@@ -35,6 +35,24 @@ pub fn text(report: &Report) -> String {
         }
         last = Some((r.input, r.resource));
         result(report, r, &mut out);
+    }
+    if !report.problems.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        say!(out, "input files:");
+        for p in &report.problems {
+            say!(
+                out,
+                "  {} {} {}:{}:{}: {}",
+                super::severity(p),
+                p.code,
+                p.file,
+                p.line,
+                p.column,
+                p.message
+            );
+        }
     }
     if !out.is_empty() {
         out.push('\n');
