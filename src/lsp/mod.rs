@@ -16,7 +16,14 @@
 // key; its Hash/Eq use only the string, so maps keyed by it are sound.
 #![allow(clippy::mutable_key_type)]
 
+mod actions;
 pub mod analysis;
+mod completion;
+mod hover;
+pub mod line_index;
+mod navigation;
+pub mod semantic_tokens;
+pub mod symbols;
 
 use crate::syntax::incremental::ParseCache;
 use analysis::{Analysis, analyze_incremental};
@@ -377,7 +384,7 @@ impl Server {
                     match change.range {
                         None => doc.text = change.text,
                         Some(r) => {
-                            let idx = analysis::LineIndex::new(&doc.text);
+                            let idx = line_index::LineIndex::new(&doc.text);
                             let s = idx.offset_clamped(&doc.text, r.start);
                             let e = idx.offset_clamped(&doc.text, r.end).max(s);
                             doc.text.replace_range(s..e, &change.text);
@@ -563,7 +570,7 @@ fn capabilities() -> lsp::ServerCapabilities {
         semantic_tokens_provider: Some(
             lsp::SemanticTokensServerCapabilities::SemanticTokensOptions(
                 lsp::SemanticTokensOptions {
-                    legend: analysis::semantic_legend(),
+                    legend: semantic_tokens::semantic_legend(),
                     full: Some(lsp::SemanticTokensFullOptions::Bool(true)),
                     range: None,
                     ..Default::default()
