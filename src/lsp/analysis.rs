@@ -6,19 +6,19 @@
 //! Each feature adds its queries to [`Analysis`] from its own module:
 //! `line_index` (positions), `symbols` (names and the outline), `completion`,
 //! `hover`, `navigation` (definition, references, rename), `semantic_tokens`,
-//! `actions` (formatting, quick fixes, code lenses, LSP diagnostics).
+//! `actions` (formatting, quick fixes, code lenses, LSP diagnostics),
+//! `test_items` (what tests can name, their diagnostics, completion, hover).
 
 use super::line_index::LineIndex;
 use super::symbols::{Symbol, symbols};
-use crate::diag::{self, Diagnostic, Span};
+use super::test_items::{self, Subject};
+use crate::diag::{Diagnostic, Span};
 use crate::lint::{self, Config};
 use crate::sema::Templates;
 use crate::syntax::ast::{self, Item};
 use crate::syntax::incremental::{ParseCache, parse_cached};
 use crate::syntax::tokens::{Token, tokenize};
 use lsp_types as lsp;
-
-// ------------------------------------------------------------------ analysis
 
 /// One analysed document.
 pub struct Analysis {
@@ -29,19 +29,34 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     pub symbols: Vec<Symbol>,
     pub tokens: Vec<Token>,
+    /// The rules and initiatives the document's tests can name (empty
+    /// without tests, or when the pack does not compile).
+    pub subjects: Vec<Subject>,
+}
+
+/// The pack a test file `x.test.acrp` tests: `x.acrp` beside it, as the
+/// server has it (an open document, else the file on disk).
+#[derive(Debug, Clone)]
+pub struct SiblingPack {
+    /// The pack's file name, for messages.
+    pub name: String,
+    /// Its text, or why it cannot be read.
+    pub text: Result<String, String>,
 }
 
 /// Analyses one document: parse, check, lint, index its names.
 pub fn analyze(text: String, templates: &dyn Templates, config: &Config) -> Analysis {
-    analyze_incremental(&mut ParseCache::default(), text, templates, config)
+    analyze_incremental(&mut ParseCache::default(), text, templates, config, None)
 }
 
 /// [`analyze`], reusing the items of the previous parse that did not change.
+/// A test file is analysed against its pack, `sibling`.
 pub fn analyze_incremental(
     cache: &mut ParseCache,
     text: String,
     templates: &dyn Templates,
     config: &Config,
+    sibling: Option<&SiblingPack>,
 ) -> Analysis {
     let (ast, parse_diags) = parse_cached(cache, 0, &text);
     let tests = ast
@@ -49,17 +64,26 @@ pub fn analyze_incremental(
         .iter()
         .filter(|i| matches!(i, Item::Test(_)))
         .count();
-    let diagnostics = if tests > 0 && tests == ast.items.len() {
-        // A test file (`x.test.acrp`): its pack is another file, which
-        // `acrpc test` resolves; here only the syntax is checked.
-        parse_diags
+    let (diagnostics, subjects) = if let Some(sibling) = sibling {
+        // A test file: only tests, checked against the pack beside it.
+        let (mut d, subjects) = test_items::check(&ast, &text, templates, Some(sibling));
+        d.extend(parse_diags);
+        d.sort_by_key(|x| (x.primary.span.start, x.code));
+        (d, subjects)
+    } else if tests > 0 && tests == ast.items.len() {
+        // Only tests but no pack given (a document that is not a file):
+        // only the syntax can be checked.
+        (parse_diags, Vec::new())
     } else {
         let mut d = lint::check_parsed(0, &text, &ast, parse_diags, templates, config);
+        let mut subjects = Vec::new();
         if tests > 0 {
-            d.extend(test_diagnostics(&ast, &text, templates));
+            let (test_diags, s) = test_items::check(&ast, &text, templates, None);
+            d.extend(test_diags);
             d.sort_by_key(|x| (x.primary.span.start, x.code));
+            subjects = s;
         }
-        d
+        (d, subjects)
     };
     let symbols = symbols(&ast);
     let tokens = tokenize(&text);
@@ -70,32 +94,8 @@ pub fn analyze_incremental(
         diagnostics,
         symbols,
         tokens,
+        subjects,
     }
-}
-
-/// The `acrpc test` diagnostics of the tests written in a pack file.
-fn test_diagnostics(ast: &ast::File, text: &str, templates: &dyn Templates) -> Vec<Diagnostic> {
-    struct Inputs<'t>(&'t dyn Templates);
-    impl crate::ruletest::Files for Inputs<'_> {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0.load(path)
-        }
-    }
-    let checked = crate::sema::check(ast, Span::new(0, 0, 0), templates, &Default::default());
-    let Some(pack) = checked.pack else {
-        return Vec::new();
-    };
-    let rules = crate::eval::from_pack(&pack, "");
-    let tests: Vec<&ast::Test> = ast
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Test(t) => Some(t),
-            _ => None,
-        })
-        .collect();
-    let source = diag::SourceFile::new("", text);
-    crate::ruletest::resolve(&tests, &source, &pack, &rules, &Inputs(templates)).1
 }
 
 impl Analysis {

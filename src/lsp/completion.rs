@@ -95,29 +95,6 @@ pub(super) struct Context<'a> {
     pub(super) prefix: &'a str,
 }
 
-/// Clauses of a `test` item, for completion.
-const TEST_CLAUSES: &[(&str, &str)] = &[
-    ("rule", "the rule under test"),
-    ("initiative", "the initiative under test (every member)"),
-    ("param", "a parameter value: `param effect = \"Deny\"`"),
-    (
-        "resource",
-        "an inline resource: `resource registry { adminUserEnabled = true }`",
-    ),
-    (
-        "input",
-        "an input file (ARM template, export, Terraform plan)",
-    ),
-    (
-        "deployed",
-        "inline resources are as Azure returns them, not a deployment request",
-    ),
-    (
-        "expect",
-        "an expected verdict: `expect non_compliant [at deploy | after deployment]`",
-    ),
-];
-
 impl Analysis {
     pub(super) fn context(&self, offset: usize) -> Context<'_> {
         let text = self.text.as_str();
@@ -126,10 +103,19 @@ impl Analysis {
             .find(|&k| text.is_char_boundary(k))
             .unwrap_or(0);
         let before = self.tokens.partition_point(|t| t.end < offset);
-        // The enclosing item: the last item keyword at brace depth 0.
+        // The enclosing item: the last item keyword at brace depth 0 that
+        // starts an item (first in the file, after a `}`, or in column 0):
+        // in `environment test {` or `assignment a of test`, `test` is a name.
         let mut depth = 0i32;
         let mut item: Option<(usize, &str)> = None;
+        let mut starts_item = true;
         for (i, t) in self.tokens[..before].iter().enumerate() {
+            if t.kind == TokenKind::Comment {
+                continue;
+            }
+            let at_item_start = std::mem::replace(&mut starts_item, false)
+                || t.start == 0
+                || text[..t.start].ends_with('\n');
             match (t.kind, t.text(text)) {
                 (TokenKind::Punct, "{") => depth += 1,
                 (TokenKind::Punct, "}") => {
@@ -137,13 +123,14 @@ impl Analysis {
                     if depth <= 0 {
                         depth = 0;
                         item = None;
+                        starts_item = true;
                     }
                 }
-                (
-                    TokenKind::Word,
-                    w @ ("rule" | "initiative" | "pack" | "assignment" | "exemption"
-                    | "environment" | "test"),
-                ) if depth == 0 => item = Some((i, w)),
+                (TokenKind::Word, w)
+                    if depth == 0 && at_item_start && keywords::ITEMS.contains(&w) =>
+                {
+                    item = Some((i, w))
+                }
                 _ => {}
             }
         }
@@ -230,6 +217,9 @@ impl Analysis {
                 ..Default::default()
             }
         };
+        if ctx.item == Some("test") {
+            return Some(self.test_completion(&ctx));
+        }
         let last = ctx.line_before.last().copied().unwrap_or("");
         let mut out = Vec::new();
         // `param.` → the parameters in scope.
@@ -314,7 +304,7 @@ impl Analysis {
             _ => {}
         }
         // Enum values after `==`, `!=`, `in [`, `not in [`.
-        if let Some(path) = self.compared_path(&ctx.line_before) {
+        if let Some(path) = self.path_before(&ctx.line_before, &["==", "!=", "in"]) {
             let kind = Self::kind_of(ctx.target);
             if let Some(p) = kind.and_then(|k| resolve_property(k, path)) {
                 let values: Vec<String> = if p.ty == catalog::PropType::Boolean {
@@ -350,47 +340,8 @@ impl Analysis {
                     }
                 }
             }
-            Some("test") => {
-                let verdicts = [
-                    "compliant",
-                    "non_compliant",
-                    "not_applicable",
-                    "unknown",
-                    "deny",
-                    "audit",
-                ];
-                if ctx.line_before.is_empty() && ctx.target.is_none() {
-                    for (k, d) in TEST_CLAUSES {
-                        out.push(item(k, lsp::CompletionItemKind::KEYWORD, Some((*d).into())));
-                    }
-                } else if ctx.line_before.last() == Some(&"expect") {
-                    for v in verdicts {
-                        out.push(item(
-                            v,
-                            lsp::CompletionItemKind::ENUM_MEMBER,
-                            Some("verdict".into()),
-                        ));
-                    }
-                } else if ctx.line_before.last() == Some(&"resource") {
-                    for k in &catalog::catalog().kinds {
-                        out.push(item(
-                            &k.name,
-                            lsp::CompletionItemKind::CLASS,
-                            Some(k.resource_type.clone()),
-                        ));
-                    }
-                } else if let Some(kind) = Self::kind_of(ctx.target) {
-                    for p in &kind.properties {
-                        let mut ci = item(
-                            p.path.trim_end_matches("[*]"),
-                            lsp::CompletionItemKind::FIELD,
-                            Some(p.ty.as_str().into()),
-                        );
-                        ci.documentation = p.description.clone().map(lsp::Documentation::String);
-                        out.push(ci);
-                    }
-                }
-            }
+            // Answered above.
+            Some("test") => {}
             Some("initiative") => {
                 if ctx.line_before.is_empty() {
                     for (k, d) in clause_docs(Block::Initiative) {
@@ -436,9 +387,9 @@ impl Analysis {
         Some(out)
     }
 
-    /// The path before `==`/`!=`/`in [` at the end of the line, if the
-    /// cursor is where a value goes.
-    fn compared_path<'a>(&'a self, line: &[&'a str]) -> Option<&'a str> {
+    /// The path before one of `ops` (`==`, `in [`, …) at the end of the
+    /// line, if the cursor is where a value goes.
+    pub(super) fn path_before<'a>(&'a self, line: &[&'a str], ops: &[&str]) -> Option<&'a str> {
         let mut i = line.len();
         // Skip an open list and the values already typed in it.
         if let Some(open) = line.iter().rposition(|t| *t == "[")
@@ -451,7 +402,7 @@ impl Analysis {
             return None;
         }
         let op = line[op_end - 1];
-        if !matches!(op, "==" | "!=" | "in") {
+        if !ops.contains(&op) {
             return None;
         }
         let mut j = op_end - 1;

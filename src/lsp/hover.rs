@@ -1,4 +1,4 @@
-//! Hover: symbols, clause keywords, catalog properties and kinds.
+//! Hover: test items, symbols, clause keywords, catalog properties and kinds.
 
 use super::analysis::Analysis;
 use super::completion::clause_docs;
@@ -10,11 +10,10 @@ use lsp_types as lsp;
 impl Analysis {
     pub fn hover(&self, pos: lsp::Position) -> Option<lsp::Hover> {
         let offset = self.offset(pos)?;
-        let markdown = if let Some(s) = self.symbol_at(offset) {
-            s.doc.clone()
-        } else {
-            self.hover_path(offset)?
-        };
+        let markdown = self
+            .hover_test(offset)
+            .or_else(|| self.symbol_at(offset).map(|s| s.doc.clone()))
+            .or_else(|| self.hover_path(offset))?;
         Some(lsp::Hover {
             contents: lsp::HoverContents::Markup(lsp::MarkupContent {
                 kind: lsp::MarkupKind::Markdown,
@@ -24,8 +23,8 @@ impl Analysis {
         })
     }
 
-    /// Hover on a property path (or a kind name after `target`).
-    fn hover_path(&self, offset: usize) -> Option<String> {
+    /// The path-like word around `offset` and where it starts.
+    fn word_at(&self, offset: usize) -> Option<(usize, &str)> {
         let text = self.text.as_str();
         let is_path =
             |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']' | '*');
@@ -38,11 +37,25 @@ impl Analysis {
             .find(|c: char| !is_path(c))
             .map_or(text.len(), |i| offset + i);
         let word = text.get(start..end)?.trim_end_matches('.');
-        if word.is_empty() {
+        (!word.is_empty()).then_some((start, word))
+    }
+
+    /// Hover on a word of a `test` item (its subject, clauses, verdicts).
+    fn hover_test(&self, offset: usize) -> Option<String> {
+        let (start, word) = self.word_at(offset)?;
+        let ctx = self.context(start);
+        if ctx.item != Some("test") {
             return None;
         }
+        self.test_hover(word, &ctx)
+    }
+
+    /// Hover on a clause keyword, a property path or a kind name after
+    /// `target`.
+    fn hover_path(&self, offset: usize) -> Option<String> {
+        let (start, word) = self.word_at(offset)?;
         let ctx = self.context(start);
-        if ctx.line_before.is_empty() {
+        if ctx.line_before.is_empty() && ctx.item != Some("test") {
             let table = clause_docs(if ctx.item == Some("initiative") {
                 Block::Initiative
             } else {
@@ -61,7 +74,15 @@ impl Analysis {
             ));
         }
         let kind = Self::kind_of(ctx.target);
-        let prop = kind.and_then(|k| resolve_property(k, word));
+        // In a test's resource, paths are the resource's own (no array
+        // element context): `name` is its name, not some element's.
+        let prop = kind.and_then(|k| {
+            if ctx.item == Some("test") {
+                k.property(word)
+            } else {
+                resolve_property(k, word)
+            }
+        });
         if let Some(p) = prop {
             let mut doc = format!("```acrp\n{}: {}\n```", p.path, p.ty.as_str());
             if let Some(a) = &p.alias {

@@ -228,6 +228,26 @@ pub(super) fn symbols(file: &ast::File) -> Vec<Symbol> {
             }
         }
     }
+    // Tests name rules: `rule <id>` and `expect <id> …` are uses.
+    for item in &file.items {
+        let Item::Test(test) = item else {
+            continue;
+        };
+        for c in &test.clauses {
+            let id = match c {
+                ast::TestClause::Subject {
+                    initiative: false,
+                    id,
+                    ..
+                } => id,
+                ast::TestClause::Expect(ast::Expect { rule: Some(id), .. }) => id,
+                _ => continue,
+            };
+            if let Some(i) = rule_index(&out, &id.name) {
+                out[i].refs.push(id.span);
+            }
+        }
+    }
     for item in &file.items {
         let Item::Initiative(ini) = item else {
             continue;

@@ -1,8 +1,10 @@
 //! Splitting a file into top-level items before parsing, so that one broken
 //! item does not hide the rest. A light scanner tracks strings, comments and
-//! bracket depth; an item starts at a `pack`, `rule` or `initiative` keyword at
-//! depth 0, or at such a keyword in column 0 (which resynchronises after an
-//! unbalanced brace). Unterminated strings and excessive nesting are reported
+//! bracket depth; an item starts at an item keyword (`keywords::ITEMS`) at
+//! depth 0 that is not in the header of the item before (between its keyword
+//! and its `{`, where `environment test {` names an environment `test`), or
+//! at such a keyword in column 0 (which resynchronises after an unbalanced
+//! brace or a header without `{`). Unterminated strings and excessive nesting are reported
 //! here with their own codes.
 
 use super::MAX_NESTING;
@@ -75,6 +77,9 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
     let mut line_start = true;
     // Text before the first item that is not whitespace or comment.
     let mut stray_start: Option<usize> = None;
+    // Between an item keyword and the item's `{`: the words there are names
+    // (`environment test {`, `assignment a of test {`), not new items.
+    let mut in_header = false;
 
     let close = |cur: &mut Option<Chunk>,
                  end: usize,
@@ -148,6 +153,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
             }
             b'{' | b'[' | b'(' => {
+                in_header &= b != b'{';
                 open.push((b, i));
                 if open.len() > MAX_NESTING && max_depth_at.is_none() {
                     max_depth_at = Some(i);
@@ -173,9 +179,10 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
                 i += 1;
             }
-            _ if (open.is_empty() || at_line_start && opens_block(bytes, i))
+            _ if (open.is_empty() && !in_header || at_line_start && opens_block(bytes, i))
                 && keyword_at(bytes, i) =>
             {
+                in_header = true;
                 if let Some(at) = max_depth_at.take() {
                     if let Some(c) = current.as_mut() {
                         c.skip = true;
