@@ -285,7 +285,7 @@ impl Analysis {
                 .collect(),
             ["expect", "fix"] => {
                 let kind = subject.and_then(|s| Self::kind_of(s.kind.as_deref()));
-                kind.map_or_else(Vec::new, |k| property_items(k))
+                kind.map_or_else(Vec::new, property_items)
             }
             ["expect", m] if members().any(|x| x == m) => verdicts().collect(),
             ["expect", .., v] if VERDICTS.iter().any(|(w, _)| w == v) => vec![
