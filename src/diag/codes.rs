@@ -211,6 +211,27 @@ codes! {
     E1210 Error "import-unknown-builtin" "`--builtin` names no built-in definition";
     // ---- rule tests, continued (issue 10)
     E1113 Error "test-filter-matches-nothing" "`acrpc test --filter` selects no test";
+    // ---- assignments in deployment targets and check (issue 9, second part)
+    E1016 Error "without-location-value" "a `without-location` selector names a value other than `subscriptionLevelResources`";
+    W1005 Warning "placement-not-in-target" "a deployment target cannot carry an assignment, role assignment or exemption of the pack";
+    // ---- publish of assignments, role assignments, exemptions (issue 9)
+    E1040 Error "publish-no-principal" "an assignment's managed identity has no principal, so its role assignments cannot be written";
+    W1020 Warning "publish-definition-replaced" "a renamed rule replaces its published definition, and --prune deletes the old one";
+    // ---- initiative members: reference ids, built-in members (import2)
+    E1211 Error "builtin-not-a-guid" "`include builtin` names no GUID";
+    E1212 Error "duplicate-reference-id" "two members of an initiative have the same reference id";
+    E1213 Error "reference-on-several-members" "`reference` on an include that adds several members";
+    E1214 Error "version-on-rule-member" "`version` on a member that is a rule of the pack";
+    E1215 Error "bad-definition-version" "a member's `version` is not MAJOR.MINOR.PATCH (minor and patch may be `*`)";
+    W1216 Warning "builtin-params-unchecked" "the parameters bound for a built-in member cannot be checked";
+    E1217 Error "empty-reference-id" "a member's `reference` is empty";
+    // ---- import: input limits (import2)
+    E1218 Error "import-set-too-large" "a policy set definition to import has more members than Azure allows";
+    E1219 Error "import-input-too-large" "an input to import is larger than import reads";
+    // ---- raw aliases: `alias("…")` (import2)
+    W1220 Warning "alias-not-in-catalog" "a condition reads an alias acrpc's catalog does not know";
+    W1221 Warning "alias-in-catalog" "`alias(\"…\")` names a property the catalog knows";
+    E1222 Error "alias-malformed" "`alias(…)` does not hold one alias string";
 }
 
 impl Code {

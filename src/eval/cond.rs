@@ -4,7 +4,7 @@
 //! turns into a pass: `allOf` is false only when some member is false.
 
 use super::compare::{Lhs, Seen, compare};
-use super::fields::{Element, Found, GenericValues, lookup, path_of_field};
+use super::fields::{Element, Found, GenericValues, by_alias_key, lookup, path_of_field};
 use super::rule::{Condition, Count, CountSource, FieldRef, Leaf, LeafId, Operand, Subject};
 use super::{Evidence, Rule, Unknown};
 use crate::expr::{self, Context, EvalError};
@@ -119,12 +119,19 @@ impl<'a> Scope<'a> {
         let catalog_path;
         let path = match path {
             Some(p) => p,
-            None => {
-                catalog_path = path_of_field(field).ok_or_else(|| {
-                    Unknown::new(format!("the alias `{field}` is not in acrpc's catalog"))
-                })?;
-                &catalog_path
-            }
+            None => match path_of_field(field) {
+                Some(p) => {
+                    catalog_path = p;
+                    &catalog_path
+                }
+                None => {
+                    return by_alias_key(self.resource, field).unwrap_or_else(|| {
+                        Err(Unknown::new(format!(
+                            "the alias `{field}` is not in acrpc's catalog"
+                        )))
+                    });
+                }
+            },
         };
         lookup(self.resource, self.generic, path, &self.fields)
     }

@@ -318,6 +318,7 @@ fn target_width(t: &ast::IncludeTarget) -> usize {
         ast::IncludeTarget::Rule(id) => id.name.len(),
         ast::IncludeTarget::Practice(id) => "practice ".len() + id.name.len(),
         ast::IncludeTarget::All(_) => "all".len(),
+        ast::IncludeTarget::Builtin(_, sp) => "builtin ".len() + sp.len(),
     }
 }
 
@@ -325,7 +326,7 @@ fn target_width(t: &ast::IncludeTarget) -> usize {
 fn target_last(t: &ast::IncludeTarget) -> usize {
     match t {
         ast::IncludeTarget::Rule(id) | ast::IncludeTarget::Practice(id) => id.span.start as usize,
-        ast::IncludeTarget::All(sp) => sp.start as usize,
+        ast::IncludeTarget::All(sp) | ast::IncludeTarget::Builtin(_, sp) => sp.start as usize,
     }
 }
 

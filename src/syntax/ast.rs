@@ -192,6 +192,10 @@ pub struct Include {
     pub target: IncludeTarget,
     pub bindings: Vec<Binding>,
     pub groups: Option<Vec<Ident>>,
+    /// `reference "…"`: the member's `policyDefinitionReferenceId`.
+    pub reference: Option<(String, Span)>,
+    /// `version "1.*.*"`: the member's `definitionVersion`.
+    pub version: Option<(String, Span)>,
     pub span: Span,
 }
 
@@ -200,6 +204,8 @@ pub enum IncludeTarget {
     Rule(Ident),
     Practice(Ident),
     All(Span),
+    /// `builtin "<GUID>"`: a built-in definition outside the pack.
+    Builtin(String, Span),
 }
 
 // ---------------------------------------------------------------- conditions

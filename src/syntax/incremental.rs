@@ -397,7 +397,10 @@ pub fn visit_spans(item: &mut Item, v: &mut dyn FnMut(&mut Span)) {
                     InitiativeClause::Include(inc) => {
                         match &mut inc.target {
                             IncludeTarget::Rule(i) | IncludeTarget::Practice(i) => ident(i, v),
-                            IncludeTarget::All(s) => v(s),
+                            IncludeTarget::All(s) | IncludeTarget::Builtin(_, s) => v(s),
+                        }
+                        for (_, s) in inc.reference.iter_mut().chain(inc.version.iter_mut()) {
+                            v(s);
                         }
                         inc.bindings.iter_mut().for_each(|b| binding(b, v));
                         for g in inc.groups.iter_mut().flatten() {

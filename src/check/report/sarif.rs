@@ -123,7 +123,10 @@ fn result(report: &Report, r: &CheckResult, rule_index: usize) -> Value {
         "partialFingerprints": {"acrpcResult/v1": fingerprint(report, r)},
     });
     if let Some(s) = r.suppressed.as_ref().filter(|_| r.is_suppressed()) {
-        out["suppressions"] = json!([{"kind": "inSource", "justification": s.suppression.reason}]);
+        // SARIF 2.1.0 §3.35.2: `inSource` for a suppression in the analysed
+        // file, `external` for one kept elsewhere (the pack's exemptions).
+        let kind = if s.external { "external" } else { "inSource" };
+        out["suppressions"] = json!([{"kind": kind, "justification": s.suppression.reason}]);
     }
     out
 }

@@ -325,5 +325,10 @@ pub(super) fn is_literal(e: &Expr) -> bool {
 }
 
 pub(super) fn is_field_like(e: &Expr) -> bool {
-    matches!(e, Expr::Path(_) | Expr::It(_))
+    match e {
+        Expr::Path(_) | Expr::It(_) => true,
+        // `alias("…")`: a field outside the catalog (see `sema::raw_alias`).
+        Expr::Call { name, .. } => name.name.eq_ignore_ascii_case("alias"),
+        _ => false,
+    }
 }
