@@ -77,9 +77,12 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
     let mut line_start = true;
     // Text before the first item that is not whitespace or comment.
     let mut stray_start: Option<usize> = None;
-    // Between an item keyword and the item's `{`: the words there are names
-    // (`environment test {`, `assignment a of test {`), not new items.
+    // Between an item keyword and the item's `{` (its header).
     let mut in_header = false;
+    // The next word is a name: right after an item keyword, or after `of`
+    // in a header (`environment test {`, `assignment a of test {`), even in
+    // column 0 (the formatter keeps an author's line break there).
+    let mut name_next = false;
 
     let close = |cur: &mut Option<Chunk>,
                  end: usize,
@@ -116,6 +119,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
             }
             b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                (in_header, name_next) = (false, false);
                 let open = i;
                 match text[i + 3..].find("\"\"\"") {
                     Some(rel) => i = i + 3 + rel + 3,
@@ -129,6 +133,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
             }
             b'"' => {
+                (in_header, name_next) = (false, false);
                 let open = i;
                 i += 1;
                 let mut closed = false;
@@ -154,6 +159,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
             }
             b'{' | b'[' | b'(' => {
                 in_header &= b != b'{';
+                name_next = false;
                 open.push((b, i));
                 if open.len() > MAX_NESTING && max_depth_at.is_none() {
                     max_depth_at = Some(i);
@@ -161,6 +167,8 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 i += 1;
             }
             b'}' | b']' | b')' => {
+                in_header = false;
+                name_next = false;
                 let opener = match b {
                     b'}' => b'{',
                     b']' => b'[',
@@ -179,10 +187,12 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
                 i += 1;
             }
-            _ if (open.is_empty() && !in_header || at_line_start && opens_block(bytes, i))
+            _ if !name_next
+                && (open.is_empty() && !in_header || at_line_start && opens_block(bytes, i))
                 && keyword_at(bytes, i) =>
             {
                 in_header = true;
+                name_next = true;
                 if let Some(at) = max_depth_at.take() {
                     if let Some(c) = current.as_mut() {
                         c.skip = true;
@@ -199,18 +209,25 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                     skip: false,
                     unclosed: None,
                 });
+                // The whole keyword: the word skipping below would take its
+                // tail for a name.
                 i += 1;
+                while i < bytes.len() && is_word_byte(bytes[i]) {
+                    i += 1;
+                }
             }
             _ => {
                 if current.is_none() && stray_start.is_none() {
                     stray_start = Some(i);
                 }
                 // Skip the rest of a word so keywords inside it are not matched.
+                let start = i;
                 let c = text[i..].chars().next().map_or(1, char::len_utf8);
                 i += c;
                 while i < bytes.len() && is_word_byte(bytes[i]) {
                     i += 1;
                 }
+                name_next = in_header && text.get(start..i) == Some("of");
             }
         }
     }

@@ -274,3 +274,14 @@ fn item_keywords_used_as_names_do_not_start_items() {
         file.items
     );
 }
+
+/// A line break inside a header keeps the name with its item (the formatter
+/// keeps an author's line breaks): `environment` then `test {` in column 0.
+#[test]
+fn a_name_in_column_0_after_its_item_keyword_is_still_the_name() {
+    let file = parse_ok("environment\ntest {\n  scope \"/subscriptions/x\"\n}\n");
+    assert_eq!(file.items.len(), 1, "{:#?}", file.items);
+    assert!(matches!(&file.items[0], Item::Placement(p) if p.id.name == "test"));
+    let file = parse_ok("assignment a of\ntest {\n  scope \"/subscriptions/x\"\n}\n");
+    assert_eq!(file.items.len(), 1, "{:#?}", file.items);
+}
