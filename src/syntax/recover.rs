@@ -2,9 +2,10 @@
 //! item does not hide the rest. A light scanner tracks strings, comments and
 //! bracket depth; an item starts at an item keyword (`keywords::ITEMS`) at
 //! depth 0 that is not in the header of the item before (between its keyword
-//! and its `{`, where `environment test {` names an environment `test`), or
-//! at such a keyword in column 0 (which resynchronises after an unbalanced
-//! brace or a header without `{`). Unterminated strings and excessive nesting are reported
+//! and its `{`), or at such a keyword in column 0 (which resynchronises after
+//! an unbalanced brace or a header without `{`), unless it stands where a
+//! name goes: right after an item keyword or after `of` (`environment test {`
+//! names an environment `test`). Unterminated strings and excessive nesting are reported
 //! here with their own codes.
 
 use super::MAX_NESTING;
