@@ -14,7 +14,12 @@
 //! (`invalid/E0202-unknown-property.acrp` → `invalid__E0202-unknown-property.acrp.snap`),
 //! with the source as the snapshot's description. Update them with
 //! `INSTA_UPDATE=always cargo test --test cases` or `cargo insta review`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::compile::compile_file;
 use acrpc::diag::render::{RenderOptions, render};

@@ -3,7 +3,12 @@
 //! exit codes, `--fail-on`, the report formats (SARIF validated against the
 //! SARIF 2.1.0 schema), suppressions and deploy-time vs after-deployment
 //! verdicts.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::diag::Code;
 use serde_json::{Value, json};

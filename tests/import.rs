@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 //! `acrpc import`: the Azure built-ins and the bundled pack's own output
 //! import into packs that compile back to them (src/import/ checks each
 //! definition; these tests check the outcome end to end).

@@ -2,7 +2,12 @@
 //! single comparison/connective mutation of a baseline rule caught), the
 //! CLI's exit status and diagnostics on bad tests, and golden text and JUnit
 //! reports of a passing and a failing run.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::ruletest::{self, Files};
 use acrpc::syntax::tokens::{TokenKind, tokenize};

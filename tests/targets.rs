@@ -5,7 +5,12 @@
 //!
 //! The EPAC schemas are read from `../shared/reference/schemas/epac/`; in a
 //! clone without the shared folder that test prints a message and passes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 mod common;
 

@@ -234,9 +234,20 @@ codes! {
     E1222 Error "alias-malformed" "`alias(…)` does not hold one alias string";
 }
 
+/// Never returned: every code has a row (see [`Code::info`]).
+static UNKNOWN: CodeInfo = CodeInfo {
+    code: "E0000",
+    name: "unknown",
+    severity: Severity::Error,
+    summary: "",
+    removed: false,
+};
+
 impl Code {
     pub fn info(self) -> &'static CodeInfo {
-        &TABLE[self as usize]
+        // The table and the enum come from the same list, in the same order, so the
+        // discriminant is always an index of the table.
+        TABLE.get(self as usize).unwrap_or(&UNKNOWN)
     }
 
     pub fn as_str(self) -> &'static str {

@@ -47,8 +47,10 @@ pub fn template(pack: &Pack, scope: DeployScope) -> Value {
     );
     let mut metadata =
         json!({ "generator": "acrpc", "pack": pack.id, "packVersion": pack.version });
-    if !plan.left_out.is_empty() {
-        metadata["notDeployed"] = json!(plan.left_out);
+    if !plan.left_out.is_empty()
+        && let Some(m) = metadata.as_object_mut()
+    {
+        m.insert("notDeployed".into(), json!(plan.left_out));
     }
     json!({
         "$schema": schema,

@@ -72,10 +72,12 @@ fn selector(a: &Assignment) -> &str {
 
 fn assignment_file(a: &Assignment, pack: &Pack) -> Value {
     let body = super::assignment::assignment(a, pack);
-    let props = &body["properties"];
-    let scope = props["metadata"]["acrpc"]["scope"].clone();
+    let scope = body
+        .pointer("/properties/metadata/acrpc/scope")
+        .cloned()
+        .unwrap_or(Value::Null);
     let body = super::assignment::without_unknown_scope(body.clone());
-    let props = &body["properties"];
+    let props = body.get("properties").unwrap_or(&Value::Null);
     let sel = selector(a);
     let mut entry = Map::new();
     match &a.assigned {
@@ -147,9 +149,12 @@ fn exemptions_file(pack: &Pack) -> Value {
         .iter()
         .map(|e| {
             let body = super::assignment::exemption(e, pack);
-            let scope = body["properties"]["metadata"]["acrpc"]["scope"].clone();
+            let scope = body
+                .pointer("/properties/metadata/acrpc/scope")
+                .cloned()
+                .unwrap_or(Value::Null);
             let body = super::assignment::without_unknown_scope(body);
-            let props = &body["properties"];
+            let props = body.get("properties").unwrap_or(&Value::Null);
             let mut m = Map::new();
             m.insert("name".into(), json!(e.id));
             m.insert(

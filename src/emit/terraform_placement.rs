@@ -152,7 +152,7 @@ fn list(items: &[String]) -> String {
 
 fn assignment(pack: &Pack, a: &Assignment, asg: &Scoped, deploy: DeployScope, out: &mut String) {
     let body = super::assignment::without_unknown_scope(super::assignment::assignment(a, pack));
-    let props = &body["properties"];
+    let props = body.get("properties").unwrap_or(&Value::Null);
     let _ = writeln!(
         out,
         "resource \"{}\" \"{}\" {{",
@@ -332,7 +332,7 @@ fn exemption(
         },
     };
     let body = super::assignment::without_unknown_scope(super::assignment::exemption(e, pack));
-    let props = &body["properties"];
+    let props = body.get("properties").unwrap_or(&Value::Null);
     let _ = writeln!(
         out,
         "resource \"{}\" \"{}\" {{",

@@ -83,9 +83,6 @@ pub static FUNCTIONS: &[Function] = &[
     f!("dataUriToString", 1, 1, String),
     f!("guid", 1, MANY, String),
     f!("uniqueString", 1, MANY, String),
-    f!("dateTimeAdd", 2, 3, String),
-    f!("dateTimeFromEpoch", 1, 1, String),
-    f!("dateTimeToEpoch", 1, 1, Number),
     // arrays and objects
     f!("array", 1, 1, Array),
     f!("createArray", 0, MANY, Array),
@@ -157,6 +154,19 @@ pub static NOT_IN_POLICY: &[(&str, &str)] = &[
         "allowed only inside a deployment template of deployIfNotExists",
     ),
     ("list", "list* functions are not available in policy rules"),
+    // Also refused by Azure (definition-structure-policy-rule.md, "Policy functions":
+    // "All Resource Manager template functions are available ... except"): the date
+    // functions other than the policy-only addDays, and lambdas.
+    (
+        "dateTimeAdd",
+        "not available in policy rules; use `addDays`",
+    ),
+    ("dateTimeFromEpoch", "not available in policy rules"),
+    ("dateTimeToEpoch", "not available in policy rules"),
+    (
+        "lambda",
+        "lambda functions (filter, map, …) are not available in policy rules",
+    ),
     (
         "listKeys",
         "list* functions are not available in policy rules",

@@ -39,7 +39,11 @@ pub fn lower_initiative(
     for c in &i.clauses {
         match c {
             InitiativeClause::Param(p) => {
-                if let Some(k) = params.iter().position(|x| x.name == p.name.name) {
+                if let Some(&first) = params
+                    .iter()
+                    .position(|x| x.name == p.name.name)
+                    .and_then(|k| param_spans.get(k))
+                {
                     diags.push(
                         Diagnostic::new(
                             Code::E0108,
@@ -47,7 +51,7 @@ pub fn lower_initiative(
                             format!("parameter `{}` is declared twice", p.name.name),
                         )
                         .with_label("second declaration")
-                        .with_related(param_spans[k], "first declared here"),
+                        .with_related(first, "first declared here"),
                     );
                 } else if let Some(param) = lower_param(p, true, diags) {
                     params.push(param);
@@ -55,7 +59,11 @@ pub fn lower_initiative(
                 }
             }
             InitiativeClause::Group(g) => {
-                if let Some(k) = groups.iter().position(|x| x.name == g.name.name) {
+                if let Some(&first) = groups
+                    .iter()
+                    .position(|x| x.name == g.name.name)
+                    .and_then(|k| group_spans.get(k))
+                {
                     diags.push(
                         Diagnostic::new(
                             Code::E0110,
@@ -63,7 +71,7 @@ pub fn lower_initiative(
                             format!("group `{}` is declared twice", g.name.name),
                         )
                         .with_label("second declaration")
-                        .with_related(group_spans[k], "first declared here"),
+                        .with_related(first, "first declared here"),
                     );
                     continue;
                 }
@@ -105,7 +113,9 @@ pub fn lower_initiative(
             continue;
         }
         for def_idx in expand(inc, ctx, defs, diags) {
-            let d = &defs[def_idx];
+            let Some(d) = defs.get(def_idx) else {
+                continue;
+            };
             if members.iter().any(|m| m.definition_id == d.id) {
                 diags.push(
                     Diagnostic::new(

@@ -145,7 +145,12 @@ pub fn check(
     }
     // A companion id (`x-modify`) must not collide with a rule of that name.
     for (i, d) in definitions.iter().enumerate() {
-        if let Some(other) = definitions[..i].iter().find(|o| o.id == d.id) {
+        if let Some(other) = definitions
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .find(|o| o.id == d.id)
+        {
             let span = rule_index
                 .iter()
                 .find(|(r, _)| r.id.name == d.id || r.id.name == other.id)
@@ -294,7 +299,7 @@ fn pack_header(file: &ast::File, file_span: Span, diags: &mut Vec<Diagnostic>) -
         }
         return header;
     };
-    for extra in &packs[1..] {
+    for extra in packs.get(1..).unwrap_or_default() {
         diags.push(
             Diagnostic::new(Code::E0112, extra.id.span, "a file declares one pack only")
                 .with_label("second pack declaration")

@@ -106,7 +106,9 @@ pub fn lower_placements(
 
 fn check_duplicates(items: &[&Placement], diags: &mut Vec<Diagnostic>) {
     for (i, p) in items.iter().enumerate() {
-        if let Some(prev) = items[..i]
+        if let Some(prev) = items
+            .get(..i)
+            .unwrap_or_default()
             .iter()
             .find(|q| q.kind == p.kind && q.id.name == p.id.name)
         {

@@ -456,6 +456,20 @@ pub trait EqShape {
     fn eq_shape(&self, other: &Self) -> bool;
 }
 
+/// A copy of a condition with every span cleared: conditions with equal shapes are
+/// equal in shape (compute it once to compare one condition with many).
+pub fn cond_shape(c: &Cond) -> Cond {
+    let mut copy = c.clone();
+    super::incremental::visit_cond_spans(&mut copy, &mut |s| *s = Span::new(0, 0, 0));
+    copy
+}
+
+impl EqShape for Cond {
+    fn eq_shape(&self, other: &Self) -> bool {
+        cond_shape(self) == cond_shape(other)
+    }
+}
+
 /// A copy of an item with every span cleared.
 fn without_spans(item: &Item) -> Item {
     let mut copy = item.clone();

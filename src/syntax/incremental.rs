@@ -195,6 +195,11 @@ fn expr(e: &mut Expr, v: &mut dyn FnMut(&mut Span)) {
     }
 }
 
+/// Calls `v` on every span of a condition.
+pub(crate) fn visit_cond_spans(c: &mut Cond, v: &mut dyn FnMut(&mut Span)) {
+    cond(c, v);
+}
+
 fn cond(c: &mut Cond, v: &mut dyn FnMut(&mut Span)) {
     match c {
         Cond::And(cs, s) | Cond::Or(cs, s) => {

@@ -285,3 +285,29 @@ fn a_name_in_column_0_after_its_item_keyword_is_still_the_name() {
     let file = parse_ok("assignment a of\ntest {\n  scope \"/subscriptions/x\"\n}\n");
     assert_eq!(file.items.len(), 1, "{:#?}", file.items);
 }
+
+/// Conditions compare by shape too (lint W0605 finds repeated conditions this way).
+#[test]
+fn conditions_compare_by_shape() {
+    use super::ast::{Cond, EqShape, Item, RuleClause};
+    let require = |text: &str| -> Cond {
+        let file = parse_ok(text);
+        match file.items.into_iter().next() {
+            Some(Item::Rule(r)) => r
+                .clauses
+                .into_iter()
+                .find_map(|c| match c {
+                    RuleClause::Require(c, _) => Some(c),
+                    _ => None,
+                })
+                .unwrap(),
+            other => panic!("not a rule: {other:?}"),
+        }
+    };
+    let a = require("rule r {\n  require a != true and b in [\"x\", \"y\"]\n}\n");
+    let b = require("rule r {\n\n  require   a != true\n    and b in [\"x\",\"y\"]\n}\n");
+    let c = require("rule r {\n  require a != true and b in [\"x\"]\n}\n");
+    assert_ne!(a, b, "the spans differ");
+    assert!(a.eq_shape(&b));
+    assert!(!a.eq_shape(&c));
+}

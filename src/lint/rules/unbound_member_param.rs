@@ -63,7 +63,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let shown = if unbound.len() > 4 {
-                format!("{} and {} more", unbound[..4].join(", "), unbound.len() - 4)
+                format!(
+                    "{} and {} more",
+                    unbound.get(..4).unwrap_or_default().join(", "),
+                    unbound.len() - 4
+                )
             } else {
                 unbound.join(", ")
             };

@@ -2,11 +2,11 @@
 //! `tags["…"]`, …), `it` and the current element of a count, `let` bindings and value
 //! counts, `fix` targets.
 
-use super::super::functions::ExprType;
 use super::{FieldInfo, Lowerer, Resolved, quote};
 use crate::catalog::{AliasStatus, PropType, catalog};
 use crate::diag::{Code, Diagnostic, Span, did_you_mean};
 use crate::ir::FieldRef;
+use crate::sema::functions::ExprType;
 use crate::syntax::ast::{Expr, Path, Segment};
 
 impl<'a, 'd> Lowerer<'a, 'd> {
