@@ -180,7 +180,13 @@ fn main() {
     );
     // An edit: one item changed, the others reused from the parse cache.
     let mut cache = acrpc::syntax::incremental::ParseCache::default();
-    let _ = analyze_incremental(&mut cache, text.clone(), &NoTemplates, &Config::default());
+    let _ = analyze_incremental(
+        &mut cache,
+        text.clone(),
+        &NoTemplates,
+        &Config::default(),
+        None,
+    );
     let mid = text.len() / 2;
     let at = text[mid..].find("title ").map_or(mid, |i| mid + i + 6);
     let mut n = 0usize;
@@ -196,6 +202,7 @@ fn main() {
                     edited,
                     &NoTemplates,
                     &Config::default(),
+                    None,
                 ));
                 start.elapsed()
             })

@@ -97,7 +97,8 @@ const IMPORT_CODES: &[Code] = &[
 const AUTHORING_CODES: &[Code] = &[Code::E0601, Code::E0603];
 
 /// Codes of `acrpc test` (E11xx), each triggered by a bad test file in
-/// `bad_tests_get_coded_diagnostics_and_exit_1` (tests/ruletest.rs).
+/// `bad_tests_get_coded_diagnostics_and_exit_1` (tests/ruletest.rs); E1113
+/// by `filter_selects_whole_names_with_globs` there.
 const RULETEST_CODES: &[Code] = &[
     Code::E1101,
     Code::E1102,
@@ -111,6 +112,7 @@ const RULETEST_CODES: &[Code] = &[
     Code::E1110,
     Code::E1111,
     Code::E1112,
+    Code::E1113,
 ];
 
 /// Codes named by the lint fixtures `tests/lint/<CODE>-<name>.acrp`.

@@ -677,3 +677,226 @@ test misspelt {
     );
     c.shutdown();
 }
+
+const TEST_PACK: &str = r#"pack demo {
+  title "Demo"
+  version "1.0.0"
+  category "Container Registry"
+}
+
+rule admin-off {
+  title "Admin user disabled"
+  description "The local admin account stays off."
+  practice entra-id
+  severity high
+  message "The admin user is enabled."
+  target registry
+  effect audit | deny | disabled = audit
+  require adminUserEnabled != true
+}
+"#;
+
+const TEST_FILE: &str = r#"test admin-on {
+  rule admin-of
+  resource registry { name = "acr"  adminUserEnabled = true  adminUserEnable = false }
+  expect non_compliant
+}
+"#;
+
+fn labels(r: Value) -> Vec<String> {
+    let items = r.get("items").cloned().unwrap_or(r);
+    items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn markdown(hover: &Value) -> String {
+    hover["contents"]["value"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn completion(c: &mut Client, uri: &str, text: &str, needle: &str, delta: usize) -> Vec<String> {
+    labels(c.result(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": pos(text, needle, delta)}),
+    ))
+}
+
+fn hover(c: &mut Client, uri: &str, text: &str, needle: &str, delta: usize) -> String {
+    markdown(&c.result(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": pos(text, needle, delta)}),
+    ))
+}
+
+/// A test file `x.test.acrp` open in the editor is checked against the pack
+/// `x.acrp` beside it, as `acrpc test` does: from the disk, or from the open
+/// document (whose edits re-check the test file); without a pack, E1111.
+#[test]
+fn test_files_get_the_diagnostics_of_acrpc_test_against_their_pack() {
+    let dir = std::env::temp_dir().join(format!("acrpc-lsp-tests-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("demo.acrp"), TEST_PACK).unwrap();
+    let pack_uri = format!("file://{}/demo.acrp", dir.display());
+    let test_uri = format!("file://{}/demo.test.acrp", dir.display());
+    let lone_uri = format!("file://{}/lone.test.acrp", dir.display());
+    let mut c = Client::start();
+    c.initialize();
+    c.open(&test_uri, TEST_FILE);
+    let diags = c.diagnostics(&test_uri);
+    let found = summary(&diags);
+    // The misspelt rule, at its span with its did-you-mean (the rest of the
+    // test is checked once it names a rule, as `acrpc test` does).
+    let at = |needle: &str, len: usize| {
+        let p = pos(TEST_FILE, needle, 0);
+        format!(
+            "{}:{}-{}:{}",
+            p["line"],
+            p["character"],
+            p["line"],
+            p["character"].as_u64().unwrap() + len as u64
+        )
+    };
+    let e1101 = format!("{} 1 E1101", at("admin-of", 8));
+    let e1104 = format!("{} 1 E1104", at("adminUserEnable ", 15));
+    assert!(found.iter().any(|d| d.starts_with(&e1101)), "{found:?}");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let fix = &diags["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "E1101")
+        .unwrap()["message"];
+    assert!(fix.as_str().unwrap().contains("admin-off"), "{fix}");
+
+    // Open the pack with the rule renamed as the test spells it: the test
+    // file is checked again against the open document, not the disk.
+    c.open(&pack_uri, &TEST_PACK.replace("admin-off", "admin-of"));
+    let _ = c.diagnostics(&pack_uri);
+    let found = summary(&c.diagnostics(&test_uri));
+    assert!(found.iter().any(|d| d.starts_with(&e1104)), "{found:?}");
+    assert_eq!(found.len(), 1, "{found:?}");
+
+    // Hover: the subject rule (title, effects, description), a verdict, a
+    // property (the catalog, not the rule clause `name`).
+    let subject = hover(&mut c, &test_uri, TEST_FILE, "admin-of", 2);
+    assert!(subject.contains("**Admin user disabled**"), "{subject}");
+    assert!(
+        subject.contains("effects: `Audit`, `Deny`, `Disabled` (default `Audit`)"),
+        "{subject}"
+    );
+    assert!(
+        subject.contains("The local admin account stays off."),
+        "{subject}"
+    );
+    let verdict = hover(&mut c, &test_uri, TEST_FILE, "non_compliant", 3);
+    assert!(verdict.contains("does not meet it"), "{verdict}");
+    let prop = hover(&mut c, &test_uri, TEST_FILE, "adminUserEnabled", 3);
+    assert!(
+        prop.contains("ARM path: `properties.adminUserEnabled`"),
+        "{prop}"
+    );
+    let name = hover(&mut c, &test_uri, TEST_FILE, "name = ", 1);
+    assert!(name.contains("field: `name`"), "{name}");
+    let clause = hover(&mut c, &test_uri, TEST_FILE, "expect", 1);
+    assert!(clause.contains("an expected verdict"), "{clause}");
+
+    // Completion while typing a test.
+    let typing = "test t {\n  rule \n  param \n  resource registry { adminUserEnabled =  }\n  expect non_compliant \n}\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": test_uri, "version": 2}, "contentChanges": [{"text": typing}]}),
+    );
+    let rules = completion(&mut c, &test_uri, typing, "rule \n", 5);
+    assert_eq!(rules, ["admin-of"]);
+    let typed = typing.replace("rule \n", "rule admin-of\n");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": test_uri, "version": 3}, "contentChanges": [{"text": typed}]}),
+    );
+    let params = completion(&mut c, &test_uri, &typed, "param \n", 6);
+    assert_eq!(params, ["effect"]);
+    let values = completion(&mut c, &test_uri, &typed, "Enabled =  }", 10);
+    assert_eq!(values, ["true", "false"]);
+    let props = completion(&mut c, &test_uri, &typed, "registry { ", 11);
+    assert!(props.contains(&"adminUserEnabled".to_string()), "{props:?}");
+    assert!(
+        props.iter().all(|p| !p.contains("[*].")),
+        "element paths cannot be set: {props:?}"
+    );
+    let phase = completion(&mut c, &test_uri, &typed, "non_compliant \n", 14);
+    assert_eq!(phase, ["at", "after"]);
+
+    // A test file with no pack beside it.
+    c.open(&lone_uri, TEST_FILE);
+    let found = summary(&c.diagnostics(&lone_uri));
+    assert!(
+        found
+            .iter()
+            .any(|d| d.contains("E1111") && d.contains("lone.acrp")),
+        "{found:?}"
+    );
+    c.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `environment test { … }` names an environment `test`: it is one item for
+/// the parser, and completion inside it offers environment clauses, while a
+/// real `test` item after it gets test clauses.
+#[test]
+fn an_environment_named_test_is_not_a_test_item() {
+    let text = r#"pack demo {
+  title "Demo"
+  version "1.0.0"
+  category "Container Registry"
+}
+
+rule admin-off {
+  title "Admin user disabled"
+  description "d"
+  practice entra-id
+  severity high
+  message "m"
+  target registry
+  require adminUserEnabled != true
+}
+
+environment test {
+  scope "/subscriptions/00000000-0000-0000-0000-000000000001"
+  
+}
+
+assignment a of test {
+  scope "/subscriptions/00000000-0000-0000-0000-000000000001"
+}
+
+test t {
+  rule admin-off
+  
+  resource registry { adminUserEnabled = true }
+  expect non_compliant
+}
+"#;
+    let uri = "file:///workspace/envtest.acrp";
+    let mut c = Client::start();
+    c.initialize();
+    c.open(uri, text);
+    let found = summary(&c.diagnostics(uri));
+    // `assignment a of test` names no rule or initiative `test` (E1001), but
+    // nothing is split into a stray item (E0001) or a broken test.
+    assert!(found.iter().all(|d| !d.contains("E0001")), "{found:?}");
+    assert!(found.iter().all(|d| !d.contains("E11")), "{found:?}");
+    let env = completion(&mut c, uri, text, "001\"\n  \n}", 7);
+    assert!(env.contains(&"enforcement".to_string()), "{env:?}");
+    assert!(!env.contains(&"expect".to_string()), "{env:?}");
+    let test = completion(&mut c, uri, text, "rule admin-off\n  \n", 17);
+    assert!(test.contains(&"expect".to_string()), "{test:?}");
+    assert!(!test.contains(&"enforcement".to_string()), "{test:?}");
+    c.shutdown();
+}

@@ -268,11 +268,60 @@ fn a_failing_run_exits_1_with_the_difference_and_evidence() {
         .map(|c| c.name.as_str())
         .collect();
     assert_eq!(failed, ["admin-on-but-expected-compliant"]);
-    let out = d.acrpc(&["test", ".", "--format", "json", "--filter", "admin-on"]);
+    let out = d.acrpc(&["test", ".", "--format", "json", "--filter", "admin-on*"]);
     let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(doc["tests"], 1);
     assert_eq!(doc["failed"], 1);
     assert_eq!(doc["results"][0]["failures"][0]["actual"], "non_compliant");
+}
+
+/// `--filter TEST` or `PACK::TEST`: globs matched against whole names, so
+/// the editor's "Run test" (`--filter ::<name>`) runs exactly that test.
+#[test]
+fn filter_selects_whole_names_with_globs() {
+    let d = Dir::new("filter");
+    d.write("demo.acrp", PACK);
+    d.write("demo.test.acrp", FAILING);
+    let run = |filters: &[&str]| {
+        let mut args = vec!["test", ".", "--format", "json", "--message-format", "json"];
+        for f in filters {
+            args.extend(["--filter", f]);
+        }
+        let out = d.acrpc(&args);
+        let doc: Value = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
+        let names: Vec<String> = doc["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["name"].as_str().map(str::to_string))
+            .collect();
+        (out.status.code(), names, codes(&out))
+    };
+    // A whole name: `admin-off` is not also `admin-off-…`, and a prefix
+    // of a name selects nothing.
+    let (status, names, _) = run(&["::admin-off"]);
+    assert_eq!(
+        (status, names.as_slice()),
+        (Some(0), ["admin-off".to_string()].as_slice())
+    );
+    let (status, names, _) = run(&["demo::admin-off"]);
+    assert_eq!((status, names.len()), (Some(0), 1));
+    let (status, _, codes) = run(&["admin-on"]);
+    assert_eq!(status, Some(1));
+    assert!(codes.contains(&"E1113".to_string()), "{codes:?}");
+    let (status, _, codes) = run(&["other::admin-off"]);
+    assert_eq!(status, Some(1));
+    assert!(codes.contains(&"E1113".to_string()), "{codes:?}");
+    // Globs, an empty side, several filters.
+    let (_, names, _) = run(&["admin-*"]);
+    assert_eq!(names.len(), 2);
+    let (_, names, _) = run(&["demo::"]);
+    assert_eq!(names.len(), 2);
+    let (_, names, _) = run(&["*-compliant", "::admin-off"]);
+    assert_eq!(names.len(), 2);
+    // A bad glob is a usage error.
+    let out = d.acrpc(&["test", ".", "--filter", "admin-[on"]);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]

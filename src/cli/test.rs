@@ -7,8 +7,8 @@
 use super::build::io_error;
 use super::files::{DirTemplates, collect_sources, is_test_file};
 use super::{ExitStatus, Reporter};
-use crate::diag::{Code, Diagnostic, SourceMap, Span, has_errors};
-use crate::ruletest::{self, Files, report};
+use crate::diag::{Code, SourceMap, Span, has_errors};
+use crate::ruletest::{self, Files, filter::Filter, report};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,9 +18,10 @@ pub struct TestArgs {
     /// `.acrp` packs and `.test.acrp` test files, or directories to search.
     #[arg(default_value = "rulepacks")]
     pub paths: Vec<PathBuf>,
-    /// Run only tests whose `pack::name` contains this text.
-    #[arg(long)]
-    pub filter: Option<String>,
+    /// Run only the tests matching `TEST` or `PACK::TEST`: globs (`*`, `?`,
+    /// `[ab]`) matched against whole names; repeat for several.
+    #[arg(long, value_name = "PATTERN", value_parser = Filter::parse)]
+    pub filter: Vec<Filter>,
     /// Report leaf-condition coverage (each leaf seen true and false).
     #[arg(long)]
     pub coverage: bool,
@@ -108,6 +109,20 @@ pub fn run(args: &TestArgs, reporter: &Reporter) -> ExitStatus {
         coverage: coverage.as_ref().filter(|_| with_coverage),
         threshold: args.threshold,
     };
+    if !args.filter.is_empty() && summary.total() == 0 && !failed {
+        let patterns: Vec<&str> = args.filter.iter().map(Filter::as_str).collect();
+        let d = io_error(
+            &mut io_sources,
+            Code::E1113,
+            "--filter",
+            format!("no test matches `--filter {}`", patterns.join("` or `")),
+        )
+        .with_help(
+            "a pattern is `TEST` or `PACK::TEST`, globs matched against whole names: `admin-*` selects the tests whose name starts with `admin-`",
+        );
+        reporter.report(&[d], &io_sources);
+        return ExitStatus::Failure;
+    }
     let text = match args.format {
         TestFormat::Text => report::text(&summary),
         TestFormat::Json => report::json(&summary),
@@ -185,12 +200,11 @@ fn run_pack(
         Err(e) => {
             let (name, text) = test_texts.first().cloned().unwrap_or_default();
             let id = sources.add(crate::diag::SourceFile::new(name, text));
-            let d = Diagnostic::new(
-                Code::E1111,
+            let d = ruletest::without_pack(
                 Span::new(id, 0, 0),
-                format!("the tests need the pack `{pack_name}`, which cannot be read: {e}"),
-            )
-            .with_help("a test file `x.test.acrp` tests the pack `x.acrp` in the same folder");
+                &pack_name,
+                &format!("cannot be read: {e}"),
+            );
             reporter.report(&[d], &sources);
             return None;
         }
@@ -204,10 +218,10 @@ fn run_pack(
         &DirFiles(base),
     );
     reporter.report(&suite.diagnostics, &suite.sources);
-    if let Some(f) = &args.filter {
+    if !args.filter.is_empty() {
         suite
             .cases
-            .retain(|c| format!("{}::{}", c.pack, c.name).contains(f.as_str()));
+            .retain(|c| args.filter.iter().any(|f| f.matches(&c.pack, &c.name)));
     }
     let errors = has_errors(&suite.diagnostics);
     if suite.rules.is_empty() && errors {

@@ -209,6 +209,8 @@ codes! {
     E1208 Error "import-nothing-imported" "nothing was given to import, or no definition could be imported";
     E1209 Error "import-azure-failed" "reading definitions from Azure failed";
     E1210 Error "import-unknown-builtin" "`--builtin` names no built-in definition";
+    // ---- rule tests, continued (issue 10)
+    E1113 Error "test-filter-matches-nothing" "`acrpc test --filter` selects no test";
     // ---- assignments in deployment targets and check (issue 9, second part)
     E1016 Error "without-location-value" "a `without-location` selector names a value other than `subscriptionLevelResources`";
     W1005 Warning "placement-not-in-target" "a deployment target cannot carry an assignment, role assignment or exemption of the pack";

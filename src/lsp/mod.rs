@@ -18,10 +18,18 @@
 // key; its Hash/Eq use only the string, so maps keyed by it are sound.
 #![allow(clippy::mutable_key_type)]
 
+mod actions;
 pub mod analysis;
+mod completion;
+mod hover;
+pub mod line_index;
+mod navigation;
+pub mod semantic_tokens;
+pub mod symbols;
+pub mod test_items;
 
 use crate::syntax::incremental::ParseCache;
-use analysis::{Analysis, analyze_incremental};
+use analysis::{Analysis, SiblingPack, analyze_incremental};
 use lsp_server::{ErrorCode, Message, Notification, Request, Response};
 use lsp_types as lsp;
 use serde_json::Value;
@@ -294,12 +302,51 @@ impl Server {
         } else {
             doc.text.clone()
         };
+        let sibling = self.sibling_pack(uri);
+        let Some(doc) = self.docs.get_mut(uri) else {
+            return;
+        };
         doc.analysis = Some(analyze_incremental(
             &mut doc.cache,
             text,
             &UriTemplates(uri_path(uri)),
             &config,
+            sibling.as_ref(),
         ));
+    }
+
+    /// For a test file `x.test.acrp`, the pack `x.acrp` beside it: the open
+    /// document, else the file on disk. `None` for other documents, and for
+    /// a test document that is not a file when its pack is not open either.
+    fn sibling_pack(&self, uri: &lsp::Uri) -> Option<SiblingPack> {
+        let pack_uri = format!("{}.acrp", uri.as_str().strip_suffix(".test.acrp")?);
+        let path = uri_path(uri).map(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            p.with_file_name(format!("{}.acrp", name.trim_end_matches(".test.acrp")))
+        });
+        let name = path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map_or_else(|| pack_uri.clone(), |n| n.to_string_lossy().into_owned());
+        if let Some(doc) = self.docs.iter().find(|(u, _)| u.as_str() == pack_uri) {
+            return Some(SiblingPack {
+                name,
+                text: Ok(doc.1.text.clone()),
+            });
+        }
+        let text = std::fs::read_to_string(path?).map_err(|e| e.to_string());
+        Some(SiblingPack { name, text })
+    }
+
+    /// The open test document of a pack document (`x.test.acrp` for
+    /// `x.acrp`), whose diagnostics change with the pack.
+    fn test_document_of(&self, uri: &lsp::Uri) -> Option<lsp::Uri> {
+        let s = uri.as_str();
+        if s.ends_with(".test.acrp") {
+            return None;
+        }
+        let test_uri = format!("{}.test.acrp", s.strip_suffix(".acrp")?);
+        self.docs.keys().find(|u| u.as_str() == test_uri).cloned()
     }
 
     fn analysis(&mut self, uri: &lsp::Uri) -> Option<&Analysis> {
@@ -379,7 +426,7 @@ impl Server {
                     match change.range {
                         None => doc.text = change.text,
                         Some(r) => {
-                            let idx = analysis::LineIndex::new(&doc.text);
+                            let idx = line_index::LineIndex::new(&doc.text);
                             let s = idx.offset_clamped(&doc.text, r.start);
                             let e = idx.offset_clamped(&doc.text, r.end).max(s);
                             doc.text.replace_range(s..e, &change.text);
@@ -396,12 +443,14 @@ impl Server {
                 out.notify(
                     "textDocument/publishDiagnostics",
                     lsp::PublishDiagnosticsParams {
-                        uri: p.text_document.uri,
+                        uri: p.text_document.uri.clone(),
                         diagnostics: Vec::new(),
                         version: None,
                     },
                 );
-                None
+                // Not open any more: publishing it does nothing, but its
+                // test document now reads the pack from the disk.
+                Some(p.text_document.uri)
             }
             _ => None,
         }
@@ -565,7 +614,7 @@ fn capabilities() -> lsp::ServerCapabilities {
         semantic_tokens_provider: Some(
             lsp::SemanticTokensServerCapabilities::SemanticTokensOptions(
                 lsp::SemanticTokensOptions {
-                    legend: analysis::semantic_legend(),
+                    legend: semantic_tokens::semantic_legend(),
                     full: Some(lsp::SemanticTokensFullOptions::Bool(true)),
                     range: None,
                     ..Default::default()
@@ -657,10 +706,19 @@ fn serve(config: crate::lint::Config, rx: &mpsc::Receiver<Incoming>, out: &mut O
                     let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         server.notification(n, out)
                     }));
-                    if let Ok(Some(uri)) = handled
-                        && changed.insert(uri.as_str().to_string())
-                    {
-                        changed_uris.push(uri);
+                    let Ok(Some(uri)) = handled else {
+                        continue;
+                    };
+                    // A test document is checked against its pack: a change
+                    // to the pack changes its diagnostics too.
+                    let test_doc = server.test_document_of(&uri);
+                    for uri in std::iter::once(uri).chain(test_doc) {
+                        if let Some(d) = server.docs.get_mut(&uri) {
+                            d.analysis = None;
+                        }
+                        if changed.insert(uri.as_str().to_string()) {
+                            changed_uris.push(uri);
+                        }
                     }
                 }
                 Message::Response(_) => {}

@@ -11,10 +11,11 @@
 #![allow(clippy::indexing_slicing)] // not yet worked down: 4 sites
 
 pub mod coverage;
+pub mod filter;
 pub mod report;
 mod resolve;
 
-pub use resolve::{Files, resolve};
+pub use resolve::{Files, VERDICTS, resolve};
 
 use crate::check::{self, Input, Settings};
 use crate::diag::{Diagnostic, SourceFile, SourceMap, Span};
@@ -165,18 +166,7 @@ pub fn suite(
         let id = sources.add(SourceFile::new(name.as_str(), text.as_str()));
         let (ast, diags) = crate::syntax::parse(id, text);
         diagnostics.extend(diags);
-        for item in &ast.items {
-            if !matches!(item, crate::syntax::ast::Item::Test(_)) {
-                diagnostics.push(
-                    Diagnostic::new(
-                        crate::diag::Code::E1112,
-                        item.span(),
-                        "a test file holds only `test` items",
-                    )
-                    .with_help(format!("move this item to the pack file `{}`", pack_file.0)),
-                );
-            }
-        }
+        diagnostics.extend(not_tests(&ast, pack_file.0));
         parsed.push((id, ast));
     }
     let Some(pack) = compiled.pack else {
@@ -211,6 +201,34 @@ pub fn suite(
         cases,
         diagnostics,
     }
+}
+
+/// E1112 for every item of a test file that is not a `test`.
+pub fn not_tests(test_file: &crate::syntax::ast::File, pack_name: &str) -> Vec<Diagnostic> {
+    test_file
+        .items
+        .iter()
+        .filter(|item| !matches!(item, crate::syntax::ast::Item::Test(_)))
+        .map(|item| {
+            Diagnostic::new(
+                crate::diag::Code::E1112,
+                item.span(),
+                "a test file holds only `test` items",
+            )
+            .with_help(format!("move this item to the pack file `{pack_name}`"))
+        })
+        .collect()
+}
+
+/// E1111: the pack a test file tests cannot be read (`why`), or does not
+/// compile.
+pub fn without_pack(at: Span, pack_name: &str, why: &str) -> Diagnostic {
+    Diagnostic::new(
+        crate::diag::Code::E1111,
+        at,
+        format!("the tests need the pack `{pack_name}`, which {why}"),
+    )
+    .with_help("a test file `x.test.acrp` tests the pack `x.acrp` in the same folder")
 }
 
 /// Runs every case (in parallel) against `rules`; with `with_coverage`,

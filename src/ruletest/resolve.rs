@@ -42,15 +42,38 @@ fn export_id(kind: &Kind, name: &str, on: Option<&str>) -> String {
     format!("{sub}/resourceGroups/{RESOURCE_GROUP}/providers/{relative}")
 }
 
-/// The verdict words of `expect`.
-const VERDICTS: [&str; 6] = [
-    "compliant",
-    "non_compliant",
-    "not_applicable",
-    "unknown",
-    "deny",
-    "audit",
+/// The verdict words of `expect`, each with what it asks for (the error
+/// messages, LSP completion and hover read this one table).
+pub const VERDICTS: [(&str, &str); 6] = [
+    (
+        "compliant",
+        "every resource the rule applies to meets it (the worst verdict over the test's resources is compliant)",
+    ),
+    (
+        "non_compliant",
+        "some resource the rule applies to does not meet it, whatever the effect",
+    ),
+    (
+        "not_applicable",
+        "the rule applies to none of the test's resources (its `when` and target select none)",
+    ),
+    (
+        "unknown",
+        "the verdict depends on a value the input leaves unresolved (a template expression acrpc cannot evaluate)",
+    ),
+    (
+        "deny",
+        "non-compliant with the effect Deny: Azure refuses the request",
+    ),
+    (
+        "audit",
+        "non-compliant with an audit effect (Audit, AuditIfNotExists)",
+    ),
 ];
+
+fn verdict_words() -> impl Iterator<Item = &'static str> {
+    VERDICTS.iter().map(|(w, _)| *w)
+}
 
 /// Resolves the tests of one file against its pack's compiled rules.
 pub fn resolve(
@@ -513,8 +536,11 @@ impl Resolver<'_> {
                     format!("`{other}` is not a verdict"),
                 )
                 .with_label("unknown verdict")
-                .with_help(format!("a test expects one of: {}", VERDICTS.join(", ")));
-                if let Some(s) = did_you_mean(other, VERDICTS) {
+                .with_help(format!(
+                    "a test expects one of: {}",
+                    verdict_words().collect::<Vec<_>>().join(", ")
+                ));
+                if let Some(s) = did_you_mean(other, verdict_words()) {
                     d = d.with_suggestion(format!("use `{s}`"), s);
                 }
                 self.diags.push(d);

@@ -1,8 +1,11 @@
 //! Splitting a file into top-level items before parsing, so that one broken
 //! item does not hide the rest. A light scanner tracks strings, comments and
-//! bracket depth; an item starts at a `pack`, `rule` or `initiative` keyword at
-//! depth 0, or at such a keyword in column 0 (which resynchronises after an
-//! unbalanced brace). Unterminated strings and excessive nesting are reported
+//! bracket depth; an item starts at an item keyword (`keywords::ITEMS`) at
+//! depth 0 that is not in the header of the item before (between its keyword
+//! and its `{`), or at such a keyword in column 0 (which resynchronises after
+//! an unbalanced brace or a header without `{`), unless it stands where a
+//! name goes: right after an item keyword or after `of` (`environment test {`
+//! names an environment `test`). Unterminated strings and excessive nesting are reported
 //! here with their own codes.
 
 use super::MAX_NESTING;
@@ -79,6 +82,12 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
     let mut line_start = true;
     // Text before the first item that is not whitespace or comment.
     let mut stray_start: Option<usize> = None;
+    // Between an item keyword and the item's `{` (its header).
+    let mut in_header = false;
+    // The next word is a name: right after an item keyword, or after `of`
+    // in a header (`environment test {`, `assignment a of test {`), even in
+    // column 0 (the formatter keeps an author's line break there).
+    let mut name_next = false;
 
     let close = |cur: &mut Option<Chunk>,
                  end: usize,
@@ -115,6 +124,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
             }
             b'"' if bytes.get(i..).unwrap_or_default().starts_with(b"\"\"\"") => {
+                (in_header, name_next) = (false, false);
                 let open = i;
                 match text.get(i + 3..).unwrap_or_default().find("\"\"\"") {
                     Some(rel) => i = i + 3 + rel + 3,
@@ -128,6 +138,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
             }
             b'"' => {
+                (in_header, name_next) = (false, false);
                 let open = i;
                 i += 1;
                 let mut closed = false;
@@ -152,6 +163,8 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
             }
             b'{' | b'[' | b'(' => {
+                in_header &= b != b'{';
+                name_next = false;
                 open.push((b, i));
                 if open.len() > MAX_NESTING && max_depth_at.is_none() {
                     max_depth_at = Some(i);
@@ -159,6 +172,8 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 i += 1;
             }
             b'}' | b']' | b')' => {
+                in_header = false;
+                name_next = false;
                 let opener = match b {
                     b'}' => b'{',
                     b']' => b'[',
@@ -177,9 +192,12 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
                 i += 1;
             }
-            _ if (open.is_empty() || at_line_start && opens_block(bytes, i))
+            _ if !name_next
+                && (open.is_empty() && !in_header || at_line_start && opens_block(bytes, i))
                 && keyword_at(bytes, i) =>
             {
+                in_header = true;
+                name_next = true;
                 if let Some(at) = max_depth_at.take() {
                     if let Some(c) = current.as_mut() {
                         c.skip = true;
@@ -196,13 +214,19 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                     skip: false,
                     unclosed: None,
                 });
+                // The whole keyword: the word skipping below would take its
+                // tail for a name.
                 i += 1;
+                while i < bytes.len() && is_word_byte(at(i)) {
+                    i += 1;
+                }
             }
             _ => {
                 if current.is_none() && stray_start.is_none() {
                     stray_start = Some(i);
                 }
                 // Skip the rest of a word so keywords inside it are not matched.
+                let start = i;
                 let c = text
                     .get(i..)
                     .unwrap_or_default()
@@ -213,6 +237,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 while i < bytes.len() && is_word_byte(at(i)) {
                     i += 1;
                 }
+                name_next = in_header && text.get(start..i) == Some("of");
             }
         }
     }

@@ -251,6 +251,41 @@ fn eq_shape_ignores_spans_only() {
     assert!(!a.eq_shape(&c));
 }
 
+/// Between an item keyword and its `{` every word is a name: an environment
+/// or initiative called `test`, or a test called `rule`, is one item.
+#[test]
+fn item_keywords_used_as_names_do_not_start_items() {
+    let file = parse_ok(concat!(
+        "environment test {\n  scope \"/subscriptions/x\"\n}\n",
+        "assignment a of test {\n  scope \"/subscriptions/x\"\n}\n",
+        "test rule {\n  rule environment\n  resource registry { }\n  expect compliant\n}\n",
+    ));
+    assert_eq!(file.items.len(), 3, "{:#?}", file.items);
+    assert!(matches!(&file.items[0], Item::Placement(p) if p.id.name == "test"));
+    assert!(matches!(&file.items[2], Item::Test(t) if t.name.name == "rule"));
+    // A header without `{` still ends at the next item in column 0.
+    let (file, diags) = parse(0, "rule a\n  title \"A\"\n}\nrule b {\n  title \"B\"\n}\n");
+    assert!(!diags.is_empty());
+    assert!(
+        file.items
+            .iter()
+            .any(|i| matches!(i, Item::Rule(r) if r.id.name == "b")),
+        "{:#?}",
+        file.items
+    );
+}
+
+/// A line break inside a header keeps the name with its item (the formatter
+/// keeps an author's line breaks): `environment` then `test {` in column 0.
+#[test]
+fn a_name_in_column_0_after_its_item_keyword_is_still_the_name() {
+    let file = parse_ok("environment\ntest {\n  scope \"/subscriptions/x\"\n}\n");
+    assert_eq!(file.items.len(), 1, "{:#?}", file.items);
+    assert!(matches!(&file.items[0], Item::Placement(p) if p.id.name == "test"));
+    let file = parse_ok("assignment a of\ntest {\n  scope \"/subscriptions/x\"\n}\n");
+    assert_eq!(file.items.len(), 1, "{:#?}", file.items);
+}
+
 /// Conditions compare by shape too (lint W0605 finds repeated conditions this way).
 #[test]
 fn conditions_compare_by_shape() {
