@@ -72,7 +72,10 @@ fn a_one_line_template_with_a_late_error_is_clipped() {
     no_crash(&out);
 }
 
-/// Issue 13 item 10: a 100k-term `and` chain on one line.
+/// Issue 13 items 10 and 23: a 100k-term `and` chain on one line neither
+/// crashes the renderer nor runs out of the parser's work budget (it once
+/// said "unexpected `true`" near term 95,000): it parses and fails on
+/// Azure's limit of 4096 conditions (E0402).
 #[test]
 fn a_long_and_chain_does_not_crash() {
     let dir = scratch("and-chain");
@@ -89,6 +92,16 @@ fn a_long_and_chain_does_not_crash() {
         dir.to_str().unwrap(),
     ]);
     no_crash(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("E0402") && stderr.contains("100001 condition expressions"),
+        "{}",
+        stderr.chars().take(2000).collect::<String>()
+    );
+    assert!(
+        !stderr.contains("E0001") && !stderr.contains("E1401"),
+        "{stderr}"
+    );
 }
 
 /// Issue 13 item 11: output to a full disk is an error (exit 2 with a

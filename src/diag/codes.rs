@@ -209,6 +209,8 @@ codes! {
     E1208 Error "import-nothing-imported" "nothing was given to import, or no definition could be imported";
     E1209 Error "import-azure-failed" "reading definitions from Azure failed";
     E1210 Error "import-unknown-builtin" "`--builtin` names no built-in definition";
+    // ---- parser limits (issue 13)
+    E1401 Error "item-too-complex" "an item is too large or too complex for the parser's work budget";
 }
 
 impl Code {

@@ -250,3 +250,39 @@ fn eq_shape_ignores_spans_only() {
     assert!(a.eq_shape(&b));
     assert!(!a.eq_shape(&c));
 }
+
+/// The work budget grows with the item (issue 13, item 23): a chain twice
+/// the size of the fixed 20,000,000-step budget that once cut a
+/// 95,000-term `and` chain short ("unexpected `true`") would need is
+/// within budget. (tests/crashes.rs parses such a chain end to end.)
+#[test]
+fn the_parse_budget_grows_with_the_item() {
+    assert_eq!(super::call_budget(0), super::CALL_FLOOR);
+    assert_eq!(super::call_budget(1_000), super::CALL_FLOOR);
+    // 95,000 terms of `tags["k1234"] != "x" and ` ≈ 2.4 MB at ~10 steps a byte.
+    let chain_bytes = 95_000 * 25;
+    assert!(super::call_budget(chain_bytes) >= 4 * 10 * chain_bytes);
+}
+
+/// An item that exhausts its budget gets E1401 naming the item and the
+/// limit, on the item's header: not a syntax error at whatever token the
+/// parser had reached when it stopped.
+#[test]
+fn an_exhausted_budget_is_e1401_not_a_syntax_error() {
+    let src = "rule big-one {\n  require a != true and b != true and c != true\n}\n";
+    let err = super::parse_with_budget(src, 50).expect_err("50 steps are too few");
+    let d = super::item_error(0, 100, src, &err);
+    assert_eq!(d.code, crate::diag::Code::E1401);
+    assert!(
+        d.message.contains("rule `big-one`") && d.message.contains("64 steps per byte"),
+        "{}",
+        d.message
+    );
+    let header_end = 100 + "rule big-one".len() as u32;
+    assert_eq!(
+        (d.primary.span.start, d.primary.span.end),
+        (100, header_end)
+    );
+    // The same text within budget parses.
+    assert!(super::parse_item_text(src).is_ok());
+}
