@@ -1,7 +1,12 @@
 //! The lowered, target-neutral rule model: what `sema` produces and `emit`
 //! consumes. Conditions are already in Azure Policy's shape (allOf/anyOf/not,
 //! field/value/count conditions with Azure operators), with aliases resolved
-//! and each field carrying its ARM path for the local checker.
+//! and each field carrying its ARM path for the local checker. `algebra.rs`: `allOf`/`anyOf`
+//! construction and exact negation.
+
+mod algebra;
+
+pub use algebra::{all_of, any_of, const_cond, negate};
 
 use serde_json::Value;
 

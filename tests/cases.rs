@@ -51,6 +51,11 @@ const PUBLISH_CODES: &[Code] = &[
     Code::E0706,
     Code::E0707,
     Code::E0708,
+    // Issue 9 publish codes: E1040 by
+    // `an_identity_without_principal_stops_before_its_role_assignments`,
+    // W1020 by `a_renamed_rule_is_a_replace_with_a_warning`.
+    Code::E1040,
+    Code::W1020,
 ];
 
 /// Codes about files acrpc must not replace or cannot read (issue 13),

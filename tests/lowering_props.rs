@@ -1642,7 +1642,7 @@ fn constant_false_condition_keeps_type_gate() {
     }
 }
 
-/// Bug 2. `sema::cond::negate` decides whether a `[*]` field is "iterated
+/// Bug 2. `ir::negate` decides whether a `[*]` field is "iterated
 /// outside the current element" by comparing the *number* of `[*]` in the
 /// field with the number in the counted array. Inside a quantifier over
 /// `networkRuleSet.ipRules[*]`, a path of *another* array with as many `[*]`

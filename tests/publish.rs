@@ -66,6 +66,11 @@ struct State {
     non_json_put_answers: usize,
     /// Every PUT is read and never answered (the connection stays silent).
     stall_puts: bool,
+    /// Assignment identities get no principal (E1040).
+    no_principal: bool,
+    /// Principals handed out so far (each new system-assigned identity gets
+    /// the next one).
+    principals: usize,
 }
 
 struct StandIn {
@@ -277,7 +282,14 @@ fn handle(
         .split('&')
         .find_map(|p| p.strip_prefix("api-version="))
         .unwrap_or_default();
-    if !["2025-03-01", "2025-11-01", "2026-06-01"].contains(&api_version) {
+    // Each collection has its own versions: role assignments 2022-04-01,
+    // exemptions only the preview 2024-12-01-preview.
+    let versions: &[&str] = match parse_path(path).map(|p| p.1) {
+        Some(c) if c == "roleAssignments" => &["2022-04-01"],
+        Some(c) if c == "policyExemptions" => &["2024-12-01-preview"],
+        _ => &["2025-03-01", "2025-11-01", "2026-06-01"],
+    };
+    if !versions.contains(&api_version) {
         return (
             400,
             vec![],
@@ -299,22 +311,30 @@ fn handle(
     answer
 }
 
+/// Collections of Microsoft.Authorization the stand-in serves.
+const DEFINITIONS: [&str; 2] = ["policyDefinitions", "policySetDefinitions"];
+const PLACEMENTS: [&str; 3] = ["policyAssignments", "roleAssignments", "policyExemptions"];
+
 /// `(scope, collection, name, version)` of a policy REST path.
 fn parse_path(path: &str) -> Option<(String, String, Option<String>, Option<String>)> {
     let (scope, rest) = path.split_once("/providers/Microsoft.Authorization/")?;
-    // An empty scope is the tenant: where built-ins live.
-    let scope_ok = scope.is_empty()
-        || (scope.starts_with("/subscriptions/") && scope.matches('/').count() == 2)
-        || (scope.starts_with("/providers/Microsoft.Management/managementGroups/")
-            && scope.matches('/').count() == 4);
+    let collection = rest.split('/').next()?.to_string();
+    // Definitions live at the tenant (built-ins; empty scope), a management
+    // group or a subscription; assignments, role assignments and exemptions
+    // also at resource groups and resources.
+    let at_mg = scope.starts_with("/providers/Microsoft.Management/managementGroups/");
+    let scope_ok = if DEFINITIONS.contains(&collection.as_str()) {
+        scope.is_empty()
+            || (scope.starts_with("/subscriptions/") && scope.matches('/').count() == 2)
+            || (at_mg && scope.matches('/').count() == 4)
+    } else {
+        PLACEMENTS.contains(&collection.as_str()) && (scope.starts_with("/subscriptions/") || at_mg)
+    };
     if !scope_ok {
         return None;
     }
     let mut segs = rest.split('/');
-    let collection = segs.next()?.to_string();
-    if collection != "policyDefinitions" && collection != "policySetDefinitions" {
-        return None;
-    }
+    segs.next();
     let name = segs.next().map(str::to_string);
     let version = match (segs.next(), segs.next()) {
         (Some("versions"), Some(v)) => Some(v.to_string()),
@@ -336,10 +356,12 @@ fn route(s: &mut State, method: &str, path: &str, query: &str, body: &str, port:
         );
     };
     let key = path.to_lowercase();
-    let singular = if collection == "policyDefinitions" {
-        "policy definition"
-    } else {
-        "policy set definition"
+    let (singular, not_found) = match collection.as_str() {
+        "policyDefinitions" => ("policy definition", "PolicyDefinitionNotFound"),
+        "policySetDefinitions" => ("policy set definition", "PolicySetDefinitionNotFound"),
+        "policyAssignments" => ("policy assignment", "PolicyAssignmentNotFound"),
+        "policyExemptions" => ("policy exemption", "PolicyExemptionNotFound"),
+        _ => ("role assignment", "RoleAssignmentNotFound"),
     };
     match (method, name) {
         ("GET", None) => list(s, &key, query, port),
@@ -349,15 +371,14 @@ fn route(s: &mut State, method: &str, path: &str, query: &str, body: &str, port:
                 404,
                 vec![],
                 arm_error(
-                    if collection == "policyDefinitions" {
-                        "PolicyDefinitionNotFound"
-                    } else {
-                        "PolicySetDefinitionNotFound"
-                    },
+                    not_found,
                     &format!("The {singular} '{n}' could not be found."),
                 ),
             ),
         },
+        ("PUT", Some(n)) if PLACEMENTS.contains(&collection.as_str()) => {
+            put_placement(s, &scope, &collection, &n, &key, body)
+        }
         ("PUT", Some(n)) => put(s, &scope, &collection, &n, version.as_deref(), &key, body),
         ("DELETE", Some(n)) => {
             let prefix = format!(
@@ -399,12 +420,59 @@ fn route(s: &mut State, method: &str, path: &str, query: &str, body: &str, port:
 
 fn list(s: &State, key: &str, query: &str, port: u16) -> Answer {
     let prefix = format!("{key}/");
-    let all: Vec<&Value> = s
-        .store
-        .iter()
-        .filter(|(k, _)| k.starts_with(&prefix) && !k[prefix.len()..].contains('/'))
-        .map(|(_, v)| v)
-        .collect();
+    let role_suffix = "/providers/microsoft.authorization/roleassignments";
+    let all: Vec<&Value> = match key.strip_suffix(role_suffix) {
+        // Role assignments at and below the scope, of one principal when
+        // the filter names it (`$filter=principalId eq '<id>'`).
+        Some(scope) => {
+            let principal = query
+                .split('&')
+                .find_map(|p| p.strip_prefix("$filter="))
+                .map(|f| f.replace("%20", " ").replace("%27", "'"))
+                .and_then(|f| {
+                    f.strip_prefix("principalId eq '")
+                        .and_then(|r| r.strip_suffix('\''))
+                        .map(str::to_string)
+                });
+            s.store
+                .iter()
+                .filter(|(k, v)| {
+                    k.starts_with(scope)
+                        && k.contains(&format!("{role_suffix}/"))
+                        && principal
+                            .as_deref()
+                            .is_none_or(|p| v["properties"]["principalId"].as_str() == Some(p))
+                })
+                .map(|(_, v)| v)
+                .collect()
+        }
+        // Assignments and exemptions listed at a subscription: also those
+        // of its resource groups and resources (REST "Policy Assignments -
+        // List": "as well as any applied to objects contained within the
+        // subscription").
+        None if key.starts_with("/subscriptions/")
+            && (key.ends_with("/policyassignments") || key.ends_with("/policyexemptions")) =>
+        {
+            let (scope, collection) = key
+                .rsplit_once("/providers/microsoft.authorization/")
+                .unwrap_or((key, ""));
+            let inner = format!("/providers/microsoft.authorization/{collection}/");
+            s.store
+                .iter()
+                .filter(|(k, _)| {
+                    k.starts_with(scope)
+                        && k.rsplit_once(&inner).is_some_and(|(_, n)| !n.contains('/'))
+                })
+                .map(|(_, v)| v)
+                .collect()
+        }
+        None => s
+            .store
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix) && !k[prefix.len()..].contains('/'))
+            .map(|(_, v)| v)
+            .collect(),
+    };
     let skip: usize = query
         .split('&')
         .find_map(|p| p.strip_prefix("$skiptoken="))
@@ -437,6 +505,178 @@ fn key_path(key: &str, s: &State) -> String {
         .find(|id| id.to_lowercase().starts_with(key))
         .map(|id| id[..key.len()].to_string())
         .unwrap_or_else(|| key.to_string())
+}
+
+/// What the server keeps of a placement's metadata, plus its timestamps.
+fn with_server_metadata(props: &mut serde_json::Map<String, Value>) {
+    let mut meta = props.get("metadata").cloned().unwrap_or(json!({}));
+    meta["createdBy"] = json!("11111111-1111-1111-1111-111111111111");
+    meta["createdOn"] = json!("2026-11-25T12:00:00.0000000Z");
+    props.insert("metadata".into(), meta);
+}
+
+/// The principal of a stored assignment's identity.
+fn stored_principal(v: &Value) -> Option<&str> {
+    v["identity"]["principalId"].as_str()
+}
+
+/// PUT of an assignment, a role assignment or an exemption, with the
+/// checks and additions Azure makes:
+/// - assignment: the assigned definition must exist; an identity needs a
+///   `location`; a system-assigned identity gets a `principalId` and
+///   `tenantId` (kept while the identity stays); read-only `scope`,
+///   `instanceId`, `assignmentType` and metadata timestamps are added;
+/// - role assignment: the principal must exist
+///   (`PrincipalNotFound`), principal and role cannot change
+///   (`RoleAssignmentUpdateNotPermitted`); Azure answers the role id under
+///   the subscription and adds `scope`, `condition`, timestamps;
+/// - exemption: its assignment must exist; `expiresOn` comes back with
+///   seven fraction digits; metadata timestamps are added.
+fn put_placement(
+    s: &mut State,
+    scope: &str,
+    collection: &str,
+    name: &str,
+    key: &str,
+    body: &str,
+) -> Answer {
+    let bad = |code: &str, msg: &str| (400, vec![], arm_error(code, msg));
+    let Ok(v) = serde_json::from_str::<Value>(body) else {
+        return bad(
+            "InvalidRequestContent",
+            "The request content was invalid and could not be deserialized.",
+        );
+    };
+    let Some(mut props) = v.get("properties").and_then(Value::as_object).cloned() else {
+        return bad("InvalidRequestContent", "properties is required.");
+    };
+    let old = s.store.get(key).cloned();
+    let id = format!("{scope}/providers/Microsoft.Authorization/{collection}/{name}");
+    let mut resource =
+        json!({ "id": id, "name": name, "type": format!("Microsoft.Authorization/{collection}") });
+    match collection {
+        "policyAssignments" => {
+            let def = props["policyDefinitionId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_lowercase();
+            if !s.store.contains_key(&def) {
+                return bad(
+                    "PolicyDefinitionNotFound",
+                    &format!("The policy definition '{def}' could not be found."),
+                );
+            }
+            if let Some(identity) = v.get("identity") {
+                if v.get("location").is_none() {
+                    return bad(
+                        "InvalidPolicyAssignmentLocation",
+                        "A policy assignment with a managed identity requires a location.",
+                    );
+                }
+                let mut identity = identity.clone();
+                if identity["type"] == "SystemAssigned" && !s.no_principal {
+                    let kept = old
+                        .as_ref()
+                        .filter(|o| o["identity"]["type"] == "SystemAssigned")
+                        .and_then(stored_principal)
+                        .map(str::to_string);
+                    let principal = kept.unwrap_or_else(|| {
+                        s.principals += 1;
+                        format!("00000000-0000-4000-8000-{:012}", s.principals)
+                    });
+                    identity["principalId"] = json!(principal);
+                    identity["tenantId"] = json!("00000000-0000-0000-0000-0000000000ff");
+                }
+                resource["identity"] = identity;
+                resource["location"] = v["location"].clone();
+            }
+            with_server_metadata(&mut props);
+            props.insert("scope".into(), json!(scope));
+            props.insert("instanceId".into(), json!(format!("instance-{name}")));
+            props.insert("assignmentType".into(), json!("Custom"));
+        }
+        "roleAssignments" => {
+            let principal = props["principalId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let known = s
+                .store
+                .values()
+                .any(|a| stored_principal(a) == Some(principal.as_str()));
+            if !known {
+                return bad(
+                    "PrincipalNotFound",
+                    &format!("Principal {principal} does not exist in the directory."),
+                );
+            }
+            let role = props["roleDefinitionId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let guid = role.rsplit('/').next().unwrap_or_default().to_lowercase();
+            if let Some(o) = &old {
+                let same_role = o["properties"]["roleDefinitionId"]
+                    .as_str()
+                    .is_some_and(|r| r.to_lowercase().ends_with(&guid));
+                if o["properties"]["principalId"] != json!(principal) || !same_role {
+                    return bad(
+                        "RoleAssignmentUpdateNotPermitted",
+                        "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
+                    );
+                }
+            }
+            let sub = scope
+                .split('/')
+                .nth(2)
+                .filter(|_| scope.starts_with("/subscriptions/"));
+            let qualified = match sub {
+                Some(sub) => format!(
+                    "/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+                ),
+                None => role.clone(),
+            };
+            props.insert("roleDefinitionId".into(), json!(qualified));
+            props.insert("scope".into(), json!(scope));
+            props.insert("condition".into(), Value::Null);
+            props.insert("conditionVersion".into(), Value::Null);
+            props.insert("createdOn".into(), json!("2026-11-25T12:00:00.0000000Z"));
+            props.insert("updatedOn".into(), json!("2026-11-25T12:00:00.0000000Z"));
+            props.insert("delegatedManagedIdentityResourceId".into(), Value::Null);
+        }
+        _ => {
+            let asg = props["policyAssignmentId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_lowercase();
+            if !s.store.contains_key(&asg) {
+                return (
+                    404,
+                    vec![],
+                    arm_error(
+                        "PolicyAssignmentNotFound",
+                        &format!("The policy assignment '{asg}' is not found."),
+                    ),
+                );
+            }
+            if let Some(t) = props.get("expiresOn").and_then(Value::as_str) {
+                let t = t.replace('Z', ".0000000Z");
+                props.insert("expiresOn".into(), json!(t));
+            }
+            with_server_metadata(&mut props);
+        }
+    }
+    let mut keys: Vec<String> = props.keys().cloned().collect();
+    keys.sort_by(|a, b| b.cmp(a));
+    let reordered: serde_json::Map<String, Value> = keys
+        .into_iter()
+        .map(|k| (k.clone(), props[&k].clone()))
+        .collect();
+    resource["properties"] = Value::Object(reordered);
+    resource["systemData"] =
+        json!({ "createdBy": "pipeline", "createdAt": "2026-11-25T12:00:00Z" });
+    s.store.insert(key.to_string(), resource.clone());
+    (if old.is_none() { 201 } else { 200 }, vec![], resource)
 }
 
 fn put(
@@ -660,6 +900,30 @@ fn flat(text: &str) -> String {
         .join(" ")
 }
 
+/// The collection of each request (`policyDefinitions`, `roleAssignments`, …).
+fn collections(requests: &[Request]) -> Vec<&str> {
+    requests
+        .iter()
+        .map(|r| {
+            r.path
+                .rsplit_once("/providers/Microsoft.Authorization/")
+                .and_then(|(_, rest)| rest.split('/').next())
+                .unwrap_or("")
+        })
+        .collect()
+}
+
+/// The query publish sends for a path: each collection's API version.
+fn api_query(path: &str) -> &'static str {
+    if path.contains("/roleAssignments") {
+        "api-version=2022-04-01"
+    } else if path.contains("/policyExemptions") {
+        "api-version=2024-12-01-preview"
+    } else {
+        "api-version=2026-06-01"
+    }
+}
+
 fn codes_in(text: &str) -> Vec<String> {
     let mut out: Vec<String> = text
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -685,42 +949,54 @@ fn first_publish_creates_all_then_a_second_sends_no_put() {
 
     let applied = publish(&si, &bundled(), SUB, &["--yes"]);
     assert_eq!(applied.code, Some(0), "{}", applied.stderr);
+    // 38 definitions, 8 initiatives, the assignment, its 2 role
+    // assignments, the exemption.
     assert!(
         applied
             .stdout
-            .contains("46 created, 0 updated, 0 pruned; read back and confirmed"),
+            .contains("50 created, 0 updated, 0 pruned; read back and confirmed"),
         "{}",
         applied.stdout
     );
     assert!(
-        flat(&applied.stderr).contains("[46/46] created policySetDefinition"),
+        flat(&applied.stderr).contains("[50/50] created policyExemption"),
         "no progress: {}",
         applied.stderr
     );
     let writes = si.writes_since(0);
-    assert_eq!(writes.len(), 46);
-    let first_set = writes
-        .iter()
-        .position(|r| r.path.contains("/policySetDefinitions/"))
-        .expect("a set PUT");
-    assert_eq!(first_set, 38, "definitions first");
+    assert_eq!(writes.len(), 50);
+    assert_eq!(
+        collections(&writes),
+        [
+            vec!["policyDefinitions"; 38],
+            vec!["policySetDefinitions"; 8],
+            vec!["policyAssignments"],
+            vec!["roleAssignments"; 2],
+            vec!["policyExemptions"],
+        ]
+        .concat(),
+        "definitions, initiatives, the assignment, its role assignments, the exemption"
+    );
+    // Everything at the scope but the role assignment on the workspace the
+    // `logAnalytics` parameter names (assignPermissions).
+    let workspace = "/subscriptions/00000000-0000-0000-0000-000000000002/resourceGroups/monitoring/providers/Microsoft.OperationalInsights/workspaces/logs/providers/Microsoft.Authorization/roleAssignments/";
     assert!(
-        writes
-            .iter()
-            .all(|r| r.method == "PUT" && r.path.starts_with(SUB))
+        writes.iter().all(
+            |r| r.method == "PUT" && (r.path.starts_with(SUB) || r.path.starts_with(workspace))
+        )
     );
     let requests = si.requests();
     assert!(
         requests
             .iter()
-            .all(|r| r.authorized && r.query == "api-version=2026-06-01")
+            .all(|r| r.authorized && r.query == api_query(&r.path))
     );
     // Read back: one GET per resource after the last PUT.
     let last_put = requests
         .iter()
         .rposition(|r| r.method == "PUT")
         .expect("PUTs");
-    assert_eq!(requests.len() - last_put - 1, 46);
+    assert_eq!(requests.len() - last_put - 1, 50);
     // Initiative members point at the definitions at the scope.
     for set in si.stored("policySetDefinitions") {
         for m in set["properties"]["policyDefinitions"]
@@ -749,7 +1025,7 @@ fn first_publish_creates_all_then_a_second_sends_no_put() {
     assert!(
         again
             .stdout
-            .contains("0 to create, 0 to update, 46 unchanged, 0 to prune."),
+            .contains("0 to create, 0 to update, 50 unchanged, 0 to prune."),
         "{}",
         again.stdout
     );
@@ -1183,7 +1459,7 @@ fn without_yes_and_without_a_terminal_nothing_is_applied() {
     assert_eq!(out.code, Some(2));
     assert!(flat(&out.stderr).contains("E0706"), "{}", out.stderr);
     assert!(
-        out.stdout.contains("46 to create"),
+        out.stdout.contains("50 to create"),
         "the plan is still shown: {}",
         out.stdout
     );
@@ -1978,4 +2254,561 @@ fn import_builtin_by_name_or_display_name() {
         run.stderr
     );
     assert!(std::fs::read_dir(&dir.0).unwrap().next().is_none());
+}
+
+// ------------------------------------------------------------------ issue 9
+
+/// A pack with a DeployIfNotExists member (so its assignment needs an
+/// identity and roles: Log Analytics Contributor at the assignment scope and
+/// on the workspace its `assignPermissions` parameter names), an audit
+/// member, an initiative, an assignment and an exemption. `assignment_title`
+/// and `expires` vary; `placements: false` leaves the assignment and the
+/// exemption out.
+fn lifecycle_pack(
+    dir: &TempDir,
+    assignment_title: &str,
+    expires: &str,
+    placements: bool,
+) -> PathBuf {
+    let templates = dir.0.join("templates");
+    std::fs::create_dir_all(&templates).expect("templates dir");
+    std::fs::copy(
+        bundled().join("templates/diagnostic-settings-log-analytics.json"),
+        templates.join("diagnostic-settings-log-analytics.json"),
+    )
+    .expect("copy the deploy template");
+    let placements = if placements {
+        format!(
+            r#"
+assignment lifecycle of lifecycle {{
+  title    "{assignment_title}"
+  identity system
+  location "westeurope"
+  message  "Registries must meet the lifecycle baseline."
+  param logAnalytics = "{SUB}/resourceGroups/monitoring/providers/Microsoft.OperationalInsights/workspaces/logs"
+}}
+
+exemption legacy of lifecycle {{
+  title    "Legacy registry"
+  category waiver
+  expires  "{expires}"
+  ticket   "SEC-1"
+  members  [admin-user-disabled]
+}}
+"#
+        )
+    } else {
+        String::new()
+    };
+    let text = format!(
+        r#"pack lifecycle {{
+  title   "Lifecycle test"
+  version "1.0.0"
+}}
+
+rule admin-user-disabled {{
+  title    "Registries have the admin user disabled"
+  practice entra-id
+  severity high
+  target   registry
+  require  adminUserEnabled != true
+}}
+
+rule audit-logs-to-log-analytics {{
+  title    "Deploy a diagnostic setting for registry audit logs"
+  practice access-logs
+  severity medium
+  target   registry
+  param logAnalytics: string strongType "omsWorkspace" assignPermissions {{
+    title "Log Analytics workspace"
+  }}
+  effect   deployIfNotExists | auditIfNotExists | disabled = deployIfNotExists
+  require  related "Microsoft.Insights/diagnosticSettings" after provisioning
+           where any(logs[*], enabled == true and categoryGroup in ["audit", "allLogs"])
+  deploy "templates/diagnostic-settings-log-analytics.json" roles ["Log Analytics Contributor"] {{
+    resourceName = name
+    logAnalytics = param.logAnalytics
+    diagnosticSettingName = "acrpc-audit-logs"
+  }}
+}}
+
+initiative lifecycle {{
+  title   "Lifecycle initiative"
+  version "1.0.0"
+  param logAnalytics: string strongType "omsWorkspace" {{
+    title "Log Analytics workspace"
+  }}
+  include admin-user-disabled
+  include audit-logs-to-log-analytics {{ logAnalytics = param.logAnalytics }}
+}}
+{placements}"#
+    );
+    let path = dir.0.join("lifecycle.acrp");
+    std::fs::write(&path, text).expect("write pack");
+    path
+}
+
+/// Issue 9, "Done means": the first publish creates definitions,
+/// initiatives, the assignment (the stand-in gives its identity a
+/// principalId, as Azure does), its role assignments (written with that
+/// principal) and the exemption, in that order; a second publish sends no
+/// PUT although Azure added fields to every one of them.
+#[test]
+fn assignments_role_assignments_and_exemptions_are_published_after_what_they_use() {
+    let si = StandIn::start();
+    let dir = TempDir::new("lifecycle");
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment", "2027-06-30", true);
+    let plan = publish(&si, &pack, SUB, &["--plan"]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    snapshot("lifecycle-first-plan", &plan.stdout);
+
+    let out = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let writes = si.writes_since(0);
+    assert_eq!(
+        collections(&writes),
+        [
+            "policyDefinitions",
+            "policyDefinitions",
+            "policySetDefinitions",
+            "policyAssignments",
+            "roleAssignments",
+            "roleAssignments",
+            "policyExemptions",
+        ]
+    );
+    let assignment = &si.stored("policyAssignments")[0];
+    let principal = assignment["identity"]["principalId"]
+        .as_str()
+        .expect("the stand-in gave the identity a principal");
+    let roles = si.stored("roleAssignments");
+    assert_eq!(roles.len(), 2);
+    let scopes: Vec<&str> = roles
+        .iter()
+        .map(|r| r["properties"]["scope"].as_str().expect("scope"))
+        .collect();
+    assert!(scopes.contains(&SUB), "{scopes:?}");
+    assert!(
+        scopes.iter().any(|s| s.ends_with("/workspaces/logs")),
+        "{scopes:?}"
+    );
+    for r in &roles {
+        assert_eq!(r["properties"]["principalId"], json!(principal));
+        assert_eq!(r["properties"]["principalType"], json!("ServicePrincipal"));
+        // Log Analytics Contributor.
+        assert!(
+            r["properties"]["roleDefinitionId"]
+                .as_str()
+                .expect("role")
+                .ends_with("/92aaf0da-9dab-42b6-94a3-d43ce8d16293")
+        );
+    }
+    // The assignment points at the initiative at the scope; the exemption
+    // at the assignment.
+    let set_name = si.stored("policySetDefinitions")[0]["name"].clone();
+    assert_eq!(
+        assignment["properties"]["policyDefinitionId"],
+        json!(format!(
+            "{SUB}/providers/Microsoft.Authorization/policySetDefinitions/{}",
+            set_name.as_str().expect("name")
+        ))
+    );
+    let exemption = &si.stored("policyExemptions")[0];
+    assert_eq!(
+        exemption["properties"]["policyAssignmentId"],
+        json!(format!(
+            "{SUB}/providers/Microsoft.Authorization/policyAssignments/lifecycle"
+        ))
+    );
+
+    let before = si.requests().len();
+    let again = publish(&si, &pack, SUB, &["--yes", "--prune"]);
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("0 to create, 0 to update, 7 unchanged, 0 to prune."),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        si.writes_since(before).is_empty(),
+        "the second publish wrote"
+    );
+    // The role assignments were looked for by the identity's principal.
+    assert!(si.requests()[before..].iter().any(|r| {
+        r.path.ends_with("/roleAssignments")
+            && r.query
+                .contains(&format!("principalId%20eq%20%27{principal}%27"))
+    }));
+}
+
+/// Prune deletes what the pack owns in the reverse order: exemptions, role
+/// assignments, assignments, initiatives, definitions. Role assignments have
+/// no metadata: they are the pack's when their principal is the identity of
+/// an assignment the pack owns and their description is acrpc's; one made
+/// by hand for the same principal stays.
+#[test]
+fn prune_removes_placements_before_what_they_use() {
+    let si = StandIn::start();
+    let dir = TempDir::new("lifecycle-prune");
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment", "2027-06-30", true);
+    assert_eq!(publish(&si, &pack, SUB, &["--yes"]).code, Some(0));
+    let principal = si.stored("policyAssignments")[0]["identity"]["principalId"]
+        .as_str()
+        .expect("principal")
+        .to_string();
+    let by_hand = format!(
+        "{SUB}/providers/Microsoft.Authorization/roleAssignments/11111111-2222-3333-4444-555555555555"
+    );
+    si.state().store.insert(
+        by_hand.to_lowercase(),
+        json!({ "id": by_hand, "name": "11111111-2222-3333-4444-555555555555", "properties": {
+            "principalId": principal, "description": "granted by hand",
+            "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+        }}),
+    );
+    // The pack keeps one rule: everything else goes.
+    let text = std::fs::read_to_string(&pack).expect("pack");
+    let cut = text
+        .find("rule audit-logs-to-log-analytics")
+        .expect("second rule");
+    std::fs::write(&pack, &text[..cut]).expect("rewrite pack");
+    let plan = publish(&si, &pack, SUB, &["--plan", "--prune"]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    snapshot("lifecycle-prune-plan", &plan.stdout);
+    let before = si.requests().len();
+    let out = publish(&si, &pack, SUB, &["--yes", "--prune"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let writes = si.writes_since(before);
+    assert!(writes.iter().all(|r| r.method == "DELETE"), "{writes:?}");
+    assert_eq!(
+        collections(&writes),
+        [
+            "policyExemptions",
+            "roleAssignments",
+            "roleAssignments",
+            "policyAssignments",
+            "policySetDefinitions",
+            "policyDefinitions",
+        ]
+    );
+    let left: Vec<String> = si
+        .stored("roleAssignments")
+        .iter()
+        .map(|r| r["name"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        left,
+        ["11111111-2222-3333-4444-555555555555"],
+        "the hand-made one stays"
+    );
+    assert!(si.stored("policyAssignments").is_empty() && si.stored("policyExemptions").is_empty());
+    assert_eq!(si.stored("policyDefinitions").len(), 1);
+}
+
+/// A changed assignment and exemption are updates with old -> new values;
+/// the identity and its role assignments are kept.
+#[test]
+fn a_changed_placement_shows_old_and_new_values() {
+    let si = StandIn::start();
+    let dir = TempDir::new("lifecycle-change");
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment", "2027-06-30", true);
+    assert_eq!(publish(&si, &pack, SUB, &["--yes"]).code, Some(0));
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment (v2)", "2027-09-30", true);
+    let plan = publish(&si, &pack, SUB, &["--plan"]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    snapshot("lifecycle-change-plan", &plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("displayName: \"Lifecycle assignment\" -> \"Lifecycle assignment (v2)\"")
+    );
+    assert!(
+        plan.stdout
+            .contains("expiresOn: \"2027-06-30T23:59:59Z\" -> \"2027-09-30T23:59:59Z\"")
+    );
+    let before = si.requests().len();
+    let out = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        collections(&si.writes_since(before)),
+        ["policyAssignments", "policyExemptions"]
+    );
+    let later = publish(&si, &pack, SUB, &["--yes"]);
+    assert!(later.stdout.contains("No changes"), "{}", later.stdout);
+}
+
+/// A role assignment whose principal no longer matches (the assignment was
+/// deleted and created again outside publish, so its identity is new) is
+/// deleted and created again: Azure refuses to update a principal.
+#[test]
+fn a_role_assignment_of_a_new_identity_is_recreated() {
+    let si = StandIn::start();
+    let dir = TempDir::new("lifecycle-recreate");
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment", "2027-06-30", true);
+    assert_eq!(publish(&si, &pack, SUB, &["--yes"]).code, Some(0));
+    {
+        let mut s = si.state();
+        s.principals += 1;
+        let fresh = format!("00000000-0000-4000-8000-{:012}", s.principals);
+        for v in s.store.values_mut() {
+            if v["type"] == "Microsoft.Authorization/policyAssignments" {
+                v["identity"]["principalId"] = json!(fresh);
+            }
+        }
+    }
+    let plan = publish(&si, &pack, SUB, &["--plan"]);
+    assert!(
+        plan.stdout.contains("~ recreate   roleAssignment"),
+        "{}",
+        plan.stdout
+    );
+    let before = si.requests().len();
+    let out = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let methods: Vec<String> = si
+        .writes_since(before)
+        .iter()
+        .map(|r| format!("{} {}", r.method, collections(std::slice::from_ref(r))[0]))
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "DELETE roleAssignments",
+            "PUT roleAssignments",
+            "DELETE roleAssignments",
+            "PUT roleAssignments",
+        ]
+    );
+}
+
+/// A recreate whose PUT fails after its DELETE is reported as partly
+/// applied: the role assignment is gone and not back.
+#[test]
+fn a_failed_recreate_is_reported_as_partly_applied() {
+    let si = StandIn::start();
+    let dir = TempDir::new("lifecycle-recreate-fail");
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment", "2027-06-30", true);
+    assert_eq!(publish(&si, &pack, SUB, &["--yes"]).code, Some(0));
+    {
+        let mut s = si.state();
+        for v in s.store.values_mut() {
+            if v["type"] == "Microsoft.Authorization/policyAssignments" {
+                v["identity"]["principalId"] = json!("00000000-0000-4000-8000-000000000099");
+            }
+        }
+    }
+    si.fault(Fault {
+        method: "PUT",
+        path_ends_with: String::new(),
+        times: 1,
+        status: 400,
+        retry_after: None,
+        body: arm_error("InvalidRoleAssignmentRequest", "rejected"),
+    });
+    let out = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let stderr = flat(&out.stderr);
+    assert!(stderr.contains("applied (0):"), "{stderr}");
+    assert!(
+        stderr.contains("partly applied (1): recreate roleAssignment lifecycle/lifecycle/")
+            && stderr.contains("it was deleted and not created again"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not applied (1):"), "{stderr}");
+    assert_eq!(si.stored("roleAssignments").len(), 1);
+    let rerun = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(rerun.code, Some(0), "{}", rerun.stderr);
+    assert_eq!(si.stored("roleAssignments").len(), 2);
+}
+
+/// A failure at a role assignment lists exactly what was applied (the
+/// definitions, the initiative, the assignment) and what was not (the role
+/// assignments, the exemption); a 403 there explains which role the
+/// publishing identity lacks. A rerun finishes.
+#[test]
+fn a_failure_at_a_role_assignment_lists_applied_and_not_applied() {
+    let si = StandIn::start();
+    let dir = TempDir::new("lifecycle-halfway");
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment", "2027-06-30", true);
+    // Fail the first role assignment: 403 like Azure for an identity
+    // without Microsoft.Authorization/roleAssignments/write.
+    let plan = publish(&si, &pack, SUB, &["--plan"]);
+    let first_role = plan
+        .stdout
+        .lines()
+        .find(|l| l.contains("roleAssignment"))
+        .and_then(|l| l.split('(').nth(1))
+        .and_then(|l| l.split(')').next())
+        .expect("a role assignment line")
+        .to_string();
+    si.fault(Fault {
+        method: "PUT",
+        path_ends_with: first_role,
+        times: 1,
+        status: 403,
+        retry_after: None,
+        body: arm_error(
+            "AuthorizationFailed",
+            "The client does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write'.",
+        ),
+    });
+    let out = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let stderr = flat(&out.stderr);
+    assert!(
+        stderr.contains("E0703") && stderr.contains("Role Based Access Control Administrator"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("applied (4):"), "{stderr}");
+    assert!(stderr.contains("not applied (3):"), "{stderr}");
+    let report: Vec<&str> = out
+        .stderr
+        .lines()
+        .skip_while(|l| !l.contains("applied (4):"))
+        .collect();
+    let text = report.join("\n");
+    let (applied, not_applied) = text.split_once("not applied").expect("both lists");
+    assert!(applied.contains("policyAssignment lifecycle/lifecycle at"));
+    assert!(
+        not_applied.contains("roleAssignment")
+            && not_applied.contains("policyExemption lifecycle/legacy")
+    );
+    let rerun = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(rerun.code, Some(0), "{}", rerun.stderr);
+    assert!(
+        rerun.stdout.contains("3 created, 0 updated"),
+        "{}",
+        rerun.stdout
+    );
+}
+
+/// E1040: Azure answers the assignment without a principal; the role
+/// assignments cannot be written, and nothing after them is.
+#[test]
+fn an_identity_without_principal_stops_before_its_role_assignments() {
+    let si = StandIn::start();
+    si.state().no_principal = true;
+    let dir = TempDir::new("lifecycle-noprincipal");
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment", "2027-06-30", true);
+    let out = publish(&si, &pack, SUB, &["--yes"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(flat(&out.stderr).contains("E1040"), "{}", out.stderr);
+    assert!(si.stored("roleAssignments").is_empty() && si.stored("policyExemptions").is_empty());
+}
+
+/// A renamed rule gets a new definition name: with --prune the plan shows
+/// the pair as one replacement and warns (W1020) that assignments of the
+/// old definition are orphaned.
+#[test]
+fn a_renamed_rule_is_a_replace_with_a_warning() {
+    let si = StandIn::start();
+    let dir = TempDir::new("rename");
+    let pack = small_pack(
+        &dir,
+        "Registries have the admin user disabled",
+        "1.0.0",
+        true,
+    );
+    assert_eq!(publish(&si, &pack, SUB, &["--yes"]).code, Some(0));
+    let text = std::fs::read_to_string(&pack).expect("pack");
+    std::fs::write(
+        &pack,
+        text.replace("rule admin-user-disabled", "rule admin-user-off"),
+    )
+    .expect("rename");
+    let plan = publish(&si, &pack, SUB, &["--plan", "--prune"]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    snapshot("renamed-rule-plan", &plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("+ replace    policyDefinition     publish-test/admin-user-off")
+    );
+    let warned = flat(&plan.stderr);
+    assert!(
+        warned.contains("W1020") && warned.contains("orphaned"),
+        "{warned}"
+    );
+    let out = publish(&si, &pack, SUB, &["--yes", "--prune"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let later = publish(&si, &pack, SUB, &["--yes", "--prune"]);
+    assert!(later.stdout.contains("No changes"), "{}", later.stdout);
+}
+
+/// `publish --env NAME` takes the environment's scope, enforcement and
+/// parameter values for the assignments, as `build --env` does.
+#[test]
+fn publish_env_places_the_assignment_like_build_env() {
+    let si = StandIn::start();
+    let dir = TempDir::new("lifecycle-env");
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment", "2027-06-30", true);
+    let text = std::fs::read_to_string(&pack).expect("pack");
+    let rg = format!("{SUB}/resourceGroups/dev");
+    std::fs::write(
+        &pack,
+        format!("{text}\nenvironment dev {{\n  title       \"Development\"\n  scope       \"{rg}\"\n  enforcement doNotEnforce\n}}\n"),
+    )
+    .expect("add environment");
+    let out = publish(&si, &pack, SUB, &["--yes", "--env", "dev"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let assignment = &si.stored("policyAssignments")[0];
+    assert_eq!(
+        assignment["id"],
+        json!(format!(
+            "{rg}/providers/Microsoft.Authorization/policyAssignments/lifecycle"
+        ))
+    );
+    assert_eq!(
+        assignment["properties"]["enforcementMode"],
+        json!("DoNotEnforce")
+    );
+    // The definitions stay at --scope.
+    assert!(
+        si.stored("policySetDefinitions")[0]["id"]
+            .as_str()
+            .expect("id")
+            .starts_with(&format!("{SUB}/providers/"))
+    );
+    let unknown = publish(&si, &pack, SUB, &["--plan", "--env", "prd"]);
+    assert_eq!(unknown.code, Some(1), "{}", unknown.stderr);
+    assert!(
+        flat(&unknown.stderr).contains("E1012"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+/// `--prune --env`: an assignment placed at a resource group by an
+/// environment is found from the subscription listing (Azure lists what is
+/// below a subscription too) and pruned with its exemption and the role
+/// assignments of its identity, also the one on the workspace in another
+/// resource group.
+#[test]
+fn prune_finds_placements_below_the_scope() {
+    let si = StandIn::start();
+    let dir = TempDir::new("lifecycle-env-prune");
+    let pack = lifecycle_pack(&dir, "Lifecycle assignment", "2027-06-30", true);
+    let env = format!(
+        "\nenvironment dev {{\n  title       \"Development\"\n  scope       \"{SUB}/resourceGroups/dev\"\n  enforcement doNotEnforce\n}}\n"
+    );
+    let text = std::fs::read_to_string(&pack).expect("pack");
+    std::fs::write(&pack, format!("{text}{env}")).expect("add environment");
+    let out = publish(&si, &pack, SUB, &["--yes", "--env", "dev"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(si.stored("roleAssignments").len(), 2);
+    let cut = text.find("\nassignment lifecycle").expect("placements");
+    std::fs::write(&pack, format!("{}{env}", &text[..cut])).expect("drop placements");
+    let before = si.requests().len();
+    let out = publish(&si, &pack, SUB, &["--yes", "--env", "dev", "--prune"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        collections(&si.writes_since(before)),
+        [
+            "policyExemptions",
+            "roleAssignments",
+            "roleAssignments",
+            "policyAssignments",
+        ]
+    );
+    assert!(si.stored("roleAssignments").is_empty());
 }

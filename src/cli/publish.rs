@@ -1,16 +1,17 @@
-//! `acrpc publish [PATHS…] --scope SCOPE`: compile in memory, read what
-//! exists at the scope, print the plan, apply it (definitions before
-//! initiatives, prunes last), then read back and confirm.
+//! `acrpc publish [PATHS…] --scope SCOPE [--env NAME]`: compile in memory,
+//! read what exists, print the plan, apply it (definitions, initiatives,
+//! assignments, their role assignments, exemptions; prunes last, in the
+//! reverse order), then read back and confirm.
 
 use super::build::{Inputs, compile_inputs, io_error};
 use super::out::{self, say};
 use super::{ExitStatus, Reporter};
 use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span};
 use crate::emit::POLICY_API_VERSION;
-use crate::emit::model::Kind;
 use crate::publish::client::{Client, Event, Failure, RetryPolicy, Secret, UreqTransport};
 use crate::publish::{
-    Action, Desired, Op, Scope, desired, diff, kind_label, prunable, render_plan, resource_path,
+    Action, Desired, Item, Op, Scope, desired, diff, kind_label, mark_replacements, principal_of,
+    prunable, prunable_role_assignments, render_plan, scope_of_path,
 };
 use crate::sema::Options;
 use crate::syntax::{self, ast};
@@ -34,7 +35,12 @@ pub struct PublishArgs {
     /// Apply without asking.
     #[arg(long)]
     pub yes: bool,
-    /// Delete definitions and initiatives this pack made that it no longer emits.
+    /// Environment of the pack (`environment NAME { … }`) whose scope,
+    /// enforcement mode and parameter values the assignments take.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Delete what this pack made that it no longer emits: exemptions, role
+    /// assignments, assignments, initiatives, definitions (in that order).
     #[arg(long)]
     pub prune: bool,
     /// Azure Resource Manager endpoint (sovereign clouds).
@@ -55,20 +61,33 @@ pub struct PublishArgs {
 struct Ctx<'a> {
     reporter: &'a Reporter,
     sources: SourceMap,
-    /// `(pack, source id)` → span of the rule or initiative id.
-    spans: BTreeMap<(String, String), Span>,
+    /// `(pack, from a placement, source id)` → span of the rule,
+    /// initiative, assignment or exemption id.
+    spans: BTreeMap<SpanKey, Span>,
     /// An empty source named `acrpc publish`, for failures no rule caused
     /// (listing the scope for `--prune`).
     general: Span,
     scope: String,
 }
 
+/// Rules and initiatives, and assignments and exemptions, have separate
+/// namespaces (an assignment is often named after its initiative).
+type SpanKey = (String, bool, String);
+
 impl Ctx<'_> {
-    fn span_of(&self, d_pack: &str, source_id: &str) -> Span {
+    fn span_of(&self, pack: &str, kind: Item, source_id: &str) -> Span {
         self.spans
-            .get(&(d_pack.to_string(), source_id.to_string()))
+            .get(&(
+                pack.to_string(),
+                kind.from_placement(),
+                source_id.to_string(),
+            ))
             .copied()
             .unwrap_or(self.general)
+    }
+
+    fn span_of_desired(&self, w: &Desired) -> Span {
+        self.span_of(&w.pack, w.kind, &w.source_id)
     }
 
     fn report(&self, d: Diagnostic) {
@@ -103,7 +122,8 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
     };
     let opts = Options {
         scope: given.as_ref().map(Scope::path),
-        ..Options::default()
+        env: args.env.clone(),
+        today: Some(super::today()),
     };
     let Inputs {
         mut sources, packs, ..
@@ -138,10 +158,12 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
             );
         }
     };
-    let wanted: Vec<Desired> = packs
+    let mut wanted: Vec<Desired> = packs
         .iter()
         .flat_map(|(p, _)| desired(p, &ctx.scope))
         .collect();
+    // Apply order across packs too: every definition before any initiative, …
+    wanted.sort_by_key(|w| w.kind);
     let pack_ids: Vec<&str> = packs.iter().map(|(p, _)| p.id.as_str()).collect();
     with_client(
         endpoint,
@@ -202,15 +224,15 @@ fn publish(
             ""
         }
     );
-    let actions = match read_plan(ctx, client, wanted, packs, args.prune) {
-        Ok(a) => a,
+    let plan = match read_plan(ctx, client, wanted, packs, args.prune) {
+        Ok(p) => p,
         Err(status) => return status,
     };
-    if let Err(u) = out::stdout(&render_plan(&actions, &ctx.scope, &client.api_version)) {
+    if let Err(u) = out::stdout(&render_plan(&plan.actions, &ctx.scope, &client.api_version)) {
         // Without the plan on screen, nothing may be applied.
         return u.status(ExitStatus::Error);
     }
-    let changes: Vec<&Action> = actions.iter().filter(|a| a.changes()).collect();
+    let changes: Vec<&Action> = plan.actions.iter().filter(|a| a.changes()).collect();
     if args.plan {
         return ExitStatus::Success;
     }
@@ -221,48 +243,220 @@ fn publish(
     if !args.yes && !confirm(ctx, changes.len()) {
         return ExitStatus::Error;
     }
-    if let Err(status) = apply(ctx, client, wanted, &changes) {
+    let mut principals = plan.principals;
+    if let Err(status) = apply(ctx, client, wanted, &changes, &mut principals) {
         return status;
     }
-    verify(ctx, client, wanted, &changes)
+    verify(ctx, client, wanted, &changes, &principals)
 }
 
-/// GETs every wanted resource (and, with `prune`, lists the scope's custom
-/// ones) and returns the actions in apply order.
+/// The actions in apply order, and the principal of each existing
+/// assignment identity that the plan keeps (`(pack, assignment id)` →
+/// principal): its role assignments are compared and written with it.
+struct Plan {
+    actions: Vec<Action>,
+    principals: Principals,
+}
+
+type Principals = BTreeMap<(String, String), String>;
+
+/// GETs every wanted resource (and, with `prune`, lists what the packs may
+/// own) and returns the actions in apply order.
 fn read_plan(
     ctx: &Ctx,
     client: &Client,
     wanted: &[Desired],
     packs: &[&str],
     prune: bool,
-) -> Result<Vec<Action>, ExitStatus> {
+) -> Result<Plan, ExitStatus> {
     let mut actions = Vec::new();
+    let mut principals = Principals::new();
     for w in wanted {
-        let path = resource_path(&ctx.scope, w.kind, &w.name);
-        let existing = client.get(&path).map_err(|f| failed(ctx, &f, "GET", w))?;
-        actions.push(Action {
-            kind: w.kind,
-            pack: w.pack.clone(),
-            id: w.id.clone(),
-            name: w.name.clone(),
-            op: diff(w, existing.as_ref()),
-        });
+        let api = w.kind.api_version(&client.api_version);
+        let existing = client
+            .get_at(&w.path(), api)
+            .map_err(|f| failed(ctx, &f, "GET", w))?;
+        let key = (w.pack.clone(), w.source_id.clone());
+        let body = w.body_for(principals.get(&key).map(String::as_str));
+        let op = diff(w.kind, &body, existing.as_ref());
+        if w.kind == Item::Assignment
+            && let Some(e) = &existing
+        {
+            // A new identity (type changed) gets a new principal on write.
+            let identity_kept =
+                !matches!(&op, Op::Update { fields, .. } if fields.iter().any(|f| f == "identity"));
+            if let (true, Some(p)) = (identity_kept, principal_of(e)) {
+                principals.insert(key, p);
+            }
+        }
+        actions.push(Action::for_desired(w, op));
     }
     if prune {
-        // Initiatives first: a definition cannot go while a set refers to it.
-        for kind in [Kind::SetDefinition, Kind::Definition] {
-            let path = format!(
-                "{}/providers/Microsoft.Authorization/{}",
-                ctx.scope,
-                kind.collection()
-            );
-            let list = client
-                .list(&path, "policyType eq 'Custom'")
-                .map_err(|f| failed_at(ctx, &f, "list", &path, None))?;
-            actions.extend(prunable(&list, kind, packs, wanted));
+        let warnings = list_prunes(ctx, client, wanted, packs, &mut actions)?;
+        for (pack, new_id, old_id) in warnings {
+            ctx.report(replaced_warning(ctx, &pack, &new_id, &old_id));
         }
     }
-    Ok(actions)
+    Ok(Plan {
+        actions,
+        principals,
+    })
+}
+
+/// Lists what the packs may own and appends the prunes, in prune order
+/// (exemptions, role assignments, assignments, initiatives, definitions);
+/// returns the definitions replaced by renamed rules.
+///
+/// Assignments and exemptions are listed at the publish scope and at each
+/// scope the packs place them at now; role assignments, for each owned
+/// assignment's principal, at that assignment's scope and at the scopes the
+/// pack grants roles at now.
+fn list_prunes(
+    ctx: &Ctx,
+    client: &Client,
+    wanted: &[Desired],
+    packs: &[&str],
+    actions: &mut Vec<Action>,
+) -> Result<Vec<(String, String, String)>, ExitStatus> {
+    let policy_api = client.api_version.clone();
+    let list = |kind: Item, scope: &str, filter: Option<&str>| {
+        let path = format!(
+            "{scope}/providers/Microsoft.Authorization/{}",
+            kind.collection()
+        );
+        client
+            .list_at(&path, filter, kind.api_version(&policy_api))
+            .map_err(|f| failed_at(ctx, &f, "list", &path, None))
+    };
+    let mut placement_scopes: Vec<String> = vec![ctx.scope.clone()];
+    for w in wanted
+        .iter()
+        .filter(|w| matches!(w.kind, Item::Assignment | Item::Exemption))
+    {
+        if !placement_scopes
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(&w.scope))
+        {
+            placement_scopes.push(w.scope.clone());
+        }
+    }
+    // Each listing at the scope it was made at: what a scope inherits from
+    // above is not pruned from there (`prunable`), but may be from its own.
+    let listed = |kind: Item| -> Result<Vec<(String, Vec<Value>)>, ExitStatus> {
+        placement_scopes
+            .iter()
+            .map(|s| Ok((s.clone(), list(kind, s, None)?)))
+            .collect()
+    };
+    let prunes_of = |kind: Item, lists: &[(String, Vec<Value>)]| {
+        let mut out: Vec<Action> = Vec::new();
+        for (s, items) in lists {
+            for a in prunable(items, kind, s, packs, wanted) {
+                if !out.iter().any(|o| o.path.eq_ignore_ascii_case(&a.path)) {
+                    out.push(a);
+                }
+            }
+        }
+        out
+    };
+    let exemptions = listed(Item::Exemption)?;
+    let assignments = listed(Item::Assignment)?;
+    let mut prunes = prunes_of(Item::Exemption, &exemptions);
+    // Role assignments of every owned assignment at or below a listed scope.
+    let mut owned: Vec<&Value> = Vec::new();
+    for (s, items) in &assignments {
+        let below = format!("{}/", s.to_ascii_lowercase());
+        for a in items {
+            let path = a.get("id").and_then(Value::as_str).unwrap_or_default();
+            let fresh = !owned
+                .iter()
+                .any(|o| o.get("id").and_then(Value::as_str) == Some(path));
+            if fresh && path.to_ascii_lowercase().starts_with(&below) {
+                owned.push(a);
+            }
+        }
+    }
+    for a in owned {
+        let (Some((pack, id)), Some(principal)) = (crate::publish::owner(a), principal_of(a))
+        else {
+            continue;
+        };
+        if !packs.contains(&pack) {
+            continue;
+        }
+        let own_scope = a
+            .get("id")
+            .and_then(Value::as_str)
+            .map_or(ctx.scope.as_str(), scope_of_path)
+            .to_string();
+        // A listing by principal at a subscription returns its role
+        // assignments anywhere in it; at a management group, at and above.
+        let mut scopes: Vec<String> = Vec::new();
+        let wanted_scopes = wanted
+            .iter()
+            .filter(|w| w.kind == Item::RoleAssignment && w.pack == pack && w.source_id == id)
+            .map(|w| w.scope.as_str());
+        for s in std::iter::once(own_scope.as_str()).chain(wanted_scopes) {
+            let s = subscription_of(s).unwrap_or(s).to_string();
+            if !scopes.iter().any(|x| x.eq_ignore_ascii_case(&s)) {
+                scopes.push(s);
+            }
+        }
+        let filter = format!("principalId eq '{principal}'");
+        let mut found = Vec::new();
+        for s in &scopes {
+            found.extend(list(Item::RoleAssignment, s, Some(&filter))?);
+        }
+        prunes.extend(prunable_role_assignments(
+            &found, pack, id, &principal, wanted,
+        ));
+    }
+    prunes.extend(prunes_of(Item::Assignment, &assignments));
+    // Initiatives before definitions: a definition cannot go while a set refers to it.
+    let custom = Some("policyType eq 'Custom'");
+    let sets = list(Item::SetDefinition, &ctx.scope, custom)?;
+    prunes.extend(prunable(
+        &sets,
+        Item::SetDefinition,
+        &ctx.scope,
+        packs,
+        wanted,
+    ));
+    let definitions = list(Item::Definition, &ctx.scope, custom)?;
+    prunes.extend(prunable(
+        &definitions,
+        Item::Definition,
+        &ctx.scope,
+        packs,
+        wanted,
+    ));
+    actions.extend(prunes);
+    Ok(mark_replacements(actions, wanted, &definitions))
+}
+
+/// `/subscriptions/<id>` of a scope inside a subscription.
+fn subscription_of(scope: &str) -> Option<&str> {
+    let rest = scope.strip_prefix("/subscriptions/")?;
+    let end = rest
+        .find('/')
+        .map_or(scope.len(), |i| "/subscriptions/".len() + i);
+    scope.get(..end)
+}
+
+/// W1020: a renamed rule's definition replaces the old one, which `--prune`
+/// deletes; assignments of the old definition (outside this pack) lose it.
+fn replaced_warning(ctx: &Ctx, pack: &str, new_id: &str, old_id: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::W1020,
+        ctx.span_of(pack, Item::Definition, new_id),
+        format!(
+            "rule `{new_id}` replaces the published definition of `{old_id}` (a rule id names its definition): --prune deletes the old one"
+        ),
+    )
+    .with_label("the new id")
+    .with_help(format!(
+        "assignments of the old definition that this pack does not manage (portal, other pipelines) are orphaned when it is deleted: reassign them to the new definition, or keep the id `{old_id}`"
+    ))
 }
 
 fn confirm(ctx: &Ctx, n: usize) -> bool {
@@ -287,44 +481,104 @@ fn confirm(ctx: &Ctx, n: usize) -> bool {
     yes
 }
 
-fn verb(op: &Op) -> &'static str {
-    match op {
-        Op::Create => "create",
-        Op::Update { .. } => "update",
-        Op::Unchanged => "keep",
-        Op::Prune => "prune",
+fn verb(a: &Action) -> &'static str {
+    match (&a.op, &a.replace) {
+        (Op::Create, Some(crate::publish::Replace::Of(_))) => "replace",
+        (Op::Create, _) => "create",
+        (Op::Update { .. }, _) => "update",
+        (Op::Recreate { .. }, _) => "recreate",
+        (Op::Unchanged, _) => "keep",
+        (Op::Prune, _) => "prune",
     }
 }
 
-fn past(op: &Op) -> &'static str {
-    match op {
-        Op::Create => "created",
-        Op::Update { .. } => "updated",
-        Op::Unchanged => "kept",
-        Op::Prune => "pruned",
+fn past(a: &Action) -> &'static str {
+    match verb(a) {
+        "replace" => "created (replacing)",
+        "create" => "created",
+        "update" => "updated",
+        "recreate" => "recreated",
+        "prune" => "pruned",
+        _ => "kept",
     }
+}
+
+/// The wanted resource an action writes (none for a prune).
+fn wanted_for<'a>(wanted: &'a [Desired], a: &Action) -> Option<&'a Desired> {
+    if a.op == Op::Prune {
+        return None;
+    }
+    wanted
+        .iter()
+        .find(|w| w.kind == a.kind && w.path().eq_ignore_ascii_case(&a.path))
 }
 
 /// Applies the changes in order, with a progress line each. On a failure,
-/// reports it against its rule and lists what was and was not applied.
+/// reports it against its source and lists what was and was not applied.
+/// An assignment's write tells its identity's principal, which its role
+/// assignments (after it) are written with.
 fn apply(
     ctx: &Ctx,
     client: &Client,
     wanted: &[Desired],
     changes: &[&Action],
+    principals: &mut Principals,
 ) -> Result<(), ExitStatus> {
     let n = changes.len();
     for (i, a) in changes.iter().enumerate() {
-        let path = resource_path(&ctx.scope, a.kind, &a.name);
-        let w = wanted.iter().find(|w| w.kind == a.kind && w.name == a.name);
-        if let Err(stop) = apply_one(client, &path, a, w) {
-            ctx.report(diagnostic(ctx, &stop.failure, stop.method, &stop.path, w));
-            report_partial(changes, i, &stop);
-            return Err(ExitStatus::Error);
+        let w = wanted_for(wanted, a);
+        let principal = match (a.kind, w) {
+            (Item::RoleAssignment, Some(w)) => {
+                let key = (w.pack.clone(), w.source_id.clone());
+                let Some(p) = principals.get(&key) else {
+                    ctx.report(no_principal(ctx, w));
+                    report_partial(changes, i, None, false);
+                    return Err(ExitStatus::Error);
+                };
+                Some(p.clone())
+            }
+            _ => None,
+        };
+        let answer = match apply_one(client, a, w, principal.as_deref()) {
+            Ok(answer) => answer,
+            Err(stop) => {
+                ctx.report(diagnostic(ctx, &stop.failure, stop.method, &stop.path, w));
+                let unanswered = matches!(stop.failure, Failure::Transport { .. });
+                report_partial(changes, i, stop.partly.as_deref(), unanswered);
+                return Err(ExitStatus::Error);
+            }
+        };
+        if let (Item::Assignment, Some(w)) = (a.kind, w) {
+            // The answer holds the identity; an answer that is not JSON is
+            // read again (the write succeeded).
+            let read = match answer {
+                Some(v) => Some(v),
+                None => client
+                    .get(&a.path)
+                    .map_err(|f| failed_at(ctx, &f, "GET", &a.path, Some(w)))?,
+            };
+            if let Some(p) = read.as_ref().and_then(principal_of) {
+                principals.insert((w.pack.clone(), w.source_id.clone()), p);
+            }
         }
-        say!("[{}/{n}] {} {}", i + 1, past(&a.op), describe(a));
+        say!("[{}/{n}] {} {}", i + 1, past(a), describe(a));
     }
     Ok(())
+}
+
+/// E1040: a role assignment needs its assignment identity's principal, and
+/// Azure gave none.
+fn no_principal(ctx: &Ctx, w: &Desired) -> Diagnostic {
+    Diagnostic::new(
+        Code::E1040,
+        ctx.span_of_desired(w),
+        format!(
+            "the managed identity of assignment `{}` has no principalId, so its role assignment {} cannot be created",
+            w.source_id, w.name
+        ),
+    )
+    .with_label("the assignment")
+    .with_help("Azure returns the principal of a system-assigned identity (and of a user-assigned one under `userAssignedIdentities`) when the assignment is written; check the assignment's `identity` in Azure, then publish again")
 }
 
 /// A change that failed: which request, why, and what of the change had
@@ -333,30 +587,39 @@ struct Stopped {
     failure: Failure,
     method: &'static str,
     path: String,
-    /// The `…/versions/<v>` resource written before the request that failed.
-    version_written: Option<String>,
+    /// What of the change was done before the request that failed.
+    partly: Option<String>,
 }
 
-/// One change. A new `properties.version` is written as the versioned child
-/// first (Azure keeps every version there), then on the definition itself,
-/// which Azure serves as the latest version.
+/// One change; the answer to the PUT when it is JSON. A new
+/// `properties.version` is written as the versioned child first (Azure keeps
+/// every version there), then on the definition itself, which Azure serves
+/// as the latest version. A recreate deletes, then writes.
 fn apply_one(
     client: &Client,
-    path: &str,
     a: &Action,
     w: Option<&Desired>,
-) -> Result<(), Box<Stopped>> {
-    let stopped = |failure, method, path: &str, version_written| {
+    principal: Option<&str>,
+) -> Result<Option<Value>, Box<Stopped>> {
+    let api = a.kind.api_version(&client.api_version);
+    let path = a.path.as_str();
+    let stopped = |failure, method, path: &str, partly| {
         Box::new(Stopped {
             failure,
             method,
             path: path.to_string(),
-            version_written,
+            partly,
         })
+    };
+    let put = |body: &Value, partly: Option<String>| {
+        client
+            .put_at(path, body, api)
+            .map_err(|f| stopped(f, "PUT", path, partly))
     };
     match (&a.op, w) {
         (Op::Prune, _) => client
-            .delete(path)
+            .delete_at(path, api)
+            .map(|()| None)
             .map_err(|f| stopped(f, "DELETE", path, None)),
         (
             Op::Update {
@@ -367,27 +630,44 @@ fn apply_one(
         ) => {
             let versioned = format!("{path}/versions/{v}");
             client
-                .put(&versioned, &w.body())
+                .put_at(&versioned, &w.body, api)
                 .map_err(|f| stopped(f, "PUT", &versioned, None))?;
-            client
-                .put(path, &w.body())
-                .map_err(|f| stopped(f, "PUT", path, Some(v.clone())))
+            let what = kind_label(a.kind);
+            put(
+                &w.body,
+                Some(format!(
+                    "version {v} was written, the {what} itself was not"
+                )),
+            )
         }
-        (Op::Create | Op::Update { .. }, Some(w)) => client
-            .put(path, &w.body())
-            .map_err(|f| stopped(f, "PUT", path, None)),
-        _ => Ok(()),
+        (Op::Recreate { .. }, Some(w)) => {
+            client
+                .delete_at(path, api)
+                .map_err(|f| stopped(f, "DELETE", path, None))?;
+            put(
+                &w.body_for(principal),
+                Some("it was deleted and not created again".to_string()),
+            )
+        }
+        (Op::Create | Op::Update { .. }, Some(w)) => put(&w.body_for(principal), None),
+        _ => Ok(None),
     }
 }
 
 fn describe(a: &Action) -> String {
-    format!("{} {}/{}", kind_label(a.kind), a.pack, a.id)
+    let at = if a.kind.from_placement() {
+        format!(" at {}", scope_of_path(&a.path))
+    } else {
+        String::new()
+    };
+    format!("{} {}/{}{at}", kind_label(a.kind), a.pack, a.id)
 }
 
-/// After a failure at `changes[stopped]`: exactly what reached Azure and
-/// what did not, so the user knows the state Azure is in. A request that got
-/// no answer may or may not have been applied, and is listed as such.
-fn report_partial(changes: &[&Action], at: usize, stop: &Stopped) {
+/// After a failure at `changes[at]`: exactly what reached Azure and what
+/// did not, so the user knows the state Azure is in. `partly` says what of
+/// the failed change was done; a request that got no answer (`unanswered`)
+/// may or may not have been applied, and is listed as such.
+fn report_partial(changes: &[&Action], at: usize, partly: Option<&str>, unanswered: bool) {
     let n = changes.len();
     let (done, rest) = changes.split_at(at.min(n));
     let Some((failed, after)) = rest.split_first() else {
@@ -396,54 +676,65 @@ fn report_partial(changes: &[&Action], at: usize, stop: &Stopped) {
     say!("error: publish stopped at {}/{n}", at + 1);
     say!("applied ({}):", done.len());
     for a in done {
-        say!("  {} {}", verb(&a.op), describe(a));
+        say!("  {} {}", verb(a), describe(a));
     }
-    if let Some(v) = &stop.version_written {
+    if let Some(what) = partly {
         say!(
-            "partly applied (1): {} {}: version {v} was written, the {} itself was not",
-            verb(&failed.op),
+            "partly applied (1): {} {}: {what}",
+            verb(failed),
             describe(failed),
-            kind_label(failed.kind)
         );
     }
-    let unanswered = matches!(stop.failure, Failure::Transport { .. });
     if unanswered {
         say!(
             "unknown (1): {} {}: no answer, Azure may or may not have applied it",
-            verb(&failed.op),
+            verb(failed),
             describe(failed)
         );
     }
-    let not_applied: Vec<&&Action> = if stop.version_written.is_some() || unanswered {
+    let not_applied: Vec<&&Action> = if partly.is_some() || unanswered {
         after.iter().collect()
     } else {
         rest.iter().collect()
     };
     say!("not applied ({}):", not_applied.len());
     for a in not_applied {
-        say!("  {} {}", verb(&a.op), describe(a));
+        say!("  {} {}", verb(a), describe(a));
     }
     say!("Run the same publish again to finish: it applies only what is still missing.");
 }
 
 /// Reads every changed resource back and checks it now matches.
-fn verify(ctx: &Ctx, client: &Client, wanted: &[Desired], changes: &[&Action]) -> ExitStatus {
+fn verify(
+    ctx: &Ctx,
+    client: &Client,
+    wanted: &[Desired],
+    changes: &[&Action],
+    principals: &Principals,
+) -> ExitStatus {
     let mut bad = 0;
     for a in changes {
-        let path = resource_path(&ctx.scope, a.kind, &a.name);
-        let w = wanted.iter().find(|w| w.kind == a.kind && w.name == a.name);
-        let read = match client.get(&path) {
+        let w = wanted_for(wanted, a);
+        let api = a.kind.api_version(&client.api_version);
+        let read = match client.get_at(&a.path, api) {
             Ok(r) => r,
             Err(f) => {
-                ctx.report(diagnostic(ctx, &f, "GET", &path, w));
+                ctx.report(diagnostic(ctx, &f, "GET", &a.path, w));
                 return ExitStatus::Error;
             }
         };
-        let Some(problem) = read_back_problem(w, read.as_ref()) else {
+        let body = w.map(|w| {
+            let key = (w.pack.clone(), w.source_id.clone());
+            w.body_for(principals.get(&key).map(String::as_str))
+        });
+        let Some(problem) = read_back_problem(a.kind, body.as_ref(), read.as_ref()) else {
             continue;
         };
         bad += 1;
-        let span = ctx.span_of(&a.pack, w.map_or(&a.id, |w| &w.source_id));
+        let span = w.map_or_else(
+            || ctx.span_of(&a.pack, a.kind, &a.id),
+            |w| ctx.span_of_desired(w),
+        );
         ctx.report(
             Diagnostic::new(
                 Code::E0707,
@@ -457,35 +748,36 @@ fn verify(ctx: &Ctx, client: &Client, wanted: &[Desired], changes: &[&Action]) -
     if bad > 0 {
         return ExitStatus::Error;
     }
-    let count = |v: &str| changes.iter().filter(|a| verb(&a.op) == v).count();
+    let count = |v: &[&str]| changes.iter().filter(|a| v.contains(&verb(a))).count();
     let text = format!(
         "Published to {}: {} created, {} updated, {} pruned; read back and confirmed.\n",
         ctx.scope,
-        count("create"),
-        count("update"),
-        count("prune")
+        count(&["create", "replace"]),
+        count(&["update", "recreate"]),
+        count(&["prune"])
     );
     out::finish(&text, ExitStatus::Success)
 }
 
-/// What is wrong with a resource read back after applying (`want`: what
-/// was written, `None` for a prune), if anything.
-fn read_back_problem(want: Option<&Desired>, read: Option<&Value>) -> Option<String> {
+/// What is wrong with a resource read back after applying (`want`: the body
+/// written, `None` for a prune), if anything.
+fn read_back_problem(kind: Item, want: Option<&Value>, read: Option<&Value>) -> Option<String> {
     match (want, read) {
         (None, None) => None,
         (None, Some(_)) => Some("still exists after the delete".to_string()),
         (Some(_), None) => Some("is missing after the write".to_string()),
-        (Some(w), Some(r)) => match diff(w, Some(r)) {
+        (Some(w), Some(r)) => match diff(kind, w, Some(r)) {
             Op::Unchanged => None,
-            Op::Update { fields, .. } => Some(format!("differs in {}", fields.join(", "))),
+            Op::Update { fields, .. } | Op::Recreate { fields, .. } => {
+                Some(format!("differs in {}", fields.join(", ")))
+            }
             _ => Some("differs".to_string()),
         },
     }
 }
 
 fn failed(ctx: &Ctx, f: &Failure, method: &str, w: &Desired) -> ExitStatus {
-    let path = resource_path(&ctx.scope, w.kind, &w.name);
-    failed_at(ctx, f, method, &path, Some(w))
+    failed_at(ctx, f, method, &w.path(), Some(w))
 }
 
 fn failed_at(ctx: &Ctx, f: &Failure, method: &str, path: &str, w: Option<&Desired>) -> ExitStatus {
@@ -498,7 +790,7 @@ const RETRY_HELP: &str = "Azure is throttling or unavailable; wait and publish a
 /// A failed request as a diagnostic: at the rule or initiative that
 /// produced the resource, with ARM's error and what to do about it.
 fn diagnostic(ctx: &Ctx, f: &Failure, method: &str, path: &str, w: Option<&Desired>) -> Diagnostic {
-    let span = w.map_or(ctx.general, |w| ctx.span_of(&w.pack, &w.source_id));
+    let span = w.map_or(ctx.general, |w| ctx.span_of_desired(w));
     let what = w.map_or_else(
         || path.to_string(),
         |w| format!("{} `{}` ({})", kind_label(w.kind), w.id, w.name),
@@ -508,9 +800,14 @@ fn diagnostic(ctx: &Ctx, f: &Failure, method: &str, path: &str, w: Option<&Desir
             let detail = arm.as_ref().map(|a| format!(": {}", a.render())).unwrap_or_default();
             let help = if *status == 401 {
                 "the access token is missing, invalid or expired: refresh AZURE_ACCESS_TOKEN or run `az login` again".to_string()
+            } else if w.is_some_and(|w| w.kind == Item::RoleAssignment) {
+                format!(
+                    "creating the role assignments of an assignment's identity needs Microsoft.Authorization/roleAssignments/write at {}, which Resource Policy Contributor does not grant: give the identity that publishes Role Based Access Control Administrator (constrained by a condition to the roles the pack grants) or User Access Administrator there (README, \"Publishing\")",
+                    path
+                )
             } else {
                 format!(
-                    "publishing needs the Resource Policy Contributor role (or Owner/Contributor) at {}: it grants Microsoft.Authorization/policyDefinitions/* and policySetDefinitions/*; ask an owner of the scope to assign it to the identity that publishes",
+                    "publishing needs the Resource Policy Contributor role (or Owner/Contributor) at {}: it grants Microsoft.Authorization/policyDefinitions/*, policySetDefinitions/*, policyAssignments/* and policyExemptions/*; ask an owner of the scope to assign it to the identity that publishes",
                     ctx.scope
                 )
             };
@@ -535,7 +832,7 @@ fn diagnostic(ctx: &Ctx, f: &Failure, method: &str, path: &str, w: Option<&Desir
                 "Azure rejected {method} {what} with {status}: {}",
                 arm.as_ref().map_or_else(|| "no error body".to_string(), |a| a.render())
             ),
-            "the definition comes from the rule marked here; fix it (or report the ARM error if the pack compiles cleanly)".to_string(),
+            "the resource comes from the item marked here; fix it (or report the ARM error if the pack compiles cleanly)".to_string(),
         ),
         Failure::ForeignLink(link) => (
             Code::E0704,
@@ -555,7 +852,7 @@ fn diagnostic(ctx: &Ctx, f: &Failure, method: &str, path: &str, w: Option<&Desir
     };
     let d = Diagnostic::new(code, span, message).with_help(help);
     if w.is_some() {
-        d.with_label("the definition comes from here")
+        d.with_label("it comes from here")
     } else {
         d
     }
@@ -657,11 +954,9 @@ pub(super) fn token(endpoint: &str) -> Result<Secret, String> {
     Ok(Secret::new(text))
 }
 
-/// Spans of rule and initiative ids, to point publish failures at source.
-fn spans(
-    sources: &SourceMap,
-    packs: &[(crate::ir::Pack, FileId)],
-) -> BTreeMap<(String, String), Span> {
+/// Spans of rule, initiative, assignment and exemption ids, to point
+/// publish failures at source.
+fn spans(sources: &SourceMap, packs: &[(crate::ir::Pack, FileId)]) -> BTreeMap<SpanKey, Span> {
     let mut out = BTreeMap::new();
     for (pack, file) in packs {
         let Some(src) = sources.get(*file) else {
@@ -669,12 +964,13 @@ fn spans(
         };
         let (ast, _) = syntax::parse(*file, &src.text);
         for item in &ast.items {
-            let id = match item {
-                ast::Item::Rule(r) => &r.id,
-                ast::Item::Initiative(i) => &i.id,
-                ast::Item::Pack(_) | ast::Item::Placement(_) | ast::Item::Test(_) => continue,
+            let (placement, id) = match item {
+                ast::Item::Rule(r) => (false, &r.id),
+                ast::Item::Initiative(i) => (false, &i.id),
+                ast::Item::Placement(p) => (true, &p.id),
+                ast::Item::Pack(_) | ast::Item::Test(_) => continue,
             };
-            out.insert((pack.id.clone(), id.name.clone()), id.span);
+            out.insert((pack.id.clone(), placement, id.name.clone()), id.span);
         }
     }
     out
@@ -682,7 +978,23 @@ fn spans(
 
 #[cfg(test)]
 mod tests {
-    use super::endpoint;
+    use super::{endpoint, subscription_of};
+
+    #[test]
+    fn subscription_of_a_scope() {
+        assert_eq!(
+            subscription_of("/subscriptions/s1"),
+            Some("/subscriptions/s1")
+        );
+        assert_eq!(
+            subscription_of("/subscriptions/s1/resourceGroups/r/providers/X/y/z"),
+            Some("/subscriptions/s1")
+        );
+        assert_eq!(
+            subscription_of("/providers/Microsoft.Management/managementGroups/mg"),
+            None
+        );
+    }
 
     #[test]
     fn endpoints_are_https_or_http_on_loopback() {

@@ -211,6 +211,9 @@ codes! {
     E1210 Error "import-unknown-builtin" "`--builtin` names no built-in definition";
     // ---- parser limits (issue 13)
     E1401 Error "item-too-complex" "an item is too large or too complex for the parser's work budget";
+    // ---- publish of assignments, role assignments, exemptions (issue 9)
+    E1040 Error "publish-no-principal" "an assignment's managed identity has no principal, so its role assignments cannot be written";
+    W1020 Warning "publish-definition-replaced" "a renamed rule replaces its published definition, and --prune deletes the old one";
 }
 
 impl Code {

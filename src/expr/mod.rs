@@ -10,7 +10,7 @@
 //!
 //! The module is pure: no I/O, and nothing here panics on any input. Layout:
 //! `parse.rs` (lexer and parser, byte offsets, bounded nesting), `eval.rs` (evaluation,
-//! laziness, resource bounds), `functions.rs` (built-ins), `lambda.rs` (`filter`, `map`,
+//! laziness, resource bounds), `functions/` (built-ins, one file per family; the table in `functions/mod.rs`), `lambda.rs` (`filter`, `map`,
 //! ... and `lambdaVariables`), `hash.rs` (`uniqueString`, `guid`).
 //!
 //! # Resolution of a call

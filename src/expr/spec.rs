@@ -7,7 +7,7 @@
 /// How `acrpc check` evaluates a template function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
-    /// Computed as ARM does (`functions.rs`, `eval.rs`, `lambda.rs`).
+    /// Computed as ARM does (`functions/`, `eval.rs`, `lambda.rs`).
     Modelled,
     /// Supplied by the caller: the template loader (`parameters`,
     /// `copyIndex`, ...) or the policy evaluator (`field`, `current`, ...).

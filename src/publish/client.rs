@@ -346,8 +346,8 @@ impl Client<'_> {
         (self.log)(event, &self.token.redact(line));
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}?api-version={}", self.endpoint, self.api_version)
+    fn url_at(&self, path: &str, api_version: &str) -> String {
+        format!("{}{path}?api-version={api_version}", self.endpoint)
     }
 
     /// One request with retries: the final response, or why there is none.
@@ -470,7 +470,13 @@ impl Client<'_> {
 
     /// The resource at `path`, or `None` when it does not exist (404).
     pub fn get(&self, path: &str) -> Result<Option<Value>, Failure> {
-        match self.exchange("GET", &self.url(path), None) {
+        self.get_at(path, &self.api_version)
+    }
+
+    /// [`Client::get`] with another API version (role assignments and
+    /// exemptions have their own).
+    pub fn get_at(&self, path: &str, api_version: &str) -> Result<Option<Value>, Failure> {
+        match self.exchange("GET", &self.url_at(path, api_version), None) {
             Ok(r) => Self::json(&r.body).map(Some),
             Err(Failure::Status { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
@@ -480,13 +486,30 @@ impl Client<'_> {
     /// Writes `body` at `path`. A success status means Azure applied it,
     /// whatever the answer's body (publish reads every change back anyway).
     pub fn put(&self, path: &str, body: &Value) -> Result<(), Failure> {
+        self.put_at(path, body, &self.api_version).map(drop)
+    }
+
+    /// [`Client::put`] with another API version; the answer's JSON when it
+    /// is JSON (an assignment's answer holds its identity's principal).
+    pub fn put_at(
+        &self,
+        path: &str,
+        body: &Value,
+        api_version: &str,
+    ) -> Result<Option<Value>, Failure> {
         let text = body.to_string();
-        self.exchange("PUT", &self.url(path), Some(&text)).map(drop)
+        self.exchange("PUT", &self.url_at(path, api_version), Some(&text))
+            .map(|r| serde_json::from_str(&r.body).ok())
     }
 
     /// Deletes `path`; a resource already gone is not an error.
     pub fn delete(&self, path: &str) -> Result<(), Failure> {
-        match self.exchange("DELETE", &self.url(path), None) {
+        self.delete_at(path, &self.api_version)
+    }
+
+    /// [`Client::delete`] with another API version.
+    pub fn delete_at(&self, path: &str, api_version: &str) -> Result<(), Failure> {
+        match self.exchange("DELETE", &self.url_at(path, api_version), None) {
             Ok(_) | Err(Failure::Status { status: 404, .. }) => Ok(()),
             Err(e) => Err(e),
         }
@@ -495,7 +518,20 @@ impl Client<'_> {
     /// Every item of a collection (`value`), following `nextLink` on the
     /// same endpoint only.
     pub fn list(&self, path: &str, filter: &str) -> Result<Vec<Value>, Failure> {
-        let mut url = format!("{}&$filter={}", self.url(path), filter.replace(' ', "%20"));
+        self.list_at(path, Some(filter), &self.api_version)
+    }
+
+    /// [`Client::list`] with another API version and an optional filter.
+    pub fn list_at(
+        &self,
+        path: &str,
+        filter: Option<&str>,
+        api_version: &str,
+    ) -> Result<Vec<Value>, Failure> {
+        let mut url = self.url_at(path, api_version);
+        if let Some(f) = filter {
+            url = format!("{url}&$filter={}", encode_filter(f));
+        }
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         loop {
@@ -526,6 +562,11 @@ impl Client<'_> {
             }
         }
     }
+}
+
+/// A `$filter` value as a query parameter: spaces and quotes encoded.
+fn encode_filter(f: &str) -> String {
+    f.replace(' ', "%20").replace('\'', "%27")
 }
 
 /// Pages of one listing at most. A scope holds at most 500 custom policy

@@ -12,7 +12,6 @@ mod meta;
 mod placement;
 mod rule;
 
-pub use cond::{all_of, any_of, negate};
 pub use placement::{ScopeKind, scope_kind};
 
 use crate::diag::{Code, Diagnostic, Span, has_errors};

@@ -1,14 +1,15 @@
 //! One rule → one policy definition (plus a modify companion for `fix`).
 
-use super::cond::{Env, FieldInfo, Lowerer, ParamInfo, all_of, negate, role_id};
+use super::cond::{Env, FieldInfo, Lowerer, ParamInfo, role_id};
 use super::meta::MetaTable;
 use super::{Templates, check_id, stable_name};
 use crate::catalog::{Kind, catalog};
 use crate::diag::{Code, Diagnostic, Span, did_you_mean};
 use crate::ir::{self, Condition, Effect, FieldRef, Mode, Op, Operand, ParamType};
+use crate::ir::{all_of, negate};
 use crate::syntax::ast::{self, Expr, Literal, RuleClause};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub struct PackCtx<'a> {
     pub pack_id: &'a str,
@@ -199,15 +200,125 @@ pub fn lower_rule(
         return Vec::new();
     };
     let mode = mode(&t, kind, diags);
+    let body = lower_body(r, &c, kind, &params, ctx, diags);
+    check_effects(r, &c, &effects, diags);
 
+    let title = title.unwrap_or_default();
+    let name = t
+        .string("name", diags)
+        .map_or_else(|| stable_name(ctx.pack_id, "rule", &r.id.name), |x| x.0);
+    let category = t
+        .string("category", diags)
+        .map_or_else(|| ctx.category.to_string(), |x| x.0);
+    let description = t.string("description", diags).map(|x| x.0);
+    let message = t
+        .string("message", diags)
+        .map_or_else(|| title.clone(), |x| x.0);
+    let remediation = t.string("remediation", diags).map(|x| x.0);
+    let preview = t
+        .boolean("preview", diags)
+        .unwrap_or(metadata_version.contains("preview"));
+    let deprecated = t
+        .boolean("deprecated", diags)
+        .unwrap_or(metadata_version.contains("deprecated"));
+    let details = details(body.existence, body.modify.as_ref(), &effects, &t, diags);
+
+    let base = ir::Definition {
+        id: r.id.name.clone(),
+        name,
+        origin: ir::Origin::Rule,
+        display_name: title,
+        description,
+        category,
+        practice: practice.unwrap_or_default(),
+        severity: severity.unwrap_or(ir::Severity::Medium),
+        controls,
+        metadata_version,
+        version,
+        preview,
+        deprecated,
+        mode,
+        resource_type: kind.resource_type.clone(),
+        kind: kind.name.clone(),
+        effects,
+        default_effect,
+        params,
+        condition: body.condition,
+        details,
+        message,
+        remediation,
+    };
+    let companion = modify_companion(&base, body.modify, &t, ctx, diags);
+    let mut out = vec![base];
+    out.extend(companion);
+    out
+}
+
+/// A rule's lowered conditions, existence check and fix.
+struct Body {
+    condition: Condition,
+    existence: Option<ir::ExistenceDetails>,
+    modify: Option<ir::ModifyDetails>,
+}
+
+/// Lowers the rule's conditions, `require related` and `fix` with one [`Lowerer`], then
+/// runs the checks that need to know what the lowering used: Azure's count limits,
+/// unused parameters and `let`s, a `deploy` with nothing to deploy for.
+fn lower_body(
+    r: &ast::Rule,
+    c: &Clauses,
+    kind: &'static Kind,
+    params: &[ir::Param],
+    ctx: &PackCtx,
+    diags: &mut Vec<Diagnostic>,
+) -> Body {
     let param_env: BTreeMap<String, ParamInfo> = params
         .iter()
         .map(|p| (p.name.clone(), ParamInfo { ty: p.ty }))
         .collect();
-    let mut lets: BTreeMap<String, &Expr> = BTreeMap::new();
-    let mut let_spans: BTreeMap<String, Span> = BTreeMap::new();
-    for l in &c.lets {
-        if let Some(prev) = let_spans.get(&l.name.name) {
+    let (lets, let_spans) = let_bindings(&c.lets, diags);
+    let env = Env {
+        kind,
+        params: &param_env,
+        lets: &lets,
+    };
+    let mut lw = Lowerer::new(env, diags);
+    let condition = rule_condition(c, kind, &mut lw);
+    let existence = c
+        .related()
+        .map(|rel| lower_related(rel, c.deploy, ctx, &mut lw));
+    let modify = c.fix.map(|f| lower_fix(f, &mut lw));
+    let used_params = std::mem::take(&mut lw.used_params);
+    let used_lets = std::mem::take(&mut lw.used_lets);
+    let field_counts = std::mem::take(&mut lw.field_counts);
+    let value_counts = lw.value_counts;
+    drop(lw);
+    super::limits::check_counts(&field_counts, value_counts, r.id.span, diags);
+    report_unused(c, &used_params, &used_lets, &let_spans, diags);
+    if let Some(d) = c.deploy.filter(|_| c.related().is_none()) {
+        diags.push(
+            Diagnostic::new(Code::E0303, d.span, "`deploy` needs `require related …`")
+                .with_label("nothing to deploy for")
+                .with_help("deployIfNotExists deploys when a related resource is missing; state it with `require related \"<type>\" where …`"),
+        );
+    }
+    Body {
+        condition,
+        existence,
+        modify,
+    }
+}
+
+/// The rule's `let` bindings by name (the first of a name wins; E0113 for the others),
+/// and the span of each kept binding.
+fn let_bindings<'a>(
+    lets: &[&'a ast::Let],
+    diags: &mut Vec<Diagnostic>,
+) -> (BTreeMap<String, &'a Expr>, BTreeMap<String, Span>) {
+    let mut values: BTreeMap<String, &Expr> = BTreeMap::new();
+    let mut spans: BTreeMap<String, Span> = BTreeMap::new();
+    for l in lets {
+        if let Some(prev) = spans.get(&l.name.name) {
             diags.push(
                 Diagnostic::new(
                     Code::E0113,
@@ -219,16 +330,15 @@ pub fn lower_rule(
             );
             continue;
         }
-        lets.insert(l.name.name.clone(), &l.value);
-        let_spans.insert(l.name.name.clone(), l.name.span);
+        values.insert(l.name.name.clone(), &l.value);
+        spans.insert(l.name.name.clone(), l.name.span);
     }
+    (values, spans)
+}
 
-    let env = Env {
-        kind,
-        params: &param_env,
-        lets: &lets,
-    };
-    let mut lw = Lowerer::new(env, diags);
+/// The definition's `if`: the type gate, then the `when` conditions, then the negated
+/// `require` or the `forbid`.
+fn rule_condition(c: &Clauses, kind: &Kind, lw: &mut Lowerer) -> Condition {
     let type_gate = Condition::Field {
         field: FieldRef {
             field: "type".into(),
@@ -251,27 +361,24 @@ pub fn lower_rule(
     // The type gate stays even when the rest folds to a constant: without
     // it Azure would apply the definition to every resource type
     // (policy-applicability: only type/name/kind decide applicability).
-    let condition = match all_of(parts) {
+    match all_of(parts) {
         Condition::AllOf(mut rest) => {
             rest.insert(0, type_gate);
             Condition::AllOf(rest)
         }
         rest if rest == all_of(Vec::new()) => type_gate,
         rest => Condition::AllOf(vec![type_gate, rest]),
-    };
+    }
+}
 
-    let existence = c
-        .related()
-        .map(|rel| lower_related(rel, c.deploy, ctx, &mut lw));
-    let modify = c.fix.map(|f| lower_fix(f, &mut lw));
-    let deploy_without_related = c.deploy.filter(|_| c.related().is_none());
-    let used_params = std::mem::take(&mut lw.used_params);
-    let used_lets = std::mem::take(&mut lw.used_lets);
-    let field_counts = std::mem::take(&mut lw.field_counts);
-    let value_counts = lw.value_counts;
-    drop(lw);
-    super::limits::check_counts(&field_counts, value_counts, r.id.span, diags);
-
+/// W0007 for parameters and W0008 for `let` bindings the rule never reads.
+fn report_unused(
+    c: &Clauses,
+    used_params: &BTreeSet<String>,
+    used_lets: &BTreeSet<String>,
+    let_spans: &BTreeMap<String, Span>,
+    diags: &mut Vec<Diagnostic>,
+) {
     for p in &c.params {
         if !used_params.contains(&p.name.name) {
             diags.push(
@@ -293,99 +400,56 @@ pub fn lower_rule(
             );
         }
     }
-    if let Some(d) = deploy_without_related {
-        diags.push(
-            Diagnostic::new(Code::E0303, d.span, "`deploy` needs `require related …`")
-                .with_label("nothing to deploy for")
-                .with_help("deployIfNotExists deploys when a related resource is missing; state it with `require related \"<type>\" where …`"),
-        );
-    }
+}
 
-    check_effects(r, &c, &effects, diags);
-
-    let title = title.unwrap_or_default();
-    let name = t
-        .string("name", diags)
-        .map_or_else(|| stable_name(ctx.pack_id, "rule", &r.id.name), |x| x.0);
-    let category = t
-        .string("category", diags)
-        .map_or_else(|| ctx.category.to_string(), |x| x.0);
-    let description = t.string("description", diags).map(|x| x.0);
-    let message = t
-        .string("message", diags)
-        .map_or_else(|| title.clone(), |x| x.0);
-    let remediation = t.string("remediation", diags).map(|x| x.0);
-    let preview = t
-        .boolean("preview", diags)
-        .unwrap_or(metadata_version.contains("preview"));
-    let deprecated = t
-        .boolean("deprecated", diags)
-        .unwrap_or(metadata_version.contains("deprecated"));
-    let is_manual = effects.contains(&Effect::Manual);
-
-    let details = if let Some(ex) = existence {
+/// The definition's `details`: the existence check, the manual attestation's default
+/// state, or the fix when the rule's own effects include `modify`.
+fn details(
+    existence: Option<ir::ExistenceDetails>,
+    modify: Option<&ir::ModifyDetails>,
+    effects: &[Effect],
+    t: &MetaTable,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ir::Details> {
+    if let Some(ex) = existence {
         Some(ir::Details::Existence(ex))
-    } else if is_manual {
+    } else if effects.contains(&Effect::Manual) {
         Some(ir::Details::Manual {
-            default_state: default_state(&t, diags),
+            default_state: default_state(t, diags),
         })
     } else if effects.contains(&Effect::Modify) {
-        modify.clone().map(ir::Details::Modify)
+        modify.cloned().map(ir::Details::Modify)
     } else {
         None
-    };
+    }
+}
 
-    let base = ir::Definition {
-        id: r.id.name.clone(),
-        name,
-        origin: ir::Origin::Rule,
-        display_name: title.clone(),
-        description: description.clone(),
-        category,
-        practice: practice.unwrap_or_default(),
-        severity: severity.unwrap_or(ir::Severity::Medium),
-        controls,
-        metadata_version,
-        version,
-        preview,
-        deprecated,
-        mode,
-        resource_type: kind.resource_type.clone(),
-        kind: kind.name.clone(),
-        effects: effects.clone(),
-        default_effect,
-        params,
-        condition,
-        details,
-        message,
-        remediation,
-    };
-
-    let mut out = Vec::new();
-    let companion = match (modify, effects.contains(&Effect::Modify)) {
-        (Some(m), false) => {
-            let id = format!("{}-modify", r.id.name);
-            let display = t
-                .string("fix-title", diags)
-                .map_or_else(|| format!("{title} (remediate)"), |x| x.0);
-            Some(ir::Definition {
-                id: id.clone(),
-                name: stable_name(ctx.pack_id, "rule", &id),
-                origin: ir::Origin::ModifyCompanion {
-                    of: r.id.name.clone(),
-                },
-                display_name: display,
-                effects: vec![Effect::Modify, Effect::Disabled],
-                default_effect: Effect::Modify,
-                details: Some(ir::Details::Modify(m)),
-                ..base.clone()
-            })
-        }
-        _ => None,
-    };
-    out.push(base);
-    out.extend(companion);
-    out
+/// A rule with a `fix` whose effects do not include `modify` gets a second definition,
+/// `<id>-modify`, that applies the fix.
+fn modify_companion(
+    base: &ir::Definition,
+    modify: Option<ir::ModifyDetails>,
+    t: &MetaTable,
+    ctx: &PackCtx,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ir::Definition> {
+    let m = modify.filter(|_| !base.effects.contains(&Effect::Modify))?;
+    let id = format!("{}-modify", base.id);
+    let display = t
+        .string("fix-title", diags)
+        .map_or_else(|| format!("{} (remediate)", base.display_name), |x| x.0);
+    Some(ir::Definition {
+        id: id.clone(),
+        name: stable_name(ctx.pack_id, "rule", &id),
+        origin: ir::Origin::ModifyCompanion {
+            of: base.id.clone(),
+        },
+        display_name: display,
+        effects: vec![Effect::Modify, Effect::Disabled],
+        default_effect: Effect::Modify,
+        details: Some(ir::Details::Modify(m)),
+        ..base.clone()
+    })
 }
 
 fn practice(t: &MetaTable, ctx: &PackCtx, diags: &mut Vec<Diagnostic>) -> Option<String> {
