@@ -209,11 +209,11 @@ codes! {
     E1208 Error "import-nothing-imported" "nothing was given to import, or no definition could be imported";
     E1209 Error "import-azure-failed" "reading definitions from Azure failed";
     E1210 Error "import-unknown-builtin" "`--builtin` names no built-in definition";
-    // ---- parser limits (issue 13)
-    E1401 Error "item-too-complex" "an item is too large or too complex for the parser's work budget";
     // ---- publish of assignments, role assignments, exemptions (issue 9)
     E1040 Error "publish-no-principal" "an assignment's managed identity has no principal, so its role assignments cannot be written";
     W1020 Warning "publish-definition-replaced" "a renamed rule replaces its published definition, and --prune deletes the old one";
+    // ---- parser limits (issue 13)
+    E1401 Error "item-too-complex" "an item is too large or too complex for the parser's work budget";
 }
 
 impl Code {
