@@ -199,3 +199,34 @@ fn doubling_variables_stop_at_the_template_limit() {
         started.elapsed()
     );
 }
+
+/// Fuzz finding (fmt target, 2026-12, minimised): brackets before the first
+/// item were dropped without a diagnostic, so this file compiled and `fmt`
+/// failed with its internal error E0602. It is a syntax error (E0001) at `}`.
+#[test]
+fn brackets_before_the_first_item_are_a_syntax_error() {
+    let dir = scratch("stray-brackets");
+    let file = dir.join("p.acrp");
+    std::fs::write(
+        &file,
+        "# a comment\n}(\nrule r {\n  title \"R\"\n  require adminUserEnabled != true\n}\n",
+    )
+    .unwrap();
+    for cmd in ["fmt", "build"] {
+        let mut args = vec!["--color", "never", cmd, file.to_str().unwrap()];
+        if cmd == "build" {
+            args.extend(["--out", dir.to_str().unwrap()]);
+        }
+        let out = acrpc(&args);
+        no_crash(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("E0001") && stderr.contains("p.acrp:2:1"), "{cmd}: {stderr}");
+        assert!(!stderr.contains("E0602"), "{cmd}: {stderr}");
+        assert_ne!(out.status.code(), Some(0), "{cmd}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap().lines().nth(1),
+        Some("}("),
+        "fmt left the file as it was"
+    );
+}

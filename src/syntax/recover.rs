@@ -111,6 +111,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
             }
             b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                note_stray(&current, &mut stray_start, i);
                 let open = i;
                 match text[i + 3..].find("\"\"\"") {
                     Some(rel) => i = i + 3 + rel + 3,
@@ -124,6 +125,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
             }
             b'"' => {
+                note_stray(&current, &mut stray_start, i);
                 let open = i;
                 i += 1;
                 let mut closed = false;
@@ -148,6 +150,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
             }
             b'{' | b'[' | b'(' => {
+                note_stray(&current, &mut stray_start, i);
                 open.push((b, i));
                 if open.len() > MAX_NESTING && max_depth_at.is_none() {
                     max_depth_at = Some(i);
@@ -155,6 +158,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 i += 1;
             }
             b'}' | b']' | b')' => {
+                note_stray(&current, &mut stray_start, i);
                 let opener = match b {
                     b'}' => b'{',
                     b']' => b'[',
@@ -195,9 +199,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 i += 1;
             }
             _ => {
-                if current.is_none() && stray_start.is_none() {
-                    stray_start = Some(i);
-                }
+                note_stray(&current, &mut stray_start, i);
                 // Skip the rest of a word so keywords inside it are not matched.
                 let c = text[i..].chars().next().map_or(1, char::len_utf8);
                 i += c;
@@ -218,6 +220,16 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
         diags.push(stray(file, s, text.len(), text));
     }
     chunks
+}
+
+/// Marks `i` as the start of stray text when no item has begun yet: any
+/// token there (a word, a string, a bracket) is text outside every item,
+/// which would otherwise be dropped without a word (a fuzz finding: `}(`
+/// before the first item compiled, and the formatter refused its own output).
+fn note_stray(current: &Option<Chunk>, stray_start: &mut Option<usize>, i: usize) {
+    if current.is_none() && stray_start.is_none() {
+        *stray_start = Some(i);
+    }
 }
 
 fn unterminated(file: FileId, open: usize, end: usize) -> Diagnostic {

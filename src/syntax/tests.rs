@@ -286,3 +286,18 @@ fn an_exhausted_budget_is_e1401_not_a_syntax_error() {
     // The same text within budget parses.
     assert!(super::parse_item_text(src).is_ok());
 }
+
+/// Brackets and strings before the first item are stray text like words
+/// (fuzz finding, fmt target): `}(` before a rule used to be dropped without
+/// a diagnostic, so the file compiled and the formatter refused its output.
+#[test]
+fn brackets_and_strings_before_the_first_item_are_stray() {
+    for (pre, at) in [("}(", 0), ("[", 0), (")", 0), ("\"abc\"", 0), ("# c\n  {", 6)] {
+        let text = format!("{pre}\nrule r {{\n  require a != true\n}}\n");
+        let (file, diags) = parse(0, &text);
+        assert_eq!(diags.len(), 1, "{pre:?}: {diags:#?}");
+        assert_eq!(diags[0].code, crate::diag::Code::E0001, "{pre:?}");
+        assert_eq!(diags[0].primary.span.start, at, "{pre:?}");
+        assert_eq!(file.items.len(), 1, "{pre:?}: the rule still parses");
+    }
+}
