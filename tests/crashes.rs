@@ -220,7 +220,10 @@ fn brackets_before_the_first_item_are_a_syntax_error() {
         let out = acrpc(&args);
         no_crash(&out);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("E0001") && stderr.contains("p.acrp:2:1"), "{cmd}: {stderr}");
+        assert!(
+            stderr.contains("E0001") && stderr.contains("p.acrp:2:1"),
+            "{cmd}: {stderr}"
+        );
         assert!(!stderr.contains("E0602"), "{cmd}: {stderr}");
         assert_ne!(out.status.code(), Some(0), "{cmd}");
     }

@@ -292,7 +292,13 @@ fn an_exhausted_budget_is_e1401_not_a_syntax_error() {
 /// a diagnostic, so the file compiled and the formatter refused its output.
 #[test]
 fn brackets_and_strings_before_the_first_item_are_stray() {
-    for (pre, at) in [("}(", 0), ("[", 0), (")", 0), ("\"abc\"", 0), ("# c\n  {", 6)] {
+    for (pre, at) in [
+        ("}(", 0),
+        ("[", 0),
+        (")", 0),
+        ("\"abc\"", 0),
+        ("# c\n  {", 6),
+    ] {
         let text = format!("{pre}\nrule r {{\n  require a != true\n}}\n");
         let (file, diags) = parse(0, &text);
         assert_eq!(diags.len(), 1, "{pre:?}: {diags:#?}");
