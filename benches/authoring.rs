@@ -18,7 +18,12 @@
 //! 2026-11-25), medians over two runs: fmt 35–59 ms, cold analysis 17–30 ms,
 //! analysis after an edit 2.5–5.9 ms, didChange → publishDiagnostics
 //! 4.8–8.6 ms, hover and completion 0.05–0.1 ms, formatting 40–55 ms.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::lint::Config;
 use acrpc::lsp::analysis::{analyze, analyze_incremental};

@@ -19,7 +19,12 @@
 //!   A Disabled effect is skipped by the host, as acrpc does.
 //!
 //! Run with `cargo bench --bench check`. Plain `fn main`, median of runs.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::check::{self, Input, Settings};
 use acrpc::eval::{self, Mode, Rule};

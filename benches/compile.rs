@@ -14,7 +14,12 @@
 //! rules, compiled once (no warm-up: the first compile of the process), timed, with the
 //! process's peak resident memory (Linux `VmHWM`). Goal: < 2 s, < 200 MB.
 //! It runs first, so the peak is its own. `ACRPC_BENCH_LARGE=N` changes N.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::compile::compile_str;
 use acrpc::diag::Span;

@@ -4,7 +4,12 @@
 //! every test's resources once per test (what any runner must at least read).
 //!
 //! Run with `cargo bench --bench ruletest`. Plain `fn main`, median of runs.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // bench code
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // bench code
 
 use acrpc::ruletest::{self, Files};
 use std::hint::black_box;

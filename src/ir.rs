@@ -453,10 +453,16 @@ pub struct Group {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     pub reference_id: String,
-    /// Definition id in the pack and its Azure name.
+    /// Definition id in the pack and its Azure name (for a built-in member
+    /// both are its GUID).
     pub definition_id: String,
     pub definition_name: String,
-    pub definition_version: String,
+    /// `definitionVersion`; `None` (a built-in without `version`): the
+    /// latest version, Azure's default.
+    pub definition_version: Option<String>,
+    /// A built-in definition (`include builtin "<GUID>"`), outside the pack:
+    /// its id has no scope.
+    pub builtin: bool,
     pub parameters: Vec<(String, Operand)>,
     pub groups: Vec<String>,
 }

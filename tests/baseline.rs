@@ -2,7 +2,12 @@
 //! practice passes every rule, and each common misconfiguration is caught by
 //! exactly the rules that should catch it. Fixtures are under
 //! tests/fixtures/baseline/: `{ description, expectFailing: [rule ids], resources: [...] }`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::compile::compile_file;
 use acrpc::diag::{SourceFile, SourceMap};

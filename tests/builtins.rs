@@ -20,7 +20,12 @@
 //!   using InvariantCultureIgnoreCase" (definition-structure-policy-rule);
 //! - deployment `mode` compared case-insensitively (`incremental` is what
 //!   the built-ins write, `Incremental` what the ARM schema lists).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 mod common;
 

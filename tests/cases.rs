@@ -14,7 +14,12 @@
 //! (`invalid/E0202-unknown-property.acrp` → `invalid__E0202-unknown-property.acrp.snap`),
 //! with the source as the snapshot's description. Update them with
 //! `INSTA_UPDATE=always cargo test --test cases` or `cargo insta review`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::compile::compile_file;
 use acrpc::diag::render::{RenderOptions, render};
@@ -68,7 +73,8 @@ const FILE_SAFETY_CODES: &[Code] = &[Code::E0030, Code::E0031, Code::E0034];
 /// E1201, E1202, E1208 by `input_that_is_not_policy_json_fails_and_writes_nothing`,
 /// W1203-W1206 by `what_acrp_cannot_express_is_reported_and_left_out`
 /// (tests/import.rs); E1207, E1209, E1210 by `import_from_azure_reads_back_what_publish_wrote`
-/// and `import_builtin_by_name_or_display_name` (tests/publish.rs).
+/// and `import_builtin_by_name_or_display_name` (tests/publish.rs); E1218,
+/// E1219 by `huge_sets_and_huge_inputs_fail_and_write_nothing` (tests/import.rs).
 const IMPORT_CODES: &[Code] = &[
     Code::E1201,
     Code::E1202,
@@ -80,6 +86,8 @@ const IMPORT_CODES: &[Code] = &[
     Code::E1208,
     Code::E1209,
     Code::E1210,
+    Code::E1218,
+    Code::E1219,
 ];
 
 /// Codes of the authoring tools, each triggered by a test of its command:
@@ -611,7 +619,40 @@ fn the_binary_fails_cleanly_on_invalid_cases() {
 /// E0901–E0903 are about the file system, not about a pack.
 /// W1002 is printed by `acrpc build` itself: triggered by
 /// `build_scope_is_checked_and_its_absence_warned`.
-const BUILD_SCOPE_CODES: &[Code] = &[Code::W1002];
+const BUILD_SCOPE_CODES: &[Code] = &[Code::W1002, Code::W1005];
+
+/// W1005: `--target arm` cannot deploy an assignment at resource-group
+/// scope, Terraform has no argument for a definition version; each is
+/// printed (and the build succeeds, the files list them too).
+#[test]
+fn build_warns_about_placements_a_target_cannot_carry() {
+    let case = "tests/cases/valid/assignments-and-exemptions.acrp";
+    let mut shown = String::new();
+    for target in ["arm", "bicep", "terraform", "epac"] {
+        let out = TempDir::new("out");
+        let r = acrpc(&[
+            "build",
+            case,
+            "--out",
+            out.str(),
+            "--target",
+            target,
+            "--color",
+            "never",
+        ]);
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(0), "{stderr}");
+        assert_eq!(stderr.contains("W1005"), target != "epac", "{stderr}");
+        shown.push_str(&format!("--target {target}:\n{stderr}\n"));
+    }
+    insta::with_settings!({
+        snapshot_path => "../golden/cases",
+        prepend_module_to_snapshot => false,
+        description => case,
+    }, {
+        insta::assert_snapshot!("W1005-placement-not-in-target", shown);
+    });
+}
 
 /// `acrpc build --scope garbage` is E1008 with exit 2 and writes nothing
 /// (it used to write `garbage/providers/…` ids); a build without any scope
@@ -655,6 +696,53 @@ fn build_scope_is_checked_and_its_absence_warned() {
     let stderr = String::from_utf8_lossy(&ok.stderr);
     assert_eq!(ok.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("W1002"), "{stderr}");
+}
+
+/// `--env` is not in any file: an unknown one is E1012 printed without a
+/// snippet of the pack (it used to show the pack's first line). A known one
+/// whose environment has a scope fills every `{scope}` (the definitions are
+/// deployed there), so W1002 is not printed.
+#[test]
+fn build_env_errors_have_no_snippet_and_its_scope_fills_ids() {
+    let valid = "rulepacks/acr-baseline.acrp";
+    let out = TempDir::new("out");
+    let bad = acrpc(&[
+        "build",
+        valid,
+        "--out",
+        out.str(),
+        "--env",
+        "UNKNOWN",
+        "--color",
+        "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("E1012"), "{stderr}");
+    assert!(stderr.contains("its environments: dev, prod"), "{stderr}");
+    assert!(
+        !stderr.contains('╭'),
+        "a snippet for a command-line value:\n{stderr}"
+    );
+    assert!(files_under(&out.0).is_empty());
+
+    let ok = acrpc(&[
+        "build",
+        valid,
+        "--out",
+        out.str(),
+        "--env",
+        "prod",
+        "--color",
+        "never",
+    ]);
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert_eq!(ok.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("W1002"), "{stderr}");
+    for f in files_under(&out.0) {
+        let text = std::fs::read_to_string(out.0.join(&f)).unwrap_or_default();
+        assert!(!text.contains("{scope}"), "{f} keeps {{scope}}");
+    }
 }
 
 #[test]

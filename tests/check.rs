@@ -3,7 +3,12 @@
 //! exit codes, `--fail-on`, the report formats (SARIF validated against the
 //! SARIF 2.1.0 schema), suppressions and deploy-time vs after-deployment
 //! verdicts.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::diag::Code;
 use serde_json::{Value, json};
@@ -679,6 +684,14 @@ exemption legacy-admin of admin {
                 .is_some_and(|j| j.contains("legacy-admin"))
         });
     assert!(suppressed, "{sarif}");
+    // Declared in the pack, not in the analysed file (SARIF 2.1.0 §3.35.2).
+    let kinds: Vec<&Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["suppressions"][0].get("kind"))
+        .collect();
+    assert_eq!(kinds, [&json!("external")], "{sarif}");
 
     // Expired: listed as expired, a finding again.
     let later = run("legacy", "2027-01-01", "json");
@@ -693,4 +706,176 @@ exemption legacy-admin of admin {
         admin(&elsewhere)
     );
     assert_eq!(elsewhere.status.code(), Some(1));
+}
+
+/// Issue 9: an assignment's `notScopes` and resource selectors leave
+/// resources unevaluated (azure-docs assignment-structure, "Excluded scopes",
+/// "Resource selectors": all selectors of one resource selector, any
+/// resource selector). Reported like an exemption; a value the input does
+/// not know never excludes; another assignment that evaluates the resource
+/// keeps the finding.
+#[test]
+fn assignment_not_scopes_and_selectors_leave_resources_unevaluated() {
+    let d = Dir::new("notscopes");
+    let sub = "00000000-0000-0000-0000-000000000001";
+    let assignments = format!(
+        r#"
+assignment eu of admin-user-disabled {{
+  scope      "/subscriptions/{sub}"
+  not-scopes ["/subscriptions/{sub}/resourceGroups/sandbox"]
+  selector eu {{ location in ["West Europe", "northeurope"]  type in ["Microsoft.ContainerRegistry/registries"] }}
+}}
+"#
+    );
+    let pack = d.write("t.acrp", &format!("{PACK}{assignments}"));
+    let run = |pack: &str, rg: &str, location: &str| {
+        let mut r = registry(json!({"adminUserEnabled": true, "zoneRedundancy": "Enabled"}));
+        r["location"] = json!(location);
+        let file = d.write(&format!("r-{rg}-{location}.json"), &template(json!([r])));
+        let out = acrpc(&[
+            "check",
+            "--pack",
+            pack,
+            "--subscription",
+            sub,
+            "--resource-group",
+            rg,
+            "--today",
+            "2026-12-04",
+            "--format",
+            "json",
+            &file,
+        ]);
+        let r = results(&out)
+            .into_iter()
+            .find(|r| r["rule"] == "admin-user-disabled")
+            .expect("admin result");
+        (out.status.code(), r)
+    };
+    let (status, r) = run(&pack, "sandbox", "westeurope");
+    let reason = r["suppression"]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("not evaluated") && reason.contains("notScopes"),
+        "{r}"
+    );
+    assert_eq!(status, Some(0));
+
+    let (status, r) = run(&pack, "apps", "eastus");
+    let reason = r["suppression"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("no resource selector"), "{r}");
+    assert_eq!(status, Some(0));
+
+    // Selected (`West Europe` is `westeurope`): a finding.
+    let (status, r) = run(&pack, "apps", "westeurope");
+    assert!(r["suppression"].is_null(), "{r}");
+    assert_eq!(status, Some(1));
+
+    // A location the template leaves to a parameter without a value is unknown.
+    let (status, r) = run(&pack, "apps", "[parameters('where')]");
+    assert!(r["suppression"].is_null(), "{r}");
+    assert_eq!(status, Some(1));
+
+    // A second assignment of the rule evaluates the sandbox: still a finding.
+    let both = d.write(
+        "both.acrp",
+        &format!("{PACK}{assignments}\nassignment all of admin-user-disabled {{ scope \"/subscriptions/{sub}\" }}\n"),
+    );
+    let (status, r) = run(&both, "sandbox", "westeurope");
+    assert!(r["suppression"].is_null(), "{r}");
+    assert_eq!(status, Some(1));
+}
+
+/// Issue 9: which subscriptions a management group holds is in no input, so
+/// an exemption (or assignment) at a management group applies to the input
+/// only when `--management-group` says the input is in it.
+#[test]
+fn management_group_exemptions_apply_when_the_group_is_known() {
+    let d = Dir::new("mg");
+    let mg = "/providers/Microsoft.Management/managementGroups/platform";
+    let pack = d.write(
+        "t.acrp",
+        &format!(
+            r#"{PACK}
+assignment base of admin-user-disabled {{ scope "{mg}" }}
+exemption platform-wide of base {{ category mitigated }}
+"#
+        ),
+    );
+    let props = json!({"adminUserEnabled": true, "zoneRedundancy": "Enabled"});
+    let file = d.write("r.json", &template(json!([registry(props)])));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--pack",
+            &pack,
+            "--subscription",
+            "00000000-0000-0000-0000-000000000001",
+            "--resource-group",
+            "apps",
+            "--today",
+            "2026-12-04",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        args.push(&file);
+        let out = acrpc(&args);
+        let r = results(&out)
+            .into_iter()
+            .find(|r| r["rule"] == "admin-user-disabled")
+            .expect("admin result");
+        (out.status.code(), r)
+    };
+    let (status, r) = run(&[]);
+    assert!(r["suppression"].is_null(), "{r}");
+    assert_eq!(status, Some(1));
+    let (status, r) = run(&["--management-group", "Platform"]);
+    let reason = r["suppression"]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("platform-wide") && reason.contains("Mitigated"),
+        "{r}"
+    );
+    assert_eq!(status, Some(0));
+}
+
+/// Issue 9: `--env` gives the bundled pack's assignment its environment's
+/// scope (a management group); with `--management-group` naming it, the
+/// pack's exemption (of two network members, at the assignment's scope)
+/// applies to a registry there, and only to those members.
+#[test]
+fn the_bundled_exemption_applies_in_its_environment() {
+    let d = Dir::new("bundled-env");
+    let props = json!({"adminUserEnabled": true, "publicNetworkAccess": "Enabled"});
+    let file = d.write("r.json", &template(json!([registry(props)])));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--pack",
+            "rulepacks/acr-baseline.acrp",
+            "--env",
+            "prod",
+            "--subscription",
+            "00000000-0000-0000-0000-000000000009",
+            "--resource-group",
+            "apps",
+            "--today",
+            "2026-12-04",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        args.push(&file);
+        results(&acrpc(&args))
+    };
+    let suppressed = |rs: &[Value], rule: &str| {
+        rs.iter()
+            .find(|r| r["rule"] == rule)
+            .map(|r| !r["suppression"].is_null())
+            .unwrap_or_else(|| panic!("no result for {rule}"))
+    };
+    let outside = run(&[]);
+    assert!(!suppressed(&outside, "public-network-access-disabled"));
+    let inside = run(&["--management-group", "contoso-prod"]);
+    assert!(suppressed(&inside, "public-network-access-disabled"));
+    assert!(!suppressed(&inside, "admin-user-disabled"));
 }

@@ -4,7 +4,12 @@
 //! the baseline and the 28 built-ins on every fixture is a golden file
 //! (golden/check/corpus-baseline.snap and, where ../shared is present,
 //! golden/check/corpus-builtins.snap), reviewed like code.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 mod common;
 

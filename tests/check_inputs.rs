@@ -3,7 +3,12 @@
 //! be deployed, expressions acrpc cannot evaluate, and directory scans of
 //! real repository layouts. Each ARM rule is encoded with the documentation
 //! that states it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 mod common;
 

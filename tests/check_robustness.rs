@@ -1,7 +1,12 @@
 //! `acrpc check` never panics, whatever the input: random JSON shaped like
 //! templates, exports and plans (and random text) goes through every loader
 //! and the evaluator with the bundled baseline. Fixed seed, no persistence.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::check::{self, Input, Settings};
 use acrpc::inputs::{self, Format, arm::ArmOptions};

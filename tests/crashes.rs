@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 //! Inputs that once crashed or exhausted `acrpc` (issue 13 and fuzzing):
 //! each is the minimised reproducer, run through the real binary. A crash
 //! is exit 101 (a Rust panic) or a signal.

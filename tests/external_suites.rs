@@ -6,7 +6,12 @@
 //! divergences explained below (Azure Policy's semantics vs the peer's own),
 //! so an unexplained difference fails the test. Skips with a message when
 //! `../shared` is absent.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 mod common;
 

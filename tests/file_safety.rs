@@ -5,7 +5,12 @@
 //! `every_file_safety_code_is_triggered` covers E0030, E0031 and E0034 for
 //! `tests/cases.rs::every_code_has_a_case`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

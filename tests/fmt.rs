@@ -2,7 +2,12 @@
 //! generated inputs, preservation of every token (comments and strings
 //! included), the bundled packs already formatted, refusal of files with
 //! syntax errors, and `--check`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::fmt::{format, token_texts};
 use acrpc::syntax;

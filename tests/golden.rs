@@ -1,7 +1,12 @@
 //! Golden snapshots of everything the bundled rule packs compile to, one
 //! snapshot per output file under golden/rulepacks/. Any change of output
 //! shows up in review; CI (CI=true) fails on an unreviewed change.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::compile::compile_file;
 use acrpc::diag::{SourceFile, SourceMap, render};

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 //! `acrpc import`: the Azure built-ins and the bundled pack's own output
 //! import into packs that compile back to them (src/import/ checks each
 //! definition; these tests check the outcome end to end).
@@ -99,15 +104,18 @@ fn the_azure_builtins_round_trip() {
         not_imported.len(),
         rendered(&not_imported, &sources)
     );
-    // Both initiatives are reported, not silently dropped.
-    let sets = out
+    // Both initiatives (members: built-ins, by GUID, under their own
+    // reference ids) round-trip too.
+    let skipped: Vec<_> = out
         .diagnostics
         .iter()
         .filter(|d| d.code == Code::W1205)
-        .count();
-    assert_eq!(sets, 2);
+        .cloned()
+        .collect();
+    assert!(skipped.is_empty(), "{}", rendered(&skipped, &sources));
     let pack = out.pack.expect("a pack");
     assert_eq!(pack.rules, 28);
+    assert_eq!(pack.initiatives, 2);
     let ir = check_pack(&pack);
     assert_eq!(ir.definitions.len(), 28);
     insta::with_settings!({
@@ -290,7 +298,7 @@ fn what_acrp_cannot_express_is_reported_and_left_out() {
                 ]}),
             ),
         ),
-        // An alias the catalog does not know.
+        // An alias the catalog does not know: kept as `alias("…")`, W1220.
         (
             "alias.json",
             definition(
@@ -323,7 +331,8 @@ fn what_acrp_cannot_express_is_reported_and_left_out() {
                 ),
             ),
         ),
-        // An initiative over a built-in (tenant scope), under its own reference id.
+        // An initiative over a built-in (tenant scope), under its own
+        // reference id: imported (`include builtin`, `reference`).
         (
             "set.json",
             serde_json::json!({"properties": {
@@ -331,6 +340,23 @@ fn what_acrp_cannot_express_is_reported_and_left_out() {
                 "policyDefinitions": [{
                     "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/dc921057-6b28-4fbe-9b83-f7bec05db6c2",
                     "policyDefinitionReferenceId": "AdminAccountDisabled"
+                }]
+            }})
+            .to_string(),
+        ),
+        // A group pointing at compliance metadata: not expressible.
+        (
+            "set-metadata.json",
+            serde_json::json!({"properties": {
+                "displayName": "Set with metadata",
+                "policyDefinitionGroups": [{
+                    "name": "ac-1",
+                    "additionalMetadataId": "/providers/Microsoft.PolicyInsights/policyMetadata/ACF1000"
+                }],
+                "policyDefinitions": [{
+                    "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/dc921057-6b28-4fbe-9b83-f7bec05db6c2",
+                    "policyDefinitionReferenceId": "AdminAccountDisabled",
+                    "groupNames": ["ac-1"]
                 }]
             }})
             .to_string(),
@@ -367,16 +393,24 @@ fn what_acrp_cannot_express_is_reported_and_left_out() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
         codes(&stderr),
-        ["W1203", "W1203", "W1203", "W1204", "W1205", "W1206"],
+        ["W1203", "W1203", "W1204", "W1205", "W1206", "W1220"],
         "{stderr}"
     );
-    assert!(stdout.contains("imported 2 definitions into"), "{stdout}");
+    assert!(stdout.contains("imported 3 definitions"), "{stdout}");
     let text = std::fs::read_to_string(dir.join("out/policies/policies.acrp")).unwrap();
     assert!(
         text.contains("rule registries-keep-the-admin-user-off {"),
         "{text}"
     );
-    assert_eq!(text.matches("\nrule ").count(), 2, "{text}");
+    assert_eq!(text.matches("\nrule ").count(), 3, "{text}");
+    assert!(
+        text.contains("alias(\"Microsoft.ContainerRegistry/registries/noSuchProperty\")"),
+        "{text}"
+    );
+    assert!(
+        text.contains("include builtin \"dc921057-6b28-4fbe-9b83-f7bec05db6c2\" { reference \"AdminAccountDisabled\" }"),
+        "{text}"
+    );
     insta::with_settings!({
         snapshot_path => "../golden/import",
         prepend_module_to_snapshot => false,
@@ -521,4 +555,116 @@ fn odd_definitions_are_reported_not_crashed_on() {
         }
     }
     assert!(imported > 0, "every odd definition was refused");
+}
+
+/// A set with more members than Azure allows (1000, "Azure Policy limits"
+/// in azure-subscription-service-limits) is E1218; an input file over
+/// import's size guard is E1219. Both exit 1 and write nothing.
+#[test]
+fn huge_sets_and_huge_inputs_fail_and_write_nothing() {
+    let dir = temp_dir("huge");
+    let inputs = dir.join("sets");
+    std::fs::create_dir_all(&inputs).unwrap();
+    let member = |i: usize| {
+        serde_json::json!({
+            "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/dc921057-6b28-4fbe-9b83-f7bec05db6c2",
+            "policyDefinitionReferenceId": format!("m{i}")
+        })
+    };
+    let set = |n: usize| {
+        serde_json::json!({"properties": {
+            "displayName": format!("Set of {n}"),
+            "policyDefinitions": (0..n).map(member).collect::<Vec<_>>()
+        }})
+        .to_string()
+    };
+    // 1000 is allowed (and imports); 1001 is not.
+    let (sources, ok) = run_import(&[("ok.json".into(), set(1000))], "sets");
+    assert!(
+        !ok.diagnostics.iter().any(|d| d.code == Code::E1218),
+        "{}",
+        rendered(&ok.diagnostics, &sources)
+    );
+    std::fs::write(inputs.join("huge.json"), set(1001)).unwrap();
+    let (code, stdout, stderr) = acrpc_in(&dir, &["import", "sets", "--out", "out"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(codes(&stderr), ["E1218"], "{stderr}");
+    assert!(
+        stderr.contains("has 1001 members; Azure allows 1000"),
+        "{stderr}"
+    );
+    assert!(stdout.is_empty());
+    assert!(!dir.join("out").exists(), "something was written");
+    // A sparse file larger than the guard: refused before it is read whole.
+    let big = dir.join("big.json");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len((128 << 20) + 1)
+        .unwrap();
+    let (code, _, stderr) = acrpc_in(&dir, &["import", "big.json", "--out", "out"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(codes(&stderr), ["E1219"], "{stderr}");
+    assert!(!dir.join("out").exists(), "something was written");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A set over a custom definition of the same import, under a reference id
+/// that is not the rule id: imported with `reference "…"`, and it compiles
+/// back to the same member.
+#[test]
+fn a_member_reference_id_is_pinned() {
+    let def = serde_json::json!({
+        "id": "/subscriptions/0/providers/Microsoft.Authorization/policyDefinitions/admin-off",
+        "name": "admin-off",
+        "properties": serde_json::from_str::<serde_json::Value>(&definition(
+            "Registries keep the admin user off",
+            "Indexed",
+            serde_json::json!({"allOf": [
+                {"field": "type", "equals": "Microsoft.ContainerRegistry/registries"},
+                {"field": "Microsoft.ContainerRegistry/registries/adminUserEnabled", "equals": true}
+            ]}),
+        ))
+        .unwrap()["properties"]
+            .clone()
+    });
+    let set = serde_json::json!({
+        "name": "identity",
+        "properties": {
+            "displayName": "Identity",
+            "parameters": {"effect": {"type": "String", "allowedValues": ["Audit", "Disabled"], "defaultValue": "Audit"}},
+            "policyDefinitions": [{
+                "policyDefinitionReferenceId": "AdminUserOff",
+                "policyDefinitionId": "/subscriptions/0/providers/Microsoft.Authorization/policyDefinitions/admin-off",
+                "definitionVersion": "1.*.*",
+                "parameters": {"effect": {"value": "[parameters('effect')]"}}
+            }]
+        }
+    });
+    let (sources, out) = run_import(
+        &[
+            ("def.json".into(), def.to_string()),
+            ("set.json".into(), set.to_string()),
+        ],
+        "pinned",
+    );
+    assert!(
+        out.diagnostics.is_empty(),
+        "{}",
+        rendered(&out.diagnostics, &sources)
+    );
+    let pack = out.pack.expect("a pack");
+    assert_eq!((pack.rules, pack.initiatives), (1, 1));
+    assert!(
+        pack.text.contains(
+            "include registries-keep-the-admin-user-off { reference \"AdminUserOff\"  effect = param.effect }"
+        ),
+        "{}",
+        pack.text
+    );
+    assert!(
+        pack.text.contains("scope       \"/subscriptions/0\""),
+        "{}",
+        pack.text
+    );
+    check_pack(&pack);
 }

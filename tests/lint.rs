@@ -2,7 +2,12 @@
 //! that reports it (snapshot in `golden/lint/`), fixes apply and remove what
 //! they fix, `acrpc.toml` turns codes off, a broken config is E0603, and the
 //! bundled packs are lint-clean.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::diag::render::{RenderOptions, render};
 use acrpc::diag::{Code, Diagnostic, SourceFile, SourceMap};

@@ -63,7 +63,12 @@
 //! regression tests at the end of this file.
 //!
 //! Deterministic: fixed RNG seed, no failure persistence.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::compile::compile_str;
 use acrpc::eval::{Env, Verdict, evaluate, from_checker};

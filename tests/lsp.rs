@@ -4,7 +4,12 @@
 //! symbols, format, code action, semantic tokens, shutdown) and snapshots
 //! every response in `golden/lsp/`; `bad_input_never_kills_the_server`
 //! sends what a server must survive, then a valid request that must succeed.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};

@@ -14,7 +14,12 @@
 //! the access token appears in stdout or stderr.
 //!
 //! Plan snapshots live in golden/publish/.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::diag::Code;
 use serde_json::{Value, json};

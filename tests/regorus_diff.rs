@@ -53,7 +53,12 @@
 //! Environment: `REGORUS_DIFF_ALL=1` lists every disagreement (not the
 //! first 60), `REGORUS_DIFF_VERBOSE=1` prints verdict counts per rule,
 //! `REGORUS_DIFF_DUMP=file.json` writes the generated resources.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 mod common;
 

@@ -3,7 +3,12 @@
 //! are shown escaped, even with `--color never`; in the markdown report a
 //! backtick cannot leave its code span to inject a link.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use std::process::Command;
 

@@ -2,7 +2,12 @@
 //! single comparison/connective mutation of a baseline rule caught), the
 //! CLI's exit status and diagnostics on bad tests, and golden text and JUnit
 //! reports of a passing and a failing run.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 use acrpc::ruletest::{self, Files};
 use acrpc::syntax::tokens::{TokenKind, tokenize};
@@ -358,4 +363,88 @@ fn bad_tests_get_coded_diagnostics_and_exit_1() {
     assert_eq!(out.status.code(), Some(2));
     let out = d.acrpc(&["test", "nowhere"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A condition on an alias outside the catalog (`alias("…")`) is unknown to
+/// the evaluator, never a pass or a failure: acrpc has no ARM path for it,
+/// unless the input holds the value under the alias path itself.
+#[test]
+fn raw_alias_conditions_are_unknown() {
+    let d = Dir::new("raw-alias");
+    d.write(
+        "raw.acrp",
+        r#"pack raw {
+  title   "Raw"
+  version "1.0.0"
+}
+
+rule future-flag-on {
+  title    "Registries turn the future flag on"
+  practice compliance
+  severity medium
+  target   registry
+  require  alias("Microsoft.ContainerRegistry/registries/futureFlag") == "on"
+}
+
+rule admin-off {
+  title    "Registries keep the admin user off"
+  practice entra-id
+  severity high
+  target   registry
+  require  adminUserEnabled != true
+}
+"#,
+    );
+    d.write(
+        "raw.test.acrp",
+        r#"test flag-unknown {
+  rule future-flag-on
+  resource registry { name = "acr"  adminUserEnabled = false }
+  expect unknown
+}
+
+test flag-given-by-alias-path {
+  rule future-flag-on
+  input "on.json"
+  expect compliant
+}
+
+test flag-given-by-alias-path-off {
+  rule future-flag-on
+  input "off.json"
+  expect non_compliant
+}
+
+test typed-rule-still-decides {
+  rule admin-off
+  resource registry { name = "acr"  adminUserEnabled = false }
+  expect compliant
+}
+"#,
+    );
+    // An export that holds the value by its alias path (a top-level key).
+    for (file, value) in [("on.json", "on"), ("off.json", "off")] {
+        d.write(
+            file,
+            &serde_json::json!([{
+                "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr",
+                "name": "acr",
+                "type": "Microsoft.ContainerRegistry/registries",
+                "location": "westeurope",
+                "properties": {},
+                "Microsoft.ContainerRegistry/registries/futureFlag": value
+            }])
+            .to_string(),
+        );
+    }
+    let out = d.acrpc(&["test", "."]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("4 passed"), "{}", stdout(&out));
+    let _ = std::fs::remove_dir_all(&d.0);
 }

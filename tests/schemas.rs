@@ -20,7 +20,12 @@
 //! * an initiative's `properties` against `…#/definitions/PolicySetDefinitionProperties`;
 //! * `checker.json` against `acrpc::emit::checker_schema()`;
 //! * two builds of the same pack give byte-identical files.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop the test
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! `acrpc check`'s core: every rule on every resource of every input, the
 //! deploy-time and after-deployment verdicts, suppressions, and the
 //! results the reports print. Pure: the CLI reads files and writes output.
+#![allow(clippy::indexing_slicing)] // not yet worked down: 10 sites
 
 pub mod exempt;
 pub mod report;
@@ -58,6 +59,11 @@ pub struct Settings {
     /// Exemptions of the packs' assignments (`--pack`), honoured like
     /// suppressions where the resource id shows they apply.
     pub exemptions: Vec<exempt::Exemption>,
+    /// The packs' assignments (`--pack`): their `notScopes` and resource
+    /// selectors leave resources unevaluated.
+    pub assignments: Vec<exempt::Assignment>,
+    /// `--management-group`: groups the input's subscriptions are in.
+    pub management_groups: Vec<String>,
     /// `--complete-scope`: every input holds everything in its scope, so an
     /// export of one resource can still answer existence checks.
     pub complete_scope: bool,
@@ -69,6 +75,10 @@ pub struct Applied {
     pub suppression: Suppression,
     /// An expired suppression no longer hides the finding.
     pub expired: bool,
+    /// Declared outside the input: an exemption or assignment of a
+    /// `--pack` (SARIF `external`), not a suppression in the input
+    /// (`inSource`).
+    pub external: bool,
 }
 
 /// A value the deployed resource will have that the request does not set:
@@ -288,23 +298,33 @@ fn check_one(
     if verdict == Verdict::NonCompliant {
         attach_companion_changes(rules.all, rule, resource, env, &mut outcome);
     }
-    let suppressed = resource
+    let in_input = resource
         .suppressions
         .iter()
         .find(|s| names_rule(s, r))
         .cloned()
+        .map(|s| (s, false));
+    let suppressed = in_input
         .or_else(|| {
+            let at = exempt::Whereabouts {
+                subscription: settings.subscription_id.as_deref(),
+                resource_group: settings.resource_group.as_deref(),
+                management_groups: &settings.management_groups,
+                today: &settings.today,
+            };
             exempt::matching(
+                &settings.assignments,
                 &settings.exemptions,
                 r,
                 resource,
-                settings.subscription_id.as_deref(),
-                settings.resource_group.as_deref(),
+                &at,
             )
+            .map(|s| (s, true))
         })
-        .map(|s| Applied {
+        .map(|(s, external)| Applied {
             expired: !suppress::in_force(&s, &settings.today),
             suppression: s,
+            external,
         });
     CheckResult {
         rule,

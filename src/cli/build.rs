@@ -83,6 +83,12 @@ pub(super) fn compile_inputs(
         return Err(ExitStatus::Error);
     }
 
+    // `--env` is in no file: a wrong one is reported without a snippet.
+    let mut opts = opts.clone();
+    if opts.env.is_some() && opts.env_span.is_none() {
+        let id = sources.add(SourceFile::new("--env", ""));
+        opts.env_span = Some(Span::new(id, 0, 0));
+    }
     let mut all_diags = Vec::new();
     let mut compiled_packs: Vec<(Pack, FileId)> = Vec::new();
     let mut packs: Vec<(String, Span)> = Vec::new();
@@ -125,7 +131,7 @@ pub(super) fn compile_inputs(
         let templates = DirTemplates {
             base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         };
-        let compiled = compile_file(&sources, id, &templates, opts);
+        let compiled = compile_file(&sources, id, &templates, &opts);
         if let Some(pack) = &compiled.pack {
             let span = Span::new(id, 0, 0);
             if let Some((_, prev)) = packs.iter().find(|(p, _)| *p == pack.id) {
@@ -203,6 +209,7 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         scope: args.scope.clone(),
         env: args.env.clone(),
         today: Some(super::today()),
+        ..Options::default()
     };
     let Inputs {
         mut sources,
@@ -222,6 +229,10 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
     }
     if let Some(d) = no_scope_warning(&mut sources, &packs) {
         reporter.report(&[d], &sources);
+    }
+    let not_carried = not_carried_warnings(&mut sources, &packs, args.target);
+    if !not_carried.is_empty() {
+        reporter.report(&not_carried, &sources);
     }
     if let Err(e) = write_atomically(&args.out, &outputs, &files) {
         let d = write_error(&mut sources, &args.out, &e);
@@ -248,6 +259,33 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         }
     );
     out::finish(&summary, ExitStatus::Success)
+}
+
+/// W1005 for each assignment, role assignment or exemption the target
+/// cannot carry (the files list them too).
+fn not_carried_warnings(
+    sources: &mut SourceMap,
+    packs: &[(crate::ir::Pack, crate::diag::FileId)],
+    target: Target,
+) -> Vec<Diagnostic> {
+    let name = clap::ValueEnum::to_possible_value(&target)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (pack, _) in packs {
+        for n in crate::emit::target::not_carried(pack, target) {
+            out.push(
+                io_error(
+                    sources,
+                    Code::W1005,
+                    "--target",
+                    format!("`--target {name}` does not deploy {n}"),
+                )
+                .with_help("deploy it with `acrpc publish`, the `azure` files or another target"),
+            );
+        }
+    }
+    out
 }
 
 /// Once per build: packs with initiatives or assignments but no scope (no

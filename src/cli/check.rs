@@ -55,6 +55,15 @@ pub struct CheckArgs {
     /// Resource group name, for `resourceGroup()` and resource ids.
     #[arg(long)]
     pub resource_group: Option<String>,
+    /// A management group the input's subscriptions are in (its name or
+    /// id; repeatable, for each ancestor): assignments, exemptions and
+    /// notScopes of a `--pack` at that group then apply to the input.
+    #[arg(long, value_name = "GROUP")]
+    pub management_group: Vec<String>,
+    /// Environment of the `--pack`s (`environment NAME { … }`) whose scope
+    /// and values their assignments take.
+    #[arg(long)]
+    pub env: Option<String>,
     /// The resource group's location, for `resourceGroup().location`.
     #[arg(long)]
     pub location: Option<String>,
@@ -113,8 +122,7 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
         Some(s) => s,
         None => return fail(reporter, &diags, &sources),
     };
-    let Some(mut rules) = load_rules(args, &mut sources, &mut diags, &mut settings.exemptions)
-    else {
+    let Some(mut rules) = load_rules(args, &mut sources, &mut diags, &mut settings) else {
         return fail(reporter, &diags, &sources);
     };
     apply_params(
@@ -321,6 +329,8 @@ fn settings(
         resource_group: args.resource_group.clone(),
         today: args.today.clone().unwrap_or_else(super::today),
         exemptions: Vec::new(),
+        assignments: Vec::new(),
+        management_groups: args.management_group.clone(),
         complete_scope: args.complete_scope,
     })
 }
@@ -518,7 +528,7 @@ fn load_rules(
     args: &CheckArgs,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
-    exemptions: &mut Vec<check::exempt::Exemption>,
+    settings: &mut check::Settings,
 ) -> Option<Vec<Rule>> {
     let mut rules = Vec::new();
     if args.rules.is_empty() && args.pack.is_empty() && args.policy.is_empty() {
@@ -540,6 +550,15 @@ fn load_rules(
             Err(e) => diags.push(unusable(sources, &name, &e.0)),
         }
     }
+    // `--env` is in no file: a wrong one is reported without a snippet.
+    let opts = Options {
+        env: args.env.clone(),
+        env_span: args.env.as_ref().map(|_| {
+            let id = sources.add(SourceFile::new("--env", ""));
+            Span::new(id, 0, 0)
+        }),
+        ..Options::default()
+    };
     for path in &args.pack {
         let name = path.display().to_string();
         let text = match std::fs::read_to_string(path) {
@@ -553,7 +572,7 @@ fn load_rules(
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let templates = super::files::DirTemplates { base };
         rules.extend(
-            pack_rules(sources, id, &templates, &name, diags, exemptions).unwrap_or_default(),
+            pack_rules(sources, id, &templates, &name, &opts, diags, settings).unwrap_or_default(),
         );
     }
     (!has_errors(diags)).then_some(rules)
@@ -564,13 +583,17 @@ fn pack_rules(
     id: crate::diag::FileId,
     templates: &dyn crate::sema::Templates,
     name: &str,
+    opts: &Options,
     diags: &mut Vec<Diagnostic>,
-    exemptions: &mut Vec<check::exempt::Exemption>,
+    settings: &mut check::Settings,
 ) -> Option<Vec<Rule>> {
-    let compiled = compile_file(sources, id, templates, &Options::default());
+    let compiled = compile_file(sources, id, templates, opts);
     diags.extend(compiled.diagnostics.iter().cloned());
     let pack = compiled.pack.as_ref()?;
-    exemptions.extend(check::exempt::from_pack(pack));
+    settings.exemptions.extend(check::exempt::from_pack(pack));
+    settings
+        .assignments
+        .extend(check::exempt::assignments_of(pack));
     Some(eval::from_pack(pack, name))
 }
 

@@ -84,13 +84,23 @@ pub fn run(args: &ImportArgs, reporter: &Reporter) -> ExitStatus {
     }
     let mut groups = match read_paths(&args.paths) {
         Ok(g) => g,
-        Err((path, e)) => {
+        Err(ReadError::Io(path, e)) => {
             return fail(
                 Code::E0901,
                 &path,
                 format!("cannot read `{path}`: {e}"),
                 "check the path",
             );
+        }
+        Err(ReadError::TooLarge(path, what)) => {
+            // Bad input, not an I/O failure: exit 1, like E1201/E1218.
+            let _ = fail(
+                Code::E1219,
+                &path,
+                format!("`{path}`: {what}"),
+                "import reads policy JSON: split the input (one file per definition or set, or a folder of them)",
+            );
+            return ExitStatus::Failure;
         }
     };
     if args.from_azure || !args.builtins.is_empty() {
@@ -235,9 +245,43 @@ fn write_pack(out: &Path, p: &ImportedPack) -> Result<(), String> {
     result
 }
 
+/// The largest input file import reads (all of Azure's built-in definitions
+/// and sets as one `az policy definition list` answer are a few tens of
+/// MB): a guard against reading a device or a runaway file into memory.
+const MAX_FILE_BYTES: u64 = 128 << 20;
+/// The most all input files together may hold.
+const MAX_TOTAL_BYTES: u64 = 512 << 20;
+
+enum ReadError {
+    Io(String, String),
+    TooLarge(String, String),
+}
+
+/// Reads at most `MAX_FILE_BYTES` (+1, to know there was more).
+fn read_limited(f: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let shown = || f.display().to_string();
+    let file = fs::File::open(f).map_err(|e| ReadError::Io(shown(), e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Io(shown(), e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(
+            shown(),
+            format!(
+                "more than {} MiB, the most import reads from one file",
+                MAX_FILE_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// One group per folder given (named after it), and one per folder of the
 /// files given.
-fn read_paths(paths: &[PathBuf]) -> Result<Vec<Group>, (String, String)> {
+fn read_paths(paths: &[PathBuf]) -> Result<Vec<Group>, ReadError> {
+    let mut total: u64 = 0;
     let mut groups: Vec<Group> = Vec::new();
     let label_of = |p: &Path| {
         p.canonicalize()
@@ -250,7 +294,7 @@ fn read_paths(paths: &[PathBuf]) -> Result<Vec<Group>, (String, String)> {
         let (label, files) = if path.is_dir() {
             let mut files = Vec::new();
             for e in walkdir::WalkDir::new(path).sort_by_file_name() {
-                let e = e.map_err(|e| (shown.clone(), e.to_string()))?;
+                let e = e.map_err(|e| ReadError::Io(shown.clone(), e.to_string()))?;
                 if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json") {
                     files.push(e.path().to_path_buf());
                 }
@@ -265,7 +309,17 @@ fn read_paths(paths: &[PathBuf]) -> Result<Vec<Group>, (String, String)> {
         };
         let mut read = Vec::new();
         for f in files {
-            let bytes = fs::read(&f).map_err(|e| (f.display().to_string(), e.to_string()))?;
+            let bytes = read_limited(&f)?;
+            total += bytes.len() as u64;
+            if total > MAX_TOTAL_BYTES {
+                return Err(ReadError::TooLarge(
+                    f.display().to_string(),
+                    format!(
+                        "the inputs hold more than {} MiB, the most one import reads",
+                        MAX_TOTAL_BYTES >> 20
+                    ),
+                ));
+            }
             // Not UTF-8 is reported by import as "not JSON".
             read.push((
                 f.display().to_string(),

@@ -124,6 +124,7 @@ pub fn run(args: &PublishArgs, reporter: &Reporter) -> ExitStatus {
         scope: given.as_ref().map(Scope::path),
         env: args.env.clone(),
         today: Some(super::today()),
+        ..Options::default()
     };
     let Inputs {
         mut sources, packs, ..

@@ -209,16 +209,45 @@ codes! {
     E1208 Error "import-nothing-imported" "nothing was given to import, or no definition could be imported";
     E1209 Error "import-azure-failed" "reading definitions from Azure failed";
     E1210 Error "import-unknown-builtin" "`--builtin` names no built-in definition";
+    // ---- assignments in deployment targets and check (issue 9, second part)
+    E1016 Error "without-location-value" "a `without-location` selector names a value other than `subscriptionLevelResources`";
+    W1005 Warning "placement-not-in-target" "a deployment target cannot carry an assignment, role assignment or exemption of the pack";
     // ---- publish of assignments, role assignments, exemptions (issue 9)
     E1040 Error "publish-no-principal" "an assignment's managed identity has no principal, so its role assignments cannot be written";
     W1020 Warning "publish-definition-replaced" "a renamed rule replaces its published definition, and --prune deletes the old one";
     // ---- parser limits (issue 13)
     E1401 Error "item-too-complex" "an item is too large or too complex for the parser's work budget";
+    // ---- initiative members: reference ids, built-in members (import2)
+    E1211 Error "builtin-not-a-guid" "`include builtin` names no GUID";
+    E1212 Error "duplicate-reference-id" "two members of an initiative have the same reference id";
+    E1213 Error "reference-on-several-members" "`reference` on an include that adds several members";
+    E1214 Error "version-on-rule-member" "`version` on a member that is a rule of the pack";
+    E1215 Error "bad-definition-version" "a member's `version` is not MAJOR.MINOR.PATCH (minor and patch may be `*`)";
+    W1216 Warning "builtin-params-unchecked" "the parameters bound for a built-in member cannot be checked";
+    E1217 Error "empty-reference-id" "a member's `reference` is empty";
+    // ---- import: input limits (import2)
+    E1218 Error "import-set-too-large" "a policy set definition to import has more members than Azure allows";
+    E1219 Error "import-input-too-large" "an input to import is larger than import reads";
+    // ---- raw aliases: `alias("…")` (import2)
+    W1220 Warning "alias-not-in-catalog" "a condition reads an alias acrpc's catalog does not know";
+    W1221 Warning "alias-in-catalog" "`alias(\"…\")` names a property the catalog knows";
+    E1222 Error "alias-malformed" "`alias(…)` does not hold one alias string";
 }
+
+/// Never returned: every code has a row (see [`Code::info`]).
+static UNKNOWN: CodeInfo = CodeInfo {
+    code: "E0000",
+    name: "unknown",
+    severity: Severity::Error,
+    summary: "",
+    removed: false,
+};
 
 impl Code {
     pub fn info(self) -> &'static CodeInfo {
-        &TABLE[self as usize]
+        // The table and the enum come from the same list, in the same order, so the
+        // discriminant is always an index of the table.
+        TABLE.get(self as usize).unwrap_or(&UNKNOWN)
     }
 
     pub fn as_str(self) -> &'static str {

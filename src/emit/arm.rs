@@ -1,6 +1,7 @@
 //! ARM templates: `<pack>/arm/subscription.json` and
 //! `<pack>/arm/managementGroup.json`, each deploying every definition and
-//! initiative of the pack into the deployment's own scope.
+//! initiative of the pack into the deployment's own scope, then the
+//! assignments, role assignments and exemptions `placement` plans for it.
 //!
 //! The template engine evaluates any string that starts with `[` and ends
 //! with `]` as an expression, and reads a leading `[[` as a literal `[`.
@@ -11,15 +12,14 @@
 
 use super::OutputFile;
 use super::model::{
-    DeployScope, Kind, POLICY_API_VERSION, Resource, resources, rewrite_member_ids,
+    DeployScope, Kind, POLICY_API_VERSION, Resource, is_builtin, resources, rewrite_member_ids,
+};
+use super::placement::{
+    self, ASSIGNMENT_TYPE, MANAGEMENT_GROUP_SCHEMA, Named, Refs, SUBSCRIPTION_SCHEMA,
 };
 use super::pretty;
-use crate::ir::Pack;
+use crate::ir::{Assignment, Pack};
 use serde_json::{Map, Value, json};
-
-const SUBSCRIPTION_SCHEMA: &str =
-    "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
-const MANAGEMENT_GROUP_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#";
 
 pub fn files(pack: &Pack) -> Vec<OutputFile> {
     DeployScope::ALL
@@ -38,13 +38,80 @@ pub fn template(pack: &Pack, scope: DeployScope) -> Value {
     };
     let all = resources(pack);
     let defs: Vec<&Resource> = all.iter().filter(|r| r.kind == Kind::Definition).collect();
-    let list: Vec<Value> = all.iter().map(|r| resource(r, scope, &defs)).collect();
+    let mut list: Vec<Value> = all.iter().map(|r| resource(r, scope, &defs)).collect();
+    let plan = placement::plan(pack, scope);
+    list.extend(
+        placement::resources(&plan, &ArmRefs(scope))
+            .iter()
+            .map(placement::Res::to_arm),
+    );
+    let mut metadata =
+        json!({ "generator": "acrpc", "pack": pack.id, "packVersion": pack.version });
+    if !plan.left_out.is_empty()
+        && let Some(m) = metadata.as_object_mut()
+    {
+        m.insert("notDeployed".into(), json!(plan.left_out));
+    }
     json!({
         "$schema": schema,
         "contentVersion": "1.0.0.0",
-        "metadata": { "generator": "acrpc", "pack": pack.id, "packVersion": pack.version },
+        "metadata": metadata,
         "resources": list,
     })
+}
+
+/// ARM's way of writing references: template expressions.
+struct ArmRefs(DeployScope);
+
+impl ArmRefs {
+    /// `subscriptionResourceId('type', 'name')` or its management-group twin.
+    fn id_expr(&self, r: Named) -> String {
+        let f = match self.0 {
+            DeployScope::Subscription => "subscriptionResourceId",
+            DeployScope::ManagementGroup => "managementGroupResourceId",
+        };
+        let (ty, name) = match r {
+            Named::Policy(kind, _, name) => (kind.resource_type(), name),
+            Named::Assignment(a) => (ASSIGNMENT_TYPE, a.id.as_str()),
+        };
+        format!("{f}('{ty}', '{}')", quote(name))
+    }
+}
+
+/// A template-expression string literal's body: `'` doubled.
+fn quote(s: &str) -> String {
+    s.replace('\'', "''")
+}
+
+impl Refs for ArmRefs {
+    fn literal(&self, v: Value) -> Value {
+        escape_for_template(&v)
+    }
+
+    fn id(&self, r: Named) -> Value {
+        json!(format!("[{}]", self.id_expr(r)))
+    }
+
+    fn principal_id(&self, a: &Assignment) -> Value {
+        json!(format!(
+            "[reference({}, '{POLICY_API_VERSION}', 'Full').identity.principalId]",
+            self.id_expr(Named::Assignment(a))
+        ))
+    }
+
+    fn guid(&self, a: &Assignment, parts: &[&str]) -> Value {
+        let mut args = vec![self.id_expr(Named::Assignment(a))];
+        args.extend(parts.iter().map(|p| format!("'{}'", quote(p))));
+        json!(format!("[guid({})]", args.join(", ")))
+    }
+
+    fn deployment_location(&self) -> Value {
+        json!("[deployment().location]")
+    }
+
+    fn depends_on(&self, on: Vec<Value>) -> Option<Value> {
+        Some(Value::Array(on))
+    }
 }
 
 /// `[subscriptionResourceId('Microsoft.Authorization/policyDefinitions', 'name')]`
@@ -75,6 +142,9 @@ fn resource(r: &Resource, scope: DeployScope, defs: &[&Resource]) -> Value {
             .and_then(Value::as_array_mut)
         {
             for (member, name) in members.iter_mut().zip(&r.members) {
+                if is_builtin(name) {
+                    continue;
+                }
                 if let Some(o) = member.as_object_mut() {
                     o.insert(
                         "policyDefinitionId".into(),

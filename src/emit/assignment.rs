@@ -211,3 +211,16 @@ pub fn exemption(e: &Exemption, pack: &Pack) -> Value {
     }
     json!({ "name": e.id, "properties": props })
 }
+
+/// `body` without `metadata.acrpc.scope` when that is the `{scope}`
+/// placeholder: in a deployment template the scope is the deployment's own.
+pub fn without_unknown_scope(mut body: Value) -> Value {
+    if let Some(acrpc) = body
+        .pointer_mut("/properties/metadata/acrpc")
+        .and_then(Value::as_object_mut)
+        && acrpc.get("scope").and_then(Value::as_str) == Some(SCOPE_PLACEHOLDER)
+    {
+        acrpc.remove("scope");
+    }
+    body
+}

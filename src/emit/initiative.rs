@@ -2,7 +2,7 @@
 
 use super::definition::param;
 use super::operand;
-use crate::ir::{Initiative, Pack};
+use crate::ir::{Initiative, Member, Pack};
 use serde_json::{Map, Value, json};
 
 /// Written where a member id needs the definitions' scope and none was given
@@ -83,14 +83,10 @@ pub fn initiative(i: &Initiative, pack: &Pack) -> Value {
         .map(|m| {
             let mut o = Map::new();
             o.insert("policyDefinitionReferenceId".into(), json!(m.reference_id));
-            o.insert(
-                "policyDefinitionId".into(),
-                json!(format!(
-                    "{scope}/providers/Microsoft.Authorization/policyDefinitions/{}",
-                    m.definition_name
-                )),
-            );
-            o.insert("definitionVersion".into(), json!(m.definition_version));
+            o.insert("policyDefinitionId".into(), json!(member_id(m, scope)));
+            if let Some(v) = &m.definition_version {
+                o.insert("definitionVersion".into(), json!(v));
+            }
             if !m.parameters.is_empty() {
                 let p: Map<String, Value> = m
                     .parameters
@@ -107,4 +103,17 @@ pub fn initiative(i: &Initiative, pack: &Pack) -> Value {
         .collect();
     props.insert("policyDefinitions".into(), Value::Array(members));
     json!({ "name": i.name, "properties": Value::Object(props) })
+}
+
+/// The id of built-in definitions: no scope (tenant-wide).
+pub const BUILTIN_PREFIX: &str = "/providers/Microsoft.Authorization/policyDefinitions/";
+
+/// A member's `policyDefinitionId`: a built-in's has no scope, a rule of the
+/// pack is at the pack's scope.
+pub fn member_id(m: &Member, scope: &str) -> String {
+    if m.builtin {
+        format!("{BUILTIN_PREFIX}{}", m.definition_name)
+    } else {
+        format!("{scope}{BUILTIN_PREFIX}{}", m.definition_name)
+    }
 }

@@ -11,13 +11,15 @@ mod definition;
 pub mod epac;
 mod initiative;
 pub mod model;
+pub mod placement;
 mod printer;
 pub mod target;
 pub mod terraform;
+mod terraform_placement;
 
 pub use checker::{CHECKER_FORMAT, checker, checker_schema};
 pub use definition::definition;
-pub use initiative::{SCOPE_PLACEHOLDER, initiative};
+pub use initiative::{BUILTIN_PREFIX, SCOPE_PLACEHOLDER, initiative};
 pub use model::POLICY_API_VERSION;
 pub use target::{Target, target_files};
 

@@ -77,7 +77,8 @@ pub struct Resource {
     /// `properties` exactly as in the `azure` target's file.
     pub properties: Value,
     /// For set definitions: the Azure name of each member, in order, so a
-    /// target can rewrite `policyDefinitionId` for its own scope.
+    /// target can rewrite `policyDefinitionId` for its own scope; a built-in
+    /// member's is its full id (see [`is_builtin`]), which stays as it is.
     pub members: Vec<String>,
 }
 
@@ -102,7 +103,13 @@ pub fn resources(pack: &Pack) -> Vec<Resource> {
             members: i
                 .members
                 .iter()
-                .map(|m| m.definition_name.clone())
+                .map(|m| {
+                    if m.builtin {
+                        super::initiative::member_id(m, "")
+                    } else {
+                        m.definition_name.clone()
+                    }
+                })
                 .collect(),
         });
     }
@@ -115,8 +122,14 @@ fn properties_of(mut v: Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// Whether a member (an entry of [`Resource::members`]) is a built-in
+/// definition, referred to by its full id wherever the set is deployed.
+pub fn is_builtin(member: &str) -> bool {
+    member.starts_with('/')
+}
+
 /// Sets each member's `policyDefinitionId` of a set definition's properties
-/// to `id_of(member name)`.
+/// to `id_of(member name)`, built-in members excepted.
 pub fn rewrite_member_ids(r: &Resource, id_of: impl Fn(&str) -> Value) -> Value {
     let mut props = r.properties.clone();
     if let Some(members) = props
@@ -124,6 +137,9 @@ pub fn rewrite_member_ids(r: &Resource, id_of: impl Fn(&str) -> Value) -> Value 
         .and_then(Value::as_array_mut)
     {
         for (m, name) in members.iter_mut().zip(&r.members) {
+            if is_builtin(name) {
+                continue;
+            }
             if let Some(o) = m.as_object_mut() {
                 o.insert("policyDefinitionId".into(), id_of(name));
             }

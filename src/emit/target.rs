@@ -32,3 +32,24 @@ pub fn target_files(pack: &Pack, target: Target) -> Vec<OutputFile> {
         Target::Epac => super::epac::files(pack),
     }
 }
+
+/// What `target` cannot carry of the pack's assignments, role assignments
+/// and exemptions, one sentence each (the files say it too, as metadata or
+/// comments): `acrpc build` warns about each (W1005).
+pub fn not_carried(pack: &Pack, target: Target) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    match target {
+        Target::Azure | Target::Epac => {}
+        Target::Arm | Target::Bicep => {
+            for scope in super::model::DeployScope::ALL {
+                for n in super::placement::plan(pack, scope).left_out {
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+        }
+        Target::Terraform => out = super::terraform_placement::not_carried(pack),
+    }
+    out
+}

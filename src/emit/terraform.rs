@@ -4,6 +4,9 @@
 //! `<pack>/terraform/managementGroup/main.tf` (`azurerm_policy_definition`
 //! with `management_group_id`, `azurerm_management_group_policy_set_definition`).
 //!
+//! Assignments, role assignments and exemptions follow
+//! (`terraform_placement`).
+//!
 //! JSON-valued arguments are `jsonencode(…)` of an HCL literal, with `${`
 //! and `%{` escaped as `$${` and `%%{` so Terraform does not interpolate the
 //! policy's own text. Set definitions refer to member definitions by
@@ -44,6 +47,10 @@ fn file(pack: &Pack, scope: DeployScope) -> String {
             "\nvariable \"management_group_id\" {\n  description = \"Id of the management group the definitions are created in (/providers/Microsoft.Management/managementGroups/<name>).\"\n  type        = string\n}\n",
         );
     }
+    if super::terraform_placement::needs_current_subscription(pack, scope) {
+        out.push('\n');
+        out.push_str(super::terraform_placement::CURRENT_SUBSCRIPTION);
+    }
     let all = resources(pack);
     for r in &all {
         out.push('\n');
@@ -52,12 +59,13 @@ fn file(pack: &Pack, scope: DeployScope) -> String {
             Kind::SetDefinition => set_definition(r, scope, &all, &mut out),
         }
     }
+    super::terraform_placement::write(pack, scope, &mut out);
     out
 }
 
 /// A Terraform resource name: the pack id with anything but ASCII letters,
 /// digits and `_` turned into `_`.
-fn local_name(id: &str) -> String {
+pub(super) fn local_name(id: &str) -> String {
     id.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' {
@@ -204,6 +212,13 @@ impl Syntax for Hcl {
 
 fn hcl(v: &Value, depth: usize, out: &mut String) {
     print(v, depth, &Hcl, out);
+}
+
+/// `v` as an HCL literal at nesting `depth`.
+pub(super) fn hcl_value(v: &Value, depth: usize) -> String {
+    let mut s = String::new();
+    hcl(v, depth, &mut s);
+    s
 }
 
 /// A double-quoted HCL string: `\`, `"` and control characters escaped,

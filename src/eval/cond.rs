@@ -4,9 +4,9 @@
 //! turns into a pass: `allOf` is false only when some member is false.
 
 use super::compare::{Lhs, Seen, compare};
-use super::fields::{Element, Found, GenericValues, lookup, path_of_field};
+use super::fields::{Element, Found, GenericValues, by_alias_key, lookup, path_of_field};
 use super::rule::{Condition, Count, CountSource, FieldRef, Leaf, LeafId, Operand, Subject};
-use super::{Evidence, Rule, Unknown};
+use super::{Evidence, Looked, Rule, Unknown};
 use crate::expr::{self, Context, EvalError};
 use crate::inputs::{Resource, as_unknown};
 use serde_json::{Map, Value};
@@ -119,12 +119,19 @@ impl<'a> Scope<'a> {
         let catalog_path;
         let path = match path {
             Some(p) => p,
-            None => {
-                catalog_path = path_of_field(field).ok_or_else(|| {
-                    Unknown::new(format!("the alias `{field}` is not in acrpc's catalog"))
-                })?;
-                &catalog_path
-            }
+            None => match path_of_field(field) {
+                Some(p) => {
+                    catalog_path = p;
+                    &catalog_path
+                }
+                None => {
+                    return by_alias_key(self.resource, field).unwrap_or_else(|| {
+                        Err(Unknown::new(format!(
+                            "the alias `{field}` is not in acrpc's catalog"
+                        )))
+                    });
+                }
+            },
         };
         lookup(self.resource, self.generic, path, &self.fields)
     }
@@ -295,31 +302,31 @@ impl<'a> Scope<'a> {
         let expected = self
             .operand(&leaf.operand)
             .map_or_else(|_| leaf.operand.written().clone(), Cow::into_owned);
-        let (subject, path, actual) = match &leaf.subject {
+        let (subject, path, actual, looked) = match &leaf.subject {
             Subject::Count(count) => {
                 let seen = self.count(count).ok().map(|(n, _)| Value::from(n));
                 let what = match &count.source {
                     CountSource::Field(f) => f.path.clone(),
                     CountSource::Value(_) => None,
                 }
-                .or_else(|| count.name.clone());
-                let filtered = if count.filter.is_some() {
+                .or_else(|| count.name.clone())
+                .unwrap_or_else(|| "values".into());
+                let filtered = count.filter.is_some();
+                let suffix = if filtered {
                     " matching the rule's `where`"
                 } else {
                     ""
                 };
                 (
-                    format!(
-                        "count of {}{filtered}",
-                        what.unwrap_or_else(|| "values".into())
-                    ),
+                    format!("count of {what}{suffix}"),
                     None,
                     seen,
+                    Looked::Count { what, filtered },
                 )
             }
             Subject::Value(v) => {
                 let seen = self.operand(v).ok().map(Cow::into_owned);
-                (format!("value {}", v.written()), None, seen)
+                (format!("value {}", v.written()), None, seen, Looked::Value)
             }
             Subject::Field(f) => {
                 let seen = match self.field_values(f) {
@@ -327,13 +334,15 @@ impl<'a> Scope<'a> {
                     Ok(Found::Many(vs)) => Some(Value::Array(vs.into_iter().cloned().collect())),
                     Err(_) => None,
                 };
-                (f.field.clone(), f.path.clone(), seen)
+                (f.field.clone(), f.path.clone(), seen, Looked::Field)
             }
         };
         Evidence {
             subject,
             path,
             operator: leaf.op_written.clone(),
+            op: leaf.op,
+            looked,
             expected,
             actual,
             held,

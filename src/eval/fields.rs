@@ -87,6 +87,24 @@ fn strip_prefix_ci<'p>(s: &'p str, prefix: &str) -> Option<&'p str> {
         .then(|| &s[prefix.len()..])
 }
 
+/// An alias acrpc's catalog lacks, read from a resource that holds it by
+/// its alias path (a top-level key `Microsoft.X/y/z`, as a hand-written
+/// export or test input can give it): ARM bodies never have such keys, so
+/// real resources still read as unknown. `None` when the key is absent or
+/// the alias goes through `[*]`.
+pub fn by_alias_key<'a>(resource: &'a Resource, alias: &str) -> Option<Result<Found<'a>, Unknown>> {
+    if alias.contains("[*]") || !alias.contains('/') {
+        return None;
+    }
+    let (_, v) = resource
+        .body
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(alias))?;
+    let v = (!v.is_null()).then_some(v);
+    Some(check_known(Found::One(v)))
+}
+
 /// A wholly unknown value is unknown; a string with known parts goes on
 /// to the operators, which decide what they can from the known parts.
 fn check_known(found: Found<'_>) -> Result<Found<'_>, Unknown> {

@@ -8,6 +8,7 @@
 //! applicability, then the whole `if` decides compliance; for
 //! auditIfNotExists/deployIfNotExists the whole `if` decides applicability
 //! and a related resource satisfying `existenceCondition` decides compliance.
+#![allow(clippy::indexing_slicing)] // not yet worked down: 4 sites
 
 pub mod compare;
 mod cond;
@@ -64,12 +65,28 @@ pub struct Evidence {
     pub subject: String,
     /// The ARM path read, when the subject is a field.
     pub path: Option<String>,
+    /// The operator as the rule wrote it, and parsed.
     pub operator: String,
+    pub op: crate::ir::Op,
+    /// What the condition looked at.
+    pub looked: Looked,
     pub expected: Value,
     /// The value seen; `None` when missing (or unknown).
     pub actual: Option<Value>,
     /// Whether the condition held.
     pub held: bool,
+}
+
+/// What a piece of evidence looked at.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Looked {
+    /// A field of the resource.
+    Field,
+    /// The expression of a `value` condition.
+    Value,
+    /// A count of `what` (an array path or a value count's name), with or without a
+    /// `where`.
+    Count { what: String, filtered: bool },
 }
 
 /// What a `modify` would change.

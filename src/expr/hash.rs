@@ -29,8 +29,8 @@ pub fn murmur64(data: &[u8]) -> u64 {
     let (mut h1, mut h2) = (0u32, 0u32);
     let mut blocks = data.chunks_exact(8);
     for block in &mut blocks {
-        let k1 = u32::from_le_bytes([block[0], block[1], block[2], block[3]]);
-        let k2 = u32::from_le_bytes([block[4], block[5], block[6], block[7]]);
+        let (k1, k2) = block.split_at(4);
+        let (k1, k2) = (le_u32(k1), le_u32(k2));
         h1 ^= k1.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
         h1 = h1
             .rotate_left(19)
@@ -46,12 +46,13 @@ pub fn murmur64(data: &[u8]) -> u64 {
     }
     let tail = blocks.remainder();
     if !tail.is_empty() {
-        h1 ^= le_u32(&tail[..tail.len().min(4)])
+        let (low, high) = tail.split_at(tail.len().min(4));
+        h1 ^= le_u32(low)
             .wrapping_mul(C1)
             .rotate_left(15)
             .wrapping_mul(C2);
         if tail.len() > 4 {
-            h2 ^= le_u32(&tail[4..])
+            h2 ^= le_u32(high)
                 .wrapping_mul(C2)
                 .rotate_left(17)
                 .wrapping_mul(C1);
@@ -93,7 +94,8 @@ pub fn unique_string(input: &str) -> String {
     let mut hash = murmur64(input.as_bytes());
     (0..13)
         .map(|_| {
-            let digit = DIGITS[(hash >> 59) as usize] as char;
+            // `hash >> 59` is below 32.
+            let digit = char::from(DIGITS.get((hash >> 59) as usize).copied().unwrap_or(b'a'));
             hash <<= 5;
             digit
         })

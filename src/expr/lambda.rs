@@ -151,8 +151,11 @@ fn bool_result(name: &str, v: Value) -> Result<bool, EvalError> {
 /// filter(inputArray, lambda(item[, index])): the elements for which the lambda is true.
 fn filter(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
     arity("filter", args, 2, 2)?;
-    let items = array_arg("filter", &args[0], ctx)?;
-    let f = lambda("filter", &args[1], &[1, 2])?;
+    let [input, function] = args else {
+        return invalid("filter: missing arguments");
+    };
+    let items = array_arg("filter", input, ctx)?;
+    let f = lambda("filter", function, &[1, 2])?;
     let mut out = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         if bool_result("filter", f.apply(ctx, element_args(&f, item.clone(), i))?)? {
@@ -165,8 +168,11 @@ fn filter(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
 /// map(inputArray, lambda(item[, index])).
 fn map(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
     arity("map", args, 2, 2)?;
-    let items = array_arg("map", &args[0], ctx)?;
-    let f = lambda("map", &args[1], &[1, 2])?;
+    let [input, function] = args else {
+        return invalid("map: missing arguments");
+    };
+    let items = array_arg("map", input, ctx)?;
+    let f = lambda("map", function, &[1, 2])?;
     let mut size = Size::default();
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
@@ -180,9 +186,12 @@ fn map(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
 /// reduce(inputArray, initialValue, lambda(current, next[, index])).
 fn reduce(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
     arity("reduce", args, 3, 3)?;
-    let items = array_arg("reduce", &args[0], ctx)?;
-    let mut acc = eval(&args[1], ctx)?;
-    let f = lambda("reduce", &args[2], &[2, 3])?;
+    let [input, initial, function] = args else {
+        return invalid("reduce: missing arguments");
+    };
+    let items = array_arg("reduce", input, ctx)?;
+    let mut acc = eval(initial, ctx)?;
+    let f = lambda("reduce", function, &[2, 3])?;
     for (i, item) in items.into_iter().enumerate() {
         let mut values = vec![acc, item];
         if f.params.len() == 3 {
@@ -198,8 +207,11 @@ fn reduce(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
 /// (the standard library's sort may panic on an inconsistent comparator).
 fn sort(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
     arity("sort", args, 2, 2)?;
-    let items = array_arg("sort", &args[0], ctx)?;
-    let f = lambda("sort", &args[1], &[2])?;
+    let [input, function] = args else {
+        return invalid("sort: missing arguments");
+    };
+    let items = array_arg("sort", input, ctx)?;
+    let f = lambda("sort", function, &[2])?;
     let before =
         |a: &Value, b: &Value| bool_result("sort", f.apply(ctx, vec![a.clone(), b.clone()])?);
     Ok(Value::Array(merge_sort(items, &before)?))
@@ -243,8 +255,11 @@ fn key_string(name: &str, key: Value) -> Result<String, EvalError> {
 /// replaces an earlier one.
 fn to_object(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
     arity("toObject", args, 2, 3)?;
-    let items = array_arg("toObject", &args[0], ctx)?;
-    let key = lambda("toObject", &args[1], &[1])?;
+    let [input, function, ..] = args else {
+        return invalid("toObject: missing arguments");
+    };
+    let items = array_arg("toObject", input, ctx)?;
+    let key = lambda("toObject", function, &[1])?;
     let value = args
         .get(2)
         .map(|e| lambda("toObject", e, &[1]))
@@ -266,8 +281,11 @@ fn to_object(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
 /// groupBy(inputArray, lambda(item) key): `{key: [items with that key]}`.
 fn group_by(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
     arity("groupBy", args, 2, 2)?;
-    let items = array_arg("groupBy", &args[0], ctx)?;
-    let key = lambda("groupBy", &args[1], &[1])?;
+    let [input, function] = args else {
+        return invalid("groupBy: missing arguments");
+    };
+    let items = array_arg("groupBy", input, ctx)?;
+    let key = lambda("groupBy", function, &[1])?;
     let mut out = Map::new();
     for item in items {
         let k = key_string("groupBy", key.apply(ctx, vec![item.clone()])?)?;
@@ -281,10 +299,13 @@ fn group_by(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
 /// mapValues(inputObject, lambda(value)).
 fn map_values(args: &[Expr], ctx: &dyn Context) -> Result<Value, EvalError> {
     arity("mapValues", args, 2, 2)?;
-    let Value::Object(map) = eval(&args[0], ctx)? else {
+    let [input, function] = args else {
+        return invalid("mapValues: missing arguments");
+    };
+    let Value::Object(map) = eval(input, ctx)? else {
         return invalid("mapValues expects an object");
     };
-    let f = lambda("mapValues", &args[1], &[1])?;
+    let f = lambda("mapValues", function, &[1])?;
     let mut size = Size::default();
     let mut out = Map::new();
     for (k, v) in map {

@@ -293,6 +293,20 @@ mod tests {
         }
     }
 
+    /// And the other way round: every template function is either allowed
+    /// in a policy rule (with a signature) or refused with a reason, so no
+    /// ARM function reaches the user as "unknown function".
+    #[test]
+    fn sema_decides_every_function_in_the_table() {
+        use crate::sema::functions::{forbidden, lookup};
+        for (name, _) in FUNCTIONS {
+            assert!(
+                lookup(name).is_some() != forbidden(name).is_some(),
+                "{name}: sema must either allow it or refuse it, not both or neither"
+            );
+        }
+    }
+
     #[test]
     fn names_are_unique() {
         for (i, (a, _)) in FUNCTIONS.iter().enumerate() {

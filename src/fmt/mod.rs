@@ -318,6 +318,7 @@ fn target_width(t: &ast::IncludeTarget) -> usize {
         ast::IncludeTarget::Rule(id) => id.name.len(),
         ast::IncludeTarget::Practice(id) => "practice ".len() + id.name.len(),
         ast::IncludeTarget::All(_) => "all".len(),
+        ast::IncludeTarget::Builtin(_, sp) => "builtin ".len() + sp.len(),
     }
 }
 
@@ -325,7 +326,7 @@ fn target_width(t: &ast::IncludeTarget) -> usize {
 fn target_last(t: &ast::IncludeTarget) -> usize {
     match t {
         ast::IncludeTarget::Rule(id) | ast::IncludeTarget::Practice(id) => id.span.start as usize,
-        ast::IncludeTarget::All(sp) => sp.start as usize,
+        ast::IncludeTarget::All(sp) | ast::IncludeTarget::Builtin(_, sp) => sp.start as usize,
     }
 }
 
@@ -391,14 +392,20 @@ fn layout(src: &str, ast: &ast::File) -> String {
         let first = toks.partition_point(|t| t.start < start);
         let last = toks.partition_point(|t| t.end <= end);
         let inside = first..last.max(first);
-        if let Some(k) = toks[inside.clone()]
+        let inside = toks.get(inside).unwrap_or_default();
+        if let Some(open) = inside
             .iter()
             .position(|t| is_punct(src, t, "{"))
+            .and_then(|k| item_open.get_mut(first + k))
         {
-            item_open[first + k] = true;
+            *open = true;
         }
-        if let Some(k) = toks[inside].iter().rposition(|t| is_punct(src, t, "}")) {
-            item_close[first + k] = true;
+        if let Some(close) = inside
+            .iter()
+            .rposition(|t| is_punct(src, t, "}"))
+            .and_then(|k| item_close.get_mut(first + k))
+        {
+            *close = true;
         }
     }
 
@@ -416,8 +423,10 @@ fn layout(src: &str, ast: &ast::File) -> String {
 
     for (k, t) in toks.iter().enumerate() {
         let text = t.text(src);
-        let prev = if k > 0 { Some(toks[k - 1]) } else { None };
-        let gap = prev.map_or(&src[..t.start], |pv| &src[pv.end..t.start]);
+        let prev = k.checked_sub(1).and_then(|j| toks.get(j)).copied();
+        let gap = src
+            .get(prev.map_or(0, |pv| pv.end)..t.start)
+            .unwrap_or_default();
         let newlines = gap.matches('\n').count();
         let src_space = !gap.is_empty();
         let prev_is_comment = prev.is_some_and(|pv| pv.kind == TokenKind::Comment);
@@ -431,11 +440,11 @@ fn layout(src: &str, ast: &ast::File) -> String {
                 if t.kind == TokenKind::Comment && newlines == 0 {
                     // A trailing comment stays on its line.
                     false
-                } else if prev_is_comment || clause.is_some() || item_close[k] {
+                } else if prev_is_comment || clause.is_some() || flag(&item_close, k) {
                     true
-                } else if item_open[k] {
+                } else if flag(&item_open, k) {
                     false
-                } else if (item_open[k - 1] && pv.kind == TokenKind::Punct)
+                } else if (flag(&item_open, k.wrapping_sub(1)) && pv.kind == TokenKind::Punct)
                     || st.item_starts.contains(&t.start)
                 {
                     true
@@ -446,7 +455,7 @@ fn layout(src: &str, ast: &ast::File) -> String {
         };
         let after_open = prev.is_some_and(|pv| is_punct(src, &pv, "{"));
         // Top-level items are separated by one blank line.
-        let after_item = k > 0 && item_close[k - 1] && stack.is_empty();
+        let after_item = k > 0 && flag(&item_close, k - 1) && stack.is_empty();
         let blank = (newlines > 1 || after_item) && !after_open && !close_brace;
 
         if t.kind == TokenKind::Comment && newline {
@@ -558,7 +567,7 @@ fn layout(src: &str, ast: &ast::File) -> String {
 
         if is_punct(src, t, "{") {
             stack.push(Frame {
-                kind: if item_open[k] {
+                kind: if flag(&item_open, k) {
                     FrameKind::ItemBrace
                 } else {
                     FrameKind::Brace
@@ -597,6 +606,11 @@ fn layout(src: &str, ast: &ast::File) -> String {
 /// The column a padded token is measured from: the start of the group name
 /// (the token before) or of the include target (`practice network` is two
 /// tokens).
+/// Whether token `i` is marked (false past the end).
+fn flag(marks: &[bool], i: usize) -> bool {
+    marks.get(i).copied().unwrap_or(false)
+}
+
 fn pad_origin(p: &Printer, src: &str, toks: &[Token], k: usize) -> usize {
     // Walk back over the target to the `group` / `include` keyword on this
     // line, then one space after it.
@@ -604,8 +618,9 @@ fn pad_origin(p: &Printer, src: &str, toks: &[Token], k: usize) -> usize {
     let mut j = k;
     while j > 0 {
         j -= 1;
-        let w = toks[j].text(src);
-        if toks[j].kind == TokenKind::Word && (w == "group" || w == "include") {
+        let Some(tok) = toks.get(j) else { break };
+        let w = tok.text(src);
+        if tok.kind == TokenKind::Word && (w == "group" || w == "include") {
             return p.col.saturating_sub(width);
         }
         width += w.chars().count() + usize::from(j + 1 < k);

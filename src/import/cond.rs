@@ -189,7 +189,7 @@ fn leaf(o: &Map<String, Value>, scope: &Scope, at: &str) -> Result<String, Gap> 
                 "a field that is not a string",
             ));
         };
-        let path = scope.field_path(f, &format!("{at}/field"))?;
+        let path = scope.leaf_field(f, &format!("{at}/field"))?;
         return compare(&path, op, &rhs, scope, &rhs_at);
     }
     if let Some((k, v)) = key(o, "value") {

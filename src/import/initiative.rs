@@ -1,27 +1,18 @@
-//! One policy set definition as an acrp `initiative`, when its members are
-//! rules of the same import and it says what acrp says: reference ids equal
-//! to the rule ids, member ids under one scope (`{scope}` or the pack's
-//! `scope`), groups without `additionalMetadataId`.
+//! One policy set definition as an acrp `initiative`, when it says what acrp
+//! says: members that are rules of the same import (member ids under one
+//! scope, `{scope}` or the pack's `scope`) or built-ins (`include builtin`),
+//! reference ids pinned with `reference` where they are not the rule id,
+//! groups without `additionalMetadataId`.
 
 use super::Gap;
-use super::rule::{effect_word, param_clause};
-use super::text::{Scope, is_ident, operand, string};
+use super::rule::{effect_word, param_clause, param_texts};
+use super::text::{Scope, get, get_str, head_lines, is_ident, operand, string};
 use crate::catalog::catalog;
 use crate::ir::Effect;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 const MEMBER_PATH: &str = "/providers/microsoft.authorization/policydefinitions/";
-
-fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    o.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v)
-}
-
-fn get_str<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    get(o, key).and_then(Value::as_str)
-}
 
 /// The scope part of a member's `policyDefinitionId` and the definition's name.
 pub fn split_member_id(id: &str) -> Option<(&str, &str)> {
@@ -31,13 +22,16 @@ pub fn split_member_id(id: &str) -> Option<(&str, &str)> {
     Some((id.get(..at)?, name))
 }
 
-/// The scope prefix every member of a set uses, when they agree.
+/// The scope prefix every member of a set uses (built-ins aside), when they agree.
 pub fn member_scope(props: &Map<String, Value>) -> Option<String> {
     let members = get(props, "policyDefinitions")?.as_array()?;
     let mut scope: Option<&str> = None;
     for m in members {
         let id = m.get("policyDefinitionId").and_then(Value::as_str)?;
         let (s, _) = split_member_id(id)?;
+        if s.is_empty() {
+            continue; // a built-in
+        }
         match scope {
             Some(prev) if !prev.eq_ignore_ascii_case(s) => return None,
             _ => scope = Some(s),
@@ -47,37 +41,18 @@ pub fn member_scope(props: &Map<String, Value>) -> Option<String> {
 }
 
 /// The initiative's text. `rules` maps definition names (lower-case) to
-/// rule ids of this import; `pack_scope` is the pack's `scope`, if any.
+/// rule ids of this import, `titles` every definition name found to its
+/// display name; `pack_scope` is the pack's `scope`, if any.
 pub fn initiative(
     id: &str,
     name: Option<&str>,
     props: &Map<String, Value>,
     rules: &BTreeMap<String, String>,
+    titles: &BTreeMap<String, String>,
     pack_scope: Option<&str>,
     pack_category: &str,
 ) -> Result<String, Gap> {
-    let mut lines = Vec::new();
-    if let Some(n) = name {
-        lines.push(format!("name {}", string(n)));
-    }
-    let title = get_str(props, "displayName")
-        .ok_or_else(|| Gap::new("/displayName", "a set definition without displayName"))?;
-    lines.push(format!("title {}", string(title)));
-    if let Some(d) = get_str(props, "description") {
-        lines.push(format!("description {}", string(d)));
-    }
-    let metadata = get(props, "metadata").and_then(Value::as_object);
-    if let Some(v) = metadata
-        .and_then(|m| get_str(m, "version"))
-        .or_else(|| get_str(props, "version"))
-    {
-        lines.push(format!("version {}", string(v)));
-    }
-    if let Some(c) = metadata.and_then(|m| get_str(m, "category"))
-        && c != pack_category
-    {
-        lines.push(format!("category {}", string(c)));
-    }
+    let mut lines = head_lines(name, props, pack_category, "set definition")?;
     lines.push(String::new());
     for (n, p) in get(props, "parameters")
         .and_then(Value::as_object)
@@ -116,6 +91,7 @@ pub fn initiative(
             m,
             &format!("/policyDefinitions/{i}"),
             rules,
+            titles,
             pack_scope,
             &scope,
         )?);
@@ -154,17 +130,7 @@ fn effect_param(name: &str, p: &Value) -> Result<Option<String>, Gap> {
         effect_word(default),
         words.join(", ")
     );
-    let meta = get(o, "metadata").and_then(Value::as_object);
-    let mut block = Vec::new();
-    if let Some(t) = meta.and_then(|m| get_str(m, "displayName")) {
-        block.push(format!("title {}", string(t)));
-    }
-    if let Some(d) = meta.and_then(|m| get_str(m, "description")) {
-        block.push(format!("description {}", string(d)));
-    }
-    if !block.is_empty() {
-        s.push_str(&format!(" {{\n    {}\n  }}", block.join("\n    ")));
-    }
+    s.push_str(&param_texts(get(o, "metadata").and_then(Value::as_object)));
     Ok(Some(s))
 }
 
@@ -204,6 +170,7 @@ fn member(
     m: &Value,
     at: &str,
     rules: &BTreeMap<String, String>,
+    titles: &BTreeMap<String, String>,
     pack_scope: Option<&str>,
     scope: &Scope,
 ) -> Result<String, Gap> {
@@ -215,17 +182,24 @@ fn member(
     let id_at = format!("{at}/policyDefinitionId");
     let (member_scope, name) =
         split_member_id(id).ok_or_else(|| Gap::new(&id_at, format!("the member id {id}")))?;
+    let reference = get_str(o, "policyDefinitionReferenceId");
+    // A member id without scope is a built-in (custom definitions live in a
+    // management group or subscription): referenced as such, even when the
+    // import holds a copy of its definition.
+    if member_scope.is_empty() {
+        let text = builtin_member(o, at, name, reference, scope)?;
+        // The GUID says nothing to a reader: name the built-in when known.
+        return Ok(match titles.get(&name.to_ascii_lowercase()) {
+            Some(t) => format!("# {}\n  {text}", t.replace(['\n', '\r'], " ")),
+            None => text,
+        });
+    }
     let expected = pack_scope.unwrap_or(crate::emit::SCOPE_PLACEHOLDER);
     if !member_scope.eq_ignore_ascii_case(expected) {
         return Err(Gap::new(
             &id_at,
             format!(
-                "a member defined at {:?} (acrp initiatives include the pack's own rules, at one scope)",
-                if member_scope.is_empty() {
-                    "the tenant (a built-in)"
-                } else {
-                    member_scope
-                }
+                "a member defined at {member_scope:?} (acrp initiatives include the pack's own rules, at one scope, and built-ins)"
             ),
         ));
     }
@@ -235,13 +209,64 @@ fn member(
             format!("a member whose definition {name} is not imported with it"),
         )
     })?;
-    let reference = get_str(o, "policyDefinitionReferenceId").unwrap_or_default();
+    let reference =
+        reference.ok_or_else(|| Gap::new(at, "a member without policyDefinitionReferenceId"))?;
+    let mut block = member_block(o, at, scope)?;
     if reference != rule {
+        block.insert(0, format!("reference {}", string(reference)));
+    }
+    Ok(include_text(rule, &block, false))
+}
+
+/// `include builtin "<GUID>" { reference "…" version "…" … }`.
+fn builtin_member(
+    o: &Map<String, Value>,
+    at: &str,
+    guid: &str,
+    reference: Option<&str>,
+    scope: &Scope,
+) -> Result<String, Gap> {
+    if !crate::sema::is_guid(guid) {
         return Err(Gap::new(
-            &format!("{at}/policyDefinitionReferenceId"),
-            format!("the reference id {reference:?} (acrp uses the rule id, here {rule:?})"),
+            &format!("{at}/policyDefinitionId"),
+            format!("a built-in member named {guid:?}, which is not a GUID"),
         ));
     }
+    let mut head = Vec::new();
+    match reference {
+        Some(r) if r != guid => head.push(format!("reference {}", string(r))),
+        Some(_) => {}
+        None => {
+            return Err(Gap::new(at, "a member without policyDefinitionReferenceId"));
+        }
+    }
+    if let Some(v) = get_str(o, "definitionVersion") {
+        head.push(format!("version {}", string(v)));
+    }
+    head.extend(member_block(o, at, scope)?);
+    Ok(include_text(
+        &format!("builtin {}", string(guid)),
+        &head,
+        true,
+    ))
+}
+
+/// `include <target>` with its block on one line (rule members: the
+/// formatter aligns their blocks), or one clause a line where `long` and
+/// the line would be long (built-in members: a GUID and long reference ids).
+fn include_text(target: &str, block: &[String], long: bool) -> String {
+    let one_line = format!("include {target} {{ {} }}", block.join("  "));
+    if block.is_empty() {
+        format!("include {target}")
+    } else if !long || one_line.len() <= 96 {
+        one_line
+    } else {
+        format!("include {target} {{\n    {}\n  }}", block.join("\n    "))
+    }
+}
+
+/// A member's parameter bindings and groups.
+fn member_block(o: &Map<String, Value>, at: &str, scope: &Scope) -> Result<Vec<String>, Gap> {
     let mut block = Vec::new();
     for (p, v) in get(o, "parameters")
         .and_then(Value::as_object)
@@ -273,9 +298,5 @@ fn member(
         }
         block.push(format!("groups [{}]", names.join(", ")));
     }
-    Ok(if block.is_empty() {
-        format!("include {rule}")
-    } else {
-        format!("include {rule} {{ {} }}", block.join("  "))
-    })
+    Ok(block)
 }

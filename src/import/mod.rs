@@ -93,6 +93,11 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
             }
         }
     }
+    for (file, def) in &found {
+        if let Some(d) = too_many_members(sources, *file, def) {
+            diags.push(d);
+        }
+    }
     if crate::diag::has_errors(&diags) {
         return Imported {
             pack: None,
@@ -180,6 +185,7 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
                         ),
                     );
                 }
+                diags.extend(kept_aliases(&def.props, &text, title, &span_at));
                 rules.push(text);
                 templates.extend(tmap);
                 if let Some(n) = &def.name {
@@ -189,7 +195,9 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
             Err(mismatch) => diags.push(not_reproduced(title, &mismatch, span_at(""))),
         }
     }
-    if rules.is_empty() {
+    // Sets of built-ins need no rule of the import.
+    let has_sets = found.iter().any(|(_, d)| d.found == shape::Found::Set);
+    if rules.is_empty() && !has_sets {
         return Imported {
             pack: None,
             diagnostics: diags,
@@ -198,6 +206,14 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
     let body = format!("{header}\n{}", rules.join("\n"));
     let mut initiatives = Vec::new();
     let mut set_ids = Vec::new();
+    let titles: BTreeMap<String, String> = found
+        .iter()
+        .filter(|(_, d)| d.found == shape::Found::Definition)
+        .filter_map(|(_, d)| {
+            let title = text::get_str(&d.props, "displayName")?;
+            Some((d.name.as_deref()?.to_ascii_lowercase(), title.to_string()))
+        })
+        .collect();
     for (file, def) in found.iter().filter(|(_, d)| d.found == shape::Found::Set) {
         let span_at = |pointer: &str| span_at(*file, def, pointer);
         let title = def
@@ -215,6 +231,7 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
             def.name.as_deref(),
             &def.props,
             &names,
+            &titles,
             scope.as_deref(),
             &category,
         ) {
@@ -243,6 +260,12 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
             Err(mismatch) => diags.push(not_reproduced(title, &mismatch, span_at(""))),
         }
     }
+    if rules.is_empty() && initiatives.is_empty() {
+        return Imported {
+            pack: None,
+            diagnostics: diags,
+        };
+    }
     let text = format!("{body}\n{}", initiatives.join("\n"));
     let text = crate::fmt::format(0, &text).unwrap_or(text);
     Imported {
@@ -255,6 +278,97 @@ pub fn import(sources: &SourceMap, files: &[FileId], opts: &Options) -> Imported
         }),
         diagnostics: diags,
     }
+}
+
+/// W1220 for each alias outside the catalog that the rule keeps as
+/// `alias("…")` (once per alias, at its first `field`).
+fn kept_aliases(
+    props: &serde_json::Map<String, Value>,
+    rule_text: &str,
+    title: &str,
+    span_at: &dyn Fn(&str) -> Span,
+) -> Vec<Diagnostic> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    if let Some(rule) = text::get(props, "policyRule") {
+        field_strings(rule, "/policyRule", &mut found);
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for (pointer, alias) in found {
+        let written = format!("alias({})", text::string(&alias));
+        if !rule_text.contains(&written) || seen.iter().any(|s| s.eq_ignore_ascii_case(&alias)) {
+            continue;
+        }
+        seen.push(alias.clone());
+        out.push(
+            Diagnostic::new(
+                Code::W1220,
+                span_at(&pointer),
+                format!("`{title}`: the alias `{alias}` is not in acrpc's catalog; kept as {written}"),
+            )
+            .with_label("kept, not type-checked")
+            .with_help("`acrpc check` reads this field as unknown; the catalog covers ACR and the kinds around it"),
+        );
+    }
+    out
+}
+
+/// Every `"field": "<string>"` under `v`, with its JSON pointer.
+fn field_strings(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                match x {
+                    Value::String(s) if k.eq_ignore_ascii_case("field") => {
+                        out.push((here, s.clone()));
+                    }
+                    _ => field_strings(x, &here, out),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                field_strings(x, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// E1218: a set definition with more members than Azure allows (1000
+/// policies per initiative, "Azure Policy limits" in
+/// azure-subscription-service-limits; `sema::MAX_INITIATIVE_MEMBERS`, which
+/// `acrpc build` checks too, E0407). Azure would not have accepted it, so
+/// it is not a policy to import.
+fn too_many_members(
+    sources: &SourceMap,
+    file: FileId,
+    def: &shape::Definition,
+) -> Option<Diagnostic> {
+    if def.found != shape::Found::Set {
+        return None;
+    }
+    let members = text::get(&def.props, "policyDefinitions")?.as_array()?;
+    let max = crate::sema::MAX_INITIATIVE_MEMBERS;
+    if members.len() <= max {
+        return None;
+    }
+    let text = sources.get(file).map_or("", |f| f.text.as_str());
+    let at = locate::offset_of(text, &format!("{}/policyDefinitions", def.props_pointer));
+    let title = text::get_str(&def.props, "displayName").unwrap_or("a set definition");
+    Some(
+        Diagnostic::new(
+            Code::E1218,
+            Span::new(file, at, at),
+            format!(
+                "`{title}` has {} members; Azure allows {max} in a policy set definition",
+                members.len()
+            ),
+        )
+        .with_label("too many members")
+        .with_help("Azure rejects such a set; split it into several sets before importing"),
+    )
 }
 
 fn not_reproduced(title: &str, mismatch: &verify::Mismatch, span: Span) -> Diagnostic {

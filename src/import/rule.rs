@@ -4,7 +4,7 @@
 
 use super::Gap;
 use super::cond::{condition_lines, join_lines, mentions_gate_field, negate, reads_aliases};
-use super::text::{Scope, is_ident, literal, operand, string};
+use super::text::{Scope, get, get_str, head_lines, is_ident, literal, operand, string};
 use crate::catalog::{Kind, catalog};
 use crate::ir::Effect;
 use serde_json::{Map, Value};
@@ -27,16 +27,6 @@ pub struct RuleText {
     pub template: Option<(String, Value)>,
 }
 
-fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    o.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v)
-}
-
-fn get_str<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    get(o, key).and_then(Value::as_str)
-}
-
 /// Builds the candidates, or says which construct acrp cannot express.
 pub fn rule(input: &RuleInput) -> Result<RuleText, Gap> {
     let props = input.props;
@@ -51,28 +41,8 @@ pub fn rule(input: &RuleInput) -> Result<RuleText, Gap> {
     let (kind, rest) = split_type_gate(cond)?;
     let scope = Scope::new(kind);
 
-    let mut head = Vec::new();
-    if let Some(n) = input.name {
-        head.push(format!("name {}", string(n)));
-    }
-    let title = get_str(props, "displayName")
-        .ok_or_else(|| Gap::new("/displayName", "a definition without displayName"))?;
-    head.push(format!("title {}", string(title)));
-    if let Some(d) = get_str(props, "description") {
-        head.push(format!("description {}", string(d)));
-    }
+    let mut head = head_lines(input.name, props, input.pack_category, "definition")?;
     let metadata = get(props, "metadata").and_then(Value::as_object);
-    if let Some(v) = metadata
-        .and_then(|m| get_str(m, "version"))
-        .or_else(|| get_str(props, "version"))
-    {
-        head.push(format!("version {}", string(v)));
-    }
-    if let Some(c) = metadata.and_then(|m| get_str(m, "category"))
-        && c != input.pack_category
-    {
-        head.push(format!("category {}", string(c)));
-    }
     // Definitions acrpc built carry practice, severity and controls in
     // metadata; others get the neutral choices (docs/import.md).
     let practice = metadata
@@ -337,6 +307,13 @@ pub(super) fn param_clause(name: &str, p: &Value) -> Result<String, Gap> {
     if meta.and_then(|m| get(m, "assignPermissions")) == Some(&Value::Bool(true)) {
         s.push_str(" assignPermissions");
     }
+    s.push_str(&param_texts(meta));
+    Ok(s)
+}
+
+/// A parameter's ` { title "…" description "…" }` from its metadata (empty
+/// without either).
+pub(super) fn param_texts(meta: Option<&Map<String, Value>>) -> String {
     let mut block = Vec::new();
     if let Some(t) = meta.and_then(|m| get_str(m, "displayName")) {
         block.push(format!("title {}", string(t)));
@@ -344,10 +321,11 @@ pub(super) fn param_clause(name: &str, p: &Value) -> Result<String, Gap> {
     if let Some(d) = meta.and_then(|m| get_str(m, "description")) {
         block.push(format!("description {}", string(d)));
     }
-    if !block.is_empty() {
-        s.push_str(&format!(" {{\n    {}\n  }}", block.join("\n    ")));
+    if block.is_empty() {
+        String::new()
+    } else {
+        format!(" {{\n    {}\n  }}", block.join("\n    "))
     }
-    Ok(s)
 }
 
 /// The condition clauses, in order of preference: `when` for applicability

@@ -4,6 +4,7 @@
 //! (`{"value": […]}`), Resource Graph results (`{"data": […]}`), EPAC files
 //! and ARM templates that declare definitions.
 
+use super::text::get;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,12 +52,6 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
         off -= 1;
     }
     off
-}
-
-fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    o.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v)
 }
 
 fn escape(k: &str) -> String {

@@ -3,7 +3,7 @@
 use super::Gap;
 use crate::catalog::{Kind, catalog};
 use crate::expr::{self, Expr};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// An acrp string literal.
 pub fn string(s: &str) -> String {
@@ -103,6 +103,15 @@ impl Scope {
             }
         }
         Ok(path)
+    }
+
+    /// A field condition's field: its path, or `alias("…")` for an alias
+    /// outside the catalog (kept as written; W1220 when compiled).
+    pub fn leaf_field(&self, field: &str, at: &str) -> Result<String, Gap> {
+        if generic_path(field).is_none() && catalog().property_by_alias(field).is_none() {
+            return Ok(format!("alias({})", string(field)));
+        }
+        self.field_path(field, at)
     }
 
     /// The catalog path of an alias of this kind.
@@ -297,6 +306,51 @@ pub fn is_ident(s: &str) -> bool {
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !RESERVED.contains(&s)
+}
+
+/// A key of a JSON object, ignoring case (ARM property names are).
+pub fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    o.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+}
+
+pub fn get_str<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    get(o, key).and_then(Value::as_str)
+}
+
+/// The clauses a rule and an initiative both start with: `name` (pinned),
+/// `title`, `description`, `version` (metadata.version, else `version`) and
+/// `category` where it is not the pack's. `what` names the item in the gap.
+pub fn head_lines(
+    name: Option<&str>,
+    props: &Map<String, Value>,
+    pack_category: &str,
+    what: &str,
+) -> Result<Vec<String>, Gap> {
+    let mut head = Vec::new();
+    if let Some(n) = name {
+        head.push(format!("name {}", string(n)));
+    }
+    let title = get_str(props, "displayName")
+        .ok_or_else(|| Gap::new("/displayName", format!("a {what} without displayName")))?;
+    head.push(format!("title {}", string(title)));
+    if let Some(d) = get_str(props, "description") {
+        head.push(format!("description {}", string(d)));
+    }
+    let metadata = get(props, "metadata").and_then(Value::as_object);
+    if let Some(v) = metadata
+        .and_then(|m| get_str(m, "version"))
+        .or_else(|| get_str(props, "version"))
+    {
+        head.push(format!("version {}", string(v)));
+    }
+    if let Some(c) = metadata.and_then(|m| get_str(m, "category"))
+        && c != pack_category
+    {
+        head.push(format!("category {}", string(c)));
+    }
+    Ok(head)
 }
 
 #[cfg(test)]

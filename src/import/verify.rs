@@ -1,8 +1,10 @@
 //! The round-trip check: compile a candidate rule and compare the emitted
 //! definition with the original under [`super::normalize`].
+#![allow(clippy::indexing_slicing)] // not yet worked down: 3 sites
 
 use super::Gap;
 use super::normalize::{first_difference, norm};
+use super::text::get;
 use crate::compile::compile_str;
 use crate::diag::render;
 use crate::ir::Origin;
@@ -56,19 +58,7 @@ pub fn check(
     templates: &BTreeMap<String, String>,
 ) -> Result<(), Mismatch> {
     let text = format!("{header}\n{rule}");
-    let (sources, compiled) = compile_str("import.acrp", &text, templates);
-    let Some(pack) = compiled.pack else {
-        let first = compiled
-            .diagnostics
-            .iter()
-            .find(|d| d.is_error())
-            .map(|d| render::render(d, &sources, render::RenderOptions::default()))
-            .unwrap_or_default();
-        return Err(Mismatch {
-            pointer: "/".into(),
-            detail: format!("the generated rule does not compile:\n{first}"),
-        });
-    };
+    let pack = compiled(&text, templates, "rule")?;
     let Some(def) = pack
         .definitions
         .iter()
@@ -80,27 +70,60 @@ pub fn check(
         });
     };
     let emitted = crate::emit::definition(def, &pack);
-    let ep = emitted
+    same_name(&emitted, name)?;
+    let ep = properties(&emitted);
+    compared(&comparable(&ep, props), &comparable(props, props), "rule")
+}
+
+/// The pack `text` compiles to, or why it does not (its first error).
+fn compiled(
+    text: &str,
+    templates: &BTreeMap<String, String>,
+    what: &str,
+) -> Result<crate::ir::Pack, Mismatch> {
+    let (sources, compiled) = compile_str("import.acrp", text, templates);
+    compiled.pack.ok_or_else(|| {
+        let first = compiled
+            .diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .map(|d| render::render(d, &sources, render::RenderOptions::default()))
+            .unwrap_or_default();
+        Mismatch {
+            pointer: "/".into(),
+            detail: format!("the generated {what} does not compile:\n{first}"),
+        }
+    })
+}
+
+/// The emitted resource has the pinned `name`, if any.
+fn same_name(emitted: &Value, name: Option<&str>) -> Result<(), Mismatch> {
+    match (name, emitted.get("name")) {
+        (Some(n), got) if got.and_then(Value::as_str) != Some(n) => Err(Mismatch {
+            pointer: "/name".into(),
+            detail: format!("name {} is not {n}", got.unwrap_or(&Value::Null)),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn properties(emitted: &Value) -> Map<String, Value> {
+    emitted
         .get("properties")
         .and_then(Value::as_object)
         .cloned()
-        .unwrap_or_default();
-    if let Some(n) = name
-        && emitted.get("name").and_then(Value::as_str) != Some(n)
-    {
-        return Err(Mismatch {
-            pointer: "/name".into(),
-            detail: format!("name {} is not {n}", emitted["name"]),
-        });
-    }
-    let (a, b) = (comparable(&ep, props), comparable(props, props));
-    match first_difference(&a, &b) {
+        .unwrap_or_default()
+}
+
+/// `Ok` when the two comparable views agree, else the first difference.
+fn compared(ours: &Value, original: &Value, what: &str) -> Result<(), Mismatch> {
+    match first_difference(ours, original) {
         None => Ok(()),
         Some(p) => Err(Mismatch {
             detail: format!(
-                "at {p}: the rule gives {} where the original has {}",
-                pointed(&a, &p),
-                pointed(&b, &p)
+                "at {p}: the {what} gives {} where the original has {}",
+                pointed(ours, &p),
+                pointed(original, &p)
             ),
             pointer: p,
         }),
@@ -118,12 +141,6 @@ fn pointed(v: &Value, p: &str) -> String {
     }
 }
 
-fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    o.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, v)| v)
-}
-
 /// What the round trip promises to keep, from `props`, with the keys the
 /// original `shape` has: displayName, description, mode, metadata.version,
 /// parameters (type, allowed and default values, strongType,
@@ -131,16 +148,36 @@ fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 /// normalised policyRule.
 pub fn comparable(props: &Map<String, Value>, shape: &Map<String, Value>) -> Value {
     let mut m = Map::new();
+    texts_and_version(&mut m, props, shape, true);
+    m.insert(
+        "policyRule".into(),
+        norm(get(props, "policyRule").unwrap_or(&Value::Null)),
+    );
+    Value::Object(m)
+}
+
+/// The parts a definition and a set definition share: displayName and
+/// description (where `shape` has them), the mode (definitions only),
+/// metadata.version and the parameters (a definition's `effect` display
+/// texts are reported apart, see [`effect_texts`]).
+fn texts_and_version(
+    m: &mut Map<String, Value>,
+    props: &Map<String, Value>,
+    shape: &Map<String, Value>,
+    definition: bool,
+) {
     for key in ["displayName", "description"] {
         if get(shape, key).is_some() {
             m.insert(key.into(), get(props, key).cloned().unwrap_or(Value::Null));
         }
     }
-    // A definition without mode is Indexed (definition-structure-basics).
-    let mode = get(props, "mode")
-        .and_then(Value::as_str)
-        .unwrap_or("Indexed");
-    m.insert("mode".into(), json!(mode.to_ascii_lowercase()));
+    if definition {
+        // A definition without mode is Indexed (definition-structure-basics).
+        let mode = get(props, "mode")
+            .and_then(Value::as_str)
+            .unwrap_or("Indexed");
+        m.insert("mode".into(), json!(mode.to_ascii_lowercase()));
+    }
     if get(shape, "metadata")
         .and_then(|x| x.get("version"))
         .is_some()
@@ -157,15 +194,11 @@ pub fn comparable(props: &Map<String, Value>, shape: &Map<String, Value>) -> Val
         .flatten()
         .map(|(k, p)| {
             let declared = shape_params.and_then(|s| s.get(k));
-            (k.clone(), param_summary(k, p, declared))
+            let name = if definition { k.as_str() } else { "" };
+            (k.clone(), param_summary(name, p, declared))
         })
         .collect();
     m.insert("parameters".into(), Value::Object(params));
-    m.insert(
-        "policyRule".into(),
-        norm(get(props, "policyRule").unwrap_or(&Value::Null)),
-    );
-    Value::Object(m)
 }
 
 pub(super) fn param_summary(name: &str, p: &Value, declared: Option<&Value>) -> Value {
@@ -205,19 +238,7 @@ pub fn check_set(
     name: Option<&str>,
     templates: &BTreeMap<String, String>,
 ) -> Result<(), Mismatch> {
-    let (sources, compiled) = compile_str("import.acrp", pack_text, templates);
-    let Some(pack) = compiled.pack else {
-        let first = compiled
-            .diagnostics
-            .iter()
-            .find(|d| d.is_error())
-            .map(|d| render::render(d, &sources, render::RenderOptions::default()))
-            .unwrap_or_default();
-        return Err(Mismatch {
-            pointer: "/".into(),
-            detail: format!("the generated initiative does not compile:\n{first}"),
-        });
-    };
+    let pack = compiled(pack_text, templates, "initiative")?;
     let Some(i) = pack.initiatives.iter().find(|i| i.id == id) else {
         return Err(Mismatch {
             pointer: "/".into(),
@@ -225,64 +246,20 @@ pub fn check_set(
         });
     };
     let emitted = crate::emit::initiative(i, &pack);
-    if let Some(n) = name
-        && emitted.get("name").and_then(Value::as_str) != Some(n)
-    {
-        return Err(Mismatch {
-            pointer: "/name".into(),
-            detail: format!("name {} is not {n}", emitted["name"]),
-        });
-    }
-    let ep = emitted
-        .get("properties")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let (a, b) = (comparable_set(&ep, props), comparable_set(props, props));
-    match first_difference(&a, &b) {
-        None => Ok(()),
-        Some(p) => Err(Mismatch {
-            detail: format!(
-                "at {p}: the initiative gives {} where the original has {}",
-                pointed(&a, &p),
-                pointed(&b, &p)
-            ),
-            pointer: p,
-        }),
-    }
+    same_name(&emitted, name)?;
+    let ep = properties(&emitted);
+    compared(
+        &comparable_set(&ep, props),
+        &comparable_set(props, props),
+        "initiative",
+    )
 }
 
 /// What an imported set keeps: texts, metadata.version, parameters, groups
 /// and members (member ids compared ignoring case, as ARM does).
 fn comparable_set(props: &Map<String, Value>, shape: &Map<String, Value>) -> Value {
     let mut m = Map::new();
-    for key in ["displayName", "description"] {
-        if get(shape, key).is_some() {
-            m.insert(key.into(), get(props, key).cloned().unwrap_or(Value::Null));
-        }
-    }
-    if get(shape, "metadata")
-        .and_then(|x| x.get("version"))
-        .is_some()
-    {
-        m.insert(
-            "metadata".into(),
-            json!({ "version": get(props, "metadata").and_then(|x| x.get("version")) }),
-        );
-    }
-    let shape_params = get(shape, "parameters").and_then(Value::as_object);
-    let params: Map<String, Value> = get(props, "parameters")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(k, p)| {
-            (
-                k.clone(),
-                param_summary("", p, shape_params.and_then(|s| s.get(k))),
-            )
-        })
-        .collect();
-    m.insert("parameters".into(), Value::Object(params));
+    texts_and_version(&mut m, props, shape, false);
     m.insert(
         "policyDefinitionGroups".into(),
         get(props, "policyDefinitionGroups")

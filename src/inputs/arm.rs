@@ -9,6 +9,7 @@
 //! cannot be known before deployment (`reference()`, a parameter without a
 //! value, an unknown resource group location) becomes an unknown value,
 //! which the evaluator never reads as a pass.
+#![allow(clippy::indexing_slicing)] // not yet worked down: 2 sites
 
 use super::{
     Origin, Place, Problem, ProblemCode, Resource, suppress, unknown_segment, unknown_value,

@@ -4,6 +4,7 @@
 //! array of rows), and PowerShell `Get-AzResource` objects (PascalCase keys,
 //! `ResourceType`, nested `resources`). A file may hold one resource or a
 //! list. Exports are checked as they are: no defaults are filled in.
+#![allow(clippy::indexing_slicing)] // not yet worked down: 6 sites
 
 use super::{Origin, Place, Resource, suppress};
 use serde_json::{Map, Value};

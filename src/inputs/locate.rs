@@ -4,6 +4,7 @@
 //! A [`Locator`] indexes a text once (line starts) and remembers the element
 //! offsets of every array it walks, so that locating each of 10,000
 //! resources of an export costs about the same as locating one.
+#![allow(clippy::indexing_slicing)] // not yet worked down: 6 sites
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -264,23 +264,6 @@ pub fn walk_all(cond: &Cond, f: &mut dyn FnMut(&Cond)) {
     }
 }
 
-/// A condition's structure without positions: equal keys mean equal conditions.
-pub fn structural_key(cond: &Cond) -> String {
-    let debug = format!("{cond:?}");
-    let mut out = String::with_capacity(debug.len());
-    let mut rest = debug.as_str();
-    while let Some(i) = rest.find("Span {") {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        match rest.find('}') {
-            Some(j) => rest = &rest[j + 1..],
-            None => break,
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// A literal scalar of an expression, as JSON (strings, numbers, booleans).
 pub fn scalar(e: &Expr) -> Option<serde_json::Value> {
     match e {

@@ -2,6 +2,8 @@
 //! function of its text ([`analyze`]) and queried by position. Positions are
 //! LSP positions (UTF-16 code units); the conversion lives in [`LineIndex`]
 //! and nowhere else. An invalid position gives `None`, never a panic.
+#![allow(clippy::indexing_slicing)]
+// not yet worked down: 17 sites
 
 // `lsp_types::Uri` caches parsed data inside, which clippy sees as a mutable
 // key; its Hash/Eq use only the string, so maps keyed by it are sound.
@@ -655,8 +657,17 @@ impl Analysis {
                     ));
                 }
                 out.push(item("groups", lsp::CompletionItemKind::KEYWORD, None));
+                out.push(item("reference", lsp::CompletionItemKind::KEYWORD, None));
                 return Some(out);
             }
+        }
+        // Inside `include builtin "<GUID>" { … }`: the member clauses (the
+        // built-in's parameters are not known).
+        if self.in_builtin_block(offset, ctx.item_tok) && !matches!(last, "=" | "." | "[" | ",") {
+            for w in ["reference", "version", "groups"] {
+                out.push(item(w, lsp::CompletionItemKind::KEYWORD, None));
+            }
+            return Some(out);
         }
         match last {
             "include" => {
@@ -669,6 +680,7 @@ impl Analysis {
                 }
                 out.push(item("practice", lsp::CompletionItemKind::KEYWORD, None));
                 out.push(item("all", lsp::CompletionItemKind::KEYWORD, None));
+                out.push(item("builtin", lsp::CompletionItemKind::KEYWORD, None));
                 return Some(out);
             }
             "target" => {
@@ -876,12 +888,25 @@ impl Analysis {
         self.text.get(s..e)
     }
 
-    /// The rule of the `include <rule> { … }` block the offset is in.
-    fn member_block_rule(&self, offset: usize, item_tok: Option<usize>) -> Option<&str> {
+    /// Whether the offset is in the block of an `include builtin "<GUID>" { … }`.
+    fn in_builtin_block(&self, offset: usize, item_tok: Option<usize>) -> bool {
         let text = self.text.as_str();
-        let start = item_tok?;
+        self.open_brace(offset, item_tok).is_some_and(|brace| {
+            let word = |back: usize| {
+                brace
+                    .checked_sub(back)
+                    .and_then(|i| self.tokens.get(i))
+                    .map(|t| t.text(text))
+            };
+            word(2) == Some("builtin") && word(3) == Some("include")
+        })
+    }
+
+    /// The innermost `{` open at the offset, within the item.
+    fn open_brace(&self, offset: usize, item_tok: Option<usize>) -> Option<usize> {
+        let text = self.text.as_str();
         let mut open: Vec<usize> = Vec::new();
-        for (i, t) in self.tokens.iter().enumerate().skip(start) {
+        for (i, t) in self.tokens.iter().enumerate().skip(item_tok?) {
             if t.start >= offset {
                 break;
             }
@@ -893,7 +918,13 @@ impl Analysis {
                 _ => {}
             }
         }
-        let brace = *open.last()?;
+        open.last().copied()
+    }
+
+    /// The rule of the `include <rule> { … }` block the offset is in.
+    fn member_block_rule(&self, offset: usize, item_tok: Option<usize>) -> Option<&str> {
+        let text = self.text.as_str();
+        let brace = self.open_brace(offset, item_tok)?;
         let rule = self.tokens.get(brace.checked_sub(1)?)?;
         let kw = self.tokens.get(brace.checked_sub(2)?)?;
         (kw.text(text) == "include" && rule.kind == TokenKind::Word).then(|| rule.text(text))
@@ -1516,7 +1547,14 @@ mod tests {
         let a = analysis(text);
         let items = a.completion(lsp::Position::new(6, 13)).expect("completion");
         let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
-        assert_eq!(labels, ["effect", "names", "groups"]);
+        assert_eq!(labels, ["effect", "names", "groups", "reference"]);
+        // A built-in member's block offers its clauses.
+        let text =
+            "initiative i {\n  include builtin \"0fdf0491-d080-4575-b627-ad0e843cba0f\" {  }\n}\n";
+        let b = analysis(text);
+        let items = b.completion(lsp::Position::new(1, 59)).expect("completion");
+        let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+        assert_eq!(labels, ["reference", "version", "groups"]);
         let h = a.hover(lsp::Position::new(3, 3)).expect("hover on require");
         let lsp::HoverContents::Markup(m) = h.contents else {
             panic!("markup")

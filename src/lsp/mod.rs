@@ -11,6 +11,8 @@
 //! Debouncing: after each message, everything already queued is read; all
 //! `didChange` notifications in that batch are applied before the document
 //! is analysed once, and diagnostics are published once per batch.
+#![allow(clippy::indexing_slicing)]
+// not yet worked down: 2 sites
 
 // `lsp_types::Uri` caches parsed data inside, which clippy sees as a mutable
 // key; its Hash/Eq use only the string, so maps keyed by it are sound.

@@ -8,6 +8,7 @@
 //! asked, records which leaf conditions each rule saw true and false
 //! (`coverage`). Pure: the CLI reads the files (through [`Files`]) and
 //! prints the reports (`report`).
+#![allow(clippy::indexing_slicing)] // not yet worked down: 4 sites
 
 pub mod coverage;
 pub mod report;

@@ -1,5 +1,6 @@
 //! The reports of `acrpc test`: text (for people), JSON and JUnit XML (for
 //! CI). Deterministic: tests in file order, no timings, no absolute paths.
+#![allow(clippy::indexing_slicing)] // not yet worked down: 3 sites
 
 use super::coverage::Coverage;
 use super::{Failure, Run};

@@ -83,9 +83,6 @@ pub static FUNCTIONS: &[Function] = &[
     f!("dataUriToString", 1, 1, String),
     f!("guid", 1, MANY, String),
     f!("uniqueString", 1, MANY, String),
-    f!("dateTimeAdd", 2, 3, String),
-    f!("dateTimeFromEpoch", 1, 1, String),
-    f!("dateTimeToEpoch", 1, 1, Number),
     // arrays and objects
     f!("array", 1, 1, Array),
     f!("createArray", 0, MANY, Array),
@@ -126,7 +123,22 @@ pub static FUNCTIONS: &[Function] = &[
     f!("mul", 2, 2, Number),
     f!("div", 2, 2, Number),
     f!("mod", 2, 2, Number),
+    // Functions of the ARM reference that the "except" list of the policy
+    // rule page does not name, so Azure accepts them in a rule.
+    f!("true", 0, 0, Bool),
+    f!("false", 0, 0, Bool),
+    f!("null", 0, 0, Any),
+    f!("join", 2, 2, String),
+    f!("flatten", 1, 1, Array),
+    f!("shallowMerge", 1, 1, Object),
+    f!("parseCidr", 1, 1, Object),
+    f!("cidrSubnet", 3, 3, String),
+    f!("cidrHost", 2, 2, String),
+    f!("managementGroupResourceId", 2, MANY, String),
+    f!("deployer", 0, 0, Object),
 ];
+
+const LAMBDA: &str = "lambda functions (filter, map, …) are not available in policy rules";
 
 /// Functions that exist in ARM templates but not in policy rules, with the
 /// reason shown to the user.
@@ -157,6 +169,24 @@ pub static NOT_IN_POLICY: &[(&str, &str)] = &[
         "allowed only inside a deployment template of deployIfNotExists",
     ),
     ("list", "list* functions are not available in policy rules"),
+    // Also refused by Azure (definition-structure-policy-rule.md, "Policy functions":
+    // "All Resource Manager template functions are available ... except"): the date
+    // functions other than the policy-only addDays, and lambdas.
+    (
+        "dateTimeAdd",
+        "not available in policy rules; use `addDays`",
+    ),
+    ("dateTimeFromEpoch", "not available in policy rules"),
+    ("dateTimeToEpoch", "not available in policy rules"),
+    ("lambda", LAMBDA),
+    // The lambda functions: they take `lambda(...)` arguments, refused above.
+    ("filter", LAMBDA),
+    ("groupBy", LAMBDA),
+    ("map", LAMBDA),
+    ("mapValues", LAMBDA),
+    ("reduce", LAMBDA),
+    ("sort", LAMBDA),
+    ("toObject", LAMBDA),
     (
         "listKeys",
         "list* functions are not available in policy rules",

@@ -39,7 +39,11 @@ pub fn lower_initiative(
     for c in &i.clauses {
         match c {
             InitiativeClause::Param(p) => {
-                if let Some(k) = params.iter().position(|x| x.name == p.name.name) {
+                if let Some(&first) = params
+                    .iter()
+                    .position(|x| x.name == p.name.name)
+                    .and_then(|k| param_spans.get(k))
+                {
                     diags.push(
                         Diagnostic::new(
                             Code::E0108,
@@ -47,7 +51,7 @@ pub fn lower_initiative(
                             format!("parameter `{}` is declared twice", p.name.name),
                         )
                         .with_label("second declaration")
-                        .with_related(param_spans[k], "first declared here"),
+                        .with_related(first, "first declared here"),
                     );
                 } else if let Some(param) = lower_param(p, true, diags) {
                     params.push(param);
@@ -55,7 +59,11 @@ pub fn lower_initiative(
                 }
             }
             InitiativeClause::Group(g) => {
-                if let Some(k) = groups.iter().position(|x| x.name == g.name.name) {
+                if let Some(&first) = groups
+                    .iter()
+                    .position(|x| x.name == g.name.name)
+                    .and_then(|k| group_spans.get(k))
+                {
                     diags.push(
                         Diagnostic::new(
                             Code::E0110,
@@ -63,7 +71,7 @@ pub fn lower_initiative(
                             format!("group `{}` is declared twice", g.name.name),
                         )
                         .with_label("second declaration")
-                        .with_related(group_spans[k], "first declared here"),
+                        .with_related(first, "first declared here"),
                     );
                     continue;
                 }
@@ -88,12 +96,26 @@ pub fn lower_initiative(
 
     let mut used_params: Vec<String> = Vec::new();
     let mut members: Vec<ir::Member> = Vec::new();
+    let mut member_spans: Vec<Span> = Vec::new();
     for c in &i.clauses {
         let InitiativeClause::Include(inc) = c else {
             continue;
         };
+        super::member::check_member_clauses(inc, diags);
+        if let IncludeTarget::Builtin(guid, span) = &inc.target {
+            let m =
+                super::member::builtin_member(inc, guid, *span, &params, &mut used_params, diags);
+            if let Some(mut m) = m {
+                m.groups = member_groups(inc, None, &groups, diags);
+                members.push(m);
+                member_spans.push(inc.span);
+            }
+            continue;
+        }
         for def_idx in expand(inc, ctx, defs, diags) {
-            let d = &defs[def_idx];
+            let Some(d) = defs.get(def_idx) else {
+                continue;
+            };
             if members.iter().any(|m| m.definition_id == d.id) {
                 diags.push(
                     Diagnostic::new(
@@ -109,18 +131,21 @@ pub fn lower_initiative(
                 continue;
             }
             let parameters = bind(inc, d, &params, &mut used_params, diags);
-            let member_groups = member_groups(inc, d, &groups, diags);
+            let member_groups = member_groups(inc, Some(d), &groups, diags);
             let major = d.version.split('.').next().unwrap_or("1");
             members.push(ir::Member {
-                reference_id: d.id.clone(),
+                reference_id: super::member::rule_member_reference(inc, &d.id),
                 definition_id: d.id.clone(),
                 definition_name: d.name.clone(),
-                definition_version: format!("{major}.*.*"),
+                definition_version: Some(format!("{major}.*.*")),
+                builtin: false,
                 parameters,
                 groups: member_groups,
             });
+            member_spans.push(inc.span);
         }
     }
+    super::member::check_unique_references(&members, &member_spans, diags);
     for (p, span) in params.iter().zip(&param_spans) {
         if !used_params.contains(&p.name) {
             diags.push(
@@ -200,6 +225,8 @@ fn expand(
                 .map(|(i, _)| i)
                 .collect()
         }
+        // Handled by `member::builtin_member`.
+        IncludeTarget::Builtin(..) => Vec::new(),
         IncludeTarget::All(_) => defs
             .iter()
             .enumerate()
@@ -249,18 +276,7 @@ fn bind(
                     Operand::Expr(format!("parameters({})", super::cond::quote(&p.name)))
                 }
                 None => {
-                    let mut diag = Diagnostic::new(
-                        Code::E0107,
-                        name.span,
-                        format!("initiative has no parameter `{}`", name.name),
-                    )
-                    .with_label("not declared");
-                    if let Some(s) =
-                        did_you_mean(&name.name, params.iter().map(|p| p.name.as_str()))
-                    {
-                        diag = diag.with_suggestion(format!("use `{s}`"), s);
-                    }
-                    diags.push(diag);
+                    diags.push(super::member::unknown_param(name, params));
                     continue;
                 }
             },
@@ -291,14 +307,7 @@ fn bind(
             other => match super::cond::literal_json(other) {
                 Some(v) => v_to_operand(v, is_effect, d, other.span(), diags),
                 None => {
-                    diags.push(
-                        Diagnostic::new(
-                            Code::E0114,
-                            other.span(),
-                            "a member parameter is bound to a value or `param.<name>`",
-                        )
-                        .with_label("expressions are not allowed here"),
-                    );
+                    diags.push(super::member::not_a_value(other.span()));
                     continue;
                 }
             },
@@ -359,7 +368,7 @@ fn effect_mismatch(missing: &[Effect], d: &ir::Definition, span: Span) -> Diagno
 
 fn member_groups(
     inc: &ast::Include,
-    d: &ir::Definition,
+    d: Option<&ir::Definition>,
     groups: &[ir::Group],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<String> {
@@ -385,10 +394,11 @@ fn member_groups(
                 }
             })
             .collect(),
-        // Members join the group named after their practice, if declared.
+        // Members join the group named after their practice, if declared
+        // (a built-in has none).
         None => groups
             .iter()
-            .filter(|g| g.name == d.practice)
+            .filter(|g| d.is_some_and(|d| g.name == d.practice))
             .map(|g| g.name.clone())
             .collect(),
     }

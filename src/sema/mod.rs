@@ -8,10 +8,14 @@ mod cond;
 pub(crate) mod functions;
 mod initiative;
 mod limits;
+mod member;
 mod meta;
 mod placement;
+mod raw_alias;
 mod rule;
 
+pub use limits::MAX_INITIATIVE_MEMBERS;
+pub use member::is_guid;
 pub use placement::{ScopeKind, scope_kind};
 
 use crate::diag::{Code, Diagnostic, Span, has_errors};
@@ -82,6 +86,9 @@ pub struct Options {
     /// Today (`YYYY-MM-DD`), to warn about exemptions already expired;
     /// `None` (tests, golden files) skips that warning.
     pub today: Option<String>,
+    /// Where to report a wrong `--env` (a source of its own, printed
+    /// without a snippet); `None`: the start of the file.
+    pub env_span: Option<Span>,
 }
 
 /// Checks a parsed file and lowers it to IR.
@@ -138,7 +145,12 @@ pub fn check(
     }
     // A companion id (`x-modify`) must not collide with a rule of that name.
     for (i, d) in definitions.iter().enumerate() {
-        if let Some(other) = definitions[..i].iter().find(|o| o.id == d.id) {
+        if let Some(other) = definitions
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .find(|o| o.id == d.id)
+        {
             let span = rule_index
                 .iter()
                 .find(|(r, _)| r.id.name == d.id || r.id.name == other.id)
@@ -198,15 +210,19 @@ pub fn check(
             definitions: &definitions,
             initiatives: &initiatives,
             env: opts.env.as_deref(),
-            env_span: Span {
+            env_span: opts.env_span.unwrap_or(Span {
                 end: file_span.start,
                 ..file_span
-            },
+            }),
             today: opts.today.as_deref(),
         },
         &mut diags,
     );
 
+    // With `--env` and no other scope, the environment's scope is where the
+    // definitions are deployed, so initiative members and assignments refer
+    // to them there rather than keeping `{scope}`.
+    let scope = scope.or(lowered.env_scope);
     let pack = ir::Pack {
         id: pack_header.id,
         title: pack_header.title,
@@ -283,7 +299,7 @@ fn pack_header(file: &ast::File, file_span: Span, diags: &mut Vec<Diagnostic>) -
         }
         return header;
     };
-    for extra in &packs[1..] {
+    for extra in packs.get(1..).unwrap_or_default() {
         diags.push(
             Diagnostic::new(Code::E0112, extra.id.span, "a file declares one pack only")
                 .with_label("second pack declaration")

@@ -74,6 +74,9 @@ pub struct Inputs<'a> {
 pub struct Lowered {
     pub assignments: Vec<ir::Assignment>,
     pub exemptions: Vec<ir::Exemption>,
+    /// The scope of the `--env` environment, if it has one: where the
+    /// pack's definitions live when neither `--scope` nor the pack says.
+    pub env_scope: Option<String>,
 }
 
 pub fn lower_placements(
@@ -97,12 +100,15 @@ pub fn lower_placements(
     Lowered {
         assignments,
         exemptions,
+        env_scope: env.and_then(|e| e.scope.clone()),
     }
 }
 
 fn check_duplicates(items: &[&Placement], diags: &mut Vec<Diagnostic>) {
     for (i, p) in items.iter().enumerate() {
-        if let Some(prev) = items[..i]
+        if let Some(prev) = items
+            .get(..i)
+            .unwrap_or_default()
             .iter()
             .find(|q| q.kind == p.kind && q.id.name == p.id.name)
         {
@@ -799,6 +805,9 @@ fn resource_selector(
             continue;
         }
         if let Some(v) = selector_values(item, diags) {
+            if kind == "resourceWithoutLocation" {
+                check_without_location(item, &v, diags);
+            }
             selectors.push(ir::Selector {
                 kind,
                 not_in: item.negated,
@@ -849,6 +858,32 @@ fn selector_kind(kind: &Ident, diags: &mut Vec<Diagnostic>) -> Option<String> {
     }
     diags.push(d);
     None
+}
+
+/// The one value Azure takes for `resourceWithoutLocation` (azure-docs
+/// assignment-structure, "Resource selectors": "Currently only supports
+/// `subscriptionLevelResources`").
+pub const SUBSCRIPTION_LEVEL_RESOURCES: &str = "subscriptionLevelResources";
+
+fn check_without_location(item: &SelectorItem, values: &[String], diags: &mut Vec<Diagnostic>) {
+    if values.iter().all(|v| v == SUBSCRIPTION_LEVEL_RESOURCES) {
+        return;
+    }
+    diags.push(
+        Diagnostic::new(
+            Code::E1016,
+            item.values.span(),
+            format!("`without-location` selects only `{SUBSCRIPTION_LEVEL_RESOURCES}`"),
+        )
+        .with_label("Azure rejects any other value")
+        .with_help(
+            "to select by region use `location in [...]`; to select by type use `type in [...]`",
+        )
+        .with_suggestion(
+            format!("use `[\"{SUBSCRIPTION_LEVEL_RESOURCES}\"]`"),
+            format!("[\"{SUBSCRIPTION_LEVEL_RESOURCES}\"]"),
+        ),
+    );
 }
 
 fn selector_values(item: &SelectorItem, diags: &mut Vec<Diagnostic>) -> Option<Vec<String>> {
@@ -1071,12 +1106,7 @@ fn exemption(
     });
     let scope = scope_value(&t, diags).map(|(s, span)| {
         if let Some(asg) = &a.scope
-            && !s
-                .to_ascii_lowercase()
-                .starts_with(&asg.to_ascii_lowercase())
-            && !asg
-                .to_ascii_lowercase()
-                .starts_with("/providers/microsoft.management/")
+            && provably_outside(&s, asg)
         {
             diags.push(
                 Diagnostic::new(
@@ -1162,6 +1192,20 @@ fn exemption(
         resource_selectors,
         ticket: t.string("ticket", diags).map(|x| x.0),
     })
+}
+
+/// Is scope `inner` provably not at or below `outer`? Segment-wise,
+/// ignoring case, as ARM compares ids. Below a management group nothing is
+/// provable: which groups and subscriptions it holds is not in the pack
+/// (a management group is never below a subscription, which the
+/// segment-wise test already says).
+fn provably_outside(inner: &str, outer: &str) -> bool {
+    if scope_kind(outer) == Some(ScopeKind::ManagementGroup) {
+        return false;
+    }
+    let inner = inner.trim_end_matches('/').to_ascii_lowercase();
+    let outer = outer.trim_end_matches('/').to_ascii_lowercase();
+    !(inner == outer || inner.starts_with(&format!("{outer}/")))
 }
 
 fn exemption_members(a: &ir::Assignment, inputs: &Inputs) -> Vec<String> {
@@ -1302,6 +1346,27 @@ pub fn scope_kind(s: &str) -> Option<ScopeKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exemption_scopes_outside_their_assignment() {
+        assert!(provably_outside(
+            "/subscriptions/11112/resourceGroups/x",
+            "/subscriptions/1111"
+        ));
+        assert!(provably_outside(
+            "/providers/Microsoft.Management/managementGroups/m",
+            "/subscriptions/1111"
+        ));
+        assert!(!provably_outside(
+            "/Subscriptions/1111/resourceGroups/x",
+            "/subscriptions/1111/"
+        ));
+        // Below a management group nothing is provable.
+        assert!(!provably_outside(
+            "/subscriptions/2222",
+            "/providers/Microsoft.Management/managementGroups/m"
+        ));
+    }
 
     #[test]
     fn scopes() {

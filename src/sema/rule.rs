@@ -272,10 +272,21 @@ fn lower_body(
     ctx: &PackCtx,
     diags: &mut Vec<Diagnostic>,
 ) -> Body {
-    let param_env: BTreeMap<String, ParamInfo> = params
+    let mut param_env: BTreeMap<String, ParamInfo> = params
         .iter()
-        .map(|p| (p.name.clone(), ParamInfo { ty: p.ty }))
+        .map(|p| (p.name.clone(), ParamInfo { ty: Some(p.ty) }))
         .collect();
+    // A parameter whose type was not understood (E0309) is still declared: reading it
+    // is not a second error, and it is not "never used".
+    for p in c
+        .params
+        .iter()
+        .filter(|p| !p.name.name.eq_ignore_ascii_case("effect"))
+    {
+        param_env
+            .entry(p.name.name.clone())
+            .or_insert(ParamInfo { ty: None });
+    }
     let (lets, let_spans) = let_bindings(&c.lets, diags);
     let env = Env {
         kind,
@@ -294,7 +305,9 @@ fn lower_body(
     let value_counts = lw.value_counts;
     drop(lw);
     super::limits::check_counts(&field_counts, value_counts, r.id.span, diags);
-    report_unused(c, &used_params, &used_lets, &let_spans, diags);
+    // A parameter of an unknown type already has its error (E0309).
+    let typed: BTreeSet<&str> = params.iter().map(|p| p.name.as_str()).collect();
+    report_unused(c, &typed, &used_params, &used_lets, &let_spans, diags);
     if let Some(d) = c.deploy.filter(|_| c.related().is_none()) {
         diags.push(
             Diagnostic::new(Code::E0303, d.span, "`deploy` needs `require related …`")
@@ -371,16 +384,18 @@ fn rule_condition(c: &Clauses, kind: &Kind, lw: &mut Lowerer) -> Condition {
     }
 }
 
-/// W0007 for parameters and W0008 for `let` bindings the rule never reads.
+/// W0007 for parameters (of a known type) and W0008 for `let` bindings the rule never
+/// reads.
 fn report_unused(
     c: &Clauses,
+    typed: &BTreeSet<&str>,
     used_params: &BTreeSet<String>,
     used_lets: &BTreeSet<String>,
     let_spans: &BTreeMap<String, Span>,
     diags: &mut Vec<Diagnostic>,
 ) {
     for p in &c.params {
-        if !used_params.contains(&p.name.name) {
+        if typed.contains(p.name.name.as_str()) && !used_params.contains(&p.name.name) {
             diags.push(
                 Diagnostic::new(Code::W0007, p.name.span, format!("parameter `{}` is never used", p.name.name))
                     .with_label("unused")
@@ -747,7 +762,11 @@ fn lower_params(params: &[&ast::Param], diags: &mut Vec<Diagnostic>) -> Vec<ir::
             );
             continue;
         }
-        if let Some(i) = out.iter().position(|o| o.name == p.name.name) {
+        if let Some(&first) = out
+            .iter()
+            .position(|o| o.name == p.name.name)
+            .and_then(|i| spans.get(i))
+        {
             diags.push(
                 Diagnostic::new(
                     Code::E0108,
@@ -755,7 +774,7 @@ fn lower_params(params: &[&ast::Param], diags: &mut Vec<Diagnostic>) -> Vec<ir::
                     format!("parameter `{}` is declared twice", p.name.name),
                 )
                 .with_label("second declaration")
-                .with_related(spans[i], "first declared here"),
+                .with_related(first, "first declared here"),
             );
             continue;
         }
@@ -765,6 +784,21 @@ fn lower_params(params: &[&ast::Param], diags: &mut Vec<Diagnostic>) -> Vec<ir::
         }
     }
     out
+}
+
+/// The policy parameter type meant by a name other languages use for it (`list` →
+/// `array`); Azure Policy's types are string, array, object, boolean, integer, float and
+/// dateTime (definition-structure-parameters).
+fn param_type_synonym(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "list" | "arr" | "sequence" | "set" => "array",
+        "str" | "text" => "string",
+        "dict" | "map" | "hash" | "record" | "obj" | "json" => "object",
+        "number" | "num" | "long" => "integer",
+        "double" | "decimal" | "real" => "float",
+        "date" | "time" | "timestamp" => "datetime",
+        _ => return None,
+    })
 }
 
 /// Lowers a parameter declaration; `allow_effect` admits type `effect`
@@ -798,8 +832,12 @@ pub fn lower_param(
             )
             .with_label("not a policy parameter type")
             .with_help(format!("types: {}", names.join(", ")));
-            if let Some(s) = did_you_mean(&p.ty.name, names.iter().copied()) {
-                d = d.with_suggestion(format!("use `{s}`"), s);
+            if let Some(s) = param_type_synonym(&ty_name)
+                .or_else(|| did_you_mean(&p.ty.name, names.iter().copied()))
+            {
+                d = d
+                    .with_help(format!("did you mean `{s}`? types: {}", names.join(", ")))
+                    .with_suggestion(format!("use `{s}`"), s);
             }
             diags.push(d);
             return None;
@@ -969,14 +1007,30 @@ fn role_ids(roles: &Literal, diags: &mut Vec<Diagnostic>) -> Vec<String> {
         .collect()
 }
 
-/// The built-in Tag Contributor role (4a9ae827-…): manages tags only.
-const TAG_CONTRIBUTOR: &str =
-    "/providers/Microsoft.Authorization/roleDefinitions/4a9ae827-6dc8-4573-8ac7-8239d42aa03f";
-
 /// A `tags` field: `tags`, `tags['x']`, `tags.x`, `tags[x]`.
 fn is_tag_field(field: &str) -> bool {
     let lower = field.to_ascii_lowercase();
     lower == "tags" || lower.starts_with("tags[") || lower.starts_with("tags.")
+}
+
+/// The role a `fix` without `roles` gets, from the catalog's built-in roles: Tag
+/// Contributor when it writes only tags (least privilege: that role manages tags without
+/// access to the resource), Contributor otherwise (it can write registry properties; the
+/// built-in ACR modify policies use it, e.g. ACR_AdminAccountDisabled_Modify).
+fn default_fix_role(operations: &[ir::ModifyOperation]) -> Option<String> {
+    let only_tags =
+        !operations.is_empty() && operations.iter().all(|o| is_tag_field(&o.field.field));
+    let name = if only_tags {
+        "Tag Contributor"
+    } else {
+        "Contributor"
+    };
+    catalog().role(name).map(|r| {
+        format!(
+            "/providers/Microsoft.Authorization/roleDefinitions/{}",
+            r.id
+        )
+    })
 }
 
 fn lower_fix(f: &ast::Fix, lw: &mut Lowerer) -> ir::ModifyDetails {
@@ -996,14 +1050,7 @@ fn lower_fix(f: &ast::Fix, lw: &mut Lowerer) -> ir::ModifyDetails {
     }
     let role_definition_ids = match &f.roles {
         Some(r) => role_ids(r, lw.diags),
-        // Tag Contributor when the fix only writes tags (least privilege;
-        // the built-in "Add a tag to resources" modify policies use it).
-        None if !operations.is_empty() && operations.iter().all(|o| is_tag_field(&o.field.field)) => {
-            vec![TAG_CONTRIBUTOR.into()]
-        }
-        // Contributor can write registry properties; the built-in modify
-        // policies for ACR use it (e.g. ACR_AdminAccountDisabled_Modify).
-        None => vec!["/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c".into()],
+        None => default_fix_role(&operations).into_iter().collect(),
     };
     ir::ModifyDetails {
         role_definition_ids,

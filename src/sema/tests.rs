@@ -149,3 +149,96 @@ fn names_are_stable_uuid_v5() {
         Some(5)
     );
 }
+
+/// A parameter type written as another language spells it is one error (E0309) with the
+/// Azure type suggested, whether the parameter is used or not: no "no parameter named"
+/// (E0107) at its uses and no "never used" (W0007) (issue 12). Azure Policy's types:
+/// definition-structure-parameters ("String, Array, Object, Boolean, Integer, Float,
+/// DateTime").
+#[test]
+fn a_misnamed_parameter_type_is_one_error_with_the_azure_type_suggested() {
+    let compile = |src: String| {
+        let (_, c) = compile_str("t.acrp", &format!("{HEADER}{src}\n"), &NoTemplates);
+        c.diagnostics
+    };
+    for (written, meant, used) in [
+        ("list", "array", "require sku.name in param.x"),
+        ("str", "string", "require sku.name == param.x"),
+        ("dict", "object", "require adminUserEnabled != true"),
+        ("number", "integer", "require adminUserEnabled != true"),
+        ("double", "float", "require adminUserEnabled != true"),
+        ("date", "datetime", "require adminUserEnabled != true"),
+        ("strng", "string", "require sku.name == param.x"),
+    ] {
+        let diags = compile(format!(
+            "rule r {{ title \"r\" practice network severity low target registry\n\
+             param x: {written}\n{used}\n}}"
+        ));
+        let found: Vec<Code> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(found, [Code::E0309], "`param x: {written}`: {diags:#?}");
+        let fix = diags[0].suggestions.first().map(|s| s.replacement.as_str());
+        assert_eq!(fix, Some(meant), "`param x: {written}`");
+    }
+    // The short names acrpc accepts stay accepted.
+    for written in ["bool", "int", "string", "array", "object", "DateTime"] {
+        let src = format!(
+            "rule r {{ title \"r\" practice network severity low target registry\n\
+             param x: {written}\nrequire adminUserEnabled != true\n}}"
+        );
+        assert_eq!(codes(&src), [Code::W0007], "`param x: {written}`");
+    }
+}
+
+/// A fix's default role comes from the catalog: Tag Contributor for tags only, Contributor
+/// otherwise; both are built-in roles the catalog must have (built-in-roles.md).
+#[test]
+fn a_fix_defaults_to_a_catalog_role() {
+    let role_of = |fix: &str| {
+        let src = format!(
+            "{HEADER}rule r {{ title \"r\" practice network severity low target registry\n\
+             effect modify | disabled = modify\nrequire adminUserEnabled != true\n{fix}\n}}\n"
+        );
+        let (_, c) = compile_str("t.acrp", &src, &NoTemplates);
+        let pack = c
+            .pack
+            .unwrap_or_else(|| panic!("does not compile: {:#?}", c.diagnostics));
+        emit::definition(&pack.definitions[0], &pack)["properties"]["policyRule"]["then"]["details"]
+            ["roleDefinitionIds"]
+            .clone()
+    };
+    let id = |guid: &str| {
+        json!([format!(
+            "/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+        )])
+    };
+    let tag_contributor = id("4a9ae827-6dc8-4573-8ac7-8239d42aa03f");
+    assert_eq!(role_of("fix tags[\"env\"] = \"x\""), tag_contributor);
+    assert_eq!(
+        role_of("fix tags[\"env\"] = \"x\" roles [\"Tag Contributor\"]"),
+        tag_contributor
+    );
+    assert_eq!(
+        role_of("fix adminUserEnabled = false, tags[\"env\"] = \"x\""),
+        id("b24988ac-6180-42a0-ab88-20f7382dd24c")
+    );
+}
+
+/// Azure refuses these template functions in a policy rule
+/// (definition-structure-policy-rule.md, "Policy functions": "All Resource Manager
+/// template functions are available ... except" copyIndex, dateTimeAdd,
+/// dateTimeFromEpoch, dateTimeToEpoch, ..., lambda, ...): E0217, not a definition Azure
+/// would reject.
+#[test]
+fn date_functions_azure_refuses_in_policy_rules_are_e0217() {
+    for call in [
+        "dateTimeAdd(\"2026-01-01T00:00:00Z\", \"P1D\")",
+        "dateTimeFromEpoch(0)",
+        "dateTimeToEpoch(\"2026-01-01T00:00:00Z\")",
+    ] {
+        let src = format!(
+            "rule r {{ title \"r\" practice network severity low target registry\n\
+             require name != {call}\n}}"
+        );
+        assert_eq!(codes(&src), [Code::E0217], "{call}");
+    }
+}

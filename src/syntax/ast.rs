@@ -192,6 +192,10 @@ pub struct Include {
     pub target: IncludeTarget,
     pub bindings: Vec<Binding>,
     pub groups: Option<Vec<Ident>>,
+    /// `reference "…"`: the member's `policyDefinitionReferenceId`.
+    pub reference: Option<(String, Span)>,
+    /// `version "1.*.*"`: the member's `definitionVersion`.
+    pub version: Option<(String, Span)>,
     pub span: Span,
 }
 
@@ -200,6 +204,8 @@ pub enum IncludeTarget {
     Rule(Ident),
     Practice(Ident),
     All(Span),
+    /// `builtin "<GUID>"`: a built-in definition outside the pack.
+    Builtin(String, Span),
 }
 
 // ---------------------------------------------------------------- conditions
@@ -448,6 +454,20 @@ impl Literal {
 /// its output must parse to the same shape as its input).
 pub trait EqShape {
     fn eq_shape(&self, other: &Self) -> bool;
+}
+
+/// A copy of a condition with every span cleared: conditions with equal shapes are
+/// equal in shape (compute it once to compare one condition with many).
+pub fn cond_shape(c: &Cond) -> Cond {
+    let mut copy = c.clone();
+    super::incremental::visit_cond_spans(&mut copy, &mut |s| *s = Span::new(0, 0, 0));
+    copy
+}
+
+impl EqShape for Cond {
+    fn eq_shape(&self, other: &Self) -> bool {
+        cond_shape(self) == cond_shape(other)
+    }
 }
 
 /// A copy of an item with every span cleared.

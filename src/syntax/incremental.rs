@@ -193,6 +193,11 @@ fn expr(e: &mut Expr, v: &mut dyn FnMut(&mut Span)) {
     }
 }
 
+/// Calls `v` on every span of a condition.
+pub(crate) fn visit_cond_spans(c: &mut Cond, v: &mut dyn FnMut(&mut Span)) {
+    cond(c, v);
+}
+
 fn cond(c: &mut Cond, v: &mut dyn FnMut(&mut Span)) {
     match c {
         Cond::And(cs, s) | Cond::Or(cs, s) => {
@@ -395,7 +400,10 @@ pub fn visit_spans(item: &mut Item, v: &mut dyn FnMut(&mut Span)) {
                     InitiativeClause::Include(inc) => {
                         match &mut inc.target {
                             IncludeTarget::Rule(i) | IncludeTarget::Practice(i) => ident(i, v),
-                            IncludeTarget::All(s) => v(s),
+                            IncludeTarget::All(s) | IncludeTarget::Builtin(_, s) => v(s),
+                        }
+                        for (_, s) in inc.reference.iter_mut().chain(inc.version.iter_mut()) {
+                            v(s);
                         }
                         inc.bindings.iter_mut().for_each(|b| binding(b, v));
                         for g in inc.groups.iter_mut().flatten() {

@@ -203,7 +203,7 @@ pub const CLAUSES: &[Clause] = &[
         "include",
         Syntax,
         &[Initiative],
-        "a member: a rule id, `practice p` or `all`",
+        "a member: a rule id, `practice p`, `all` or `builtin \"<GUID>\"`",
     ),
     c(
         "selector",
@@ -234,6 +234,9 @@ pub const ITEMS: &[&str] = &[
 pub const WORDS: &[&str] = &[
     "groups",
     "practice",
+    // `include builtin "<GUID>" { reference "…" version "…" }`
+    "builtin",
+    "reference",
     "all",
     "any",
     "count",

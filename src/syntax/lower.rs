@@ -351,12 +351,18 @@ impl Ctx {
                         "practice",
                     )?)),
                     Rule::all_target => IncludeTarget::All(self.span(&t)),
+                    Rule::builtin_target => {
+                        let s = next(&mut t.into_inner().skip(1), self, "built-in id")?;
+                        IncludeTarget::Builtin(self.string(&s)?, self.span(&s))
+                    }
                     _ => IncludeTarget::Rule(self.ident(t)),
                 };
                 let mut inc = Include {
                     target,
                     bindings: Vec::new(),
                     groups: None,
+                    reference: None,
+                    version: None,
                     span,
                 };
                 if let Some(block) = it.next() {
@@ -369,6 +375,16 @@ impl Ctx {
                                     .map(|p| self.ident(p))
                                     .collect();
                                 inc.groups = Some(groups);
+                            }
+                            Rule::member_reference | Rule::member_version => {
+                                let is_reference = m.as_rule() == Rule::member_reference;
+                                let s = next(&mut m.into_inner().skip(1), self, "string")?;
+                                let value = Some((self.string(&s)?, self.span(&s)));
+                                if is_reference {
+                                    inc.reference = value;
+                                } else {
+                                    inc.version = value;
+                                }
                             }
                             _ => inc.bindings.push(self.binding(m)?),
                         }
@@ -946,6 +962,7 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::EOI => "end of item",
         Rule::item => "`pack`, `rule` or `initiative`",
         Rule::member_groups | Rule::binding => "a binding",
+        Rule::member_reference | Rule::member_version => "a member clause",
         Rule::assignment => "an assignment `path = value`",
         _ => return None,
     })

@@ -27,14 +27,16 @@ fn is_word_byte(b: u8) -> bool {
 }
 
 fn keyword_at(bytes: &[u8], i: usize) -> bool {
-    if i > 0 && is_word_byte(bytes[i - 1]) {
+    if i.checked_sub(1)
+        .and_then(|p| bytes.get(p))
+        .is_some_and(|b| is_word_byte(*b))
+    {
         return false;
     }
     ITEM_KEYWORDS.iter().any(|kw| {
         let end = i + kw.len();
-        bytes.len() > end
-            && &bytes[i..end] == kw.as_bytes()
-            && matches!(bytes[end], b' ' | b'\t' | b'\r' | b'\n')
+        bytes.get(i..end) == Some(kw.as_bytes())
+            && matches!(bytes.get(end), Some(b' ' | b'\t' | b'\r' | b'\n'))
             // `test` is also a common name (`environment test {`): as an
             // item keyword it must begin its line.
             && (*kw != "test" || first_on_line(bytes, i))
@@ -65,6 +67,8 @@ fn opens_block(bytes: &[u8], i: usize) -> bool {
 
 pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Chunk> {
     let bytes = text.as_bytes();
+    // The byte at `i`, NUL past the end (the loop checks `i < bytes.len()` first anyway).
+    let at = |i: usize| bytes.get(i).copied().unwrap_or(0);
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut current: Option<Chunk> = None;
     // Open brackets of the current item: (byte, offset).
@@ -91,7 +95,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
     };
 
     while i < bytes.len() {
-        let b = bytes[i];
+        let b = at(i);
         let at_line_start = line_start;
         line_start = false;
         match b {
@@ -106,14 +110,14 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 i += 1;
             }
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                while i < bytes.len() && at(i) != b'\n' && at(i) != b'\r' {
                     i += 1;
                 }
             }
-            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+            b'"' if bytes.get(i..).unwrap_or_default().starts_with(b"\"\"\"") => {
                 note_stray(&current, &mut stray_start, i);
                 let open = i;
-                match text[i + 3..].find("\"\"\"") {
+                match text.get(i + 3..).unwrap_or_default().find("\"\"\"") {
                     Some(rel) => i = i + 3 + rel + 3,
                     None => {
                         diags.push(unterminated(file, open, text.len()));
@@ -129,12 +133,12 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 let open = i;
                 i += 1;
                 let mut closed = false;
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    if bytes[i] == b'\\' {
+                while i < bytes.len() && at(i) != b'\n' && at(i) != b'\r' {
+                    if at(i) == b'\\' {
                         i += 2;
                         continue;
                     }
-                    if bytes[i] == b'"' {
+                    if at(i) == b'"' {
                         closed = true;
                         i += 1;
                         break;
@@ -201,9 +205,14 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
             _ => {
                 note_stray(&current, &mut stray_start, i);
                 // Skip the rest of a word so keywords inside it are not matched.
-                let c = text[i..].chars().next().map_or(1, char::len_utf8);
+                let c = text
+                    .get(i..)
+                    .unwrap_or_default()
+                    .chars()
+                    .next()
+                    .map_or(1, char::len_utf8);
                 i += c;
-                while i < bytes.len() && is_word_byte(bytes[i]) {
+                while i < bytes.len() && is_word_byte(at(i)) {
                     i += 1;
                 }
             }

@@ -307,3 +307,29 @@ fn brackets_and_strings_before_the_first_item_are_stray() {
         assert_eq!(file.items.len(), 1, "{pre:?}: the rule still parses");
     }
 }
+
+/// Conditions compare by shape too (lint W0605 finds repeated conditions this way).
+#[test]
+fn conditions_compare_by_shape() {
+    use super::ast::{Cond, EqShape, Item, RuleClause};
+    let require = |text: &str| -> Cond {
+        let file = parse_ok(text);
+        match file.items.into_iter().next() {
+            Some(Item::Rule(r)) => r
+                .clauses
+                .into_iter()
+                .find_map(|c| match c {
+                    RuleClause::Require(c, _) => Some(c),
+                    _ => None,
+                })
+                .unwrap(),
+            other => panic!("not a rule: {other:?}"),
+        }
+    };
+    let a = require("rule r {\n  require a != true and b in [\"x\", \"y\"]\n}\n");
+    let b = require("rule r {\n\n  require   a != true\n    and b in [\"x\",\"y\"]\n}\n");
+    let c = require("rule r {\n  require a != true and b in [\"x\"]\n}\n");
+    assert_ne!(a, b, "the spans differ");
+    assert!(a.eq_shape(&b));
+    assert!(!a.eq_shape(&c));
+}

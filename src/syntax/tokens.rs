@@ -46,65 +46,68 @@ fn is_word_char(c: u8) -> bool {
 /// Splits `src` into tokens, skipping whitespace (and a byte-order mark).
 pub fn tokenize(src: &str) -> Vec<Token> {
     let b = src.as_bytes();
+    // The byte at `i`, NUL past the end (the scanner checks `i < b.len()` first anyway).
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let rest = |i: usize| src.get(i..).unwrap_or_default();
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
+        let c = at(i);
         if c == b' ' || c == b'\t' || c == b'\r' || c == b'\n' {
             i += 1;
             continue;
         }
-        if src[i..].starts_with('\u{FEFF}') {
+        if rest(i).starts_with('\u{FEFF}') {
             i += '\u{FEFF}'.len_utf8();
             continue;
         }
         let start = i;
         let kind = if c == b'#' {
             // A comment ends at a line break, a lone CR included (as for the parser).
-            while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+            while i < b.len() && at(i) != b'\n' && at(i) != b'\r' {
                 i += 1;
             }
             TokenKind::Comment
-        } else if src[i..].starts_with("\"\"\"") {
+        } else if rest(i).starts_with("\"\"\"") {
             i += 3;
-            match src[i..].find("\"\"\"") {
+            match rest(i).find("\"\"\"") {
                 Some(k) => i += k + 3,
                 None => i = b.len(),
             }
             TokenKind::Str
         } else if c == b'"' {
             i += 1;
-            while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
-                if b[i] == b'\\' && i + 1 < b.len() && b[i + 1] != b'\n' {
+            while i < b.len() && at(i) != b'"' && at(i) != b'\n' {
+                if at(i) == b'\\' && i + 1 < b.len() && at(i + 1) != b'\n' {
                     i += 1;
                 }
                 i += 1;
             }
-            if i < b.len() && b[i] == b'"' {
+            if i < b.len() && at(i) == b'"' {
                 i += 1;
             }
             TokenKind::Str
         } else if c.is_ascii_digit() || (c == b'-' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
         {
             i += 1;
-            while i < b.len() && b[i].is_ascii_digit() {
+            while i < b.len() && at(i).is_ascii_digit() {
                 i += 1;
             }
-            if i + 1 < b.len() && b[i] == b'.' && b[i + 1].is_ascii_digit() {
+            if i + 1 < b.len() && at(i) == b'.' && at(i + 1).is_ascii_digit() {
                 i += 1;
-                while i < b.len() && b[i].is_ascii_digit() {
+                while i < b.len() && at(i).is_ascii_digit() {
                     i += 1;
                 }
             }
             TokenKind::Number
         } else if is_word_start(c) {
-            while i < b.len() && is_word_char(b[i]) {
+            while i < b.len() && is_word_char(at(i)) {
                 i += 1;
             }
             TokenKind::Word
         } else if matches!(c, b'=' | b'!' | b'<' | b'>') {
             i += 1;
-            if i < b.len() && b[i] == b'=' {
+            if i < b.len() && at(i) == b'=' {
                 i += 1;
             }
             if c == b'!' && i == start + 1 {
@@ -120,7 +123,7 @@ pub fn tokenize(src: &str) -> Vec<Token> {
             TokenKind::Punct
         } else {
             // One character, whatever its width.
-            i += src[i..].chars().next().map_or(1, char::len_utf8);
+            i += rest(i).chars().next().map_or(1, char::len_utf8);
             TokenKind::Unknown
         };
         out.push(Token {

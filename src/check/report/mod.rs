@@ -2,16 +2,19 @@
 //! docs/check.md), SARIF 2.1.0 for code scanning, JUnit XML, and a markdown
 //! summary for pull-request comments. Pure functions of a [`Report`];
 //! deterministic (no timestamps, results in input order).
+#![allow(clippy::indexing_slicing)] // not yet worked down: 1 sites
 
 pub(crate) mod junit;
 mod markdown;
 mod sarif;
 mod text;
+mod wording;
 
 pub use junit::junit;
 pub use markdown::markdown;
 pub use sarif::sarif;
 pub use text::text;
+pub use wording::describe;
 
 use super::{CheckResult, Report};
 use crate::eval::{Evidence, Verdict};
@@ -206,35 +209,6 @@ pub fn location(report: &Report, r: &CheckResult) -> (usize, usize) {
             (res.place.line.max(1), res.place.column.max(1))
         }
         _ => (res.place.line.max(1), res.place.column.max(1)),
-    }
-}
-
-/// How a piece of evidence reads: `adminUserEnabled equals true (saw true)`.
-pub fn describe(e: &Evidence) -> String {
-    let subject = e.subject.rsplit('/').next().unwrap_or(&e.subject);
-    let subject = if e.subject.contains('/') && e.path.is_some() {
-        e.path.clone().unwrap_or_default()
-    } else {
-        subject.to_string()
-    };
-    let saw = match &e.actual {
-        None => "missing".to_string(),
-        Some(v) => short(&crate::inputs::display_value(v)),
-    };
-    let held = if e.held { "" } else { "not " };
-    format!(
-        "{held}{subject} {} {}: saw {saw}",
-        e.operator,
-        short(&e.expected)
-    )
-}
-
-fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 80 {
-        format!("{}…", s.chars().take(79).collect::<String>())
-    } else {
-        s
     }
 }
 

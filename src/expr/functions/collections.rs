@@ -1,15 +1,15 @@
 //! Array and object functions (template-functions-array.md, template-functions-object.md).
 
 use super::logic::{culture_key, json_eq};
-use super::{arity, get_key, int_arg, invalid, str_arg, type_name};
+use super::{arg, arity, get_key, int_arg, invalid, str_arg, type_name};
 use crate::expr::{Context, EvalError};
 use serde_json::{Map, Value};
 
 /// array(x): an array stays as it is; anything else becomes a one-element array.
 pub(super) fn array(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("array", args, 1, 1)?;
-    Ok(match &args[0] {
-        Value::Array(_) => args[0].clone(),
+    Ok(match arg(args, 0) {
+        Value::Array(_) => arg(args, 0).clone(),
         other => Value::Array(vec![other.clone()]),
     })
 }
@@ -23,21 +23,20 @@ pub(super) fn create_object(args: &[Value], _: &dyn Context) -> Result<Value, Ev
         return invalid("createObject expects an even number of arguments (key, value pairs)");
     }
     let mut map = Map::new();
-    for pair in args.chunks(2) {
-        map.insert(
-            str_arg("createObject", &pair[0])?.to_string(),
-            pair[1].clone(),
-        );
+    for pair in args.chunks_exact(2) {
+        if let [key, value] = pair {
+            map.insert(str_arg("createObject", key)?.to_string(), value.clone());
+        }
     }
     Ok(Value::Object(map))
 }
 
 pub(super) fn flatten(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("flatten", args, 1, 1)?;
-    let Value::Array(outer) = &args[0] else {
+    let Value::Array(outer) = arg(args, 0) else {
         return invalid(format!(
             "flatten expects an array, got {}",
-            type_name(&args[0])
+            type_name(arg(args, 0))
         ));
     };
     let mut out = Vec::new();
@@ -59,9 +58,11 @@ pub(super) fn flatten(args: &[Value], _: &dyn Context) -> Result<Value, EvalErro
 /// of the first.
 pub(super) fn intersection(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("intersection", args, 2, usize::MAX)?;
-    match &args[0] {
+    match arg(args, 0) {
         Value::Array(first) => {
-            let others = args[1..]
+            let others = args
+                .get(1..)
+                .unwrap_or_default()
                 .iter()
                 .map(|a| a.as_array().ok_or(()))
                 .collect::<Result<Vec<_>, _>>()
@@ -79,7 +80,9 @@ pub(super) fn intersection(args: &[Value], _: &dyn Context) -> Result<Value, Eva
             Ok(Value::Array(out))
         }
         Value::Object(first) => {
-            let others = args[1..]
+            let others = args
+                .get(1..)
+                .unwrap_or_default()
                 .iter()
                 .map(|a| a.as_object().ok_or(()))
                 .collect::<Result<Vec<_>, _>>()
@@ -108,7 +111,7 @@ pub(super) fn intersection(args: &[Value], _: &dyn Context) -> Result<Value, Eva
 /// winning, nested objects merged recursively (template-functions-object.md#union).
 pub(super) fn union(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("union", args, 2, usize::MAX)?;
-    match &args[0] {
+    match arg(args, 0) {
         Value::Array(_) => {
             let mut out: Vec<Value> = Vec::new();
             for arg in args {
@@ -154,10 +157,10 @@ fn merge(into: &mut Map<String, Value>, from: &Map<String, Value>) {
 /// items(object): `[{key, value}]`, sorted by key (template-functions-object.md#items).
 pub(super) fn items(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("items", args, 1, 1)?;
-    let Value::Object(map) = &args[0] else {
+    let Value::Object(map) = arg(args, 0) else {
         return invalid(format!(
             "items expects an object, got {}",
-            type_name(&args[0])
+            type_name(arg(args, 0))
         ));
     };
     let mut pairs: Vec<(&String, &Value)> = map.iter().collect();
@@ -176,7 +179,7 @@ pub(super) fn items(args: &[Value], _: &dyn Context) -> Result<Value, EvalError>
 /// `{'one': 'a', 'two': 'b'}`); strict JSON is tried first.
 pub(super) fn json(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("json", args, 1, 1)?;
-    let text = str_arg("json", &args[0])?;
+    let text = str_arg("json", arg(args, 0))?;
     serde_json::from_str(text)
         .or_else(|e| {
             relaxed_json(text)
@@ -246,8 +249,8 @@ pub(super) fn null(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> 
 /// range(start, count): ARM requires count ≥ 0, count ≤ 10000 and start + count ≤ 2^31 - 1.
 pub(super) fn range(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("range", args, 2, 2)?;
-    let start = int_arg("range", &args[0])?;
-    let count = int_arg("range", &args[1])?;
+    let start = int_arg("range", arg(args, 0))?;
+    let count = int_arg("range", arg(args, 1))?;
     if !(0..=10_000).contains(&count) {
         return invalid(format!("range count {count} must be between 0 and 10000"));
     }
@@ -290,7 +293,7 @@ fn extreme(name: &str, args: &[Value], want: std::cmp::Ordering) -> Result<Value
 
 pub(super) fn try_get(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("tryGet", args, 2, 2)?;
-    Ok(match (&args[0], &args[1]) {
+    Ok(match (arg(args, 0), arg(args, 1)) {
         (Value::Object(map), Value::String(k)) => get_key(map, k).cloned().unwrap_or(Value::Null),
         (Value::Array(a), Value::Number(n)) => n
             .as_u64()
@@ -314,10 +317,10 @@ pub(super) fn try_get(args: &[Value], _: &dyn Context) -> Result<Value, EvalErro
 /// objectKeys(object): the property names, in order (Bicep's objectKeys).
 pub(super) fn object_keys(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("objectKeys", args, 1, 1)?;
-    let Value::Object(map) = &args[0] else {
+    let Value::Object(map) = arg(args, 0) else {
         return invalid(format!(
             "objectKeys expects an object, got {}",
-            type_name(&args[0])
+            type_name(arg(args, 0))
         ));
     };
     Ok(Value::Array(
@@ -329,10 +332,10 @@ pub(super) fn object_keys(args: &[Value], _: &dyn Context) -> Result<Value, Eval
 /// (unlike union, nested objects are not merged).
 pub(super) fn shallow_merge(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("shallowMerge", args, 1, 1)?;
-    let Value::Array(items) = &args[0] else {
+    let Value::Array(items) = arg(args, 0) else {
         return invalid(format!(
             "shallowMerge expects an array of objects, got {}",
-            type_name(&args[0])
+            type_name(arg(args, 0))
         ));
     };
     let mut out = Map::new();

@@ -1,7 +1,7 @@
 //! Dates (template-functions-date.md): only the epoch conversions, whose output format is
 //! fixed. dateTimeAdd, utcNow and addDays format with .NET patterns and stay unevaluated.
 
-use super::{arity, int_arg, invalid, str_arg, unknown_self};
+use super::{arg, arity, int_arg, invalid, str_arg, unknown_self};
 use crate::expr::{Context, EvalError};
 use serde_json::Value;
 
@@ -13,7 +13,7 @@ const EPOCH_MAX: i64 = 253_402_300_799;
 /// dateTimeFromEpoch(seconds) → `yyyy-MM-ddTHH:mm:ssZ`.
 pub(super) fn date_time_from_epoch(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("dateTimeFromEpoch", args, 1, 1)?;
-    let secs = int_arg("dateTimeFromEpoch", &args[0])?;
+    let secs = int_arg("dateTimeFromEpoch", arg(args, 0))?;
     if !(EPOCH_MIN..=EPOCH_MAX).contains(&secs) {
         return invalid(format!(
             "dateTimeFromEpoch: {secs} is outside the years 1 to 9999"
@@ -34,7 +34,7 @@ pub(super) fn date_time_from_epoch(args: &[Value], _: &dyn Context) -> Result<Va
 /// evaluated.
 pub(super) fn date_time_to_epoch(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("dateTimeToEpoch", args, 1, 1)?;
-    let text = str_arg("dateTimeToEpoch", &args[0])?;
+    let text = str_arg("dateTimeToEpoch", arg(args, 0))?;
     iso_seconds(text).map(Value::from).ok_or_else(|| {
         unknown_self(&format!(
             "is not evaluated statically: '{text}' is not an ISO 8601 date-time acrpc reads"

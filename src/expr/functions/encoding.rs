@@ -2,20 +2,20 @@
 //! (`uri`, `uriComponent`, `uriComponentToString`), template-functions-string.md.
 
 use super::collections::json;
-use super::{arity, invalid, str_arg};
+use super::{arg, arity, invalid, str_arg};
 use crate::expr::{Context, EvalError};
 use serde_json::Value;
 
 pub(super) fn base64(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("base64", args, 1, 1)?;
     Ok(Value::String(b64_encode(
-        str_arg("base64", &args[0])?.as_bytes(),
+        str_arg("base64", arg(args, 0))?.as_bytes(),
     )))
 }
 
 pub(super) fn base64_to_string(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("base64ToString", args, 1, 1)?;
-    let bytes = b64_decode(str_arg("base64ToString", &args[0])?)?;
+    let bytes = b64_decode(str_arg("base64ToString", arg(args, 0))?)?;
     Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
@@ -36,7 +36,8 @@ fn b64_encode(bytes: &[u8]) -> String {
             .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+                let digit = B64.get((n >> (18 - 6 * i) & 63) as usize);
+                out.push(char::from(digit.copied().unwrap_or(b'=')));
             } else {
                 out.push('=');
             }
@@ -75,7 +76,7 @@ fn b64_decode(text: &str) -> Result<Vec<u8>, EvalError> {
 
 pub(super) fn data_uri(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("dataUri", args, 1, 1)?;
-    let text = str_arg("dataUri", &args[0])?;
+    let text = str_arg("dataUri", arg(args, 0))?;
     Ok(Value::String(format!(
         "data:text/plain;charset=utf8;base64,{}",
         b64_encode(text.as_bytes())
@@ -84,7 +85,7 @@ pub(super) fn data_uri(args: &[Value], _: &dyn Context) -> Result<Value, EvalErr
 
 pub(super) fn data_uri_to_string(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("dataUriToString", args, 1, 1)?;
-    let text = str_arg("dataUriToString", &args[0])?;
+    let text = str_arg("dataUriToString", arg(args, 0))?;
     let Some((header, data)) = text.strip_prefix("data:").and_then(|r| r.split_once(',')) else {
         return invalid(format!("'{text}' is not a data URI"));
     };
@@ -102,8 +103,8 @@ pub(super) fn data_uri_to_string(args: &[Value], _: &dyn Context) -> Result<Valu
 /// anything else replaces the base's last segment; `.` and `..` segments are removed.
 pub(super) fn uri(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("uri", args, 2, 2)?;
-    let base = str_arg("uri", &args[0])?;
-    let rel = str_arg("uri", &args[1])?;
+    let base = str_arg("uri", arg(args, 0))?;
+    let rel = str_arg("uri", arg(args, 1))?;
     // The fragment goes first: a `#` before `://` leaves no scheme (found by fuzzing:
     // `uri('ht#p://contoso.com/a/b', '/c')` sliced past the end).
     let base = &base[..base.find('#').unwrap_or(base.len())];
@@ -170,7 +171,7 @@ fn remove_dot_segments(reference: &str) -> String {
 /// characters.
 pub(super) fn uri_component(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("uriComponent", args, 1, 1)?;
-    let text = str_arg("uriComponent", &args[0])?;
+    let text = str_arg("uriComponent", arg(args, 0))?;
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
@@ -184,7 +185,7 @@ pub(super) fn uri_component(args: &[Value], _: &dyn Context) -> Result<Value, Ev
 
 pub(super) fn uri_component_to_string(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("uriComponentToString", args, 1, 1)?;
-    let bytes = percent_decode(str_arg("uriComponentToString", &args[0])?)?;
+    let bytes = percent_decode(str_arg("uriComponentToString", arg(args, 0))?)?;
     Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
@@ -192,8 +193,8 @@ fn percent_decode(text: &str) -> Result<Vec<u8>, EvalError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
+    while let Some(&byte) = bytes.get(i) {
+        if byte == b'%' {
             let hex = text
                 .get(i + 1..i + 3)
                 .and_then(|h| u8::from_str_radix(h, 16).ok());
@@ -203,7 +204,7 @@ fn percent_decode(text: &str) -> Result<Vec<u8>, EvalError> {
             out.push(b);
             i += 3;
         } else {
-            out.push(bytes[i]);
+            out.push(byte);
             i += 1;
         }
     }

@@ -1,6 +1,6 @@
 //! `format()`: .NET composite formatting (template-functions-string.md#format).
 
-use super::{arity, invalid, str_arg, to_text, type_name, unknown_self};
+use super::{arg, arity, invalid, str_arg, to_text, type_name, unknown_self};
 use crate::expr::{Context, EvalError};
 use serde_json::Value;
 
@@ -8,26 +8,31 @@ use serde_json::Value;
 /// specs N, D, F, X (with precision) are supported; others are not evaluated statically.
 pub(super) fn format(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("format", args, 1, usize::MAX)?;
-    let fmt = str_arg("format", &args[0])?;
-    let values = &args[1..];
+    let fmt = str_arg("format", arg(args, 0))?;
+    let values = args.get(1..).unwrap_or_default();
     let mut out = String::new();
     let mut rest = fmt;
+    // `{` and `}` are ASCII, so every split below is at a character boundary.
     while let Some(i) = rest.find(['{', '}']) {
-        out.push_str(&rest[..i]);
-        let c = rest.as_bytes()[i];
-        if rest[i + 1..].starts_with(c as char) {
-            out.push(c as char);
-            rest = &rest[i + 2..];
+        let (text, brace) = rest.split_at(i);
+        out.push_str(text);
+        let c = if brace.starts_with('{') { '{' } else { '}' };
+        if let Some(after) = brace
+            .strip_prefix(['{', '}'])
+            .and_then(|b| b.strip_prefix(c))
+        {
+            out.push(c);
+            rest = after;
             continue;
         }
-        if c == b'}' {
+        if c == '}' {
             return invalid(format!("format string '{fmt}' has an unmatched '}}'"));
         }
-        let Some(end) = rest[i..].find('}') else {
+        let Some((item, after)) = brace.get(1..).and_then(|b| b.split_once('}')) else {
             return invalid(format!("format string '{fmt}' has an unmatched '{{'"));
         };
-        out.push_str(&format_item(&rest[i + 1..i + end], values, fmt)?);
-        rest = &rest[i + end + 1..];
+        out.push_str(&format_item(item, values, fmt)?);
+        rest = after;
     }
     out.push_str(rest);
     Ok(Value::String(out))

@@ -2,14 +2,14 @@
 //! (template-functions-comparison.md) functions; `if`, `and`, `or` and `coalesce` are in
 //! `eval.rs`.
 
-use super::{arity, bool_arg, invalid, to_text, type_name};
+use super::{arg, arity, bool_arg, invalid, to_text, type_name};
 use crate::expr::{Context, EvalError};
 use serde_json::Value;
 
 /// bool: a boolean, 'true'/'false' (any case), or an integer (0 is false).
 pub(super) fn bool_(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("bool", args, 1, 1)?;
-    match &args[0] {
+    match arg(args, 0) {
         Value::Bool(b) => Ok(Value::Bool(*b)),
         Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
         Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
@@ -34,7 +34,7 @@ pub(super) fn false_(args: &[Value], _: &dyn Context) -> Result<Value, EvalError
 
 pub(super) fn not(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("not", args, 1, 1)?;
-    Ok(Value::Bool(!bool_arg("not", &args[0])?))
+    Ok(Value::Bool(!bool_arg("not", arg(args, 0))?))
 }
 
 // ---------------------------------------------------------------------------------
@@ -61,13 +61,13 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
 
 pub(super) fn equals(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("equals", args, 2, 2)?;
-    Ok(Value::Bool(json_eq(&args[0], &args[1])))
+    Ok(Value::Bool(json_eq(arg(args, 0), arg(args, 1))))
 }
 
 /// Orders two integers or two strings (ordinal: ARM compares strings case-sensitively).
 fn order(name: &str, args: &[Value]) -> Result<std::cmp::Ordering, EvalError> {
     arity(name, args, 2, 2)?;
-    match (&args[0], &args[1]) {
+    match (arg(args, 0), arg(args, 1)) {
         (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
             (Some(i), Some(j)) => Ok(i.cmp(&j)),
             _ => x

@@ -181,6 +181,12 @@ pub fn get_key<'m>(map: &'m Map<String, Value>, name: &str) -> Option<&'m Value>
     })
 }
 
+/// Argument `i`; `null` past the end. Every built-in checks its arity first, so this
+/// only spares an index that could panic.
+fn arg(args: &[Value], i: usize) -> &Value {
+    args.get(i).unwrap_or(&Value::Null)
+}
+
 fn arity(name: &str, args: &[Value], min: usize, max: usize) -> Result<(), EvalError> {
     if args.len() < min || args.len() > max {
         let expected = match (min, max) {

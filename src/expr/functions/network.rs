@@ -1,7 +1,7 @@
 //! Addresses: the policy function `ipRangeContains` (definition-structure-policy-rule.md,
 //! "Policy functions") and the CIDR functions (template-functions-cidr.md).
 
-use super::{arity, int_arg, invalid, str_arg, unknown_self};
+use super::{arg, arity, int_arg, invalid, str_arg, unknown_self};
 use crate::expr::{Context, EvalError};
 use serde_json::{Map, Value};
 
@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 /// evaluation failures.
 pub(super) fn ip_range_contains(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("ipRangeContains", args, 2, 2)?;
-    let outer = ip_range(str_arg("ipRangeContains", &args[0])?)?;
-    let inner = ip_range(str_arg("ipRangeContains", &args[1])?)?;
+    let outer = ip_range(str_arg("ipRangeContains", arg(args, 0))?)?;
+    let inner = ip_range(str_arg("ipRangeContains", arg(args, 1))?)?;
     if outer.v6 != inner.v6 {
         return invalid("ipRangeContains cannot compare IPv4 and IPv6 ranges");
     }
@@ -139,7 +139,7 @@ fn cidr_arg(name: &str, v: &Value) -> Result<Cidr, EvalError> {
 /// usable; /31 and /32 blocks, where that rule cannot hold, are not evaluated.
 pub(super) fn parse_cidr(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("parseCidr", args, 1, 1)?;
-    let c = cidr_arg("parseCidr", &args[0])?;
+    let c = cidr_arg("parseCidr", arg(args, 0))?;
     let mut out = Map::new();
     out.insert("network".into(), Value::String(c.address(c.network)));
     let netmask = !c.host_mask() & (u128::MAX >> (128 - c.width()));
@@ -168,9 +168,9 @@ pub(super) fn parse_cidr(args: &[Value], _: &dyn Context) -> Result<Value, EvalE
 /// `newCIDR` inside `network`.
 pub(super) fn cidr_subnet(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("cidrSubnet", args, 3, 3)?;
-    let c = cidr_arg("cidrSubnet", &args[0])?;
-    let new_prefix = int_arg("cidrSubnet", &args[1])?;
-    let index = int_arg("cidrSubnet", &args[2])?;
+    let c = cidr_arg("cidrSubnet", arg(args, 0))?;
+    let new_prefix = int_arg("cidrSubnet", arg(args, 1))?;
+    let index = int_arg("cidrSubnet", arg(args, 2))?;
     let new_prefix = u32::try_from(new_prefix)
         .ok()
         .filter(|p| (c.prefix..=c.width()).contains(p))
@@ -199,8 +199,8 @@ pub(super) fn cidr_subnet(args: &[Value], _: &dyn Context) -> Result<Value, Eval
 /// after the network address).
 pub(super) fn cidr_host(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("cidrHost", args, 2, 2)?;
-    let c = cidr_arg("cidrHost", &args[0])?;
-    let index = int_arg("cidrHost", &args[1])?;
+    let c = cidr_arg("cidrHost", arg(args, 0))?;
+    let index = int_arg("cidrHost", arg(args, 1))?;
     // IPv4 keeps the broadcast address out of reach; IPv6 has none.
     let last_usable = if c.v6 {
         c.last()

@@ -1,13 +1,13 @@
 //! Numeric functions (template-functions-numeric.md): 64-bit integers; overflow and
 //! division by zero are errors.
 
-use super::{arity, int_arg, invalid, to_text, type_name};
+use super::{arg, arity, int_arg, invalid, to_text, type_name};
 use crate::expr::{Context, EvalError};
 use serde_json::Value;
 
 fn int_pair(name: &str, args: &[Value]) -> Result<(i64, i64), EvalError> {
     arity(name, args, 2, 2)?;
-    Ok((int_arg(name, &args[0])?, int_arg(name, &args[1])?))
+    Ok((int_arg(name, arg(args, 0))?, int_arg(name, arg(args, 1))?))
 }
 
 fn checked(name: &str, r: Option<i64>) -> Result<Value, EvalError> {
@@ -45,8 +45,8 @@ pub(super) fn mod_(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> 
 /// int: an integer, an integral number, or a string of digits.
 pub(super) fn int(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("int", args, 1, 1)?;
-    match &args[0] {
-        Value::Number(n) if n.is_i64() => Ok(args[0].clone()),
+    match arg(args, 0) {
+        Value::Number(n) if n.is_i64() => Ok(arg(args, 0).clone()),
         Value::Number(n) => match n.as_f64() {
             Some(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok(Value::from(f as i64)),
             _ => invalid(format!("int cannot convert {n}")),
@@ -63,12 +63,14 @@ pub(super) fn int(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
 /// float: a number or a decimal string (invariant culture).
 pub(super) fn float(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("float", args, 1, 1)?;
-    let x = match &args[0] {
+    let x = match arg(args, 0) {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
         _ => None,
     };
     x.and_then(serde_json::Number::from_f64)
         .map(Value::Number)
-        .ok_or_else(|| EvalError::Invalid(format!("float cannot convert {}", to_text(&args[0]))))
+        .ok_or_else(|| {
+            EvalError::Invalid(format!("float cannot convert {}", to_text(arg(args, 0))))
+        })
 }

@@ -65,7 +65,10 @@ fn split_at_type<'a>(
             "{name}: no resource type (namespace/type) among the arguments"
         ));
     };
-    Ok((&args[..i], args[i], &args[i + 1..]))
+    match (args.split_at_checked(i), args.get(i)) {
+        (Some((scope, rest)), Some(ty)) => Ok((scope, ty, rest.get(1..).unwrap_or_default())),
+        _ => invalid(format!("{name}: no resource type among the arguments")),
+    }
 }
 
 /// resourceId([subscriptionId], [resourceGroupName], resourceType, names...).
@@ -157,9 +160,12 @@ pub(super) fn extension_resource_id(args: &[Value], _: &dyn Context) -> Result<V
     const NAME: &str = "extensionResourceId";
     arity(NAME, args, 3, usize::MAX)?;
     let all = strings(NAME, args)?;
-    let tail = provider_path(NAME, all[1], &all[2..])?;
+    let [id, ty, names @ ..] = all.as_slice() else {
+        return invalid(format!("{NAME} expects at least 3 arguments"));
+    };
+    let tail = provider_path(NAME, ty, names)?;
     Ok(Value::String(format!(
         "{}/{tail}",
-        all[0].trim_end_matches('/')
+        id.trim_end_matches('/')
     )))
 }

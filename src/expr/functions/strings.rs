@@ -3,7 +3,7 @@
 
 use super::logic::json_eq;
 use super::{
-    MAX_LEN, arity, from_utf16, get_key, int_arg, invalid, len16, str_arg, to_text, type_name,
+    MAX_LEN, arg, arity, from_utf16, get_key, int_arg, invalid, len16, str_arg, to_text, type_name,
     utf16,
 };
 use crate::expr::hash;
@@ -44,7 +44,7 @@ pub(super) fn concat(args: &[Value], _: &dyn Context) -> Result<Value, EvalError
 /// (case-insensitive), per template-functions-string.md#contains.
 pub(super) fn contains(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("contains", args, 2, 2)?;
-    let found = match (&args[0], &args[1]) {
+    let found = match (arg(args, 0), arg(args, 1)) {
         (Value::String(s), item) => s.contains(to_text(item).as_str()),
         (Value::Array(items), item) => items.iter().any(|x| json_eq(x, item)),
         (Value::Object(map), Value::String(key)) => get_key(map, key).is_some(),
@@ -61,7 +61,7 @@ pub(super) fn contains(args: &[Value], _: &dyn Context) -> Result<Value, EvalErr
 /// empty: null, "", [] and {} are empty.
 pub(super) fn empty(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("empty", args, 1, 1)?;
-    let is_empty = match &args[0] {
+    let is_empty = match arg(args, 0) {
         Value::Null => true,
         Value::String(s) => s.is_empty(),
         Value::Array(a) => a.is_empty(),
@@ -85,8 +85,8 @@ fn fold(s: &str) -> String {
 pub(super) fn ends_with(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("endsWith", args, 2, 2)?;
     let (s, suffix) = (
-        str_arg("endsWith", &args[0])?,
-        str_arg("endsWith", &args[1])?,
+        str_arg("endsWith", arg(args, 0))?,
+        str_arg("endsWith", arg(args, 1))?,
     );
     Ok(Value::Bool(fold(s).ends_with(&fold(suffix))))
 }
@@ -94,15 +94,15 @@ pub(super) fn ends_with(args: &[Value], _: &dyn Context) -> Result<Value, EvalEr
 pub(super) fn starts_with(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("startsWith", args, 2, 2)?;
     let (s, prefix) = (
-        str_arg("startsWith", &args[0])?,
-        str_arg("startsWith", &args[1])?,
+        str_arg("startsWith", arg(args, 0))?,
+        str_arg("startsWith", arg(args, 1))?,
     );
     Ok(Value::Bool(fold(s).starts_with(&fold(prefix))))
 }
 
 pub(super) fn first(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("first", args, 1, 1)?;
-    match &args[0] {
+    match arg(args, 0) {
         Value::Array(a) => Ok(a.first().cloned().unwrap_or(Value::Null)),
         Value::String(s) => Ok(Value::String(
             s.chars().next().map(String::from).unwrap_or_default(),
@@ -116,7 +116,7 @@ pub(super) fn first(args: &[Value], _: &dyn Context) -> Result<Value, EvalError>
 
 pub(super) fn last(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("last", args, 1, 1)?;
-    match &args[0] {
+    match arg(args, 0) {
         Value::Array(a) => Ok(a.last().cloned().unwrap_or(Value::Null)),
         Value::String(s) => Ok(Value::String(
             s.chars().last().map(String::from).unwrap_or_default(),
@@ -154,12 +154,12 @@ fn joined_strings(name: &str, args: &[Value]) -> Result<String, EvalError> {
 /// position (deep equality); -1 when absent.
 pub(super) fn index_of(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("indexOf", args, 2, 2)?;
-    position("indexOf", &args[0], &args[1], false)
+    position("indexOf", arg(args, 0), arg(args, 1), false)
 }
 
 pub(super) fn last_index_of(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("lastIndexOf", args, 2, 2)?;
-    position("lastIndexOf", &args[0], &args[1], true)
+    position("lastIndexOf", arg(args, 0), arg(args, 1), true)
 }
 
 fn position(
@@ -218,13 +218,13 @@ fn fold16(s: &str) -> Vec<u16> {
 
 pub(super) fn join(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("join", args, 2, 2)?;
-    let Value::Array(items) = &args[0] else {
+    let Value::Array(items) = arg(args, 0) else {
         return invalid(format!(
             "join expects an array, got {}",
-            type_name(&args[0])
+            type_name(arg(args, 0))
         ));
     };
-    let sep = str_arg("join", &args[1])?;
+    let sep = str_arg("join", arg(args, 1))?;
     let parts: Vec<String> = items.iter().map(to_text).collect();
     Ok(Value::String(parts.join(sep)))
 }
@@ -232,7 +232,7 @@ pub(super) fn join(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> 
 /// length: UTF-16 units of a string, elements of an array, properties of an object.
 pub(super) fn length(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("length", args, 1, 1)?;
-    let n = match &args[0] {
+    let n = match arg(args, 0) {
         Value::String(s) => len16(s),
         Value::Array(a) => a.len(),
         Value::Object(o) => o.len(),
@@ -248,7 +248,7 @@ pub(super) fn length(args: &[Value], _: &dyn Context) -> Result<Value, EvalError
 
 pub(super) fn pad_left(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("padLeft", args, 2, 3)?;
-    let text = match &args[0] {
+    let text = match arg(args, 0) {
         Value::String(s) => s.clone(),
         Value::Number(n) if n.is_i64() => n.to_string(),
         other => {
@@ -258,7 +258,7 @@ pub(super) fn pad_left(args: &[Value], _: &dyn Context) -> Result<Value, EvalErr
             ));
         }
     };
-    let total = int_arg("padLeft", &args[1])?;
+    let total = int_arg("padLeft", arg(args, 1))?;
     let pad = match args.get(2) {
         None => ' ',
         Some(v) => {
@@ -285,9 +285,9 @@ pub(super) fn pad_left(args: &[Value], _: &dyn Context) -> Result<Value, EvalErr
 
 pub(super) fn replace(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("replace", args, 3, 3)?;
-    let s = str_arg("replace", &args[0])?;
-    let old = str_arg("replace", &args[1])?;
-    let new = str_arg("replace", &args[2])?;
+    let s = str_arg("replace", arg(args, 0))?;
+    let old = str_arg("replace", arg(args, 1))?;
+    let new = str_arg("replace", arg(args, 2))?;
     if old.is_empty() {
         return invalid("replace expects a non-empty string to replace");
     }
@@ -297,33 +297,25 @@ pub(super) fn replace(args: &[Value], _: &dyn Context) -> Result<Value, EvalErro
 /// skip / take on an array or a string (UTF-16 units); counts outside the range clamp.
 pub(super) fn skip(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("skip", args, 2, 2)?;
-    slice("skip", &args[0], int_arg("skip", &args[1])?, true)
+    slice("skip", arg(args, 0), int_arg("skip", arg(args, 1))?, true)
 }
 
 pub(super) fn take(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("take", args, 2, 2)?;
-    slice("take", &args[0], int_arg("take", &args[1])?, false)
+    slice("take", arg(args, 0), int_arg("take", arg(args, 1))?, false)
 }
 
 fn slice(name: &str, v: &Value, n: i64, skip: bool) -> Result<Value, EvalError> {
     let cut = |len: usize| usize::try_from(n.max(0)).unwrap_or(usize::MAX).min(len);
     match v {
         Value::Array(a) => {
-            let k = cut(a.len());
-            Ok(Value::Array(if skip {
-                a[k..].to_vec()
-            } else {
-                a[..k].to_vec()
-            }))
+            let (head, tail) = a.split_at(cut(a.len()));
+            Ok(Value::Array(if skip { tail } else { head }.to_vec()))
         }
         Value::String(s) => {
             let units = utf16(s);
-            let k = cut(units.len());
-            Ok(Value::String(from_utf16(if skip {
-                &units[k..]
-            } else {
-                &units[..k]
-            })))
+            let (head, tail) = units.split_at(cut(units.len()));
+            Ok(Value::String(from_utf16(if skip { tail } else { head })))
         }
         other => invalid(format!(
             "{name} expects an array or string, got {}",
@@ -336,8 +328,8 @@ fn slice(name: &str, v: &Value, n: i64, skip: bool) -> Result<Value, EvalError> 
 /// `String.Split(string[], StringSplitOptions.None)`), empty delimiters ignored.
 pub(super) fn split(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("split", args, 2, 2)?;
-    let s = str_arg("split", &args[0])?;
-    let delims: Vec<&str> = match &args[1] {
+    let s = str_arg("split", arg(args, 0))?;
+    let delims: Vec<&str> = match arg(args, 1) {
         Value::String(d) => vec![d.as_str()],
         Value::Array(ds) => ds
             .iter()
@@ -370,14 +362,14 @@ pub(super) fn split(args: &[Value], _: &dyn Context) -> Result<Value, EvalError>
 
 pub(super) fn string(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("string", args, 1, 1)?;
-    Ok(Value::String(to_text(&args[0])))
+    Ok(Value::String(to_text(arg(args, 0))))
 }
 
 /// substring(text, start, length?): positions in UTF-16 units; out of range is an error,
 /// as in .NET.
 pub(super) fn substring(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("substring", args, 1, 3)?;
-    let units = utf16(str_arg("substring", &args[0])?);
+    let units = utf16(str_arg("substring", arg(args, 0))?);
     let len = units.len();
     let start = match args.get(1) {
         Some(v) => int_arg("substring", v)?,
@@ -404,7 +396,9 @@ pub(super) fn substring(args: &[Value], _: &dyn Context) -> Result<Value, EvalEr
                 "substring: the index {start} and length {count} must refer to a location within the string of length {len}"
             ))
         })?;
-    Ok(Value::String(from_utf16(&units[start..end])))
+    Ok(Value::String(from_utf16(
+        units.get(start..end).unwrap_or_default(),
+    )))
 }
 
 /// toLower / toUpper: .NET's invariant casing maps one character to one character
@@ -412,7 +406,7 @@ pub(super) fn substring(args: &[Value], _: &dyn Context) -> Result<Value, EvalEr
 pub(super) fn to_lower(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("toLower", args, 1, 1)?;
     Ok(Value::String(simple_case(
-        str_arg("toLower", &args[0])?,
+        str_arg("toLower", arg(args, 0))?,
         false,
     )))
 }
@@ -420,7 +414,7 @@ pub(super) fn to_lower(args: &[Value], _: &dyn Context) -> Result<Value, EvalErr
 pub(super) fn to_upper(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("toUpper", args, 1, 1)?;
     Ok(Value::String(simple_case(
-        str_arg("toUpper", &args[0])?,
+        str_arg("toUpper", arg(args, 0))?,
         true,
     )))
 }
@@ -444,5 +438,7 @@ fn simple_case(s: &str, upper: bool) -> String {
 
 pub(super) fn trim(args: &[Value], _: &dyn Context) -> Result<Value, EvalError> {
     arity("trim", args, 1, 1)?;
-    Ok(Value::String(str_arg("trim", &args[0])?.trim().to_string()))
+    Ok(Value::String(
+        str_arg("trim", arg(args, 0))?.trim().to_string(),
+    ))
 }

@@ -2,13 +2,14 @@
 //! clauses), or shadowed by a broader one in the same `or`.
 
 use crate::diag::{Code, Diagnostic};
-use crate::lint::{Ctx, conditions, same_value, scalar, structural_key, walk_all, with_fix};
-use crate::syntax::ast::{CmpOp, Cond, Expr, RuleClause};
+use crate::lint::{Ctx, conditions, same_value, scalar, walk_all, with_fix};
+use crate::syntax::ast::{CmpOp, Cond, EqShape, Expr, RuleClause, cond_shape};
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
     for rule in ctx.rules() {
         // Identical clauses.
-        let mut seen: Vec<(&str, String, crate::diag::Span)> = Vec::new();
+        // Conditions compare by shape (`ast::EqShape`: equal but for spans).
+        let mut seen: Vec<(&str, &Cond, crate::diag::Span)> = Vec::new();
         for c in &rule.clauses {
             let (word, cond, span) = match c {
                 RuleClause::When(c, s) => ("when", c, *s),
@@ -16,8 +17,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 RuleClause::Forbid(c, s) => ("forbid", c, *s),
                 _ => continue,
             };
-            let key = structural_key(cond);
-            if let Some((_, _, first)) = seen.iter().find(|(w, k, _)| *w == word && *k == key) {
+            if let Some((_, _, first)) =
+                seen.iter().find(|(w, k, _)| *w == word && k.eq_shape(cond))
+            {
                 out.push(
                     Diagnostic::new(
                         Code::W0605,
@@ -29,7 +31,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     .with_help("remove the copy"),
                 );
             } else {
-                seen.push((word, key, span));
+                seen.push((word, cond, span));
             }
         }
         // Duplicates and shadowing inside one `and` / `or`.
@@ -40,20 +42,28 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     Cond::Or(cs, _) => (cs, "or"),
                     _ => return,
                 };
-                let keys: Vec<String> = cs.iter().map(structural_key).collect();
-                for i in 1..cs.len() {
-                    if let Some(j) = (0..i).find(|&j| keys[j] == keys[i]) {
+                // Shapes computed once: an `or` of n operands compares n² pairs.
+                let keys: Vec<Cond> = cs.iter().map(cond_shape).collect();
+                // Each operand with the one before it, its shape and the shapes before it.
+                let operands = cs.windows(2).zip(keys.iter().enumerate().skip(1));
+                for (pair, (i, key)) in operands {
+                    let [previous, this] = pair else { continue };
+                    let earlier = keys.get(..i).unwrap_or_default();
+                    if let Some(first) = earlier
+                        .iter()
+                        .position(|k| k == key)
+                        .and_then(|j| cs.get(j))
+                    {
                         let d = Diagnostic::new(
                             Code::W0605,
-                            cs[i].span(),
+                            this.span(),
                             format!("this operand of `{junction}` repeats an earlier one"),
                         )
                         .with_label("duplicate condition")
-                        .with_related(cs[j].span(), "first written here")
+                        .with_related(first.span(), "first written here")
                         .with_help("remove the copy: it changes nothing");
                         // Remove from the end of the previous operand to the end of this one.
-                        let cut =
-                            ctx.span(cs[i - 1].span().end as usize, cs[i].span().end as usize);
+                        let cut = ctx.span(previous.span().end as usize, this.span().end as usize);
                         out.push(with_fix(d, "remove the duplicate", cut, String::new()));
                     }
                 }

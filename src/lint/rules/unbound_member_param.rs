@@ -44,6 +44,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     .filter(|r| practice_of(r) == Some(p.name.as_str()))
                     .collect(),
                 IncludeTarget::All(_) => rules.clone(),
+                // A built-in's parameters are not known here.
+                IncludeTarget::Builtin(..) => Vec::new(),
             };
             let mut unbound: Vec<String> = Vec::new();
             for r in &members {
@@ -61,7 +63,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let shown = if unbound.len() > 4 {
-                format!("{} and {} more", unbound[..4].join(", "), unbound.len() - 4)
+                format!(
+                    "{} and {} more",
+                    unbound.get(..4).unwrap_or_default().join(", "),
+                    unbound.len() - 4
+                )
             } else {
                 unbound.join(", ")
             };

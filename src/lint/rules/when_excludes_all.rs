@@ -47,7 +47,9 @@ fn impossible(cond: &Cond, kind: Option<&crate::catalog::Kind>) -> Option<String
                 by_path.len() - 1
             }
         };
-        let entry = &mut by_path[idx];
+        let Some(entry) = by_path.get_mut(idx) else {
+            continue;
+        };
         match op {
             CmpOp::Eq | CmpOp::In => {
                 entry.2 = true;

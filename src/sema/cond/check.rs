@@ -1,11 +1,11 @@
 //! Type and enum checks of comparisons: operators against a field's type, literals against
 //! its type and closed enum, ordering operators, value-to-value comparisons.
 
-use super::super::functions::ExprType;
 use super::{FieldInfo, Lowerer};
 use crate::catalog::PropType;
 use crate::diag::{Code, Diagnostic, Span, did_you_mean};
 use crate::sema::article;
+use crate::sema::functions::ExprType;
 use crate::syntax::ast::{CmpOp, Expr};
 
 impl<'a, 'd> Lowerer<'a, 'd> {

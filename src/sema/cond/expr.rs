@@ -1,11 +1,11 @@
 //! Expressions → template-expression text or JSON literals: parameter references, function
 //! calls checked against the policy function table, `role("…")`.
 
-use super::super::functions::{self, ExprType};
 use super::resolve::prop_expr_type;
 use super::{Lowerer, Resolved, literal_json, param_expr_type, quote, role_id};
 use crate::diag::{Code, Diagnostic, Span, did_you_mean};
 use crate::ir::Operand;
+use crate::sema::functions::{self, ExprType};
 use crate::syntax::ast::{self, Expr};
 use serde_json::Value;
 
@@ -130,7 +130,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 self.used_params.insert(name.name.clone());
                 Some((
                     format!("parameters({})", quote(&name.name)),
-                    param_expr_type(info.ty),
+                    info.ty.map_or(ExprType::Any, param_expr_type),
                 ))
             }
             None => {
@@ -257,7 +257,8 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 .env
                 .params
                 .get(&n.name)
-                .map_or(ExprType::Any, |p| param_expr_type(p.ty)),
+                .and_then(|p| p.ty)
+                .map_or(ExprType::Any, param_expr_type),
             _ => ExprType::Any,
         }
     }

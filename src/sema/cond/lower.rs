@@ -1,12 +1,12 @@
 //! Conditions → IR: `require`/`forbid`/`when` conditions, comparisons, `exists`, the
 //! quantifiers `any`/`all` and `count`, with Azure's per-array count limits.
 
-use super::super::functions::ExprType;
 use super::{FieldInfo, Lowerer, Resolved};
 use crate::catalog::PropType;
 use crate::diag::{Code, Diagnostic, Span};
 use crate::ir::{Condition, CountSource, Op, Operand, all_of, any_of, const_cond, negate};
 use crate::sema::article;
+use crate::sema::functions::ExprType;
 use crate::syntax::ast::{self, CmpOp, Cond, Expr, Path, Segment};
 use serde_json::{Value, json};
 
@@ -325,5 +325,10 @@ pub(super) fn is_literal(e: &Expr) -> bool {
 }
 
 pub(super) fn is_field_like(e: &Expr) -> bool {
-    matches!(e, Expr::Path(_) | Expr::It(_))
+    match e {
+        Expr::Path(_) | Expr::It(_) => true,
+        // `alias("…")`: a field outside the catalog (see `sema::raw_alias`).
+        Expr::Call { name, .. } => name.name.eq_ignore_ascii_case("alias"),
+        _ => false,
+    }
 }

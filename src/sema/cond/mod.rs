@@ -19,7 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A declared parameter as conditions see it.
 #[derive(Debug, Clone)]
 pub struct ParamInfo {
-    pub ty: ParamType,
+    /// `None`: the declared type is not one Azure has (reported once, E0309); the
+    /// parameter reads as a value of any type.
+    pub ty: Option<ParamType>,
 }
 
 /// What a condition can refer to: the kind, params and `let` bindings.

@@ -2,11 +2,11 @@
 //! `tags["…"]`, …), `it` and the current element of a count, `let` bindings and value
 //! counts, `fix` targets.
 
-use super::super::functions::ExprType;
 use super::{FieldInfo, Lowerer, Resolved, quote};
 use crate::catalog::{AliasStatus, PropType, catalog};
 use crate::diag::{Code, Diagnostic, Span, did_you_mean};
 use crate::ir::FieldRef;
+use crate::sema::functions::ExprType;
 use crate::syntax::ast::{Expr, Path, Segment};
 
 impl<'a, 'd> Lowerer<'a, 'd> {
@@ -17,6 +17,9 @@ impl<'a, 'd> Lowerer<'a, 'd> {
     pub(super) fn resolve_operand(&mut self, e: &Expr) -> Option<Resolved> {
         match e {
             Expr::Path(p) => self.resolve_path(p),
+            Expr::Call { name, args, span } if name.name.eq_ignore_ascii_case("alias") => {
+                self.raw_alias(args, *span)
+            }
             Expr::It(span) => match self.elements.last().cloned() {
                 Some(el) => self.resolve_dsl(&el, *span),
                 None => {
@@ -25,6 +28,17 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 }
             },
             _ => None,
+        }
+    }
+
+    /// `alias("…")`: see `sema::raw_alias`.
+    fn raw_alias(&mut self, args: &[Expr], span: Span) -> Option<Resolved> {
+        use super::super::raw_alias::{RawAlias, resolve};
+        let (found, diags) = resolve(self.env.kind, args, span);
+        diags.into_iter().for_each(|d| self.err(d));
+        match found? {
+            RawAlias::Known(path) => self.resolve_dsl(&path, span),
+            RawAlias::Unknown(f) => Some(Resolved::Field(f)),
         }
     }
 
