@@ -215,8 +215,6 @@ codes! {
     // ---- publish of assignments, role assignments, exemptions (issue 9)
     E1040 Error "publish-no-principal" "an assignment's managed identity has no principal, so its role assignments cannot be written";
     W1020 Warning "publish-definition-replaced" "a renamed rule replaces its published definition, and --prune deletes the old one";
-    // ---- parser limits (issue 13)
-    E1401 Error "item-too-complex" "an item is too large or too complex for the parser's work budget";
     // ---- initiative members: reference ids, built-in members (import2)
     E1211 Error "builtin-not-a-guid" "`include builtin` names no GUID";
     E1212 Error "duplicate-reference-id" "two members of an initiative have the same reference id";
@@ -232,6 +230,8 @@ codes! {
     W1220 Warning "alias-not-in-catalog" "a condition reads an alias acrpc's catalog does not know";
     W1221 Warning "alias-in-catalog" "`alias(\"…\")` names a property the catalog knows";
     E1222 Error "alias-malformed" "`alias(…)` does not hold one alias string";
+    // ---- parser limits (issue 13)
+    E1401 Error "item-too-complex" "an item is too large or too complex for the parser's work budget";
 }
 
 /// Never returned: every code has a row (see [`Code::info`]).
