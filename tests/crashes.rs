@@ -238,3 +238,22 @@ fn brackets_before_the_first_item_are_a_syntax_error() {
         "fmt left the file as it was"
     );
 }
+
+/// Fuzz finding (fmt target, 2026-12, minimised): a syntax error on a token
+/// with a byte-order mark around its 30th byte panicked while the message
+/// quoted the token (a cut inside a multi-byte character).
+#[test]
+fn a_bad_token_with_a_multibyte_character_is_quoted_whole() {
+    let dir = scratch("bom-token");
+    let file = dir.join("p.acrp");
+    let token = format!("@{}\u{feff}0", "x".repeat(28));
+    std::fs::write(
+        &file,
+        format!("rule r {{\n  require adminUserEnabled != true {token}\n}}\n"),
+    )
+    .unwrap();
+    let out = acrpc(&["--color", "never", "fmt", file.to_str().unwrap()]);
+    no_crash(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("E0001"), "{stderr}");
+}

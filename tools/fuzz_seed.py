@@ -66,6 +66,9 @@ FINDINGS = [
     # fmt target: brackets before the first item were dropped silently, and
     # the formatter refused its own output (tests/crashes.rs).
     b'# a comment\n}(\nrule r {\n  title "R"\n  require adminUserEnabled != true\n}\n',
+    # fmt target: a syntax error quoting a token cut inside a byte-order mark
+    # panicked (tests/crashes.rs).
+    'rule r {\n  require adminUserEnabled != true @xxxxxxxxxxxxxxxxxxxxxxxxxxxx\ufeff0\n}\n'.encode(),
 ]
 
 

@@ -333,3 +333,19 @@ fn conditions_compare_by_shape() {
     assert!(a.eq_shape(&b));
     assert!(!a.eq_shape(&c));
 }
+
+/// A syntax error on a long token with a multi-byte character around its
+/// 30th byte (fuzz finding, fmt target: a BOM there panicked while quoting
+/// the token in the message).
+#[test]
+fn a_long_bad_token_is_quoted_at_a_character_boundary() {
+    for c in ['\u{feff}', '€', '🚀'] {
+        for pad in 26..30 {
+            let word = format!("@{}{c}tail", "x".repeat(pad));
+            let text = format!("rule r {{\n  require a != true {word}\n}}\n");
+            let (_, diags) = parse(0, &text);
+            assert_eq!(diags.len(), 1, "{word}: {diags:#?}");
+            assert_eq!(diags[0].code, crate::diag::Code::E0001, "{word}");
+        }
+    }
+}
