@@ -116,6 +116,13 @@ pub enum InputFormat {
 }
 
 pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
+    // Start-up (issue 15 item 6a): the catalog (a 350 KB JSON document) is
+    // parsed on another core while the rules and inputs load; the first
+    // `catalog()` call of the check waits for it. This also starts rayon's
+    // pool, which the check uses anyway.
+    rayon::spawn(|| {
+        crate::catalog::catalog();
+    });
     let mut sources = SourceMap::default();
     let mut diags = Vec::new();
     let mut settings = match settings(args, &mut sources, &mut diags) {
