@@ -77,7 +77,10 @@ fn a_one_line_template_with_a_late_error_is_clipped() {
     no_crash(&out);
 }
 
-/// Issue 13 item 10: a 100k-term `and` chain on one line.
+/// Issue 13 items 10 and 23: a 100k-term `and` chain on one line neither
+/// crashes the renderer nor runs out of the parser's work budget (it once
+/// said "unexpected `true`" near term 95,000): it parses and fails on
+/// Azure's limit of 4096 conditions (E0402).
 #[test]
 fn a_long_and_chain_does_not_crash() {
     let dir = scratch("and-chain");
@@ -94,6 +97,16 @@ fn a_long_and_chain_does_not_crash() {
         dir.to_str().unwrap(),
     ]);
     no_crash(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("E0402") && stderr.contains("100001 condition expressions"),
+        "{}",
+        stderr.chars().take(2000).collect::<String>()
+    );
+    assert!(
+        !stderr.contains("E0001") && !stderr.contains("E1401"),
+        "{stderr}"
+    );
 }
 
 /// Issue 13 item 11: output to a full disk is an error (exit 2 with a
@@ -190,4 +203,57 @@ fn doubling_variables_stop_at_the_template_limit() {
         "took {:?}",
         started.elapsed()
     );
+}
+
+/// Fuzz finding (fmt target, 2026-12, minimised): brackets before the first
+/// item were dropped without a diagnostic, so this file compiled and `fmt`
+/// failed with its internal error E0602. It is a syntax error (E0001) at `}`.
+#[test]
+fn brackets_before_the_first_item_are_a_syntax_error() {
+    let dir = scratch("stray-brackets");
+    let file = dir.join("p.acrp");
+    std::fs::write(
+        &file,
+        "# a comment\n}(\nrule r {\n  title \"R\"\n  require adminUserEnabled != true\n}\n",
+    )
+    .unwrap();
+    for cmd in ["fmt", "build"] {
+        let mut args = vec!["--color", "never", cmd, file.to_str().unwrap()];
+        if cmd == "build" {
+            args.extend(["--out", dir.to_str().unwrap()]);
+        }
+        let out = acrpc(&args);
+        no_crash(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("E0001") && stderr.contains("p.acrp:2:1"),
+            "{cmd}: {stderr}"
+        );
+        assert!(!stderr.contains("E0602"), "{cmd}: {stderr}");
+        assert_ne!(out.status.code(), Some(0), "{cmd}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap().lines().nth(1),
+        Some("}("),
+        "fmt left the file as it was"
+    );
+}
+
+/// Fuzz finding (fmt target, 2026-12, minimised): a syntax error on a token
+/// with a byte-order mark around its 30th byte panicked while the message
+/// quoted the token (a cut inside a multi-byte character).
+#[test]
+fn a_bad_token_with_a_multibyte_character_is_quoted_whole() {
+    let dir = scratch("bom-token");
+    let file = dir.join("p.acrp");
+    let token = format!("@{}\u{feff}0", "x".repeat(28));
+    std::fs::write(
+        &file,
+        format!("rule r {{\n  require adminUserEnabled != true {token}\n}}\n"),
+    )
+    .unwrap();
+    let out = acrpc(&["--color", "never", "fmt", file.to_str().unwrap()]);
+    no_crash(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("E0001"), "{stderr}");
 }

@@ -6,6 +6,7 @@ compile, fmt: every .acrp file. expr: every "[...]" expression string found
 in the JSON fixtures, rule packs and src/expr/tests.rs, without its brackets. inputs: every JSON
 fixture, prefixed by the byte that picks the format (0: detect). lsp: a client
 conversation per .acrp file (initialize, didOpen, a change, requests, shutdown).
+Minimised fuzz findings (FINDINGS) seed compile, fmt and lsp too.
 """
 import hashlib
 import json
@@ -59,8 +60,24 @@ def conversation(text):
     return b"".join(frame(m) for m in msgs)
 
 
+# Fuzz findings, minimised (their regression tests are in tests/): kept as
+# seeds so every run starts from them.
+FINDINGS = [
+    # fmt target: brackets before the first item were dropped silently, and
+    # the formatter refused its own output (tests/crashes.rs).
+    b'# a comment\n}(\nrule r {\n  title "R"\n  require adminUserEnabled != true\n}\n',
+    # fmt target: a syntax error quoting a token cut inside a byte-order mark
+    # panicked (tests/crashes.rs).
+    'rule r {\n  require adminUserEnabled != true @xxxxxxxxxxxxxxxxxxxxxxxxxxxx\ufeff0\n}\n'.encode(),
+]
+
+
 def main():
     count = {}
+    for text in FINDINGS:
+        for t in ("compile", "fmt"):
+            put(t, text)
+        put("lsp", conversation(text.decode("utf-8")))
     for f in files(".acrp"):
         text = f.read_bytes()
         for t in ("compile", "fmt"):

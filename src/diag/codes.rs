@@ -232,6 +232,8 @@ codes! {
     W1220 Warning "alias-not-in-catalog" "a condition reads an alias acrpc's catalog does not know";
     W1221 Warning "alias-in-catalog" "`alias(\"…\")` names a property the catalog knows";
     E1222 Error "alias-malformed" "`alias(…)` does not hold one alias string";
+    // ---- parser limits (issue 13)
+    E1401 Error "item-too-complex" "an item is too large or too complex for the parser's work budget";
 }
 
 /// Never returned: every code has a row (see [`Code::info`]).

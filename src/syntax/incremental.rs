@@ -5,9 +5,8 @@
 //! 0, and shifted to where they now stand.
 
 use super::ast::*;
-use super::{AcrpParser, CALL_LIMIT, Rule as PestRule, lower, recover};
+use super::{Rule as PestRule, item_error, lower, parse_item_text, recover};
 use crate::diag::{Code, Diagnostic, FileId, Span};
-use pest::Parser as _;
 use std::collections::HashMap;
 
 /// Parsed items by their source text.
@@ -34,7 +33,6 @@ pub fn parse_cached(cache: &mut ParseCache, file: FileId, text: &str) -> (File, 
         );
     }
     recover::bidi_warnings(file, text, &mut diags);
-    pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
     let mut next = HashMap::with_capacity(cache.items.len());
     for chunk in chunks {
         if chunk.skip {
@@ -77,7 +75,7 @@ pub fn parse_cached(cache: &mut ParseCache, file: FileId, text: &str) -> (File, 
 /// diagnostic, as `lower` returns it; boxing it would buy nothing here.)
 #[allow(clippy::result_large_err)]
 fn parse_item(src: &str) -> Result<Item, Diagnostic> {
-    match AcrpParser::parse(PestRule::item, src) {
+    match parse_item_text(src) {
         Ok(mut pairs) => {
             let ctx = lower::Ctx { file: 0, offset: 0 };
             match pairs.next() {
@@ -85,7 +83,7 @@ fn parse_item(src: &str) -> Result<Item, Diagnostic> {
                 None => Err(lower::syntax_error(0, 0, src, &pest_empty(src))),
             }
         }
-        Err(e) => Err(lower::syntax_error(0, 0, src, &e)),
+        Err(e) => Err(item_error(0, 0, src, &e)),
     }
 }
 

@@ -815,7 +815,15 @@ pub fn syntax_error(
     let found = if start >= src.len() {
         "end of input".to_string()
     } else {
-        format!("`{}`", &src[start..token_end.min(start + 30)])
+        // At most 30 bytes of the token, cut at a character boundary (a fuzz
+        // finding: a cut inside a multi-byte character panicked).
+        let token = src.get(start..token_end).unwrap_or_default();
+        let clipped: String = token
+            .char_indices()
+            .take_while(|(i, _)| *i < 30)
+            .map(|(_, c)| c)
+            .collect();
+        format!("`{clipped}`")
     };
     let expected = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => {

@@ -125,6 +125,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
             }
             b'"' if bytes.get(i..).unwrap_or_default().starts_with(b"\"\"\"") => {
                 (in_header, name_next) = (false, false);
+                note_stray(&current, &mut stray_start, i);
                 let open = i;
                 match text.get(i + 3..).unwrap_or_default().find("\"\"\"") {
                     Some(rel) => i = i + 3 + rel + 3,
@@ -139,6 +140,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
             }
             b'"' => {
                 (in_header, name_next) = (false, false);
+                note_stray(&current, &mut stray_start, i);
                 let open = i;
                 i += 1;
                 let mut closed = false;
@@ -165,6 +167,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
             b'{' | b'[' | b'(' => {
                 in_header &= b != b'{';
                 name_next = false;
+                note_stray(&current, &mut stray_start, i);
                 open.push((b, i));
                 if open.len() > MAX_NESTING && max_depth_at.is_none() {
                     max_depth_at = Some(i);
@@ -174,6 +177,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
             b'}' | b']' | b')' => {
                 in_header = false;
                 name_next = false;
+                note_stray(&current, &mut stray_start, i);
                 let opener = match b {
                     b'}' => b'{',
                     b']' => b'[',
@@ -222,9 +226,7 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
                 }
             }
             _ => {
-                if current.is_none() && stray_start.is_none() {
-                    stray_start = Some(i);
-                }
+                note_stray(&current, &mut stray_start, i);
                 // Skip the rest of a word so keywords inside it are not matched.
                 let start = i;
                 let c = text
@@ -252,6 +254,16 @@ pub fn split_items(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec
         diags.push(stray(file, s, text.len(), text));
     }
     chunks
+}
+
+/// Marks `i` as the start of stray text when no item has begun yet: any
+/// token there (a word, a string, a bracket) is text outside every item,
+/// which would otherwise be dropped without a word (a fuzz finding: `}(`
+/// before the first item compiled, and the formatter refused its own output).
+fn note_stray(current: &Option<Chunk>, stray_start: &mut Option<usize>, i: usize) {
+    if current.is_none() && stray_start.is_none() {
+        *stray_start = Some(i);
+    }
 }
 
 fn unterminated(file: FileId, open: usize, end: usize) -> Diagnostic {

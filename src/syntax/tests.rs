@@ -286,6 +286,63 @@ fn a_name_in_column_0_after_its_item_keyword_is_still_the_name() {
     assert_eq!(file.items.len(), 1, "{:#?}", file.items);
 }
 
+/// The work budget grows with the item (issue 13, item 23): a chain twice
+/// the size of the fixed 20,000,000-step budget that once cut a
+/// 95,000-term `and` chain short ("unexpected `true`") would need is
+/// within budget. (tests/crashes.rs parses such a chain end to end.)
+#[test]
+fn the_parse_budget_grows_with_the_item() {
+    assert_eq!(super::call_budget(0), super::CALL_FLOOR);
+    assert_eq!(super::call_budget(1_000), super::CALL_FLOOR);
+    // 95,000 terms of `tags["k1234"] != "x" and ` ≈ 2.4 MB at ~10 steps a byte.
+    let chain_bytes = 95_000 * 25;
+    assert!(super::call_budget(chain_bytes) >= 4 * 10 * chain_bytes);
+}
+
+/// An item that exhausts its budget gets E1401 naming the item and the
+/// limit, on the item's header: not a syntax error at whatever token the
+/// parser had reached when it stopped.
+#[test]
+fn an_exhausted_budget_is_e1401_not_a_syntax_error() {
+    let src = "rule big-one {\n  require a != true and b != true and c != true\n}\n";
+    let err = super::parse_with_budget(src, 50).expect_err("50 steps are too few");
+    let d = super::item_error(0, 100, src, &err);
+    assert_eq!(d.code, crate::diag::Code::E1401);
+    assert!(
+        d.message.contains("rule `big-one`") && d.message.contains("64 steps per byte"),
+        "{}",
+        d.message
+    );
+    let header_end = 100 + "rule big-one".len() as u32;
+    assert_eq!(
+        (d.primary.span.start, d.primary.span.end),
+        (100, header_end)
+    );
+    // The same text within budget parses.
+    assert!(super::parse_item_text(src).is_ok());
+}
+
+/// Brackets and strings before the first item are stray text like words
+/// (fuzz finding, fmt target): `}(` before a rule used to be dropped without
+/// a diagnostic, so the file compiled and the formatter refused its output.
+#[test]
+fn brackets_and_strings_before_the_first_item_are_stray() {
+    for (pre, at) in [
+        ("}(", 0),
+        ("[", 0),
+        (")", 0),
+        ("\"abc\"", 0),
+        ("# c\n  {", 6),
+    ] {
+        let text = format!("{pre}\nrule r {{\n  require a != true\n}}\n");
+        let (file, diags) = parse(0, &text);
+        assert_eq!(diags.len(), 1, "{pre:?}: {diags:#?}");
+        assert_eq!(diags[0].code, crate::diag::Code::E0001, "{pre:?}");
+        assert_eq!(diags[0].primary.span.start, at, "{pre:?}");
+        assert_eq!(file.items.len(), 1, "{pre:?}: the rule still parses");
+    }
+}
+
 /// Conditions compare by shape too (lint W0605 finds repeated conditions this way).
 #[test]
 fn conditions_compare_by_shape() {
@@ -310,4 +367,20 @@ fn conditions_compare_by_shape() {
     assert_ne!(a, b, "the spans differ");
     assert!(a.eq_shape(&b));
     assert!(!a.eq_shape(&c));
+}
+
+/// A syntax error on a long token with a multi-byte character around its
+/// 30th byte (fuzz finding, fmt target: a BOM there panicked while quoting
+/// the token in the message).
+#[test]
+fn a_long_bad_token_is_quoted_at_a_character_boundary() {
+    for c in ['\u{feff}', '€', '🚀'] {
+        for pad in 26..30 {
+            let word = format!("@{}{c}tail", "x".repeat(pad));
+            let text = format!("rule r {{\n  require a != true {word}\n}}\n");
+            let (_, diags) = parse(0, &text);
+            assert_eq!(diags.len(), 1, "{word}: {diags:#?}");
+            assert_eq!(diags[0].code, crate::diag::Code::E0001, "{word}");
+        }
+    }
 }
