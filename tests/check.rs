@@ -1033,3 +1033,16 @@ fn the_bundled_exemption_applies_in_its_environment() {
     assert!(suppressed(&inside, "public-network-access-disabled"));
     assert!(!suppressed(&inside, "admin-user-disabled"));
 }
+
+/// `--env` names an environment of a `--pack`; the bundled baseline is
+/// checked without its placements, so `--env` alone is a usage error (it was
+/// silently ignored).
+#[test]
+fn env_without_a_pack_is_a_usage_error() {
+    let d = Dir::new("env-no-pack");
+    let file = d.write("r.json", &template(json!([registry(json!({}))])));
+    let out = acrpc(&["check", "--env", "prod", &file]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--pack"), "{stderr}");
+}

@@ -61,8 +61,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GROUP")]
     pub management_group: Vec<String>,
     /// Environment of the `--pack`s (`environment NAME { … }`) whose scope
-    /// and values their assignments take.
-    #[arg(long)]
+    /// and values their assignments take. The bundled baseline is checked
+    /// without its placements, so `--env` needs a `--pack`.
+    #[arg(long, requires = "pack")]
     pub env: Option<String>,
     /// The resource group's location, for `resourceGroup().location`.
     #[arg(long)]
