@@ -41,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
         format: format.as_str(),
         resources: loaded.resources,
         text: text.to_string(),
+        parameters: None,
     };
     let settings = Settings {
         today: "2026-01-01".into(),
