@@ -20,6 +20,7 @@
 //!   A Disabled effect is skipped by the host, as acrpc does.
 //!
 //! Run with `cargo bench --bench check`. Plain `fn main`, median of runs.
+//! `ACRPC_BENCH_ONLY=small-files` runs the start-up and small-files parts only.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -470,8 +471,20 @@ fn start_up() {
     );
 }
 
+fn bench_settings() -> Settings {
+    Settings {
+        today: "2026-11-25".into(),
+        exemptions: Vec::new(),
+        ..Settings::default()
+    }
+}
+
 fn main() {
     start_up();
+    if std::env::var("ACRPC_BENCH_ONLY").as_deref() == Ok("small-files") {
+        small_files(&bench_settings());
+        return;
+    }
     let text = serde_json::to_string(&Value::Array((0..REGISTRIES).map(registry).collect()))
         .expect("json");
     let mut rules = check::bundled_rules();
@@ -501,11 +514,7 @@ fn main() {
             })
             .collect(),
     );
-    let settings = Settings {
-        today: "2026-11-25".into(),
-        exemptions: Vec::new(),
-        ..Settings::default()
-    };
+    let settings = bench_settings();
     let mut findings = 0;
     let acrpc = median(
         (0..RUNS)

@@ -503,9 +503,7 @@ fn after_deployment(resource: &Resource, env: &Env) -> Option<(Resource, Vec<Fil
     if filled.is_empty() {
         return None;
     }
-    let mut r = resource.clone();
-    r.body = body;
-    Some((r, filled))
+    Some((resource.with_body(body), filled))
 }
 
 const CONNECTIONS: &str = "properties.privateEndpointConnections";

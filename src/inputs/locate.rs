@@ -125,9 +125,8 @@ struct Scanned {
     /// The offset of the `[` or `{`.
     start: usize,
     array: bool,
-    /// (key offset, value offset) of each member, or (value offset, value
-    /// offset) of each element, in text order.
-    entries: Vec<(usize, usize)>,
+    /// The members or elements scanned, in text order.
+    entries: Vec<Entry>,
     /// No entries after these.
     done: bool,
 }
@@ -148,48 +147,80 @@ impl Scanned {
         if self.array {
             let want: usize = seg.parse().ok()?;
             while self.entries.len() <= want && self.advance(b).is_some() {}
-            return self.entries.get(want).map(|&(_, value)| value);
+            return self.entries.get(want).map(|e| e.value);
         }
-        if let Some(&(_, value)) = self.entries.iter().find(|&&(key, _)| key_is(b, key, seg)) {
-            return Some(value);
+        if let Some(e) = self.entries.iter().find(|e| e.key_is(b, seg)) {
+            return Some(e.value);
         }
-        while let Some((key, value)) = self.advance(b) {
-            if key_is(b, key, seg) {
-                return Some(value);
+        while let Some(e) = self.advance(b) {
+            if e.key_is(b, seg) {
+                return Some(e.value);
             }
         }
         None
     }
 
     /// Scans the next entry, if there is one.
-    fn advance(&mut self, b: &[u8]) -> Option<(usize, usize)> {
+    fn advance(&mut self, b: &[u8]) -> Option<Entry> {
         if self.done {
             return None;
         }
         let next = self.next_entry(b);
-        match next {
-            Some(entry) => self.entries.push(entry),
+        match &next {
+            Some(entry) => self.entries.push(entry.clone()),
             None => self.done = true,
         }
         next
     }
 
-    fn next_entry(&self, b: &[u8]) -> Option<(usize, usize)> {
+    fn next_entry(&self, b: &[u8]) -> Option<Entry> {
         let i = match self.entries.last() {
             None => skip_ws(b, self.start + 1),
-            Some(&(_, value)) => {
-                let i = skip_ws(b, value_end(b, value)?);
+            Some(last) => {
+                let i = skip_ws(b, value_end(b, last.value)?);
                 (b.get(i) == Some(&b',')).then_some(())?;
                 skip_ws(b, i + 1)
             }
         };
         if self.array {
-            return b.get(i).is_some_and(|&c| c != b']').then_some((i, i));
+            let element = Entry {
+                key: i..i,
+                value: i,
+            };
+            return b.get(i).is_some_and(|&c| c != b']').then_some(element);
         }
         (b.get(i) == Some(&b'"')).then_some(())?;
-        let colon = skip_ws(b, string_end(b, i)?);
+        let key_end = string_end(b, i)?;
+        let colon = skip_ws(b, key_end);
         (b.get(colon) == Some(&b':')).then_some(())?;
-        Some((i, skip_ws(b, colon + 1)))
+        Some(Entry {
+            key: i..key_end,
+            value: skip_ws(b, colon + 1),
+        })
+    }
+}
+
+/// One member (or element: its key is empty) of a scanned object or array.
+#[derive(Clone)]
+struct Entry {
+    /// The key's JSON string, quotes included.
+    key: std::ops::Range<usize>,
+    /// The offset of the value.
+    value: usize,
+}
+
+impl Entry {
+    /// Whether the key is `name`, ignoring ASCII case: its bytes compared
+    /// directly, decoded only when it has escapes.
+    fn key_is(&self, b: &[u8], name: &str) -> bool {
+        let Some(raw) = b.get(self.key.clone()) else {
+            return false;
+        };
+        match raw.get(1..raw.len().saturating_sub(1)) {
+            Some(inner) if !inner.contains(&b'\\') => inner.eq_ignore_ascii_case(name.as_bytes()),
+            _ => serde_json::from_slice::<String>(raw)
+                .is_ok_and(|key| key.eq_ignore_ascii_case(name)),
+        }
     }
 }
 
@@ -216,21 +247,6 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
-}
-
-/// Whether the JSON string at `at` is `name`, ignoring ASCII case: its
-/// bytes compared directly, decoded only when it has escapes.
-fn key_is(b: &[u8], at: usize, name: &str) -> bool {
-    let Some(end) = string_end(b, at) else {
-        return false;
-    };
-    let Some(raw) = b.get(at..end) else {
-        return false;
-    };
-    match raw.get(1..raw.len().saturating_sub(1)) {
-        Some(inner) if !inner.contains(&b'\\') => inner.eq_ignore_ascii_case(name.as_bytes()),
-        _ => serde_json::from_slice::<String>(raw).is_ok_and(|key| key.eq_ignore_ascii_case(name)),
-    }
 }
 
 /// The offset just after the string starting at `i`.
