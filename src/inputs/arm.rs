@@ -747,7 +747,7 @@ impl Loader<'_> {
             &outer,
             &mut errors,
         );
-        self.report_invalid(errors, &format!("{pointer}/copy/count"));
+        self.report_invalid(errors, || format!("{pointer}/copy/count"));
         match count.as_i64() {
             Some(n) if n < 0 => self.problems.push(Problem::new(
                 ProblemCode::NegativeCopyCount,
@@ -804,7 +804,9 @@ impl Loader<'_> {
                 }
             }
         }
-        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/condition"));
+        self.report_invalid(std::mem::take(&mut errors), || {
+            format!("{pointer}/condition")
+        });
         if doubt.is_none() {
             doubt.clone_from(&self.deployment_doubt);
         }
@@ -813,13 +815,13 @@ impl Loader<'_> {
             &copies,
             &mut errors,
         );
-        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/type"));
+        self.report_invalid(std::mem::take(&mut errors), || format!("{pointer}/type"));
         let name = tpl.eval_deep(
             item.get("name").unwrap_or(&Value::Null),
             &copies,
             &mut errors,
         );
-        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/name"));
+        self.report_invalid(std::mem::take(&mut errors), || format!("{pointer}/name"));
         let (Some(ty), Some(name)) = (ty.as_str(), name.as_str()) else {
             self.problems.push(Problem::new(
                 ProblemCode::ResourceWithoutType,
@@ -845,7 +847,7 @@ impl Loader<'_> {
             .get("scope")
             .map(|s| tpl.eval_deep(s, &copies, &mut errors))
             .and_then(|s| s.as_str().map(str::to_string));
-        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/scope"));
+        self.report_invalid(std::mem::take(&mut errors), || format!("{pointer}/scope"));
         if let Some((t, n, s)) = split_provider_form(&ty, &full_name) {
             (ty, full_name, scope) = (t, n, Some(s));
         }
@@ -872,10 +874,9 @@ impl Loader<'_> {
                 tpl.eval_deep(v, &copies, &mut errors)
             };
             body.insert(k.clone(), value);
-            self.report_invalid(
-                std::mem::take(&mut errors),
-                &format!("{pointer}/{}", escape(k)),
-            );
+            self.report_invalid(std::mem::take(&mut errors), || {
+                format!("{pointer}/{}", escape(k))
+            });
         }
         body.insert("type".into(), Value::String(ty.clone()));
         body.insert("name".into(), Value::String(full_name.clone()));
@@ -974,7 +975,7 @@ impl Loader<'_> {
                         .collect()
                 })
                 .unwrap_or_default();
-            self.report_invalid(errors, &format!("{pointer}/properties/parameters"));
+            self.report_invalid(errors, || format!("{pointer}/properties/parameters"));
             let child = Template::new(inner, given, &mut self.problems, &base, self.opts);
             self.template(&child, inner, &base, None, depth + 1);
             self.problems.extend(child.too_large(&base));
@@ -983,7 +984,13 @@ impl Loader<'_> {
         }
     }
 
-    fn report_invalid(&mut self, errors: Errors, pointer: &str) {
+    /// `pointer`: where the evaluated value is, formatted only when there
+    /// are errors (almost never; issue 15 item 6b).
+    fn report_invalid(&mut self, errors: Errors, pointer: impl FnOnce() -> String) {
+        if errors.is_empty() {
+            return;
+        }
+        let pointer = pointer();
         for e in errors {
             let message = match e.code {
                 ProblemCode::InvalidExpression => {
