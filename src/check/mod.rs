@@ -487,15 +487,15 @@ fn after_deployment(resource: &Resource, env: &Env) -> Option<(Resource, Vec<Fil
             by_input: true,
         });
     }
-    for p in &kind.properties {
-        let Some(default) = &p.default else { continue };
+    for p in kind.properties {
+        let Some(default) = p.default() else { continue };
         if p.arm_path.contains("[*]") {
             continue;
         }
-        if set_if_missing(&mut body, &p.arm_path, default) {
+        if set_if_missing(&mut body, p.arm_path, &default) {
             filled.push(Filled {
-                path: p.arm_path.clone(),
-                value: default.clone(),
+                path: p.arm_path.to_string(),
+                value: default,
                 by_input: false,
             });
         }
