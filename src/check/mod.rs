@@ -27,7 +27,7 @@ const BASELINE_CHECKER: &str =
 pub fn bundled_rules() -> Vec<Rule> {
     serde_json::from_str(snapshot_body(BASELINE_CHECKER))
         .ok()
-        .and_then(|doc| eval::from_checker(&doc, "bundled acr-baseline").ok())
+        .and_then(|doc| eval::from_checker_value(doc, "bundled acr-baseline").ok())
         .unwrap_or_default()
 }
 
@@ -243,41 +243,45 @@ pub fn run_observed(
         .enumerate()
         .flat_map(|(ii, input)| (0..input.resources.len()).map(move |ri| (ii, ri)))
         .collect();
-    let per_resource: Vec<Vec<CheckResult>> = resources
-        .into_par_iter()
-        .map(|(ii, ri)| {
-            let (resource, env) = (&inputs[ii].resources[ri], &envs[ii]);
-            let filled = after_deployment(resource, env);
-            // Generic field values (name, type, id) once per resource, not
-            // per resource × rule.
-            let generic = (
-                GenericValues::of(resource),
-                filled.as_ref().map(|(r, _)| GenericValues::of(r)),
-            );
-            let rules = Rules {
-                all: &rules,
-                params: &params,
-                read: &read,
-            };
-            reported
-                .iter()
-                .map(|&rule| {
-                    check_one(
-                        rules,
-                        rule,
-                        Subject {
-                            resource,
-                            generic: &generic.0,
-                            filled: filled.as_ref().zip(generic.1.as_ref()),
-                        },
-                        env,
-                        settings,
-                        (ii, ri),
-                    )
-                })
-                .collect()
-        })
-        .collect();
+    let check_resource = |(ii, ri): (usize, usize)| -> Vec<CheckResult> {
+        let (resource, env) = (&inputs[ii].resources[ri], &envs[ii]);
+        let filled = after_deployment(resource, env);
+        // Generic field values (name, type, id) once per resource, not
+        // per resource × rule.
+        let generic = (
+            GenericValues::of(resource),
+            filled.as_ref().map(|(r, _)| GenericValues::of(r)),
+        );
+        let rules = Rules {
+            all: &rules,
+            params: &params,
+            read: &read,
+        };
+        reported
+            .iter()
+            .map(|&rule| {
+                check_one(
+                    rules,
+                    rule,
+                    Subject {
+                        resource,
+                        generic: &generic.0,
+                        filled: filled.as_ref().zip(generic.1.as_ref()),
+                    },
+                    env,
+                    settings,
+                    (ii, ri),
+                )
+            })
+            .collect()
+    };
+    // One resource is checked on this thread: starting rayon's pool would
+    // cost more than the resource (start-up, issue 15 item 6a).
+    let per_resource: Vec<Vec<CheckResult>> = if resources.len() < 2 {
+        resources.into_iter().map(check_resource).collect()
+    } else {
+        resources.into_par_iter().map(check_resource).collect()
+    };
     let results = per_resource.into_iter().flatten().collect();
     drop(envs);
     Report {
