@@ -25,9 +25,9 @@ const BASELINE_CHECKER: &str =
 
 /// The rules of the bundled baseline pack.
 pub fn bundled_rules() -> Vec<Rule> {
-    serde_json::from_str(snapshot_body(BASELINE_CHECKER))
-        .ok()
-        .and_then(|doc| eval::from_checker_value(doc, "bundled acr-baseline").ok())
+    // acrpc's own output, read without a `Value` tree (start-up); tests
+    // below keep it equal to reading it as any `--rules` file.
+    eval::from_own_checker(snapshot_body(BASELINE_CHECKER), "bundled acr-baseline")
         .unwrap_or_default()
 }
 
@@ -614,6 +614,19 @@ mod tests {
             "golden/rulepacks/acr-baseline__checker.json.snap is not what the pack compiles to: \
              review and accept it (cargo insta review)"
         );
+    }
+
+    /// The bundled rules read straight from the text are the rules
+    /// `--rules` reads from the same document through a `Value`.
+    #[test]
+    fn the_bundled_rules_are_the_checker_file_read_as_rules() {
+        let doc: Value = serde_json::from_str(snapshot_body(BASELINE_CHECKER)).unwrap();
+        let through_value = eval::from_checker(&doc, "bundled acr-baseline").unwrap();
+        let bundled = bundled_rules();
+        assert_eq!(bundled.len(), through_value.len());
+        assert_eq!(format!("{bundled:#?}"), format!("{through_value:#?}"));
+        // A wrong format is refused, not read as no rules.
+        assert!(eval::from_own_checker(r#"{"format": "x", "rules": []}"#, "t").is_err());
     }
 
     #[test]
