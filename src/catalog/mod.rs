@@ -470,7 +470,7 @@ mod tests {
         assert!(admin.modifiable);
         assert_eq!(admin.status, AliasStatus::Confirmed);
         assert_eq!(
-            admin.alias.as_deref(),
+            admin.alias,
             Some("Microsoft.ContainerRegistry/registries/adminUserEnabled")
         );
         assert_eq!(admin.arm_path, "properties.adminUserEnabled");
@@ -510,7 +510,7 @@ mod tests {
             .unwrap();
         assert_eq!(legacy.status, AliasStatus::Legacy);
         assert_eq!(
-            legacy.child_resource_type.as_deref(),
+            legacy.child_resource_type,
             Some("Microsoft.ContainerRegistry/registries/tokens")
         );
         // Every legacy row names its child type and nothing else does.
@@ -591,7 +591,7 @@ mod tests {
                 if let Some(alias) = prop.alias {
                     assert!(aliases.insert(alias.to_ascii_lowercase()), "alias {alias}");
                 }
-                assert!(std::ptr::eq(kind.property(&prop.path).unwrap(), prop));
+                assert!(std::ptr::eq(kind.property(prop.path).unwrap(), prop));
             }
         }
     }
@@ -698,7 +698,7 @@ mod tests {
         let cat = catalog();
         let mut names = HashSet::new();
         for role in cat.roles {
-            assert!(is_guid(&role.id), "{}: {}", role.name, role.id);
+            assert!(is_guid(role.id), "{}: {}", role.name, role.id);
             assert!(
                 names.insert(role.name.to_ascii_lowercase()),
                 "{}",

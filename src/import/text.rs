@@ -119,7 +119,7 @@ impl Scope {
         match catalog().property_by_alias(alias) {
             Some((k, p))
                 if k.resource_type
-                    .eq_ignore_ascii_case(&self.kind.resource_type) =>
+                    .eq_ignore_ascii_case(self.kind.resource_type) =>
             {
                 Ok(p.path.to_string())
             }

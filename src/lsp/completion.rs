@@ -274,7 +274,7 @@ impl Analysis {
             "target" => {
                 for k in catalog::catalog().kinds {
                     out.push(item(
-                        &k.name,
+                        k.name,
                         lsp::CompletionItemKind::CLASS,
                         Some(k.resource_type.to_string()),
                     ));
@@ -377,7 +377,7 @@ impl Analysis {
                 {
                     for p in kind.properties {
                         let mut ci = item(
-                            &p.path,
+                            p.path,
                             lsp::CompletionItemKind::FIELD,
                             Some(p.ty.as_str().into()),
                         );
@@ -387,7 +387,7 @@ impl Analysis {
                     }
                     for g in catalog::catalog().generic_fields {
                         out.push(item(
-                            &g.path,
+                            g.path,
                             lsp::CompletionItemKind::FIELD,
                             Some(g.ty.as_str().into()),
                         ));

@@ -273,7 +273,7 @@ impl Analysis {
                 .iter()
                 .map(|k| lsp::CompletionItem {
                     kind: Some(lsp::CompletionItemKind::CLASS),
-                    ..keyword(&k.name, &k.resource_type)
+                    ..keyword(k.name, k.resource_type)
                 })
                 .collect(),
             ["expect"] => verdicts()

@@ -27,7 +27,7 @@ fn export_id(kind: &Kind, name: &str, on: Option<&str>) -> String {
     if kind.name == "subscription" {
         return sub;
     }
-    let relative = Resource::relative(&kind.resource_type, name);
+    let relative = Resource::relative(kind.resource_type, name);
     if let Some(on) = on {
         let parent = if on.starts_with('/') {
             on.to_string()
@@ -751,7 +751,7 @@ fn catalog_path(kind: &Kind, written: &str) -> Option<Vec<String>> {
         .property(written)
         .or_else(|| kind.property(&format!("{written}[*]")))
     {
-        return Some(split(&p.arm_path));
+        return Some(split(p.arm_path));
     }
     // An object: the ARM path of a property below it, cut at its length.
     let prefix = format!("{}.", written.to_ascii_lowercase());
@@ -759,7 +759,7 @@ fn catalog_path(kind: &Kind, written: &str) -> Option<Vec<String>> {
         let lower = p.path.to_ascii_lowercase();
         let rest = lower.strip_prefix(&prefix)?;
         let depth = rest.split('.').count();
-        let mut arm = split(&p.arm_path);
+        let mut arm = split(p.arm_path);
         (arm.len() > depth).then(|| {
             arm.truncate(arm.len().saturating_sub(depth));
             arm

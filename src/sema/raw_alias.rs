@@ -38,7 +38,7 @@ pub fn resolve(kind: &Kind, args: &[Expr], span: Span) -> (Option<RawAlias>, Vec
         }
     };
     match catalog().property_by_alias(&alias) {
-        Some((k, p)) if k.resource_type.eq_ignore_ascii_case(&kind.resource_type) => {
+        Some((k, p)) if k.resource_type.eq_ignore_ascii_case(kind.resource_type) => {
             let d = Diagnostic::new(
                 Code::W1221,
                 span,

@@ -181,7 +181,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
     }
 
     pub(super) fn check_enum(&mut self, f: &FieldInfo, s: &str, span: Span) {
-        if f.enum_values.iter().any(|e| *e == s) {
+        if f.enum_values.contains(&s) {
             return;
         }
         if let Some(canon) = f.enum_values.iter().find(|e| e.eq_ignore_ascii_case(s)) {

@@ -195,7 +195,6 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 .with_help(format!(
                     "target the child kind instead ({}); built-ins use the child type's own alias",
                     prop.child_resource_type
-                        .as_deref()
                         .unwrap_or("the child resource type")
                 )),
             ),
