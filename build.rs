@@ -65,7 +65,7 @@ fn catalog(doc: &Value) -> Result<String> {
             s,
             "        Kind {{\n            name: {name:?},\n            resource_type: {resource_type:?},\n            taggable: {},\n            scope: KindScope::{},\n            description: {:?},\n            source: {:?},\n            properties: &[",
             boolean(kind, "taggable")?,
-            variant(string(kind, "scope")?),
+            variant(string(kind, "scope")?, SCOPES)?,
             string(kind, "description")?,
             string(kind, "source")?,
         )
@@ -91,7 +91,7 @@ fn catalog(doc: &Value) -> Result<String> {
             s,
             "        GenericField {{ path: {path:?}, field: {:?}, ty: PropType::{}, description: {:?} }},",
             string(field, "field")?,
-            variant(string(field, "type")?),
+            variant(string(field, "type")?, TYPES)?,
             string(field, "description")?,
         )
         .ok();
@@ -134,7 +134,10 @@ fn property(p: &Value) -> Result<String> {
             .collect::<Option<_>>()
             .ok_or("`enum` holds a non-string")?,
     };
-    let item_type = opt_string(p, "itemType")?.map(|t| format!("PropType::{}", variant(t)));
+    let item_type = match opt_string(p, "itemType")? {
+        Some(t) => Some(format!("PropType::{}", variant(t, TYPES)?)),
+        None => None,
+    };
     // The service default as JSON text, read back by `Property::default`.
     let default = match p.get("default") {
         None | Some(Value::Null) => None,
@@ -145,14 +148,14 @@ fn property(p: &Value) -> Result<String> {
         string(p, "path")?,
         option(opt_string(p, "alias")?.map(|a| format!("{a:?}"))),
         string(p, "armPath")?,
-        variant(string(p, "type")?),
+        variant(string(p, "type")?, TYPES)?,
         option(item_type),
         enum_values.join(", "),
         flag(p, "enumClosed")?,
         option(default),
         flag(p, "readOnly")?,
         flag(p, "modifiable")?,
-        variant(string(p, "status")?),
+        variant(string(p, "status")?, STATUSES)?,
         flag(p, "preview")?,
         option(opt_string(p, "apiVersion")?.map(|a| format!("{a:?}"))),
         option(opt_string(p, "description")?.map(|a| format!("{a:?}"))),
@@ -170,13 +173,24 @@ fn table(mut rows: Vec<(String, String)>) -> String {
     format!("&[{}]", rows.join(", "))
 }
 
-/// `resource` → `Resource`: the enum variant of a lower-case JSON name.
-fn variant(name: &str) -> String {
+/// The JSON names of `KindScope`, `PropType` and `AliasStatus`.
+const SCOPES: &[&str] = &["resource", "subscription"];
+const TYPES: &[&str] = &[
+    "string", "boolean", "integer", "number", "array", "object", "any",
+];
+const STATUSES: &[&str] = &["confirmed", "inferred", "legacy", "unverified"];
+
+/// `resource` → `Resource`: the enum variant of a lower-case JSON name,
+/// one of `known` (anything else would be a compile error in the output).
+fn variant(name: &str, known: &[&str]) -> Result<String> {
+    if !known.contains(&name) {
+        return Err(format!("`{name}` is not one of {}", known.join(", ")));
+    }
     let mut chars = name.chars();
-    chars
+    Ok(chars
         .next()
         .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
+        .unwrap_or_default())
 }
 
 fn option(v: Option<String>) -> String {
