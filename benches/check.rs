@@ -151,7 +151,7 @@ fn strip_paths(v: &Value) -> Value {
 /// (legacy `registries/<child>.<prop>` aliases left out, as in the test).
 fn alias_registry() -> regorus::Rc<AliasRegistry> {
     let mut providers: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
-    for kind in &acrpc::catalog::catalog().kinds {
+    for kind in acrpc::catalog::catalog().kinds {
         let Some((ns, rest)) = kind.resource_type.split_once('/') else {
             continue;
         };
