@@ -13,11 +13,12 @@ mod wording;
 pub use junit::junit;
 pub use markdown::markdown;
 pub use sarif::sarif;
-pub use text::text;
+pub use text::{TextWriter, text};
 pub use wording::describe;
 
 use super::{CheckResult, FileProblem, Report};
 use crate::eval::{Evidence, Verdict};
+use crate::ir::Severity;
 use serde_json::{Value, json};
 use std::borrow::Cow;
 
@@ -29,48 +30,88 @@ pub fn json(report: &Report) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// `--format json`, streamed: one result at a time goes through a JSON
-/// tree, never the whole report (a 10,000-registry export × 61 rules made
-/// a 3 GB tree). The bytes are those of `serde_json::to_string_pretty` on
-/// the whole document (tests/check.rs and the report goldens hold it).
+/// `--format json` of a report whose results are all in it.
 pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let inputs: Vec<Value> = report.inputs.iter().map(input_json).collect();
-    let problems: Vec<Value> = report.problems.iter().map(problem_json).collect();
-    let head = json!({
-        "format": "acrpc-check/1",
-        "summary": summary(report).to_json(),
-        "inputs": inputs,
-        "problems": problems,
-    });
-    let head = serde_json::to_string_pretty(&head)?;
-    // `{ … }` without its closing line: the results follow as the last member.
-    out.write_all(head.strip_suffix("\n}").unwrap_or(&head).as_bytes())?;
-    if report.results.is_empty() {
-        return out.write_all(b",\n  \"results\": []\n}\n");
+    let mut w = JsonWriter::start(report, out)?;
+    for r in &report.results {
+        w.result(report, r)?;
     }
-    out.write_all(b",\n  \"results\": [\n    ")?;
-    // Each result is printed into `one`, then copied out with every line
-    // indented two levels, as the pretty printer does inside the document.
-    let (mut one, mut indented) = (Vec::new(), Vec::new());
-    for (i, r) in report.results.iter().enumerate() {
-        if i > 0 {
-            indented.extend_from_slice(b",\n    ");
-        }
-        one.clear();
-        serde_json::to_writer_pretty(&mut one, &result_json(report, r))?;
-        for (n, line) in one.split(|&b| b == b'\n').enumerate() {
+    w.finish(&summary(report))
+}
+
+/// `--format json`, streamed: the head (inputs, problems), then one result
+/// at a time as the check produces them, then the summary counted as they
+/// passed (issue 15 item 6d: no result is kept, so the summary comes last).
+/// The bytes are those of `serde_json::to_string_pretty` on the whole
+/// document (tests/check.rs and the report goldens hold it).
+pub struct JsonWriter<'w> {
+    out: &'w mut dyn std::io::Write,
+    /// One result, pretty-printed.
+    one: Vec<u8>,
+    /// Results indented into the document, written out in large blocks.
+    indented: Vec<u8>,
+    any: bool,
+}
+
+impl<'w> JsonWriter<'w> {
+    pub fn start(report: &Report, out: &'w mut dyn std::io::Write) -> std::io::Result<Self> {
+        let inputs: Vec<Value> = report.inputs.iter().map(input_json).collect();
+        let problems: Vec<Value> = report.problems.iter().map(problem_json).collect();
+        let head = json!({
+            "format": "acrpc-check/1",
+            "inputs": inputs,
+            "problems": problems,
+        });
+        let head = serde_json::to_string_pretty(&head)?;
+        // `{ … }` without its closing line: results and summary follow.
+        out.write_all(head.strip_suffix("\n}").unwrap_or(&head).as_bytes())?;
+        out.write_all(b",\n  \"results\": [")?;
+        Ok(JsonWriter {
+            out,
+            one: Vec::new(),
+            indented: Vec::new(),
+            any: false,
+        })
+    }
+
+    /// One result: printed into `one`, then copied out with every line
+    /// indented two levels, as the pretty printer does inside the document.
+    pub fn result(&mut self, report: &Report, r: &CheckResult) -> std::io::Result<()> {
+        self.indented.extend_from_slice(if self.any {
+            b",\n    "
+        } else {
+            b"\n    "
+        });
+        self.any = true;
+        self.one.clear();
+        serde_json::to_writer_pretty(&mut self.one, &result_json(report, r))?;
+        for (n, line) in self.one.split(|&b| b == b'\n').enumerate() {
             if n > 0 {
-                indented.extend_from_slice(b"\n    ");
+                self.indented.extend_from_slice(b"\n    ");
             }
-            indented.extend_from_slice(line);
+            self.indented.extend_from_slice(line);
         }
-        if indented.len() >= 1 << 16 {
-            out.write_all(&indented)?;
-            indented.clear();
+        if self.indented.len() >= 1 << 16 {
+            self.out.write_all(&self.indented)?;
+            self.indented.clear();
         }
+        Ok(())
     }
-    out.write_all(&indented)?;
-    out.write_all(b"\n  ]\n}\n")
+
+    /// The end of the results and the summary.
+    pub fn finish(self, summary: &Summary) -> std::io::Result<()> {
+        self.out.write_all(&self.indented)?;
+        self.out
+            .write_all(if self.any { b"\n  ],\n" } else { b"],\n" })?;
+        let summary = serde_json::to_string_pretty(&json!({"summary": summary.to_json()}))?;
+        // `"summary": { … }` one level in, as inside the document.
+        let inner = summary
+            .strip_prefix("{\n")
+            .and_then(|s| s.strip_suffix("\n}"))
+            .unwrap_or(&summary);
+        self.out.write_all(inner.as_bytes())?;
+        self.out.write_all(b"\n}\n")
+    }
 }
 
 fn input_json(i: &super::Input) -> Value {
@@ -91,7 +132,10 @@ pub fn severity(p: &FileProblem) -> &'static str {
     if p.error { "error" } else { "warning" }
 }
 
-/// The counts every report format shows.
+/// The counts every report format shows, and what the exit status needs:
+/// counted as results pass ([`Summary::add`]), so a streamed report need
+/// not keep them.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
     pub resources: usize,
     pub rules: usize,
@@ -101,26 +145,54 @@ pub struct Summary {
     pub not_applicable: usize,
     pub findings: usize,
     pub suppressed: usize,
+    /// The highest severity of a finding, of an unknown verdict.
+    pub worst_finding: Option<Severity>,
+    pub worst_unknown: Option<Severity>,
 }
 
+/// The summary of a report whose results are all in it.
 pub fn summary(report: &Report) -> Summary {
-    Summary {
-        resources: report.inputs.iter().map(|i| i.resources.len()).sum(),
-        rules: report
-            .rules
-            .iter()
-            .filter(|r| r.companion_of.is_none())
-            .count(),
-        non_compliant: report.count(Verdict::NonCompliant),
-        unknown: report.count(Verdict::Unknown),
-        compliant: report.count(Verdict::Compliant),
-        not_applicable: report.count(Verdict::NotApplicable),
-        findings: report.results.iter().filter(|r| r.is_finding()).count(),
-        suppressed: report.results.iter().filter(|r| r.is_suppressed()).count(),
+    let mut s = Summary::empty(report);
+    for r in &report.results {
+        s.add(report, r);
     }
+    s
 }
 
 impl Summary {
+    /// The counts of `report`'s inputs and rules, before any result.
+    pub fn empty(report: &Report) -> Summary {
+        Summary {
+            resources: report.inputs.iter().map(|i| i.resources.len()).sum(),
+            rules: report
+                .rules
+                .iter()
+                .filter(|r| r.companion_of.is_none())
+                .count(),
+            ..Summary::default()
+        }
+    }
+
+    /// Counts one result.
+    pub fn add(&mut self, report: &Report, r: &CheckResult) {
+        let severity = report.rule(r).severity;
+        match r.verdict {
+            Verdict::NonCompliant => self.non_compliant += 1,
+            Verdict::Unknown => {
+                self.unknown += 1;
+                self.worst_unknown = self.worst_unknown.max(Some(severity));
+            }
+            Verdict::Compliant => self.compliant += 1,
+            Verdict::NotApplicable => self.not_applicable += 1,
+        }
+        if r.is_finding() {
+            self.findings += 1;
+            self.worst_finding = self.worst_finding.max(Some(severity));
+        }
+        if r.is_suppressed() {
+            self.suppressed += 1;
+        }
+    }
     fn to_json(&self) -> Value {
         json!({
             "resources": self.resources,
