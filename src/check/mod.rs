@@ -223,33 +223,14 @@ impl Report {
         observer: Option<&dyn eval::LeafObserver>,
         mut sink: impl FnMut(CheckResult) -> Result<(), E>,
     ) -> Result<(), E> {
-        let plan = Plan::new(&self.rules, &self.inputs, settings, observer);
-        let resources: Vec<(usize, usize)> = self
-            .inputs
-            .iter()
-            .enumerate()
-            .flat_map(|(ii, input)| (0..input.resources.len()).map(move |ri| (ii, ri)))
-            .collect();
-        let mut chunks = resources.chunks(CHUNK);
-        let mut ready = chunks.next().map(|c| plan.check_chunk(c));
-        while let Some(done) = ready.take() {
-            let next = chunks.next();
-            // The sink runs on this thread (it may hold standard output),
-            // the next chunk on the pool meanwhile.
-            let passed = rayon::in_place_scope(|s| {
-                if let Some(c) = next {
-                    let (plan, ready) = (&plan, &mut ready);
-                    s.spawn(move |_| *ready = Some(plan.check_chunk(c)));
-                }
-                done.into_iter().flatten().try_for_each(&mut sink)
-            });
-            passed?;
-        }
-        Ok(())
+        self.each_rendered(
+            settings,
+            observer,
+            |_| (),
+            |results, ()| results.into_iter().try_for_each(&mut sink),
+        )
     }
-}
 
-impl Report {
     /// Checks every rule on every resource and keeps the results.
     pub fn check_all(&mut self, settings: &Settings, observer: Option<&dyn eval::LeafObserver>) {
         let mut results = Vec::new();
@@ -260,6 +241,52 @@ impl Report {
             });
         let Ok(()) = kept;
         self.results = results;
+    }
+
+    /// [`Report::each_result`] a resource at a time, with `render` run on
+    /// the pool on each resource's results (the report's text for them:
+    /// the JSON report's serialisation would otherwise be one core's work)
+    /// and handed to `sink` with them.
+    pub fn each_rendered<R: Send, E>(
+        &self,
+        settings: &Settings,
+        observer: Option<&dyn eval::LeafObserver>,
+        render: impl Fn(&[CheckResult]) -> R + Sync,
+        mut sink: impl FnMut(Vec<CheckResult>, R) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let plan = Plan::new(&self.rules, &self.inputs, settings, observer);
+        let resources: Vec<(usize, usize)> = self
+            .inputs
+            .iter()
+            .enumerate()
+            .flat_map(|(ii, input)| (0..input.resources.len()).map(move |ri| (ii, ri)))
+            .collect();
+        let check_chunk = |chunk: &[(usize, usize)]| -> Vec<(Vec<CheckResult>, R)> {
+            chunk
+                .par_iter()
+                .map(|&(ii, ri)| {
+                    let results = plan.check_resource(ii, ri);
+                    let rendered = render(&results);
+                    (results, rendered)
+                })
+                .collect()
+        };
+        let mut chunks = resources.chunks(CHUNK);
+        let mut ready = chunks.next().map(check_chunk);
+        while let Some(done) = ready.take() {
+            let next = chunks.next();
+            // The sink runs on this thread (it may hold standard output),
+            // the next chunk on the pool meanwhile.
+            let passed = rayon::in_place_scope(|s| {
+                if let Some(c) = next {
+                    let (check_chunk, ready) = (&check_chunk, &mut ready);
+                    s.spawn(move |_| *ready = Some(check_chunk(c)));
+                }
+                done.into_iter().try_for_each(|(r, text)| sink(r, text))
+            });
+            passed?;
+        }
+        Ok(())
     }
 }
 
@@ -335,14 +362,6 @@ impl<'a> Plan<'a> {
             envs,
             settings,
         }
-    }
-
-    /// Every resource of `chunk` on every core, in order.
-    fn check_chunk(&self, chunk: &[(usize, usize)]) -> Vec<Vec<CheckResult>> {
-        chunk
-            .par_iter()
-            .map(|&(ii, ri)| self.check_resource(ii, ri))
-            .collect()
     }
 
     /// Every reported rule on resource `ri` of input `ii`.

@@ -250,10 +250,15 @@ fn stream_report(
     let mut summary = report::Summary::empty(report);
     if format == ReportFormat::Json {
         let mut json = report::JsonWriter::start(report, w)?;
-        report.each_result(settings, None, |r| {
-            summary.add(report, &r);
-            json.result(report, &r)
-        })?;
+        report.each_rendered(
+            settings,
+            None,
+            |results| report::JsonWriter::render(report, results),
+            |results, rendered| {
+                results.iter().for_each(|r| summary.add(report, r));
+                json.rendered(&rendered?)
+            },
+        )?;
         json.finish(&summary)?;
         return Ok(summary);
     }

@@ -32,11 +32,14 @@ pub fn json(report: &Report) -> String {
 
 /// `--format json` of a report whose results are all in it.
 pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut w = JsonWriter::start(report, out)?;
+    // Buffered: a result is several small writes.
+    let mut out = std::io::BufWriter::new(out);
+    let mut w = JsonWriter::start(report, &mut out)?;
     for r in &report.results {
         w.result(report, r)?;
     }
-    w.finish(&summary(report))
+    w.finish(&summary(report))?;
+    std::io::Write::flush(&mut out)
 }
 
 /// `--format json`, streamed: the head (inputs, problems), then one result
@@ -46,10 +49,6 @@ pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Res
 /// document (tests/check.rs and the report goldens hold it).
 pub struct JsonWriter<'w> {
     out: &'w mut dyn std::io::Write,
-    /// One result, pretty-printed.
-    one: Vec<u8>,
-    /// Results indented into the document, written out in large blocks.
-    indented: Vec<u8>,
     any: bool,
 }
 
@@ -66,41 +65,50 @@ impl<'w> JsonWriter<'w> {
         // `{ … }` without its closing line: results and summary follow.
         out.write_all(head.strip_suffix("\n}").unwrap_or(&head).as_bytes())?;
         out.write_all(b",\n  \"results\": [")?;
-        Ok(JsonWriter {
-            out,
-            one: Vec::new(),
-            indented: Vec::new(),
-            any: false,
-        })
+        Ok(JsonWriter { out, any: false })
     }
 
-    /// One result: printed into `one`, then copied out with every line
-    /// indented two levels, as the pretty printer does inside the document.
+    /// One result.
     pub fn result(&mut self, report: &Report, r: &CheckResult) -> std::io::Result<()> {
-        self.indented.extend_from_slice(if self.any {
-            b",\n    "
-        } else {
-            b"\n    "
-        });
-        self.any = true;
-        self.one.clear();
-        serde_json::to_writer_pretty(&mut self.one, &result_json(report, r))?;
-        for (n, line) in self.one.split(|&b| b == b'\n').enumerate() {
-            if n > 0 {
-                self.indented.extend_from_slice(b"\n    ");
+        let block = Self::render(report, std::slice::from_ref(r))?;
+        self.rendered(&block)
+    }
+
+    /// Results as [`JsonWriter::rendered`] takes them, `,`-separated:
+    /// each printed, then copied with every line indented two levels, as
+    /// the pretty printer does inside the document. Pure, so it can run on
+    /// any thread ([`Report::each_rendered`]).
+    pub fn render(report: &Report, results: &[CheckResult]) -> std::io::Result<Vec<u8>> {
+        let (mut one, mut block) = (Vec::new(), Vec::new());
+        for (i, r) in results.iter().enumerate() {
+            if i > 0 {
+                block.extend_from_slice(b",\n    ");
             }
-            self.indented.extend_from_slice(line);
+            one.clear();
+            serde_json::to_writer_pretty(&mut one, &result_json(report, r))?;
+            for (n, line) in one.split(|&b| b == b'\n').enumerate() {
+                if n > 0 {
+                    block.extend_from_slice(b"\n    ");
+                }
+                block.extend_from_slice(line);
+            }
         }
-        if self.indented.len() >= 1 << 16 {
-            self.out.write_all(&self.indented)?;
-            self.indented.clear();
+        Ok(block)
+    }
+
+    /// Results [`JsonWriter::render`]ed, in report order.
+    pub fn rendered(&mut self, block: &[u8]) -> std::io::Result<()> {
+        if block.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        self.out
+            .write_all(if self.any { b",\n    " } else { b"\n    " })?;
+        self.any = true;
+        self.out.write_all(block)
     }
 
     /// The end of the results and the summary.
     pub fn finish(self, summary: &Summary) -> std::io::Result<()> {
-        self.out.write_all(&self.indented)?;
         self.out
             .write_all(if self.any { b"\n  ],\n" } else { b"],\n" })?;
         let summary = serde_json::to_string_pretty(&json!({"summary": summary.to_json()}))?;
