@@ -487,6 +487,45 @@ mod tests {
         run(bundled_rules(), vec![input], &settings)
     }
 
+    /// More resources than one chunk of `Report::each_rendered`: the
+    /// streamed report (rendered on the pool, written in order, summary
+    /// counted on the way) is the report of the kept results.
+    #[test]
+    fn streaming_across_chunks_keeps_the_order_and_the_counts() {
+        let whole = report(300);
+        let streamed = Report::new(
+            whole.rules.clone(),
+            vec![Input {
+                file: "export.json".into(),
+                format: "export",
+                resources: whole.inputs[0].resources.clone(),
+                text: String::new(),
+                parameters: None,
+            }],
+        );
+        let settings = Settings {
+            today: "2026-11-25".into(),
+            ..Settings::default()
+        };
+        let (mut out, mut counted) = (Vec::new(), Summary::empty(&streamed));
+        let mut w = JsonWriter::start(&streamed, &mut out).unwrap();
+        streamed
+            .each_rendered(
+                &settings,
+                None,
+                |results| JsonWriter::render(&streamed, results),
+                |results, rendered| {
+                    results.iter().for_each(|r| counted.add(&streamed, r));
+                    w.rendered(&rendered?)
+                },
+            )
+            .unwrap();
+        w.finish(&counted).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), json(&whole));
+        assert_eq!(counted, summary(&whole));
+        assert_eq!(counted.worst_finding, Some(Severity::High), "{counted:?}");
+    }
+
     #[test]
     fn the_streamed_json_report_is_the_pretty_printed_document() {
         for n in [0, 3] {
