@@ -227,9 +227,14 @@ fn check_and_write(
     match args.output.as_deref() {
         Some(path) => super::files::write_output_with(path, read, &mut fill).map_err(Some)?,
         None => {
-            // A closed pipe (`| head`) ends the report quietly (the run
-            // stops checking); any other failure (a full disk) is exit 2.
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+            // A closed pipe (`| head`) ends the report quietly, and the
+            // check still runs to the end: the exit status counts every
+            // result. Any other failure (a full disk) is exit 2.
+            let stdout = ReaderMayLeave {
+                out: std::io::stdout(),
+                gone: false,
+            };
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
             let written = fill(&mut out).and_then(|()| std::io::Write::flush(&mut out));
             if let Err(super::out::Unwritten::Failed) = super::out::classify(written) {
                 return Err(None);
@@ -237,6 +242,40 @@ fn check_and_write(
         }
     }
     Ok(summary)
+}
+
+/// Standard output whose reader may go away (`acrpc check … | head`): from
+/// then on what is written is dropped, so that a streamed report does not
+/// stop the check before every result is counted.
+struct ReaderMayLeave<W> {
+    out: W,
+    gone: bool,
+}
+
+impl<W: std::io::Write> std::io::Write for ReaderMayLeave<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.gone {
+            return Ok(buf.len());
+        }
+        match self.out.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(buf.len())
+            }
+            written => written,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.out.flush() {
+            _ if self.gone => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(())
+            }
+            flushed => flushed,
+        }
+    }
 }
 
 /// The text or JSON report of `report`, each result written as the check
