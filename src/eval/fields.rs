@@ -124,6 +124,9 @@ pub struct GenericValues {
     full_name: Value,
     ty: Value,
     id: Option<Value>,
+    /// The catalog kind of the resource's type: looked up once per
+    /// resource, not once per resource × rule (`outside_mode`).
+    pub(crate) kind: Option<&'static crate::catalog::Kind>,
 }
 
 impl GenericValues {
@@ -133,6 +136,7 @@ impl GenericValues {
             full_name: Value::String(r.full_name.clone()),
             ty: Value::String(r.ty.clone()),
             id: r.id.clone().map(Value::String),
+            kind: crate::catalog::catalog().kind_by_type(&r.ty),
         }
     }
 

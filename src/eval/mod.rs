@@ -21,7 +21,6 @@ pub use rule::{
     from_checker_value, from_definition, from_own_checker, from_pack,
 };
 
-use crate::catalog::catalog;
 use crate::inputs::{Origin, Resource, member};
 use crate::ir::Effect;
 use cond::Scope;
@@ -251,7 +250,7 @@ pub fn evaluate_prepared(
     if kind == Effect::Disabled {
         return Outcome::new(Verdict::NotApplicable, effect).because("the effect is Disabled");
     }
-    if let Some(reason) = outside_mode(rule, resource) {
+    if let Some(reason) = outside_mode(rule, resource, generic) {
         return Outcome::new(Verdict::NotApplicable, effect).because(reason);
     }
     let condition = &rule.logic.condition;
@@ -335,7 +334,7 @@ fn new_scope<'a>(
 /// (definition-structure-basics, Mode); Azure never evaluates resources of
 /// `Microsoft.Resources` other than subscriptions and resource groups
 /// (policy-applicability).
-fn outside_mode(rule: &Rule, resource: &Resource) -> Option<String> {
+fn outside_mode(rule: &Rule, resource: &Resource, generic: &GenericValues) -> Option<String> {
     let ty = resource.ty.as_str();
     let is = |t: &str| ty.eq_ignore_ascii_case(t);
     if ty
@@ -346,7 +345,7 @@ fn outside_mode(rule: &Rule, resource: &Resource) -> Option<String> {
     {
         return Some(format!("Azure Policy does not evaluate {}", resource.ty));
     }
-    let kind = catalog().kind_by_type(&resource.ty)?;
+    let kind = generic.kind?;
     (rule.mode == Mode::Indexed && !kind.taggable).then(|| {
         format!(
             "mode Indexed evaluates only types that support tags and location; {} does not",
