@@ -25,6 +25,7 @@ use crate::inputs::{Origin, Resource, member};
 use crate::ir::Effect;
 use cond::Scope;
 use fields::GenericValues;
+use rule::Operand;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -233,7 +234,10 @@ pub fn evaluate_prepared(
     env: &Env,
 ) -> Outcome {
     let mut scope = new_scope(rule, resource, generic, params, env);
-    let effect = match scope.operand(&rule.logic.effect).map(Cow::into_owned) {
+    let effect = match effect_parameter(&rule.logic.effect, params)
+        .map(|e| Ok(Value::String(e.to_string())))
+        .unwrap_or_else(|| scope.operand(&rule.logic.effect).map(Cow::into_owned))
+    {
         Ok(Value::String(e)) => e,
         Ok(other) => {
             return Outcome::new(Verdict::Unknown, "?")
@@ -297,6 +301,31 @@ pub fn evaluate_prepared(
             (Ok(true), Ok(_)) => Outcome::new(Verdict::Compliant, effect),
         },
     }
+}
+
+/// The effect when it is `[parameters('name')]` (as in every compiled and
+/// built-in rule) and that parameter holds a string: read from `params`
+/// directly, as the `parameters` function would, without the expression
+/// evaluator's per-pair allocations. `None` takes the general path (which
+/// also words the errors).
+fn effect_parameter<'p>(effect: &Operand, params: &'p Map<String, Value>) -> Option<&'p str> {
+    let Operand::Expr {
+        parsed: crate::expr::Expr::Call { name, args },
+        ..
+    } = effect
+    else {
+        return None;
+    };
+    let [crate::expr::Expr::String(wanted)] = args.as_slice() else {
+        return None;
+    };
+    if !name.eq_ignore_ascii_case("parameters") {
+        return None;
+    }
+    params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(wanted))
+        .and_then(|(_, v)| v.as_str())
 }
 
 fn not_applicable(effect: String) -> Outcome {
@@ -733,6 +762,35 @@ mod tests {
         let out = verdict(&r, &[registry(json!({}), "g")]);
         assert_eq!(out.verdict, Verdict::Unknown);
         assert!(out.reason.unwrap().contains("`Auditt`"));
+    }
+
+    /// The direct read of `[parameters('effect')]` (effect_parameter) gives
+    /// what the expression evaluator gives: names match ignoring case, a
+    /// non-string or missing value takes the general path and its wording.
+    #[test]
+    fn an_effect_parameter_reads_as_the_expression_does() {
+        let def = |effect: &str, value: Value| {
+            json!({"properties": {"mode": "All", "parameters": {"Effect": {"type": "String", "defaultValue": value}},
+                "policyRule": {"if": {"field": "type", "equals": TYPE}, "then": {"effect": effect}}}})
+        };
+        let run = |d: Value| {
+            let r = from_definition(&d, "p.json").unwrap().remove(0);
+            verdict(&r, &[registry(json!({}), "g")])
+        };
+        let direct = run(def("[PARAMETERS('effect')]", json!("Audit")));
+        assert_eq!(
+            (direct.verdict, direct.effect.as_str()),
+            (Verdict::NonCompliant, "Audit")
+        );
+        // `concat` is not a plain reference: the evaluator's value, the same.
+        let general = run(def("[concat(parameters('effect'))]", json!("Audit")));
+        assert_eq!(general, direct);
+        let number = run(def("[parameters('effect')]", json!(1)));
+        assert_eq!(number.verdict, Verdict::Unknown);
+        assert!(number.reason.unwrap().contains("not a string"));
+        let missing = run(def("[parameters('other')]", json!("Audit")));
+        assert_eq!(missing.verdict, Verdict::Unknown);
+        assert!(missing.reason.unwrap().contains("`other`"));
     }
 
     /// Records (rule, leaf index, outcome) for the observer test.
