@@ -115,22 +115,24 @@ fn collect(
     item: &Value,
     src: Source,
     pointer: String,
-    parent: Option<&Resource>,
+    parent: Option<&str>,
     out: &mut Vec<Resource>,
 ) {
     let Some(r) = resource(item, src, &pointer, parent) else {
         return;
     };
-    let children = get_ci(item, "resources").and_then(Value::as_array).cloned();
+    // A child needs only its parent's full name: no copy of the parent's
+    // resource or of the children's values (they are read in place).
+    let full_name = r.full_name.clone();
     out.push(r);
-    let this = out.last().cloned();
-    for (i, child) in children.iter().flatten().enumerate() {
+    let children = get_ci(item, "resources").and_then(Value::as_array);
+    for (i, child) in children.into_iter().flatten().enumerate() {
         if is_resource(child) {
             collect(
                 child,
                 src,
                 format!("{pointer}/resources/{i}"),
-                this.as_ref(),
+                Some(&full_name),
                 out,
             );
         }
@@ -141,7 +143,7 @@ fn resource(
     item: &Value,
     (file, text, locator): Source,
     pointer: &str,
-    parent: Option<&Resource>,
+    parent: Option<&str>,
 ) -> Option<Resource> {
     let id = text_ci(item, "id").or_else(|| text_ci(item, "resourceId"));
     let parsed = id.as_deref().and_then(parse_id);
@@ -151,7 +153,7 @@ fn resource(
     let name = text_ci(item, "name").unwrap_or_default();
     let full_name = match (&parsed, parent) {
         (Some(p), _) => p.full_name.clone(),
-        (None, Some(parent)) if !name.contains('/') => format!("{}/{name}", parent.full_name),
+        (None, Some(parent)) if !name.contains('/') => format!("{parent}/{name}"),
         _ => name,
     };
     let (line, column) = locator.line_col(text, pointer);
