@@ -23,8 +23,8 @@
 )] // test code: a failure should stop the test
 
 use acrpc::compile::{compile_file, compile_str};
-use acrpc::diag::{SourceFile, SourceMap, Span};
 use acrpc::diag::render::{RenderOptions, render};
+use acrpc::diag::{SourceFile, SourceMap, Span};
 use acrpc::emit::OutputFile;
 use acrpc::sema::{NoTemplates, Options, PRACTICES};
 use std::fmt::Write as _;

@@ -846,7 +846,11 @@ fn streamed_pack_files_are_the_pack_files() {
     let mut sorted = files;
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     assert_eq!(streamed, sorted);
-    assert!(sorted.iter().any(|f| f.path.contains("/policyAssignments/")));
+    assert!(
+        sorted
+            .iter()
+            .any(|f| f.path.contains("/policyAssignments/"))
+    );
     // The first error stops the stream and is returned.
     let seen = std::sync::atomic::AtomicUsize::new(0);
     let stopped = acrpc::emit::each_pack_file(&pack, &|_| {

@@ -511,7 +511,10 @@ mod tests {
         let text = "# a … b \u{202E}x\u{2069} — \u{2066}";
         let mut diags = Vec::new();
         super::bidi_warnings(0, text, &mut diags);
-        let at: Vec<usize> = diags.iter().map(|d| d.primary.span.start as usize).collect();
+        let at: Vec<usize> = diags
+            .iter()
+            .map(|d| d.primary.span.start as usize)
+            .collect();
         let want: Vec<usize> = text
             .char_indices()
             .filter(|(_, c)| super::is_bidi_control(*c))
