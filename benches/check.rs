@@ -2,7 +2,8 @@
 //! file, as `az acr list` prints it) against the bundled baseline plus the
 //! 28 Azure built-ins (read from ../shared when present). Prints, in one run:
 //!
-//! * the floor: serde_json parsing the input text;
+//! * the floor: serde_json parsing the input text (for the small files:
+//!   reading and parsing each file);
 //! * acrpc: load + evaluate every resource × rule (rayon, all cores), as
 //!   resources×rules per second and as a ratio to the floor;
 //! * regorus (Microsoft's Rust Azure Policy engine, `azure_policy` feature)
@@ -19,6 +20,7 @@
 //!   A Disabled effect is skipped by the host, as acrpc does.
 //!
 //! Run with `cargo bench --bench check`. Plain `fn main`, median of runs.
+//! `ACRPC_BENCH_ONLY=small-files` runs the start-up and small-files parts only.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -35,7 +37,7 @@ use regorus::languages::azure_policy::{compiler, parser};
 use regorus::rvm::RegoVM;
 use serde_json::{Value, json};
 use std::hint::black_box;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const REGISTRIES: usize = 10_000;
@@ -149,7 +151,7 @@ fn strip_paths(v: &Value) -> Value {
 /// (legacy `registries/<child>.<prop>` aliases left out, as in the test).
 fn alias_registry() -> regorus::Rc<AliasRegistry> {
     let mut providers: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
-    for kind in &acrpc::catalog::catalog().kinds {
+    for kind in acrpc::catalog::catalog().kinds {
         let Some((ns, rest)) = kind.resource_type.split_once('/') else {
             continue;
         };
@@ -362,18 +364,33 @@ fn template(i: usize) -> String {
     .expect("json")
 }
 
-/// Many small files: 400 one-registry templates, each loaded and checked
-/// against the bundled baseline as `acrpc check DIR` does (files read by
-/// the caller), against the floor of serde_json parsing each file.
+/// Many small files: 400 one-registry templates written to a folder, each
+/// read, loaded and checked against the bundled baseline as `acrpc check
+/// DIR` does, against the floor of reading each file and serde_json
+/// parsing it (one thread, same process; issue 15 item 6b: the floor
+/// includes reading the files, as the check does).
 fn small_files(settings: &Settings) {
-    let texts: Vec<String> = (0..SMALL_FILES).map(template).collect();
-    let bytes: usize = texts.iter().map(String::len).sum();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("check-small-files");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("bench folder");
+    let paths: Vec<PathBuf> = (0..SMALL_FILES)
+        .map(|i| {
+            let path = dir.join(format!("acr{i:05}.json"));
+            std::fs::write(&path, template(i)).expect("write a template");
+            path
+        })
+        .collect();
+    let bytes: u64 = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).expect("written").len())
+        .sum();
     let floor = median(
         (0..RUNS)
             .map(|_| {
                 let t = Instant::now();
-                for text in &texts {
-                    black_box(serde_json::from_str::<Value>(text).expect("parse"));
+                for path in &paths {
+                    let text = std::fs::read_to_string(path).expect("read");
+                    black_box(serde_json::from_str::<Value>(&text).expect("parse"));
                 }
                 t.elapsed()
             })
@@ -388,17 +405,17 @@ fn small_files(settings: &Settings) {
         let rules = check::bundled_rules();
         start_up.push(t.elapsed());
         let t = Instant::now();
-        let inputs: Vec<Input> = texts
+        let inputs: Vec<Input> = paths
             .par_iter()
-            .enumerate()
-            .map(|(i, text)| {
-                let file = format!("t{i}.json");
-                let loaded = inputs::load(&file, text, None, &ArmOptions::default());
+            .map(|path| {
+                let file = path.display().to_string();
+                let text = std::fs::read_to_string(path).expect("read");
+                let loaded = inputs::load(&file, &text, None, &ArmOptions::default());
                 Input {
                     file,
                     format: "arm",
                     resources: loaded.resources,
-                    text: text.clone(),
+                    text,
                     parameters: None,
                 }
             })
@@ -418,7 +435,7 @@ fn small_files(settings: &Settings) {
         bytes as f64 / 1e6
     );
     println!(
-        "serde_json parse each (floor): {:>7.1} ms",
+        "read + serde_json parse each (floor): {:>7.1} ms",
         floor.as_secs_f64() * 1e3
     );
     println!(
@@ -454,8 +471,20 @@ fn start_up() {
     );
 }
 
+fn bench_settings() -> Settings {
+    Settings {
+        today: "2026-11-25".into(),
+        exemptions: Vec::new(),
+        ..Settings::default()
+    }
+}
+
 fn main() {
     start_up();
+    if std::env::var("ACRPC_BENCH_ONLY").as_deref() == Ok("small-files") {
+        small_files(&bench_settings());
+        return;
+    }
     let text = serde_json::to_string(&Value::Array((0..REGISTRIES).map(registry).collect()))
         .expect("json");
     let mut rules = check::bundled_rules();
@@ -485,11 +514,7 @@ fn main() {
             })
             .collect(),
     );
-    let settings = Settings {
-        today: "2026-11-25".into(),
-        exemptions: Vec::new(),
-        ..Settings::default()
-    };
+    let settings = bench_settings();
     let mut findings = 0;
     let acrpc = median(
         (0..RUNS)

@@ -78,6 +78,28 @@ fn blanking_comments_keeps_every_byte_offset() {
     assert_eq!(v, json!({"a": "x//y", "b": 1}));
 }
 
+/// Issue 15 item 6b: a text whose `//` and `/*` are all inside strings
+/// (every template's `$schema` URL) is read as it is, not copied; one with
+/// a comment is blanked exactly as `blank_comments` blanks it.
+#[test]
+fn only_texts_with_comments_are_blanked() {
+    use std::borrow::Cow;
+    let cases = [
+        ("{\"$schema\": \"https://x/y.json#\", \"a\": \"/*\"}", false),
+        ("{\"a\": \"\\\\\"}// after an escaped backslash\n", true),
+        ("{\"a\": \"\\\"// still in the string\"}", false),
+        ("{\"é\": \"ü//\"} /* é */", true),
+        ("{\"a\": 1 /}", false),
+        ("{} //", true),
+        ("\u{feff}/* a */ {}", true),
+    ];
+    for (text, commented) in cases {
+        let got = inputs::without_comments(text);
+        assert_eq!(matches!(got, Cow::Owned(_)), commented, "{text}");
+        assert_eq!(got, inputs::blank_comments(text), "{text}");
+    }
+}
+
 #[test]
 fn a_json_error_after_a_comment_points_into_the_original_text() {
     let text = "{\n  // fine\n  \"resources\": [ , ]\n}";

@@ -369,7 +369,7 @@ fn baseline_subjects() -> Vec<Subject> {
 /// The alias catalog in `Get-AzPolicyAlias` shape, from acrpc's catalog.
 fn alias_registry() -> regorus::Rc<AliasRegistry> {
     let mut providers: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for kind in &acrpc::catalog::catalog().kinds {
+    for kind in acrpc::catalog::catalog().kinds {
         let Some((ns, rest)) = kind.resource_type.split_once('/') else {
             continue;
         };

@@ -13,8 +13,8 @@ Output: src/catalog/catalog.json, written deterministically (kinds, properties,
 fields and roles sorted; fixed key order; 1-space indent; trailing newline), so
 that a regeneration without input changes is a no-op in `git diff`.
 
-The build never runs this script: catalog.json is committed and embedded with
-include_str!. Run it after changing either input:
+The build never runs this script: catalog.json is committed, and build.rs turns
+it into Rust static data. Run it after changing either input:
 
     python3 tools/gen_catalog.py                 # regenerate
     python3 tools/gen_catalog.py --check         # exit 1 if catalog.json is stale

@@ -25,9 +25,9 @@ const BASELINE_CHECKER: &str =
 
 /// The rules of the bundled baseline pack.
 pub fn bundled_rules() -> Vec<Rule> {
-    serde_json::from_str(snapshot_body(BASELINE_CHECKER))
-        .ok()
-        .and_then(|doc| eval::from_checker(&doc, "bundled acr-baseline").ok())
+    // acrpc's own output, read without a `Value` tree (start-up); tests
+    // below keep it equal to reading it as any `--rules` file.
+    eval::from_own_checker(snapshot_body(BASELINE_CHECKER), "bundled acr-baseline")
         .unwrap_or_default()
 }
 
@@ -243,41 +243,45 @@ pub fn run_observed(
         .enumerate()
         .flat_map(|(ii, input)| (0..input.resources.len()).map(move |ri| (ii, ri)))
         .collect();
-    let per_resource: Vec<Vec<CheckResult>> = resources
-        .into_par_iter()
-        .map(|(ii, ri)| {
-            let (resource, env) = (&inputs[ii].resources[ri], &envs[ii]);
-            let filled = after_deployment(resource, env);
-            // Generic field values (name, type, id) once per resource, not
-            // per resource × rule.
-            let generic = (
-                GenericValues::of(resource),
-                filled.as_ref().map(|(r, _)| GenericValues::of(r)),
-            );
-            let rules = Rules {
-                all: &rules,
-                params: &params,
-                read: &read,
-            };
-            reported
-                .iter()
-                .map(|&rule| {
-                    check_one(
-                        rules,
-                        rule,
-                        Subject {
-                            resource,
-                            generic: &generic.0,
-                            filled: filled.as_ref().zip(generic.1.as_ref()),
-                        },
-                        env,
-                        settings,
-                        (ii, ri),
-                    )
-                })
-                .collect()
-        })
-        .collect();
+    let check_resource = |(ii, ri): (usize, usize)| -> Vec<CheckResult> {
+        let (resource, env) = (&inputs[ii].resources[ri], &envs[ii]);
+        let filled = after_deployment(resource, env);
+        // Generic field values (name, type, id) once per resource, not
+        // per resource × rule.
+        let generic = (
+            GenericValues::of(resource),
+            filled.as_ref().map(|(r, _)| GenericValues::of(r)),
+        );
+        let rules = Rules {
+            all: &rules,
+            params: &params,
+            read: &read,
+        };
+        reported
+            .iter()
+            .map(|&rule| {
+                check_one(
+                    rules,
+                    rule,
+                    Subject {
+                        resource,
+                        generic: &generic.0,
+                        filled: filled.as_ref().zip(generic.1.as_ref()),
+                    },
+                    env,
+                    settings,
+                    (ii, ri),
+                )
+            })
+            .collect()
+    };
+    // One resource is checked on this thread: starting rayon's pool would
+    // cost more than the resource (start-up, issue 15 item 6a).
+    let per_resource: Vec<Vec<CheckResult>> = if resources.len() < 2 {
+        resources.into_iter().map(check_resource).collect()
+    } else {
+        resources.into_par_iter().map(check_resource).collect()
+    };
     let results = per_resource.into_iter().flatten().collect();
     drop(envs);
     Report {
@@ -487,15 +491,15 @@ fn after_deployment(resource: &Resource, env: &Env) -> Option<(Resource, Vec<Fil
             by_input: true,
         });
     }
-    for p in &kind.properties {
-        let Some(default) = &p.default else { continue };
+    for p in kind.properties {
+        let Some(default) = p.default() else { continue };
         if p.arm_path.contains("[*]") {
             continue;
         }
-        if set_if_missing(&mut body, &p.arm_path, default) {
+        if set_if_missing(&mut body, p.arm_path, &default) {
             filled.push(Filled {
-                path: p.arm_path.clone(),
-                value: default.clone(),
+                path: p.arm_path.to_string(),
+                value: default,
                 by_input: false,
             });
         }
@@ -503,9 +507,7 @@ fn after_deployment(resource: &Resource, env: &Env) -> Option<(Resource, Vec<Fil
     if filled.is_empty() {
         return None;
     }
-    let mut r = resource.clone();
-    r.body = body;
-    Some((r, filled))
+    Some((resource.with_body(body), filled))
 }
 
 const CONNECTIONS: &str = "properties.privateEndpointConnections";
@@ -610,6 +612,19 @@ mod tests {
             "golden/rulepacks/acr-baseline__checker.json.snap is not what the pack compiles to: \
              review and accept it (cargo insta review)"
         );
+    }
+
+    /// The bundled rules read straight from the text are the rules
+    /// `--rules` reads from the same document through a `Value`.
+    #[test]
+    fn the_bundled_rules_are_the_checker_file_read_as_rules() {
+        let doc: Value = serde_json::from_str(snapshot_body(BASELINE_CHECKER)).unwrap();
+        let through_value = eval::from_checker(&doc, "bundled acr-baseline").unwrap();
+        let bundled = bundled_rules();
+        assert_eq!(bundled.len(), through_value.len());
+        assert_eq!(format!("{bundled:#?}"), format!("{through_value:#?}"));
+        // A wrong format is refused, not read as no rules.
+        assert!(eval::from_own_checker(r#"{"format": "x", "rules": []}"#, "t").is_err());
     }
 
     #[test]

@@ -296,7 +296,7 @@ fn role_assignment(
         .iter()
         .find(|x| x.id.eq_ignore_ascii_case(role_guid))
     {
-        Some(role) => attr(out, "role_definition_name", &string(&role.name)),
+        Some(role) => attr(out, "role_definition_name", &string(role.name)),
         None => attr(out, "role_definition_id", &string(&r.role_definition_id)),
     }
     attr(

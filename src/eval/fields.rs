@@ -12,13 +12,13 @@ use serde_json::Value;
 pub fn path_of_field(field: &str) -> Option<String> {
     let cat = catalog();
     if let Some(g) = cat.generic_field(field) {
-        return Some(g.path.clone());
+        return Some(g.path.to_string());
     }
     if let Some(tag) = tag_name(field) {
         return Some(format!("tags.{tag}"));
     }
     cat.property_by_alias(field)
-        .map(|(_, p)| p.arm_path.clone())
+        .map(|(_, p)| p.arm_path.to_string())
 }
 
 /// `tags['a.b']`, `tags[a]`, `tags.a` → the tag name.

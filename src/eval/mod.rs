@@ -18,7 +18,7 @@ pub mod rule;
 pub use cond::{LeafObserver, Tri};
 pub use rule::{
     Condition, Leaf, LeafId, Logic, Malformed, Mode, Rule, RuleError, from_checker,
-    from_definition, from_pack,
+    from_checker_value, from_definition, from_own_checker, from_pack,
 };
 
 use crate::catalog::catalog;

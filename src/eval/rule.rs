@@ -47,6 +47,13 @@ pub struct RuleError(pub String);
 
 /// The rules of a `checker.json` (format `acrpc-checker/1`).
 pub fn from_checker(doc: &Value, source: &str) -> Result<Vec<Rule>, RuleError> {
+    from_checker_value(doc.clone(), source)
+}
+
+/// `from_checker` of a document the caller gives away: each rule's texts
+/// and `policyRule` are moved into the `Rule`, not copied (the bundled
+/// baseline is read this way at every start, issue 15 item 6a).
+pub fn from_checker_value(doc: Value, source: &str) -> Result<Vec<Rule>, RuleError> {
     let format = doc.get("format").and_then(Value::as_str);
     if format != Some("acrpc-checker/1") {
         return Err(RuleError(format!(
@@ -54,12 +61,14 @@ pub fn from_checker(doc: &Value, source: &str) -> Result<Vec<Rule>, RuleError> {
             format.map_or("missing".to_string(), |f| format!("\"{f}\""))
         )));
     }
-    let rules = doc
-        .get("rules")
-        .and_then(Value::as_array)
-        .ok_or_else(|| RuleError("`rules` is not an array".into()))?;
+    let Value::Object(mut doc) = doc else {
+        return Err(RuleError("not an acrpc checker file: not an object".into()));
+    };
+    let Some(Value::Array(rules)) = doc.get_mut("rules").map(Value::take) else {
+        return Err(RuleError("`rules` is not an array".into()));
+    };
     rules
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(i, r)| checker_rule(r, &format!("/rules/{i}"), source))
         .collect()
@@ -69,30 +78,75 @@ fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
-fn checker_rule(r: &Value, at: &str, source: &str) -> Result<Rule, RuleError> {
-    let id = text(r, "id").ok_or_else(|| RuleError(format!("{at}: a rule has no `id`")))?;
-    let policy_rule = annotate(
-        r.get("policyRule")
-            .ok_or_else(|| RuleError(format!("rule `{id}` has no `policyRule`")))?,
-    );
+/// The string at `key`, moved out of `v` (`Null` left in its place).
+fn take_text(v: &mut Value, key: &str) -> Option<String> {
+    match v.get_mut(key).map(Value::take) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn checker_rule(mut r: Value, at: &str, source: &str) -> Result<Rule, RuleError> {
+    let parts = CheckerRule {
+        id: take_text(&mut r, "id")
+            .ok_or_else(|| RuleError(format!("{at}: a rule has no `id`")))?,
+        title: take_text(&mut r, "title"),
+        definition_name: take_text(&mut r, "definitionName"),
+        description: take_text(&mut r, "description"),
+        message: take_text(&mut r, "message"),
+        remediation: take_text(&mut r, "remediation"),
+        severity: take_text(&mut r, "severity"),
+        companion_of: take_text(&mut r, "companionOf"),
+        mode: take_text(&mut r, "mode"),
+        parameters: match r.get_mut("parameters").map(Value::take) {
+            Some(Value::Object(p)) => Some(p),
+            _ => None,
+        },
+        policy_rule: r.get_mut("policyRule").map(Value::take),
+    };
+    rule_of(parts, at, source)
+}
+
+/// What a `Rule` keeps of a `checker.json` rule: read from a `Value` by
+/// `checker_rule`, or deserialised straight from the text (the bundled
+/// baseline, `from_own_checker`). Other members are ignored.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckerRule {
+    id: String,
+    title: Option<String>,
+    definition_name: Option<String>,
+    description: Option<String>,
+    message: Option<String>,
+    remediation: Option<String>,
+    severity: Option<String>,
+    companion_of: Option<String>,
+    mode: Option<String>,
+    parameters: Option<Map<String, Value>>,
+    policy_rule: Option<Value>,
+}
+
+fn rule_of(r: CheckerRule, at: &str, source: &str) -> Result<Rule, RuleError> {
+    let id = r.id;
+    let mut policy_rule = r
+        .policy_rule
+        .ok_or_else(|| RuleError(format!("rule `{id}` has no `policyRule`")))?;
+    annotate_in_place(&mut policy_rule);
     let logic =
         Logic::parse(&policy_rule).map_err(|m| m.into_error(&id, &format!("{at}/policyRule")))?;
-    let title = text(r, "title").unwrap_or_else(|| id.clone());
+    let title = r.title.unwrap_or_else(|| id.clone());
     Ok(Rule {
-        name: text(r, "definitionName").unwrap_or_else(|| id.clone()),
-        description: text(r, "description"),
-        message: text(r, "message").unwrap_or_else(|| title.clone()),
-        remediation: text(r, "remediation"),
-        severity: text(r, "severity")
+        name: r.definition_name.unwrap_or_else(|| id.clone()),
+        description: r.description,
+        message: r.message.unwrap_or_else(|| title.clone()),
+        remediation: r.remediation,
+        severity: r
+            .severity
             .and_then(|s| Severity::parse(&s))
             .unwrap_or(Severity::Medium),
-        companion_of: text(r, "companionOf"),
-        mode: mode_of(r.get("mode")),
-        parameters: r
-            .get("parameters")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default(),
+        companion_of: r.companion_of,
+        mode: mode_of(r.mode.as_deref()),
+        parameters: r.parameters.unwrap_or_default(),
         help_uri: None,
         source: source.to_string(),
         title,
@@ -102,9 +156,34 @@ fn checker_rule(r: &Value, at: &str, source: &str) -> Result<Rule, RuleError> {
     })
 }
 
-fn mode_of(v: Option<&Value>) -> Mode {
+/// The rules of a `checker.json` that acrpc wrote itself (the bundled
+/// baseline), deserialised straight from the text: no `Value` tree for the
+/// rules' texts and the members a `Rule` does not keep (start-up, issue 15
+/// item 6a). Stricter than `from_checker`: a member of the wrong type is an
+/// error rather than ignored, which acrpc's own output never has.
+pub fn from_own_checker(text: &str, source: &str) -> Result<Vec<Rule>, RuleError> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        format: String,
+        rules: Vec<CheckerRule>,
+    }
+    let doc: Doc = serde_json::from_str(text).map_err(|e| RuleError(e.to_string()))?;
+    if doc.format != "acrpc-checker/1" {
+        return Err(RuleError(format!(
+            "not an acrpc checker file: `format` is \"{}\", expected \"acrpc-checker/1\"",
+            doc.format
+        )));
+    }
+    doc.rules
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| rule_of(r, &format!("/rules/{i}"), source))
+        .collect()
+}
+
+fn mode_of(v: Option<&str>) -> Mode {
     // A missing (null) mode is Indexed (definition-structure-basics, Mode).
-    match v.and_then(Value::as_str) {
+    match v {
         Some(m) if m.eq_ignore_ascii_case("all") => Mode::All,
         _ => Mode::Indexed,
     }
@@ -115,7 +194,7 @@ fn mode_of(v: Option<&Value>) -> Mode {
 pub fn from_pack(pack: &crate::ir::Pack, source: &str) -> Vec<Rule> {
     // acrpc's own checker output always reads back (tests/schemas.rs,
     // the_bundled_baseline_compiles).
-    from_checker(&crate::emit::checker(pack), source).unwrap_or_default()
+    from_checker_value(crate::emit::checker(pack), source).unwrap_or_default()
 }
 
 /// A policy definition file: `{name, properties: {policyRule, …}}`, a bare
@@ -158,7 +237,7 @@ fn one_definition(doc: &Value, at: &str, source: &str) -> Result<Rule, RuleError
             .and_then(|s| Severity::parse(&s))
             .unwrap_or(Severity::Medium),
         companion_of: None,
-        mode: mode_of(props.get("mode")),
+        mode: mode_of(props.get("mode").and_then(Value::as_str)),
         parameters: props
             .get("parameters")
             .and_then(Value::as_object)
@@ -187,23 +266,28 @@ fn is_builtin(props: &Value) -> bool {
 /// operations) that lacks one. Aliases the catalog does not know get none:
 /// the evaluator reads them as unknown.
 pub fn annotate(v: &Value) -> Value {
+    let mut v = v.clone();
+    annotate_in_place(&mut v);
+    v
+}
+
+/// `annotate` without the copy.
+pub fn annotate_in_place(v: &mut Value) {
     match v {
         Value::Object(o) => {
-            let mut out = Map::new();
-            for (k, x) in o {
-                out.insert(k.clone(), annotate(x));
+            for x in o.values_mut() {
+                annotate_in_place(x);
             }
             if let Some(field) = o.get("field").and_then(Value::as_str)
                 && !o.contains_key("path")
                 && !field.starts_with('[')
                 && let Some(path) = path_of_field(field)
             {
-                out.insert("path".into(), Value::String(path));
+                o.insert("path".into(), Value::String(path));
             }
-            Value::Object(out)
         }
-        Value::Array(a) => Value::Array(a.iter().map(annotate).collect()),
-        other => other.clone(),
+        Value::Array(a) => a.iter_mut().for_each(annotate_in_place),
+        _ => {}
     }
 }
 
@@ -422,7 +506,19 @@ fn entry_ci<'v>(o: &'v Map<String, Value>, key: &str) -> Option<(&'v str, &'v Va
 
 /// `base` extended by one JSON pointer token (RFC 6901 escapes).
 fn pointer_to(base: &str, token: &str) -> String {
-    format!("{base}/{}", token.replace('~', "~0").replace('/', "~1"))
+    // One allocation: every leaf of every rule gets a pointer at load
+    // (start-up, issue 15 item 6a).
+    let mut out = String::with_capacity(base.len() + 1 + token.len());
+    out.push_str(base);
+    out.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 const SUBJECTS: [&str; 3] = ["field", "value", "count"];
@@ -610,6 +706,14 @@ mod tests {
         Logic::parse(&annotate(
             &json!({"if": condition, "then": {"effect": "audit"}}),
         ))
+    }
+
+    #[test]
+    fn pointer_tokens_are_escaped_as_rfc_6901_says() {
+        // RFC 6901 section 3: `~` is written `~0` and `/` is written `~1`.
+        assert_eq!(pointer_to("/if", "allOf"), "/if/allOf");
+        assert_eq!(pointer_to("", "a/b~c"), "/a~1b~0c");
+        assert_eq!(pointer_to("/x", "é~/"), "/x/é~0~1");
     }
 
     #[test]

@@ -315,9 +315,9 @@ fn catalog_path(scope: &Scope, alias: &str) -> Option<String> {
         .property_by_alias(alias)
         .filter(|(k, _)| {
             k.resource_type
-                .eq_ignore_ascii_case(&scope.kind.resource_type)
+                .eq_ignore_ascii_case(scope.kind.resource_type)
         })
-        .map(|(_, p)| p.path.clone())
+        .map(|(_, p)| p.path.to_string())
 }
 
 /// Whether a condition mentions Azure's applicability fields `name`/`kind`

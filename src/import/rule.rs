@@ -425,7 +425,7 @@ fn role_names(d: &Map<String, Value>, at: &str) -> Result<Option<String>, Gap> {
                     format!("the role {id} (acrp names built-in roles it knows)"),
                 )
             })?;
-        names.push(string(&role.name));
+        names.push(string(role.name));
     }
     Ok(Some(format!("roles [{}]", names.join(", "))))
 }

@@ -119,9 +119,9 @@ impl Scope {
         match catalog().property_by_alias(alias) {
             Some((k, p))
                 if k.resource_type
-                    .eq_ignore_ascii_case(&self.kind.resource_type) =>
+                    .eq_ignore_ascii_case(self.kind.resource_type) =>
             {
-                Ok(p.path.clone())
+                Ok(p.path.to_string())
             }
             Some((k, _)) => Err(Gap::new(
                 at,
@@ -163,7 +163,7 @@ pub fn generic_path(field: &str) -> Option<String> {
         .generic_fields
         .iter()
         .find(|g| g.field.eq_ignore_ascii_case(field))
-        .map(|g| g.path.clone())
+        .map(|g| g.path.to_string())
 }
 
 /// Whether a `field` value names `name` or `kind` (Azure's applicability fields).

@@ -175,10 +175,10 @@ impl<'t> Template<'t> {
     /// Evaluates every expression string inside `v`.
     /// Invalid expressions are collected as (JSON pointer below `v`, message).
     fn eval_deep(&self, v: &Value, copies: &[(String, i64)], errors: &mut Errors) -> Value {
-        self.eval_at(v, copies, errors, "")
+        self.eval_at(v, copies, errors, At::Root)
     }
 
-    fn eval_at(&self, v: &Value, copies: &[(String, i64)], errors: &mut Errors, at: &str) -> Value {
+    fn eval_at(&self, v: &Value, copies: &[(String, i64)], errors: &mut Errors, at: At) -> Value {
         match v {
             Value::String(s) => {
                 let ctx = Ctx { tpl: self, copies };
@@ -190,7 +190,7 @@ impl<'t> Template<'t> {
                             .get(1..s.len().saturating_sub(1))
                             .is_some_and(|inner| expr::parse(inner).is_err());
                         errors.push(ExprError {
-                            at: at.to_string(),
+                            at: at.pointer(),
                             message: format!("`{s}`: {r}"),
                             code: if malformed {
                                 ProblemCode::InvalidExpression
@@ -205,17 +205,12 @@ impl<'t> Template<'t> {
             Value::Array(a) => Value::Array(
                 a.iter()
                     .enumerate()
-                    .map(|(i, x)| self.eval_at(x, copies, errors, &format!("{at}/{i}")))
+                    .map(|(i, x)| self.eval_at(x, copies, errors, At::Index(&at, i)))
                     .collect(),
             ),
             Value::Object(o) => Value::Object(
                 o.iter()
-                    .map(|(k, x)| {
-                        (
-                            k.clone(),
-                            self.eval_at(x, copies, errors, &format!("{at}/{}", escape(k))),
-                        )
-                    })
+                    .map(|(k, x)| (k.clone(), self.eval_at(x, copies, errors, At::Key(&at, k))))
                     .collect(),
             ),
             other => other.clone(),
@@ -233,23 +228,23 @@ impl<'t> Template<'t> {
         v: &Value,
         copies: &[(String, i64)],
         errors: &mut Errors,
-        at: &str,
+        at: At,
     ) -> Value {
         match v {
             Value::Object(o) => {
                 let mut out = Map::new();
                 for (k, x) in o {
-                    let here = format!("{at}/{}", escape(k));
+                    let here = At::Key(&at, k);
                     match (k.as_str(), x) {
                         ("copy", Value::Array(loops)) if loops.iter().all(is_property_loop) => {
                             for (i, l) in loops.iter().enumerate() {
                                 let (name, value) =
-                                    self.property_loop(l, copies, errors, &format!("{here}/{i}"));
+                                    self.property_loop(l, copies, errors, At::Index(&here, i));
                                 out.insert(name, value);
                             }
                         }
                         _ => {
-                            out.insert(k.clone(), self.eval_properties(x, copies, errors, &here));
+                            out.insert(k.clone(), self.eval_properties(x, copies, errors, here));
                         }
                     }
                 }
@@ -258,7 +253,7 @@ impl<'t> Template<'t> {
             Value::Array(a) => Value::Array(
                 a.iter()
                     .enumerate()
-                    .map(|(i, x)| self.eval_properties(x, copies, errors, &format!("{at}/{i}")))
+                    .map(|(i, x)| self.eval_properties(x, copies, errors, At::Index(&at, i)))
                     .collect(),
             ),
             other => self.eval_at(other, copies, errors, at),
@@ -271,7 +266,7 @@ impl<'t> Template<'t> {
         l: &Value,
         copies: &[(String, i64)],
         errors: &mut Errors,
-        at: &str,
+        at: At,
     ) -> (String, Value) {
         let name = l
             .get("name")
@@ -282,12 +277,12 @@ impl<'t> Template<'t> {
             l.get("count").unwrap_or(&Value::Null),
             copies,
             errors,
-            &format!("{at}/count"),
+            At::Key(&at, "count"),
         );
         let n = match count.as_i64() {
             Some(n) if n < 0 => {
                 errors.push(ExprError {
-                    at: format!("{at}/count"),
+                    at: format!("{}/count", at.pointer()),
                     message: format!("the copy count of property `{name}` is {n}; ARM rejects a negative count (copy-properties: the count can't be a negative number)"),
                     code: ProblemCode::NegativeCopyCount,
                 });
@@ -307,7 +302,7 @@ impl<'t> Template<'t> {
             .map(|i| {
                 let mut inner = copies.to_vec();
                 inner.push((format!("{PROPERTY_LOOP}{name}"), i));
-                self.eval_properties(input, &inner, errors, &format!("{at}/input"))
+                self.eval_properties(input, &inner, errors, At::Key(&at, "input"))
             })
             .collect();
         (name, Value::Array(items))
@@ -457,6 +452,27 @@ fn parameter_file_value(name: &str, v: &Value) -> Value {
 
 fn escape(seg: &str) -> String {
     seg.replace('~', "~0").replace('/', "~1")
+}
+
+/// Where a value being evaluated is, below the evaluated root: a JSON
+/// pointer built only when an error needs it (issue 15 item 6b: formatting
+/// one for every property of every resource was 3% of checking 400
+/// templates).
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root,
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl At<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            At::Root => String::new(),
+            At::Key(parent, k) => format!("{}/{}", parent.pointer(), escape(k)),
+            At::Index(parent, i) => format!("{}/{i}", parent.pointer()),
+        }
+    }
 }
 
 /// The expression context of a template (and the current copy indexes).
@@ -731,7 +747,7 @@ impl Loader<'_> {
             &outer,
             &mut errors,
         );
-        self.report_invalid(errors, &format!("{pointer}/copy/count"));
+        self.report_invalid(errors, || format!("{pointer}/copy/count"));
         match count.as_i64() {
             Some(n) if n < 0 => self.problems.push(Problem::new(
                 ProblemCode::NegativeCopyCount,
@@ -788,7 +804,9 @@ impl Loader<'_> {
                 }
             }
         }
-        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/condition"));
+        self.report_invalid(std::mem::take(&mut errors), || {
+            format!("{pointer}/condition")
+        });
         if doubt.is_none() {
             doubt.clone_from(&self.deployment_doubt);
         }
@@ -797,13 +815,13 @@ impl Loader<'_> {
             &copies,
             &mut errors,
         );
-        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/type"));
+        self.report_invalid(std::mem::take(&mut errors), || format!("{pointer}/type"));
         let name = tpl.eval_deep(
             item.get("name").unwrap_or(&Value::Null),
             &copies,
             &mut errors,
         );
-        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/name"));
+        self.report_invalid(std::mem::take(&mut errors), || format!("{pointer}/name"));
         let (Some(ty), Some(name)) = (ty.as_str(), name.as_str()) else {
             self.problems.push(Problem::new(
                 ProblemCode::ResourceWithoutType,
@@ -829,7 +847,7 @@ impl Loader<'_> {
             .get("scope")
             .map(|s| tpl.eval_deep(s, &copies, &mut errors))
             .and_then(|s| s.as_str().map(str::to_string));
-        self.report_invalid(std::mem::take(&mut errors), &format!("{pointer}/scope"));
+        self.report_invalid(std::mem::take(&mut errors), || format!("{pointer}/scope"));
         if let Some((t, n, s)) = split_provider_form(&ty, &full_name) {
             (ty, full_name, scope) = (t, n, Some(s));
         }
@@ -851,15 +869,14 @@ impl Loader<'_> {
                 continue;
             }
             let value = if k == "properties" {
-                tpl.eval_properties(v, &copies, &mut errors, "")
+                tpl.eval_properties(v, &copies, &mut errors, At::Root)
             } else {
                 tpl.eval_deep(v, &copies, &mut errors)
             };
             body.insert(k.clone(), value);
-            self.report_invalid(
-                std::mem::take(&mut errors),
-                &format!("{pointer}/{}", escape(k)),
-            );
+            self.report_invalid(std::mem::take(&mut errors), || {
+                format!("{pointer}/{}", escape(k))
+            });
         }
         body.insert("type".into(), Value::String(ty.clone()));
         body.insert("name".into(), Value::String(full_name.clone()));
@@ -958,7 +975,7 @@ impl Loader<'_> {
                         .collect()
                 })
                 .unwrap_or_default();
-            self.report_invalid(errors, &format!("{pointer}/properties/parameters"));
+            self.report_invalid(errors, || format!("{pointer}/properties/parameters"));
             let child = Template::new(inner, given, &mut self.problems, &base, self.opts);
             self.template(&child, inner, &base, None, depth + 1);
             self.problems.extend(child.too_large(&base));
@@ -967,7 +984,13 @@ impl Loader<'_> {
         }
     }
 
-    fn report_invalid(&mut self, errors: Errors, pointer: &str) {
+    /// `pointer`: where the evaluated value is, formatted only when there
+    /// are errors (almost never; issue 15 item 6b).
+    fn report_invalid(&mut self, errors: Errors, pointer: impl FnOnce() -> String) {
+        if errors.is_empty() {
+            return;
+        }
+        let pointer = pointer();
         for e in errors {
             let message = match e.code {
                 ProblemCode::InvalidExpression => {

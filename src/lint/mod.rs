@@ -297,7 +297,7 @@ pub fn closed_values(p: &Property) -> Option<Vec<serde_json::Value>> {
     (p.enum_closed && !p.enum_values.is_empty()).then(|| {
         p.enum_values
             .iter()
-            .map(|v| serde_json::Value::String(v.clone()))
+            .map(|v| serde_json::Value::from(*v))
             .collect()
     })
 }

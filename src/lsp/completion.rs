@@ -272,11 +272,11 @@ impl Analysis {
                 return Some(out);
             }
             "target" => {
-                for k in &catalog::catalog().kinds {
+                for k in catalog::catalog().kinds {
                     out.push(item(
-                        &k.name,
+                        k.name,
                         lsp::CompletionItemKind::CLASS,
-                        Some(k.resource_type.clone()),
+                        Some(k.resource_type.to_string()),
                     ));
                 }
                 return Some(out);
@@ -375,18 +375,19 @@ impl Analysis {
                 if !ctx.line_before.is_empty()
                     && let Some(kind) = Self::kind_of(ctx.target)
                 {
-                    for p in &kind.properties {
+                    for p in kind.properties {
                         let mut ci = item(
-                            &p.path,
+                            p.path,
                             lsp::CompletionItemKind::FIELD,
                             Some(p.ty.as_str().into()),
                         );
-                        ci.documentation = p.description.clone().map(lsp::Documentation::String);
+                        ci.documentation =
+                            p.description.map(|d| lsp::Documentation::String(d.into()));
                         out.push(ci);
                     }
-                    for g in &catalog::catalog().generic_fields {
+                    for g in catalog::catalog().generic_fields {
                         out.push(item(
-                            &g.path,
+                            g.path,
                             lsp::CompletionItemKind::FIELD,
                             Some(g.ty.as_str().into()),
                         ));

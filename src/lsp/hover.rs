@@ -100,7 +100,7 @@ impl Analysis {
                         .join(", ")
                 ));
             }
-            if let Some(d) = &p.default {
+            if let Some(d) = p.default() {
                 doc.push_str(&format!("\n\nservice default: `{d}`"));
             }
             if p.preview {

@@ -273,7 +273,7 @@ impl Analysis {
                 .iter()
                 .map(|k| lsp::CompletionItem {
                     kind: Some(lsp::CompletionItemKind::CLASS),
-                    ..keyword(&k.name, &k.resource_type)
+                    ..keyword(k.name, k.resource_type)
                 })
                 .collect(),
             ["expect"] => verdicts()
@@ -384,7 +384,7 @@ fn property_items(kind: &catalog::Kind) -> Vec<lsp::CompletionItem> {
                 label: name.to_string(),
                 kind: Some(lsp::CompletionItemKind::FIELD),
                 detail: Some(p.ty.as_str().into()),
-                documentation: p.description.clone().map(lsp::Documentation::String),
+                documentation: p.description.map(|d| lsp::Documentation::String(d.into())),
                 ..Default::default()
             })
         })

@@ -27,7 +27,7 @@ fn export_id(kind: &Kind, name: &str, on: Option<&str>) -> String {
     if kind.name == "subscription" {
         return sub;
     }
-    let relative = Resource::relative(&kind.resource_type, name);
+    let relative = Resource::relative(kind.resource_type, name);
     if let Some(on) = on {
         let parent = if on.starts_with('/') {
             on.to_string()
@@ -410,7 +410,7 @@ impl Resolver<'_> {
     /// as Azure returns it, with an id in a fixed subscription and group.
     fn inline(&mut self, r: &ast::TestResource, deployed: bool) -> Option<Value> {
         let Some(kind) = catalog().kind(&r.kind.name) else {
-            let names = catalog().kinds.iter().map(|k| k.name.as_str());
+            let names = catalog().kinds.iter().map(|k| k.name);
             let mut d = Diagnostic::new(
                 Code::E1103,
                 r.kind.span,
@@ -426,7 +426,7 @@ impl Resolver<'_> {
             return None;
         };
         let mut body = Map::new();
-        body.insert("type".into(), Value::String(kind.resource_type.clone()));
+        body.insert("type".into(), Value::from(kind.resource_type));
         // Children are named after their parents: `registry/token`.
         let mut name = if kind.name == "subscription" {
             SUBSCRIPTION.to_string()
@@ -481,7 +481,7 @@ impl Resolver<'_> {
             },
         )
         .with_label("unknown property");
-        let names = kind.properties.iter().map(|p| p.path.as_str());
+        let names = kind.properties.iter().map(|p| p.path);
         if !wildcard && let Some(s) = did_you_mean(&written, names) {
             let s = s.trim_end_matches("[*]");
             d = d
@@ -638,7 +638,7 @@ impl Resolver<'_> {
             }
             return None;
         };
-        let field = prop.alias.clone().unwrap_or_else(|| prop.path.clone());
+        let field = prop.alias.unwrap_or(prop.path).to_string();
         Some(Expectation {
             member: Some(0),
             want: Want::Fix {
@@ -751,7 +751,7 @@ fn catalog_path(kind: &Kind, written: &str) -> Option<Vec<String>> {
         .property(written)
         .or_else(|| kind.property(&format!("{written}[*]")))
     {
-        return Some(split(&p.arm_path));
+        return Some(split(p.arm_path));
     }
     // An object: the ARM path of a property below it, cut at its length.
     let prefix = format!("{}.", written.to_ascii_lowercase());
@@ -759,7 +759,7 @@ fn catalog_path(kind: &Kind, written: &str) -> Option<Vec<String>> {
         let lower = p.path.to_ascii_lowercase();
         let rest = lower.strip_prefix(&prefix)?;
         let depth = rest.split('.').count();
-        let mut arm = split(&p.arm_path);
+        let mut arm = split(p.arm_path);
         (arm.len() > depth).then(|| {
             arm.truncate(arm.len().saturating_sub(depth));
             arm

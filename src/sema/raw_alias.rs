@@ -38,7 +38,7 @@ pub fn resolve(kind: &Kind, args: &[Expr], span: Span) -> (Option<RawAlias>, Vec
         }
     };
     match catalog().property_by_alias(&alias) {
-        Some((k, p)) if k.resource_type.eq_ignore_ascii_case(&kind.resource_type) => {
+        Some((k, p)) if k.resource_type.eq_ignore_ascii_case(kind.resource_type) => {
             let d = Diagnostic::new(
                 Code::W1221,
                 span,
@@ -46,8 +46,8 @@ pub fn resolve(kind: &Kind, args: &[Expr], span: Span) -> (Option<RawAlias>, Vec
             )
             .with_label("a catalog property")
             .with_help("the property name is checked against its type and values")
-            .with_suggestion(format!("use `{}`", p.path), p.path.clone());
-            (Some(RawAlias::Known(p.path.clone())), vec![d])
+            .with_suggestion(format!("use `{}`", p.path), p.path.to_string());
+            (Some(RawAlias::Known(p.path.to_string())), vec![d])
         }
         _ => {
             let d = Diagnostic::new(

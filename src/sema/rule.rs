@@ -238,8 +238,8 @@ pub fn lower_rule(
         preview,
         deprecated,
         mode,
-        resource_type: kind.resource_type.clone(),
-        kind: kind.name.clone(),
+        resource_type: kind.resource_type.to_string(),
+        kind: kind.name.to_string(),
         effects,
         default_effect,
         params,
@@ -512,12 +512,12 @@ fn target_kind(t: &MetaTable, diags: &mut Vec<Diagnostic>) -> Option<&'static Ki
     }
     let mut d = Diagnostic::new(Code::E0201, span, format!("unknown resource kind `{name}`"))
         .with_label("not in the catalog");
-    if let Some(s) = did_you_mean(&name, cat.kinds.iter().map(|k| k.name.as_str())) {
+    if let Some(s) = did_you_mean(&name, cat.kinds.iter().map(|k| k.name)) {
         d = d
             .with_help(format!("did you mean `{s}`?"))
             .with_suggestion(format!("use `{s}`"), s);
     } else {
-        let names: Vec<&str> = cat.kinds.iter().map(|k| k.name.as_str()).collect();
+        let names: Vec<&str> = cat.kinds.iter().map(|k| k.name).collect();
         d = d.with_help(format!("known kinds: {}", names.join(", ")));
     }
     diags.push(d);
@@ -1132,8 +1132,7 @@ fn lower_related(
                     format!("related type \"{t}\" is not in the catalog"),
                 )
                 .with_label("unknown resource type");
-                if let Some(s) = did_you_mean(t, cat.kinds.iter().map(|k| k.resource_type.as_str()))
-                {
+                if let Some(s) = did_you_mean(t, cat.kinds.iter().map(|k| k.resource_type)) {
                     d = d.with_suggestion(format!("use \"{s}\""), format!("\"{s}\""));
                 }
                 lw.diags.push(d);
@@ -1141,7 +1140,7 @@ fn lower_related(
             }
         },
         ast::RelatedTarget::Kind(id) => match cat.kind(&id.name) {
-            Some(k) => (Some(k), k.resource_type.clone()),
+            Some(k) => (Some(k), k.resource_type.to_string()),
             None => {
                 let mut d = Diagnostic::new(
                     Code::E0211,
@@ -1149,7 +1148,7 @@ fn lower_related(
                     format!("unknown related kind `{}`", id.name),
                 )
                 .with_label("not in the catalog");
-                if let Some(s) = did_you_mean(&id.name, cat.kinds.iter().map(|k| k.name.as_str())) {
+                if let Some(s) = did_you_mean(&id.name, cat.kinds.iter().map(|k| k.name)) {
                     d = d.with_suggestion(format!("use `{s}`"), s);
                 }
                 lw.diags.push(d);

@@ -93,11 +93,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                 let Some(prop) = property(kind, path) else {
                     return;
                 };
-                let Some(default) = prop.default.as_ref().filter(|d| !d.is_null()) else {
+                let Some(default) = prop.default().filter(|d| !d.is_null()) else {
                     return;
                 };
                 let (absent, present) = match rhs {
-                    Some(rhs) => match on_value(default, op, rhs) {
+                    Some(rhs) => match on_value(&default, op, rhs) {
                         Some(v) => (on_absent(op), v),
                         None => return,
                     },
@@ -114,14 +114,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
                     format!(
                         "an absent `{name}` makes this {} but its service default {} makes it {}",
                         if absent { "true" } else { "false" },
-                        show(default),
+                        show(&default),
                         if present { "true" } else { "false" },
                     ),
                 )
                 .with_label(format!("`{clause}` judges a resource that never set `{name}` differently from one that has the default"))
                 .with_help(format!(
                     "Azure fills in {} after deployment: write the condition so that the default and an absent value get the same verdict (test for the value you want, e.g. `{name} == <secure value>`)",
-                    show(default)
+                    show(&default)
                 ));
                 // With two possible values, `!= a` is `== b` on present values,
                 // and `== b` treats absent like the default.

@@ -181,7 +181,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
     }
 
     pub(super) fn check_enum(&mut self, f: &FieldInfo, s: &str, span: Span) {
-        if f.enum_values.iter().any(|e| e == s) {
+        if f.enum_values.contains(&s) {
             return;
         }
         if let Some(canon) = f.enum_values.iter().find(|e| e.eq_ignore_ascii_case(s)) {
@@ -219,7 +219,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             "not a known value"
         })
         .with_help(format!("known values: {list}"));
-        if let Some(best) = did_you_mean(s, f.enum_values.iter().map(String::as_str)) {
+        if let Some(best) = did_you_mean(s, f.enum_values.iter().copied()) {
             d = d.with_suggestion(format!("did you mean \"{best}\"?"), format!("\"{best}\""));
         }
         self.err(d);

@@ -57,7 +57,7 @@ pub struct FieldInfo {
     pub field: FieldRef,
     pub dsl_path: String,
     pub ty: PropType,
-    pub enum_values: &'static [String],
+    pub enum_values: &'static [&'static str],
     pub enum_closed: bool,
     pub read_only: bool,
 }
@@ -121,11 +121,11 @@ impl<'a, 'd> Lowerer<'a, 'd> {
 pub fn role_id(name: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<String> {
     let cat = catalog();
     match cat.role(name) {
-        Some(r) => Some(r.id.clone()),
+        Some(r) => Some(r.id.to_string()),
         None => {
             let mut d = Diagnostic::new(Code::E0205, span, format!("unknown role \"{name}\""))
                 .with_label("not a built-in role the catalog knows");
-            if let Some(s) = did_you_mean(name, cat.roles.iter().map(|r| r.name.as_str())) {
+            if let Some(s) = did_you_mean(name, cat.roles.iter().map(|r| r.name)) {
                 d = d
                     .with_help(format!("did you mean \"{s}\"?"))
                     .with_suggestion(format!("use \"{s}\""), format!("\"{s}\""));

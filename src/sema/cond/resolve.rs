@@ -118,7 +118,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             _ => {
                 let text = p.to_text();
                 let g = cat.generic_field(&text)?;
-                (g.field.clone(), g.ty)
+                (g.field.to_string(), g.ty)
             }
         };
         if !self.elements.is_empty()
@@ -154,7 +154,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 .properties
                 .iter()
                 .filter(|p| p.alias.is_some() && p.status != AliasStatus::Legacy)
-                .map(|p| p.path.as_str());
+                .map(|p| p.path);
             if let Some(s) = did_you_mean(dsl, candidates) {
                 let shown = match self.elements.last() {
                     Some(el) => s.strip_prefix(&format!("{el}.")).unwrap_or(s),
@@ -172,7 +172,7 @@ impl<'a, 'd> Lowerer<'a, 'd> {
             self.err(d);
             return None;
         };
-        let Some(alias) = prop.alias.clone() else {
+        let Some(alias) = prop.alias.map(str::to_string) else {
             self.err(
                 Diagnostic::new(
                     Code::E0209,
@@ -195,7 +195,6 @@ impl<'a, 'd> Lowerer<'a, 'd> {
                 .with_help(format!(
                     "target the child kind instead ({}); built-ins use the child type's own alias",
                     prop.child_resource_type
-                        .as_deref()
                         .unwrap_or("the child resource type")
                 )),
             ),
@@ -220,11 +219,11 @@ impl<'a, 'd> Lowerer<'a, 'd> {
         Some(Resolved::Field(FieldInfo {
             field: FieldRef {
                 field: alias,
-                arm_path: Some(prop.arm_path.clone()),
+                arm_path: Some(prop.arm_path.to_string()),
             },
-            dsl_path: prop.path.clone(),
+            dsl_path: prop.path.to_string(),
             ty: prop.ty,
-            enum_values: &prop.enum_values,
+            enum_values: prop.enum_values,
             enum_closed: prop.enum_closed,
             read_only: prop.read_only,
         }))
