@@ -7,7 +7,9 @@
 //! Goal: under 200 ms per 2,000-rule compile in release.
 //!
 //! Set `ACRPC_BENCH_DUMP=<file>` to also write the generated pack there
-//! (to inspect it, or to build it with `acrpc build`).
+//! (to inspect it, or to build it with `acrpc build`), and
+//! `ACRPC_BENCH_DUMP_LARGE=<file>` for the realistic pack below (build it
+//! from a folder that holds a copy of `rulepacks/templates/`).
 //!
 //! Then a realistic pack: the bundled baseline's 33 rules (descriptions,
 //! deploy templates, fixes and all) copied under new ids up to 15,000
@@ -260,6 +262,11 @@ fn large() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(LARGE_RULES);
     let text = realistic(n);
+    if let Ok(path) = std::env::var("ACRPC_BENCH_DUMP_LARGE")
+        && let Err(e) = std::fs::write(&path, &text)
+    {
+        eprintln!("cannot write {path}: {e}");
+    }
     let templates: std::collections::BTreeMap<String, String> = [(
         "templates/diagnostic-settings-log-analytics.json".to_string(),
         include_str!("../rulepacks/templates/diagnostic-settings-log-analytics.json").to_string(),
