@@ -4,8 +4,10 @@
 //!
 //! * the floor: serde_json parsing the input text (for the small files:
 //!   reading and parsing each file);
-//! * acrpc: load + evaluate every resource × rule (rayon, all cores), as
-//!   resources×rules per second and as a ratio to the floor;
+//! * acrpc: load + evaluate every resource × rule (rayon, all cores; and
+//!   one thread), each result counted into the summary and dropped as
+//!   `acrpc check` does, as resources×rules per second and as a ratio to
+//!   the floor; then the same writing the JSON report (to `io::sink`);
 //! * regorus (Microsoft's Rust Azure Policy engine, `azure_policy` feature)
 //!   evaluating the same resource × rule pairs, driven as in
 //!   tests/regorus_diff.rs: each rule compiled once
@@ -28,6 +30,7 @@
     clippy::indexing_slicing
 )] // test code: a failure should stop the test
 
+use acrpc::check::report::Summary;
 use acrpc::check::{self, Input, Settings};
 use acrpc::eval::{self, Mode, Rule};
 use acrpc::inputs::{self, arm::ArmOptions};
@@ -422,10 +425,10 @@ fn small_files(settings: &Settings) {
             .collect();
         load.push(t.elapsed());
         let t = Instant::now();
-        let report = check::run(rules, inputs, settings);
-        let json = check::report::json(&report);
+        let mut json = Vec::new();
+        let summary = checked_inputs(rules, inputs, settings, Some(&mut json));
         run.push(t.elapsed());
-        findings = report.results.iter().filter(|r| r.is_finding()).count();
+        findings = summary.findings;
         black_box(json);
     }
     let (load, run, start_up) = (median(load), median(run), median(start_up));
@@ -446,6 +449,53 @@ fn small_files(settings: &Settings) {
         load.as_secs_f64() * 1e3,
         run.as_secs_f64() * 1e3,
     );
+}
+
+/// Load done: the check as `acrpc check` runs it, each result counted
+/// (and with `json`, written to it as `--format json`) and dropped.
+fn checked(
+    rules: Vec<Rule>,
+    input: Input,
+    settings: &Settings,
+    json: Option<&mut dyn std::io::Write>,
+) -> Summary {
+    checked_inputs(rules, vec![input], settings, json)
+}
+
+fn checked_inputs(
+    rules: Vec<Rule>,
+    inputs: Vec<Input>,
+    settings: &Settings,
+    json: Option<&mut dyn std::io::Write>,
+) -> Summary {
+    let report = check::Report::new(rules, inputs);
+    let mut summary = Summary::empty(&report);
+    match json {
+        None => {
+            let counted: Result<(), std::convert::Infallible> =
+                report.each_result(settings, None, |r| {
+                    summary.add(&report, &r);
+                    Ok(())
+                });
+            counted.unwrap();
+        }
+        Some(out) => {
+            let mut w = check::report::JsonWriter::start(&report, out).unwrap();
+            report
+                .each_rendered(
+                    settings,
+                    None,
+                    |results| check::report::JsonWriter::render(&report, results),
+                    |results, rendered| {
+                        results.iter().for_each(|r| summary.add(&report, r));
+                        w.rendered(&rendered?)
+                    },
+                )
+                .unwrap();
+            w.finish(&summary).unwrap();
+        }
+    }
+    summary
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -528,9 +578,7 @@ fn main() {
                     text: String::new(),
                     parameters: None,
                 };
-                let report = check::run(rules.clone(), vec![input], &settings);
-                findings = report.results.iter().filter(|r| r.is_finding()).count();
-                black_box(report);
+                findings = checked(rules.clone(), input, &settings, None).findings;
                 t.elapsed()
             })
             .collect(),
@@ -554,13 +602,37 @@ fn main() {
                             text: String::new(),
                             parameters: None,
                         };
-                        black_box(check::run(rules.clone(), vec![input], &settings));
+                        black_box(checked(rules.clone(), input, &settings, None));
                         t.elapsed()
                     })
                 })
                 .collect(),
         )
     };
+    // The same, writing the `--format json` report (to io::sink: the
+    // serialisation, not the disk), as `acrpc check --format json` does.
+    let with_json = median(
+        (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                let loaded = inputs::load("bench.json", &text, None, &ArmOptions::default());
+                let input = Input {
+                    file: "bench.json".into(),
+                    format: "export",
+                    resources: loaded.resources,
+                    text: String::new(),
+                    parameters: None,
+                };
+                black_box(checked(
+                    rules.clone(),
+                    input,
+                    &settings,
+                    Some(&mut std::io::sink()),
+                ));
+                t.elapsed()
+            })
+            .collect(),
+    );
     let rate = |d: Duration| pairs as f64 / d.as_secs_f64();
     println!(
         "serde_json parse (floor):  {:>9.1} ms",
@@ -578,6 +650,12 @@ fn main() {
         rate(single),
         single.as_secs_f64() / floor.as_secs_f64(),
         single.as_secs_f64() / acrpc.as_secs_f64()
+    );
+    println!(
+        "  + JSON report, all cores:{:>9.1} ms  {:>12.0} resource×rule/s  {:>5.1}x the floor",
+        with_json.as_secs_f64() * 1e3,
+        rate(with_json),
+        with_json.as_secs_f64() / floor.as_secs_f64()
     );
     small_files(&settings);
     if std::env::var_os("ACRPC_BENCH_NO_REGORUS").is_some() {

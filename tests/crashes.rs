@@ -165,6 +165,40 @@ fn a_closed_pipe_ends_quietly() {
     let _ = std::io::stderr().flush();
 }
 
+/// Issue 15 item 6d: the text and JSON reports are written as the check
+/// runs; a reader that leaves early (`| head`) must not stop the count the
+/// exit status comes from (findings: 1). The report is larger than the
+/// output buffer, so the closed pipe is seen while results remain.
+#[test]
+fn a_closed_pipe_keeps_the_exit_status_of_every_result() {
+    let dir = scratch("closed-pipe-status");
+    let file = dir.join("export.json");
+    let registries: Vec<serde_json::Value> = (0..400)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/acr{i}"),
+                "name": format!("acr{i}"), "type": "Microsoft.ContainerRegistry/registries",
+                "location": "westeurope", "sku": {"name": "Premium"},
+                "properties": {"adminUserEnabled": true, "publicNetworkAccess": "Enabled"}
+            })
+        })
+        .collect();
+    std::fs::write(&file, serde_json::Value::Array(registries).to_string()).unwrap();
+    for format in ["text", "json"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_acrpc"))
+            .args(["check", file.to_str().unwrap(), "--format", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        no_crash(&out);
+        assert_eq!(out.status.code(), Some(1), "{format}: {out:?}");
+        assert!(out.stderr.is_empty(), "{format}: {out:?}");
+    }
+}
+
 /// Issue 13 item 12: variables that use the previous one twice double at
 /// each level (depth 20 took 34 s and 3.5 GB). The template is over ARM's
 /// 4 MB expanded-template limit: E0550, at once.

@@ -181,6 +181,18 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report of `inputs` before any rule ran: results are added by
+    /// [`run`] or passed one by one by [`Report::each_result`].
+    pub fn new(rules: Vec<Rule>, inputs: Vec<Input>) -> Report {
+        Report {
+            locators: inputs.iter().map(|_| std::sync::OnceLock::new()).collect(),
+            rules,
+            inputs,
+            results: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
     pub fn rule(&self, r: &CheckResult) -> &Rule {
         &self.rules[r.rule]
     }
@@ -197,7 +209,97 @@ impl Report {
     pub fn count(&self, v: Verdict) -> usize {
         self.results.iter().filter(|r| r.verdict == v).count()
     }
+
+    /// Checks every rule on every resource of the report's inputs and hands
+    /// each result to `sink`, in report order (input, resource, rule),
+    /// without keeping them (issue 15 item 6d: a 10,000-registry export
+    /// made 610,000 results, 488 MB held until the report was written).
+    /// Resources are checked [`CHUNK`] at a time on every core while the
+    /// previous chunk goes through `sink` on the calling thread; the first error of `sink` stops
+    /// the run (a closed pipe, a full disk).
+    pub fn each_result<E>(
+        &self,
+        settings: &Settings,
+        observer: Option<&dyn eval::LeafObserver>,
+        mut sink: impl FnMut(CheckResult) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.each_rendered(
+            settings,
+            observer,
+            |_| (),
+            |results, ()| results.into_iter().try_for_each(&mut sink),
+        )
+    }
+
+    /// Checks every rule on every resource and keeps the results.
+    pub fn check_all(&mut self, settings: &Settings, observer: Option<&dyn eval::LeafObserver>) {
+        let mut results = Vec::new();
+        let kept: Result<(), std::convert::Infallible> =
+            self.each_result(settings, observer, |r| {
+                results.push(r);
+                Ok(())
+            });
+        let Ok(()) = kept;
+        self.results = results;
+    }
+
+    /// [`Report::each_result`] a resource at a time, with `render` run on
+    /// the pool on each resource's results (the report's text for them:
+    /// the JSON report's serialisation would otherwise be one core's work)
+    /// and handed to `sink` with them.
+    pub fn each_rendered<R: Send, E>(
+        &self,
+        settings: &Settings,
+        observer: Option<&dyn eval::LeafObserver>,
+        render: impl Fn(&[CheckResult]) -> R + Sync,
+        mut sink: impl FnMut(Vec<CheckResult>, R) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let plan = Plan::new(&self.rules, &self.inputs, settings, observer);
+        let resources: Vec<(usize, usize)> = self
+            .inputs
+            .iter()
+            .enumerate()
+            .flat_map(|(ii, input)| (0..input.resources.len()).map(move |ri| (ii, ri)))
+            .collect();
+        // One resource is checked on this thread: starting rayon's pool would
+        // cost more than the resource (start-up, issue 15 item 6a).
+        if let [(ii, ri)] = resources[..] {
+            let results = plan.check_resource(ii, ri);
+            let rendered = render(&results);
+            return sink(results, rendered);
+        }
+        let check_chunk = |chunk: &[(usize, usize)]| -> Vec<(Vec<CheckResult>, R)> {
+            chunk
+                .par_iter()
+                .map(|&(ii, ri)| {
+                    let results = plan.check_resource(ii, ri);
+                    let rendered = render(&results);
+                    (results, rendered)
+                })
+                .collect()
+        };
+        let mut chunks = resources.chunks(CHUNK);
+        let mut ready = chunks.next().map(check_chunk);
+        while let Some(done) = ready.take() {
+            let next = chunks.next();
+            // The sink runs on this thread (it may hold standard output),
+            // the next chunk on the pool meanwhile.
+            let passed = rayon::in_place_scope(|s| {
+                if let Some(c) = next {
+                    let (check_chunk, ready) = (&check_chunk, &mut ready);
+                    s.spawn(move |_| *ready = Some(check_chunk(c)));
+                }
+                done.into_iter().try_for_each(|(r, text)| sink(r, text))
+            });
+            passed?;
+        }
+        Ok(())
+    }
 }
+
+/// Resources checked per step of [`Report::each_result`]: enough to keep
+/// every core busy, few enough that the results of one step are small.
+const CHUNK: usize = 128;
 
 /// Runs every rule on every resource. Modify companions are not reported on
 /// their own: their changes are attached to the rule they remedy.
@@ -212,39 +314,66 @@ pub fn run_observed(
     settings: &Settings,
     observer: Option<&dyn eval::LeafObserver>,
 ) -> Report {
-    let reported: Vec<usize> = (0..rules.len())
-        .filter(|&i| rules[i].companion_of.is_none())
-        .collect();
-    let params: Vec<Map<String, Value>> = rules
-        .iter()
-        .map(|r| eval::parameter_values(r, &settings.overrides))
-        .collect();
-    let read: Vec<Vec<String>> = rules.iter().map(|r| paths_read(&r.policy_rule)).collect();
-    let envs: Vec<Env> = inputs
-        .iter()
-        .map(|input| Env {
-            resources: &input.resources,
-            index: eval::TypeIndex::of(&input.resources),
-            overrides: settings.overrides.clone(),
-            subscription_id: settings.subscription_id.clone(),
-            resource_group: settings.resource_group.clone(),
-            // Issue 15: an export of one resource (`az acr show`, an ARM
-            // GET) cannot contain the resources existence rules look for.
-            single_resource: input.format == "export"
-                && input.resources.len() == 1
-                && !settings.complete_scope,
-            observer,
-        })
-        .collect();
-    // Every resource of every input in one parallel pass: many small files
-    // keep every core busy as one large file does.
-    let resources: Vec<(usize, usize)> = inputs
-        .iter()
-        .enumerate()
-        .flat_map(|(ii, input)| (0..input.resources.len()).map(move |ri| (ii, ri)))
-        .collect();
-    let check_resource = |(ii, ri): (usize, usize)| -> Vec<CheckResult> {
-        let (resource, env) = (&inputs[ii].resources[ri], &envs[ii]);
+    let mut report = Report::new(rules, inputs);
+    report.check_all(settings, observer);
+    report
+}
+
+/// What a run computes once before checking resources: the reported rules,
+/// their parameter values and the paths they read, an environment per input.
+struct Plan<'a> {
+    rules: &'a [Rule],
+    /// The rules reported on their own (not modify companions).
+    reported: Vec<usize>,
+    params: Vec<Map<String, Value>>,
+    read: Vec<Vec<String>>,
+    inputs: &'a [Input],
+    envs: Vec<Env<'a>>,
+    settings: &'a Settings,
+}
+
+impl<'a> Plan<'a> {
+    fn new(
+        rules: &'a [Rule],
+        inputs: &'a [Input],
+        settings: &'a Settings,
+        observer: Option<&'a dyn eval::LeafObserver>,
+    ) -> Plan<'a> {
+        let envs = inputs
+            .iter()
+            .map(|input| Env {
+                resources: &input.resources,
+                index: eval::TypeIndex::of(&input.resources),
+                overrides: settings.overrides.clone(),
+                subscription_id: settings.subscription_id.clone(),
+                resource_group: settings.resource_group.clone(),
+                // Issue 15: an export of one resource (`az acr show`, an ARM
+                // GET) cannot contain the resources existence rules look for.
+                single_resource: input.format == "export"
+                    && input.resources.len() == 1
+                    && !settings.complete_scope,
+                observer,
+            })
+            .collect();
+        Plan {
+            rules,
+            reported: (0..rules.len())
+                .filter(|&i| rules[i].companion_of.is_none())
+                .collect(),
+            params: rules
+                .iter()
+                .map(|r| eval::parameter_values(r, &settings.overrides))
+                .collect(),
+            read: rules.iter().map(|r| paths_read(&r.policy_rule)).collect(),
+            inputs,
+            envs,
+            settings,
+        }
+    }
+
+    /// Every reported rule on resource `ri` of input `ii`.
+    fn check_resource(&self, ii: usize, ri: usize) -> Vec<CheckResult> {
+        let (resource, env) = (&self.inputs[ii].resources[ri], &self.envs[ii]);
         let filled = after_deployment(resource, env);
         // Generic field values (name, type, id) once per resource, not
         // per resource × rule.
@@ -253,11 +382,11 @@ pub fn run_observed(
             filled.as_ref().map(|(r, _)| GenericValues::of(r)),
         );
         let rules = Rules {
-            all: &rules,
-            params: &params,
-            read: &read,
+            all: self.rules,
+            params: &self.params,
+            read: &self.read,
         };
-        reported
+        self.reported
             .iter()
             .map(|&rule| {
                 check_one(
@@ -269,27 +398,11 @@ pub fn run_observed(
                         filled: filled.as_ref().zip(generic.1.as_ref()),
                     },
                     env,
-                    settings,
+                    self.settings,
                     (ii, ri),
                 )
             })
             .collect()
-    };
-    // One resource is checked on this thread: starting rayon's pool would
-    // cost more than the resource (start-up, issue 15 item 6a).
-    let per_resource: Vec<Vec<CheckResult>> = if resources.len() < 2 {
-        resources.into_iter().map(check_resource).collect()
-    } else {
-        resources.into_par_iter().map(check_resource).collect()
-    };
-    let results = per_resource.into_iter().flatten().collect();
-    drop(envs);
-    Report {
-        locators: inputs.iter().map(|_| std::sync::OnceLock::new()).collect(),
-        rules,
-        inputs,
-        results,
-        problems: Vec::new(),
     }
 }
 

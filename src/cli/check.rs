@@ -5,7 +5,7 @@ use super::{ExitStatus, Reporter};
 use crate::check::{self, Input, Settings, report};
 use crate::compile::compile_file;
 use crate::diag::{Code, Diagnostic, SourceFile, SourceMap, Span, has_errors};
-use crate::eval::{self, Rule, Verdict};
+use crate::eval::{self, Rule};
 use crate::inputs::{self, Format, Problem, ProblemCode, arm::ArmOptions, suppress};
 use crate::ir::Severity;
 use crate::sema::Options;
@@ -169,54 +169,147 @@ pub fn run(args: &CheckArgs, reporter: &Reporter) -> ExitStatus {
     // not checked must not pass a gate.
     let input_errors = has_errors(&diags);
     // Never freed: the process ends when the report is written, and freeing
-    // its rules, inputs and results one allocation at a time costs more
-    // than checking a small file (start-up, issue 15 item 6a).
-    let mut report = std::mem::ManuallyDrop::new(check::run(rules, inputs, &settings));
+    // its rules and inputs one allocation at a time costs more than
+    // checking a small file (start-up, issue 15 item 6a).
+    let mut report = std::mem::ManuallyDrop::new(check::Report::new(rules, inputs));
     report.problems = problems;
-    if matches!(args.format, ReportFormat::Json) && args.output.is_none() {
-        // Streamed to stdout: the report text never exists whole in memory
-        // (issue 13 item 14). A closed pipe is not an error, as in `emit`;
-        // a full disk is.
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let written =
-            report::write_json(&report, &mut out).and_then(|()| std::io::Write::flush(&mut out));
-        if let Err(super::out::Unwritten::Failed) = super::out::classify(written) {
-            // A report that was not written must not pass (a full disk).
+    let summary = match check_and_write(&mut report, &settings, args, &read) {
+        Ok(summary) => summary,
+        Err(e) => {
+            // Standard output's failure was reported where it happened.
+            if let (Some(out), Some(e)) = (&args.output, e) {
+                let d = super::build::write_error(&mut sources, out, &e);
+                reporter.report(&[d], &sources);
+            }
             return ExitStatus::Error;
-        }
-        if input_errors {
-            return ExitStatus::Error;
-        }
-        return exit_status(&report, args);
-    }
-    let written = match (args.format, args.output.as_deref()) {
-        // Streamed into the file too: the report text never exists whole.
-        (ReportFormat::Json, Some(path)) => {
-            super::files::write_output_with(path, &read, &mut |w| report::write_json(&report, w))
-        }
-        _ => {
-            let text = match args.format {
-                ReportFormat::Text => report::text(&report),
-                ReportFormat::Json => report::json(&report),
-                ReportFormat::Sarif => report::sarif(&report),
-                ReportFormat::Junit => report::junit(&report),
-                ReportFormat::Markdown => report::markdown(&report),
-            };
-            emit(args.output.as_deref(), &text, &read)
         }
     };
-    if let Err(e) = written {
-        // Standard output's failure was reported where it happened.
-        if let Some(out) = &args.output {
-            let d = super::build::write_error(&mut sources, out, &e);
-            reporter.report(&[d], &sources);
-        }
-        return ExitStatus::Error;
-    }
     if input_errors {
         return ExitStatus::Error;
     }
-    exit_status(&report, args)
+    exit_status(&summary, args)
+}
+
+/// Runs the check and writes the report; its summary, or why the report
+/// was not written (`None`: standard output failed, already reported).
+/// Text and JSON are written as the check produces results, which are
+/// then dropped (issue 15 item 6d: memory follows the inputs, not the
+/// report); SARIF, JUnit and markdown are built from the whole report.
+fn check_and_write(
+    report: &mut check::Report,
+    settings: &Settings,
+    args: &CheckArgs,
+    read: &[PathBuf],
+) -> Result<report::Summary, Option<WriteError>> {
+    let streamed = matches!(args.format, ReportFormat::Text | ReportFormat::Json);
+    if !streamed {
+        report.check_all(settings, None);
+        let text = match args.format {
+            ReportFormat::Sarif => report::sarif(report),
+            ReportFormat::Junit => report::junit(report),
+            _ => report::markdown(report),
+        };
+        emit(args.output.as_deref(), &text, read).map_err(Some)?;
+        let summary = report::summary(report);
+        return Ok(summary);
+    }
+    let mut summary = report::Summary::empty(report);
+    let report = &*report;
+    let format = args.format;
+    let mut fill = |w: &mut dyn std::io::Write| {
+        summary = stream_report(report, settings, format, w)?;
+        Ok(())
+    };
+    match args.output.as_deref() {
+        Some(path) => super::files::write_output_with(path, read, &mut fill).map_err(Some)?,
+        None => {
+            // A closed pipe (`| head`) ends the report quietly, and the
+            // check still runs to the end: the exit status counts every
+            // result. Any other failure (a full disk) is exit 2.
+            let stdout = ReaderMayLeave {
+                out: std::io::stdout(),
+                gone: false,
+            };
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+            let written = fill(&mut out).and_then(|()| std::io::Write::flush(&mut out));
+            if let Err(super::out::Unwritten::Failed) = super::out::classify(written) {
+                return Err(None);
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// Standard output whose reader may go away (`acrpc check … | head`): from
+/// then on what is written is dropped, so that a streamed report does not
+/// stop the check before every result is counted.
+struct ReaderMayLeave<W> {
+    out: W,
+    gone: bool,
+}
+
+impl<W: std::io::Write> std::io::Write for ReaderMayLeave<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.gone {
+            return Ok(buf.len());
+        }
+        match self.out.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(buf.len())
+            }
+            written => written,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.out.flush() {
+            _ if self.gone => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(())
+            }
+            flushed => flushed,
+        }
+    }
+}
+
+/// The text or JSON report of `report`, each result written as the check
+/// produces it; the summary counted on the way.
+fn stream_report(
+    report: &check::Report,
+    settings: &Settings,
+    format: ReportFormat,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<report::Summary> {
+    let mut summary = report::Summary::empty(report);
+    if format == ReportFormat::Json {
+        let mut json = report::JsonWriter::start(report, w)?;
+        report.each_rendered(
+            settings,
+            None,
+            |results| report::JsonWriter::render(report, results),
+            |results, rendered| {
+                results.iter().for_each(|r| summary.add(report, r));
+                json.rendered(&rendered?)
+            },
+        )?;
+        json.finish(&summary)?;
+        return Ok(summary);
+    }
+    let (mut text, mut buf) = (report::TextWriter::default(), String::new());
+    report.each_result(settings, None, |r| {
+        summary.add(report, &r);
+        text.result(report, &r, &mut buf);
+        if buf.len() >= 1 << 16 {
+            w.write_all(buf.as_bytes())?;
+            buf.clear();
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    text.finish(report, &summary, &mut buf);
+    w.write_all(buf.as_bytes())?;
+    Ok(summary)
 }
 
 fn fail(reporter: &Reporter, diags: &[Diagnostic], sources: &SourceMap) -> ExitStatus {
@@ -224,17 +317,17 @@ fn fail(reporter: &Reporter, diags: &[Diagnostic], sources: &SourceMap) -> ExitS
     ExitStatus::Error
 }
 
-fn exit_status(report: &check::Report, args: &CheckArgs) -> ExitStatus {
+/// 1 for a finding of `--fail-on`'s severity or above (or an unknown
+/// verdict, with `--fail-on-unknown`), from the run's counts.
+fn exit_status(summary: &report::Summary, args: &CheckArgs) -> ExitStatus {
     let floor = match args.fail_on {
         FailOn::Low => Severity::Low,
         FailOn::Medium => Severity::Medium,
         FailOn::High => Severity::High,
         FailOn::Critical => Severity::Critical,
     };
-    let failing = report.results.iter().any(|r| {
-        let severe = report.rule(r).severity >= floor;
-        severe && (r.is_finding() || (args.fail_on_unknown && r.verdict == Verdict::Unknown))
-    });
+    let failing = summary.worst_finding >= Some(floor)
+        || (args.fail_on_unknown && summary.worst_unknown >= Some(floor));
     if failing {
         ExitStatus::Failure
     } else {

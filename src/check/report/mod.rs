@@ -13,11 +13,12 @@ mod wording;
 pub use junit::junit;
 pub use markdown::markdown;
 pub use sarif::sarif;
-pub use text::text;
+pub use text::{TextWriter, text};
 pub use wording::describe;
 
 use super::{CheckResult, FileProblem, Report};
 use crate::eval::{Evidence, Verdict};
+use crate::ir::Severity;
 use serde_json::{Value, json};
 use std::borrow::Cow;
 
@@ -29,48 +30,98 @@ pub fn json(report: &Report) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// `--format json`, streamed: one result at a time goes through a JSON
-/// tree, never the whole report (a 10,000-registry export × 61 rules made
-/// a 3 GB tree). The bytes are those of `serde_json::to_string_pretty` on
-/// the whole document (tests/check.rs and the report goldens hold it).
+/// `--format json` of a report whose results are all in it.
 pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let inputs: Vec<Value> = report.inputs.iter().map(input_json).collect();
-    let problems: Vec<Value> = report.problems.iter().map(problem_json).collect();
-    let head = json!({
-        "format": "acrpc-check/1",
-        "summary": summary(report).to_json(),
-        "inputs": inputs,
-        "problems": problems,
-    });
-    let head = serde_json::to_string_pretty(&head)?;
-    // `{ … }` without its closing line: the results follow as the last member.
-    out.write_all(head.strip_suffix("\n}").unwrap_or(&head).as_bytes())?;
-    if report.results.is_empty() {
-        return out.write_all(b",\n  \"results\": []\n}\n");
+    // Buffered: a result is several small writes.
+    let mut out = std::io::BufWriter::new(out);
+    let mut w = JsonWriter::start(report, &mut out)?;
+    for r in &report.results {
+        w.result(report, r)?;
     }
-    out.write_all(b",\n  \"results\": [\n    ")?;
-    // Each result is printed into `one`, then copied out with every line
-    // indented two levels, as the pretty printer does inside the document.
-    let (mut one, mut indented) = (Vec::new(), Vec::new());
-    for (i, r) in report.results.iter().enumerate() {
-        if i > 0 {
-            indented.extend_from_slice(b",\n    ");
-        }
-        one.clear();
-        serde_json::to_writer_pretty(&mut one, &result_json(report, r))?;
-        for (n, line) in one.split(|&b| b == b'\n').enumerate() {
-            if n > 0 {
-                indented.extend_from_slice(b"\n    ");
+    w.finish(&summary(report))?;
+    std::io::Write::flush(&mut out)
+}
+
+/// `--format json`, streamed: the head (inputs, problems), then one result
+/// at a time as the check produces them, then the summary counted as they
+/// passed (issue 15 item 6d: no result is kept, so the summary comes last).
+/// The bytes are those of `serde_json::to_string_pretty` on the whole
+/// document (tests/check.rs and the report goldens hold it).
+pub struct JsonWriter<'w> {
+    out: &'w mut dyn std::io::Write,
+    any: bool,
+}
+
+impl<'w> JsonWriter<'w> {
+    pub fn start(report: &Report, out: &'w mut dyn std::io::Write) -> std::io::Result<Self> {
+        let inputs: Vec<Value> = report.inputs.iter().map(input_json).collect();
+        let problems: Vec<Value> = report.problems.iter().map(problem_json).collect();
+        let head = json!({
+            "format": "acrpc-check/1",
+            "inputs": inputs,
+            "problems": problems,
+        });
+        let head = serde_json::to_string_pretty(&head)?;
+        // `{ … }` without its closing line: results and summary follow.
+        out.write_all(head.strip_suffix("\n}").unwrap_or(&head).as_bytes())?;
+        out.write_all(b",\n  \"results\": [")?;
+        Ok(JsonWriter { out, any: false })
+    }
+
+    /// One result.
+    pub fn result(&mut self, report: &Report, r: &CheckResult) -> std::io::Result<()> {
+        let block = Self::render(report, std::slice::from_ref(r))?;
+        self.rendered(&block)
+    }
+
+    /// Results as [`JsonWriter::rendered`] takes them, `,`-separated:
+    /// each printed, then copied with every line indented two levels, as
+    /// the pretty printer does inside the document. Pure, so it can run on
+    /// any thread ([`Report::each_rendered`]).
+    pub fn render(report: &Report, results: &[CheckResult]) -> std::io::Result<Vec<u8>> {
+        // Sized for a typical result (≈ 750 bytes printed), so that the
+        // block is rarely copied while it grows.
+        let (mut one, mut block) = (Vec::new(), Vec::with_capacity(1024 * results.len()));
+        for (i, r) in results.iter().enumerate() {
+            if i > 0 {
+                block.extend_from_slice(b",\n    ");
             }
-            indented.extend_from_slice(line);
+            one.clear();
+            serde_json::to_writer_pretty(&mut one, &result_json(report, r))?;
+            for (n, line) in one.split(|&b| b == b'\n').enumerate() {
+                if n > 0 {
+                    block.extend_from_slice(b"\n    ");
+                }
+                block.extend_from_slice(line);
+            }
         }
-        if indented.len() >= 1 << 16 {
-            out.write_all(&indented)?;
-            indented.clear();
-        }
+        Ok(block)
     }
-    out.write_all(&indented)?;
-    out.write_all(b"\n  ]\n}\n")
+
+    /// Results [`JsonWriter::render`]ed, in report order.
+    pub fn rendered(&mut self, block: &[u8]) -> std::io::Result<()> {
+        if block.is_empty() {
+            return Ok(());
+        }
+        self.out
+            .write_all(if self.any { b",\n    " } else { b"\n    " })?;
+        self.any = true;
+        self.out.write_all(block)
+    }
+
+    /// The end of the results and the summary.
+    pub fn finish(self, summary: &Summary) -> std::io::Result<()> {
+        self.out
+            .write_all(if self.any { b"\n  ],\n" } else { b"],\n" })?;
+        let summary = serde_json::to_string_pretty(&json!({"summary": summary.to_json()}))?;
+        // `"summary": { … }` one level in, as inside the document.
+        let inner = summary
+            .strip_prefix("{\n")
+            .and_then(|s| s.strip_suffix("\n}"))
+            .unwrap_or(&summary);
+        self.out.write_all(inner.as_bytes())?;
+        self.out.write_all(b"\n}\n")
+    }
 }
 
 fn input_json(i: &super::Input) -> Value {
@@ -91,7 +142,10 @@ pub fn severity(p: &FileProblem) -> &'static str {
     if p.error { "error" } else { "warning" }
 }
 
-/// The counts every report format shows.
+/// The counts every report format shows, and what the exit status needs:
+/// counted as results pass ([`Summary::add`]), so a streamed report need
+/// not keep them.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
     pub resources: usize,
     pub rules: usize,
@@ -101,26 +155,54 @@ pub struct Summary {
     pub not_applicable: usize,
     pub findings: usize,
     pub suppressed: usize,
+    /// The highest severity of a finding, of an unknown verdict.
+    pub worst_finding: Option<Severity>,
+    pub worst_unknown: Option<Severity>,
 }
 
+/// The summary of a report whose results are all in it.
 pub fn summary(report: &Report) -> Summary {
-    Summary {
-        resources: report.inputs.iter().map(|i| i.resources.len()).sum(),
-        rules: report
-            .rules
-            .iter()
-            .filter(|r| r.companion_of.is_none())
-            .count(),
-        non_compliant: report.count(Verdict::NonCompliant),
-        unknown: report.count(Verdict::Unknown),
-        compliant: report.count(Verdict::Compliant),
-        not_applicable: report.count(Verdict::NotApplicable),
-        findings: report.results.iter().filter(|r| r.is_finding()).count(),
-        suppressed: report.results.iter().filter(|r| r.is_suppressed()).count(),
+    let mut s = Summary::empty(report);
+    for r in &report.results {
+        s.add(report, r);
     }
+    s
 }
 
 impl Summary {
+    /// The counts of `report`'s inputs and rules, before any result.
+    pub fn empty(report: &Report) -> Summary {
+        Summary {
+            resources: report.inputs.iter().map(|i| i.resources.len()).sum(),
+            rules: report
+                .rules
+                .iter()
+                .filter(|r| r.companion_of.is_none())
+                .count(),
+            ..Summary::default()
+        }
+    }
+
+    /// Counts one result.
+    pub fn add(&mut self, report: &Report, r: &CheckResult) {
+        let severity = report.rule(r).severity;
+        match r.verdict {
+            Verdict::NonCompliant => self.non_compliant += 1,
+            Verdict::Unknown => {
+                self.unknown += 1;
+                self.worst_unknown = self.worst_unknown.max(Some(severity));
+            }
+            Verdict::Compliant => self.compliant += 1,
+            Verdict::NotApplicable => self.not_applicable += 1,
+        }
+        if r.is_finding() {
+            self.findings += 1;
+            self.worst_finding = self.worst_finding.max(Some(severity));
+        }
+        if r.is_suppressed() {
+            self.suppressed += 1;
+        }
+    }
     fn to_json(&self) -> Value {
         json!({
             "resources": self.resources,
@@ -405,6 +487,45 @@ mod tests {
             ..Settings::default()
         };
         run(bundled_rules(), vec![input], &settings)
+    }
+
+    /// More resources than one chunk of `Report::each_rendered`: the
+    /// streamed report (rendered on the pool, written in order, summary
+    /// counted on the way) is the report of the kept results.
+    #[test]
+    fn streaming_across_chunks_keeps_the_order_and_the_counts() {
+        let whole = report(300);
+        let streamed = Report::new(
+            whole.rules.clone(),
+            vec![Input {
+                file: "export.json".into(),
+                format: "export",
+                resources: whole.inputs[0].resources.clone(),
+                text: String::new(),
+                parameters: None,
+            }],
+        );
+        let settings = Settings {
+            today: "2026-11-25".into(),
+            ..Settings::default()
+        };
+        let (mut out, mut counted) = (Vec::new(), Summary::empty(&streamed));
+        let mut w = JsonWriter::start(&streamed, &mut out).unwrap();
+        streamed
+            .each_rendered(
+                &settings,
+                None,
+                |results| JsonWriter::render(&streamed, results),
+                |results, rendered| {
+                    results.iter().for_each(|r| counted.add(&streamed, r));
+                    w.rendered(&rendered?)
+                },
+            )
+            .unwrap();
+        w.finish(&counted).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), json(&whole));
+        assert_eq!(counted, summary(&whole));
+        assert_eq!(counted.worst_finding, Some(Severity::High), "{counted:?}");
     }
 
     #[test]

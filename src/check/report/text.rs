@@ -18,12 +18,32 @@ macro_rules! say {
 
 pub fn text(report: &Report) -> String {
     let mut out = String::new();
-    let mut last: Option<(usize, usize)> = None;
-    for r in report.results.iter().filter(|r| shown(r)) {
-        if last.map(|l| l.0) != Some(r.input) {
+    let mut w = TextWriter::default();
+    for r in &report.results {
+        w.result(report, r, &mut out);
+    }
+    w.finish(report, &super::summary(report), &mut out);
+    out
+}
+
+/// The text report, streamed: each result appended as the check produces
+/// it (only findings and unknown verdicts are shown), then the problems
+/// with input files and the summary (issue 15 item 6d).
+#[derive(Default)]
+pub struct TextWriter {
+    /// The input and resource of the last result shown, not repeated.
+    last: Option<(usize, usize)>,
+}
+
+impl TextWriter {
+    pub fn result(&mut self, report: &Report, r: &CheckResult, out: &mut String) {
+        if !shown(r) {
+            return;
+        }
+        if self.last.map(|l| l.0) != Some(r.input) {
             say!(out, "{}", report.inputs[r.input].label());
         }
-        if last != Some((r.input, r.resource)) {
+        if self.last != Some((r.input, r.resource)) {
             let res = report.resource(r);
             say!(
                 out,
@@ -33,32 +53,37 @@ pub fn text(report: &Report) -> String {
                 res.place.line.max(1)
             );
         }
-        last = Some((r.input, r.resource));
-        result(report, r, &mut out);
+        self.last = Some((r.input, r.resource));
+        result(report, r, out);
     }
-    if !report.problems.is_empty() {
-        if !out.is_empty() {
+
+    /// The problems with input files and the summary.
+    pub fn finish(&self, report: &Report, summary: &super::Summary, out: &mut String) {
+        let mut any = self.last.is_some();
+        if !report.problems.is_empty() {
+            if any {
+                out.push('\n');
+            }
+            say!(out, "input files:");
+            for p in &report.problems {
+                say!(
+                    out,
+                    "  {} {} {}:{}:{}: {}",
+                    super::severity(p),
+                    p.code,
+                    p.file,
+                    p.line,
+                    p.column,
+                    p.message
+                );
+            }
+            any = true;
+        }
+        if any {
             out.push('\n');
         }
-        say!(out, "input files:");
-        for p in &report.problems {
-            say!(
-                out,
-                "  {} {} {}:{}:{}: {}",
-                super::severity(p),
-                p.code,
-                p.file,
-                p.line,
-                p.column,
-                p.message
-            );
-        }
+        summary_line(report, summary, out);
     }
-    if !out.is_empty() {
-        out.push('\n');
-    }
-    summary(report, &mut out);
-    out
 }
 
 fn shown(r: &CheckResult) -> bool {
@@ -147,8 +172,7 @@ fn headline(report: &Report, r: &CheckResult) -> String {
     }
 }
 
-fn summary(report: &Report, out: &mut String) {
-    let s = super::summary(report);
+fn summary_line(report: &Report, s: &super::Summary, out: &mut String) {
     say!(
         out,
         "{} in {}, {}: {}, {} suppressed, {} unknown, {} compliant, {} not applicable",
