@@ -824,3 +824,39 @@ fn nested_deployments_satisfy_the_deployment_schema() {
     }
     assert!(checked > 0, "no nested deployment to check");
 }
+
+/// `acrpc build` checks the output folder against `pack_file_paths` and then
+/// writes what `each_pack_file` hands it: both must be `pack_files` exactly
+/// (same paths in the same order; same files, whatever order the threads
+/// hand them in).
+#[test]
+fn streamed_pack_files_are_the_pack_files() {
+    let pack = compiled("rulepacks/acr-baseline.acrp", &with_env("prod"));
+    let files = acrpc::emit::pack_files(&pack);
+    let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+    assert_eq!(acrpc::emit::pack_file_paths(&pack), paths);
+    let streamed = std::sync::Mutex::new(Vec::new());
+    acrpc::emit::each_pack_file(&pack, &|f: OutputFile| {
+        streamed.lock().unwrap().push(f);
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    let mut streamed = streamed.into_inner().unwrap();
+    streamed.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut sorted = files;
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    assert_eq!(streamed, sorted);
+    assert!(
+        sorted
+            .iter()
+            .any(|f| f.path.contains("/policyAssignments/"))
+    );
+    // The first error stops the stream and is returned.
+    let seen = std::sync::atomic::AtomicUsize::new(0);
+    let stopped = acrpc::emit::each_pack_file(&pack, &|_| {
+        seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Err("disk full")
+    });
+    assert_eq!(stopped, Err("disk full"));
+    assert!(seen.into_inner() < paths.len());
+}

@@ -1,11 +1,11 @@
 //! `acrpc build [PATHS…] [--out DIR]`.
 
-use super::files::{DirTemplates, WriteError, collect_packs, write_atomically};
+use super::files::{DirTemplates, FileSink, WriteError, collect_packs, write_atomically};
 use super::out::{self, say};
 use super::{ExitStatus, Reporter};
 use crate::compile::compile_file;
 use crate::diag::{Code, Diagnostic, FileId, SourceFile, SourceMap, Span, has_errors};
-use crate::emit::{OutputFile, Target, target_files};
+use crate::emit::{OutputFile, Target, each_pack_file, pack_file_paths, target_files};
 use crate::ir::Pack;
 use crate::sema::{Options, ScopeKind};
 use std::path::{Path, PathBuf};
@@ -220,12 +220,21 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
         Ok(i) => i,
         Err(status) => return status,
     };
+    // The Azure files (a large pack's are tens of MB) are serialised while
+    // they are written; the other targets' are few and built first.
     let mut outputs: Vec<OutputFile> = Vec::new();
+    let mut paths: Vec<String> = Vec::new();
     let (mut n_defs, mut n_inis) = (0, 0);
     for (pack, _) in &packs {
         n_defs += pack.definitions.len();
         n_inis += pack.initiatives.len();
-        outputs.extend(target_files(pack, args.target));
+        if args.target == Target::Azure {
+            paths.extend(pack_file_paths(pack));
+        } else {
+            let files = target_files(pack, args.target);
+            paths.extend(files.iter().map(|f| f.path.clone()));
+            outputs.extend(files);
+        }
     }
     if let Some(d) = no_scope_warning(&mut sources, &packs) {
         reporter.report(&[d], &sources);
@@ -234,7 +243,18 @@ pub fn run(args: &BuildArgs, reporter: &Reporter) -> ExitStatus {
     if !not_carried.is_empty() {
         reporter.report(&not_carried, &sources);
     }
-    if let Err(e) = write_atomically(&args.out, &outputs, &files) {
+    let produce = |sink: &FileSink<'_>| -> Result<(), String> {
+        for file in outputs {
+            sink(file)?;
+        }
+        if args.target == Target::Azure {
+            for (pack, _) in &packs {
+                each_pack_file(pack, sink)?;
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = write_atomically(&args.out, &paths, &files, produce) {
         let d = write_error(&mut sources, &args.out, &e);
         reporter.report(&[d], &sources);
         return ExitStatus::Error;

@@ -136,29 +136,35 @@ impl WriteError {
 /// there before, with all-or-nothing semantics per build. Refuses, before
 /// writing anything, when a pack folder exists without the [`MARKER`] (or
 /// is not a folder), or holds one of `inputs`.
+///
+/// `paths` are the paths of the files to write (checked first); `produce`
+/// then hands each file to the sink it is given, from any thread, and the
+/// file goes straight into the staging folder: a large build never holds all
+/// its output in memory. Nothing is swapped in unless every file was staged.
 pub fn write_atomically(
     out: &Path,
-    files: &[crate::emit::OutputFile],
+    paths: &[String],
     inputs: &[PathBuf],
+    produce: impl FnOnce(&FileSink<'_>) -> Result<(), String>,
 ) -> Result<(), WriteError> {
-    let packs = pack_dirs(files);
+    let packs = pack_dirs(paths);
     for pack in &packs {
-        check_replaceable(&out.join(pack), &layout_of(pack, files), inputs)?;
+        check_replaceable(&out.join(pack), &layout_of(pack, paths), inputs)?;
     }
     fs::create_dir_all(out)
         .map_err(|e| WriteError::Io(format!("cannot create {}: {e}", out.display())))?;
     let stage = out.join(format!(".acrpc-staging-{}", std::process::id()));
     let _ = fs::remove_dir_all(&stage);
-    let result = stage_and_swap(out, &stage, files, &packs).map_err(WriteError::Io);
+    let result = stage_and_swap(out, &stage, produce, &packs).map_err(WriteError::Io);
     let _ = fs::remove_dir_all(&stage);
     result
 }
 
 /// The top-level folders of the output files, in order of appearance.
-fn pack_dirs(files: &[crate::emit::OutputFile]) -> Vec<String> {
+fn pack_dirs(paths: &[String]) -> Vec<String> {
     let mut packs: Vec<String> = Vec::new();
-    for f in files {
-        let pack = f.path.split('/').next().unwrap_or_default().to_string();
+    for path in paths {
+        let pack = path.split('/').next().unwrap_or_default().to_string();
         if !packs.contains(&pack) {
             packs.push(pack);
         }
@@ -175,13 +181,13 @@ struct Layout {
     extensions: Vec<String>,
 }
 
-fn layout_of(pack: &str, files: &[crate::emit::OutputFile]) -> Layout {
+fn layout_of(pack: &str, paths: &[String]) -> Layout {
     let mut layout = Layout {
         tops: Vec::new(),
         extensions: Vec::new(),
     };
     let prefix = format!("{pack}/");
-    for rel in files.iter().filter_map(|f| f.path.strip_prefix(&prefix)) {
+    for rel in paths.iter().filter_map(|p| p.strip_prefix(&prefix)) {
         let top = rel.split('/').next().unwrap_or_default().to_string();
         if !layout.tops.contains(&top) {
             layout.tops.push(top);
@@ -264,21 +270,23 @@ fn is_within(path: &Path, dir: &Path) -> bool {
     }
 }
 
+/// Where [`write_atomically`]'s producer puts each file.
+pub type FileSink<'a> = dyn Fn(crate::emit::OutputFile) -> Result<(), String> + Sync + 'a;
+
 fn stage_and_swap(
     out: &Path,
     stage: &Path,
-    files: &[crate::emit::OutputFile],
+    produce: impl FnOnce(&FileSink<'_>) -> Result<(), String>,
     packs: &[String],
 ) -> Result<(), String> {
-    for f in files {
+    produce(&|f: crate::emit::OutputFile| {
         let path = stage.join(&f.path);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        fs::write(&path, &f.contents)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
+        fs::write(&path, &f.contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    })?;
     for pack in packs {
         let marker = stage.join(pack).join(MARKER);
         fs::write(&marker, MARKER_TEXT)

@@ -45,49 +45,117 @@ pub struct OutputFile {
 /// serialised straight from the IR, the definitions in parallel with the
 /// checker; the order of the files is fixed, whatever the threads do.
 pub fn pack_files(pack: &crate::ir::Pack) -> Vec<OutputFile> {
-    let definition_file = |d: &crate::ir::Definition| OutputFile {
-        path: format!("{}/policyDefinitions/{}.json", pack.id, d.id),
-        contents: pretty(&definition::DefinitionJson::new(d, pack)),
-    };
     let (definitions, checker) = rayon::join(
         || {
             pack.definitions
                 .par_iter()
-                .map(definition_file)
+                .map(|d| definition_file(pack, d))
                 .collect::<Vec<_>>()
         },
-        || pretty(&checker::CheckerJson(pack)),
+        || checker_file(pack),
     );
     let mut out = definitions;
-    for i in &pack.initiatives {
-        out.push(OutputFile {
-            path: format!("{}/policySetDefinitions/{}.json", pack.id, i.id),
-            contents: pretty(&initiative(i, pack)),
-        });
-    }
-    for a in &pack.assignments {
-        out.push(OutputFile {
-            path: format!("{}/policyAssignments/{}.json", pack.id, a.id),
-            contents: pretty(&assignment::assignment(a, pack)),
-        });
-        for r in &a.role_assignments {
-            out.push(OutputFile {
-                path: format!("{}/roleAssignments/{}.json", pack.id, r.name),
-                contents: pretty(&assignment::role_assignment(r, a)),
-            });
-        }
-    }
-    for e in &pack.exemptions {
-        out.push(OutputFile {
-            path: format!("{}/policyExemptions/{}.json", pack.id, e.id),
-            contents: pretty(&assignment::exemption(e, pack)),
-        });
-    }
-    out.push(OutputFile {
-        path: format!("{}/checker.json", pack.id),
-        contents: checker,
-    });
+    out.extend(other_files(pack));
+    out.push(checker);
     out
+}
+
+/// The files of [`pack_files`], each handed to `sink` as soon as it is
+/// serialised and not kept (a 15,000-rule pack is 72 MB of output): the
+/// definitions from several threads at once, in any order, then the others
+/// in `pack_files`'s order. Stops at the first error `sink` returns.
+pub fn each_pack_file<E: Send>(
+    pack: &crate::ir::Pack,
+    sink: &(dyn Fn(OutputFile) -> Result<(), E> + Sync),
+) -> Result<(), E> {
+    let (definitions, checker) = rayon::join(
+        || {
+            pack.definitions
+                .par_iter()
+                .try_for_each(|d| sink(definition_file(pack, d)))
+        },
+        || checker_file(pack),
+    );
+    definitions?;
+    for file in other_files(pack) {
+        sink(file)?;
+    }
+    sink(checker)
+}
+
+fn definition_file(pack: &crate::ir::Pack, d: &crate::ir::Definition) -> OutputFile {
+    OutputFile {
+        path: definition_path(pack, d),
+        contents: pretty(&definition::DefinitionJson::new(d, pack)),
+    }
+}
+
+fn checker_file(pack: &crate::ir::Pack) -> OutputFile {
+    OutputFile {
+        path: checker_path(pack),
+        contents: pretty(&checker::CheckerJson(pack)),
+    }
+}
+
+/// Initiatives, assignments with their role assignments, and exemptions,
+/// serialised one at a time as the iterator is read.
+fn other_files(pack: &crate::ir::Pack) -> impl Iterator<Item = OutputFile> + '_ {
+    let initiatives = pack.initiatives.iter().map(move |i| OutputFile {
+        path: initiative_path(pack, i),
+        contents: pretty(&initiative(i, pack)),
+    });
+    let assignments = pack.assignments.iter().flat_map(move |a| {
+        std::iter::once(OutputFile {
+            path: assignment_path(pack, a),
+            contents: pretty(&assignment::assignment(a, pack)),
+        })
+        .chain(a.role_assignments.iter().map(move |r| OutputFile {
+            path: role_path(pack, r),
+            contents: pretty(&assignment::role_assignment(r, a)),
+        }))
+    });
+    let exemptions = pack.exemptions.iter().map(move |e| OutputFile {
+        path: exemption_path(pack, e),
+        contents: pretty(&assignment::exemption(e, pack)),
+    });
+    initiatives.chain(assignments).chain(exemptions)
+}
+
+/// The paths of [`pack_files`], in its order, without serialising anything
+/// (the CLI checks the output folder's layout before it writes).
+pub fn pack_file_paths(pack: &crate::ir::Pack) -> Vec<String> {
+    let mut out: Vec<String> = pack
+        .definitions
+        .iter()
+        .map(|d| definition_path(pack, d))
+        .collect();
+    out.extend(pack.initiatives.iter().map(|i| initiative_path(pack, i)));
+    for a in &pack.assignments {
+        out.push(assignment_path(pack, a));
+        out.extend(a.role_assignments.iter().map(|r| role_path(pack, r)));
+    }
+    out.extend(pack.exemptions.iter().map(|e| exemption_path(pack, e)));
+    out.push(checker_path(pack));
+    out
+}
+
+fn definition_path(pack: &crate::ir::Pack, d: &crate::ir::Definition) -> String {
+    format!("{}/policyDefinitions/{}.json", pack.id, d.id)
+}
+fn initiative_path(pack: &crate::ir::Pack, i: &crate::ir::Initiative) -> String {
+    format!("{}/policySetDefinitions/{}.json", pack.id, i.id)
+}
+fn assignment_path(pack: &crate::ir::Pack, a: &crate::ir::Assignment) -> String {
+    format!("{}/policyAssignments/{}.json", pack.id, a.id)
+}
+fn role_path(pack: &crate::ir::Pack, r: &crate::ir::RoleAssignment) -> String {
+    format!("{}/roleAssignments/{}.json", pack.id, r.name)
+}
+fn exemption_path(pack: &crate::ir::Pack, e: &crate::ir::Exemption) -> String {
+    format!("{}/policyExemptions/{}.json", pack.id, e.id)
+}
+fn checker_path(pack: &crate::ir::Pack) -> String {
+    format!("{}/checker.json", pack.id)
 }
 
 /// Two-space indented JSON with a final newline.

@@ -231,9 +231,9 @@ pub fn conditions(rule: &Rule) -> Vec<(&'static str, &Cond)> {
     rule.clauses
         .iter()
         .filter_map(|c| match c {
-            RuleClause::When(c, _) => Some(("when", c)),
-            RuleClause::Require(c, _) => Some(("require", c)),
-            RuleClause::Forbid(c, _) => Some(("forbid", c)),
+            RuleClause::When(c, _) => Some(("when", &**c)),
+            RuleClause::Require(c, _) => Some(("require", &**c)),
+            RuleClause::Forbid(c, _) => Some(("forbid", &**c)),
             _ => None,
         })
         .collect()

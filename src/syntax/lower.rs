@@ -99,7 +99,7 @@ impl Ctx {
         let span = self.span(&pair);
         Ok(match pair.as_rule() {
             Rule::meta_clause => RuleClause::Meta(self.meta(pair)?),
-            Rule::param_clause => RuleClause::Param(self.param(pair)?),
+            Rule::param_clause => RuleClause::Param(Box::new(self.param(pair)?)),
             Rule::effect_clause => {
                 let mut allowed = Vec::new();
                 let mut default = None;
@@ -124,22 +124,22 @@ impl Ctx {
                 let mut it = pair.into_inner().skip(1);
                 let name = self.ident(next(&mut it, self, "name")?);
                 let value = self.expr(next(&mut it, self, "value")?)?;
-                RuleClause::Let(Let { name, value, span })
+                RuleClause::Let(Box::new(Let { name, value, span }))
             }
             Rule::when_clause => {
                 let c = next(&mut pair.into_inner().skip(1), self, "condition")?;
-                RuleClause::When(self.cond(c)?, span)
+                RuleClause::When(Box::new(self.cond(c)?), span)
             }
             Rule::forbid_clause => {
                 let c = next(&mut pair.into_inner().skip(1), self, "condition")?;
-                RuleClause::Forbid(self.cond(c)?, span)
+                RuleClause::Forbid(Box::new(self.cond(c)?), span)
             }
             Rule::require_clause => {
                 let c = next(&mut pair.into_inner().skip(1), self, "condition")?;
                 if c.as_rule() == Rule::related {
-                    RuleClause::RequireRelated(self.related(c)?, span)
+                    RuleClause::RequireRelated(Box::new(self.related(c)?), span)
                 } else {
-                    RuleClause::Require(self.cond(c)?, span)
+                    RuleClause::Require(Box::new(self.cond(c)?), span)
                 }
             }
             Rule::fix_clause => {
@@ -168,7 +168,7 @@ impl Ctx {
                     span,
                 })
             }
-            _ => RuleClause::Deploy(self.deploy(pair)?),
+            _ => RuleClause::Deploy(Box::new(self.deploy(pair)?)),
         })
     }
 
@@ -704,6 +704,9 @@ impl Ctx {
 type Rule_ = super::ast::Rule;
 
 fn unescape(body: &str) -> std::result::Result<String, (usize, usize)> {
+    if !body.contains('\\') {
+        return Ok(body.to_string());
+    }
     let mut out = String::with_capacity(body.len());
     let mut chars = body.char_indices().peekable();
     while let Some((i, c)) = chars.next() {

@@ -457,7 +457,22 @@ fn is_bidi_control(c: char) -> bool {
 /// stands (comment, string, anywhere else): what a reviewer sees must be what
 /// acrpc reads.
 pub fn bidi_warnings(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) {
-    for (at, c) in text.char_indices().filter(|(_, c)| is_bidi_control(*c)) {
+    // Every bidi control is encoded as 0xE2 0x80/0x81 …: look at those bytes
+    // only instead of decoding every character of the file.
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(rel) = bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|&b| b == 0xE2))
+    {
+        let at = from + rel;
+        from = at + 1;
+        let Some(c) = text.get(at..).and_then(|t| t.chars().next()) else {
+            continue;
+        };
+        if !is_bidi_control(c) {
+            continue;
+        }
         diags.push(
             Diagnostic::new(
                 Code::W0010,
@@ -474,5 +489,38 @@ pub fn bidi_warnings(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) {
             ))
             .with_suggestion("remove the character", ""),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `bidi_warnings` only decodes characters that start with byte 0xE2.
+    #[test]
+    fn every_bidi_control_starts_with_byte_e2() {
+        for c in ('\u{2000}'..='\u{2FFF}').filter(|c| super::is_bidi_control(*c)) {
+            let mut buf = [0; 4];
+            assert_eq!(c.encode_utf8(&mut buf).as_bytes()[0], 0xE2, "{c:?}");
+        }
+        for c in (char::MIN..=char::MAX).filter(|c| !('\u{2000}'..='\u{2FFF}').contains(c)) {
+            assert!(!super::is_bidi_control(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn bidi_controls_are_found_among_other_e2_characters() {
+        let text = "# a … b \u{202E}x\u{2069} — \u{2066}";
+        let mut diags = Vec::new();
+        super::bidi_warnings(0, text, &mut diags);
+        let at: Vec<usize> = diags
+            .iter()
+            .map(|d| d.primary.span.start as usize)
+            .collect();
+        let want: Vec<usize> = text
+            .char_indices()
+            .filter(|(_, c)| super::is_bidi_control(*c))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(at, want);
+        assert_eq!(at.len(), 3);
     }
 }

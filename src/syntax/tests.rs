@@ -100,7 +100,7 @@ fn parses_conditions_with_precedence() {
         .clauses
         .iter()
         .find_map(|c| match c {
-            RuleClause::Require(c, _) => Some(c),
+            RuleClause::Require(c, _) => Some(&**c),
             _ => None,
         })
         .expect("require");
@@ -169,7 +169,7 @@ fn long_not_chains_fold() {
     };
     assert!(matches!(
         &r.clauses[0],
-        RuleClause::Require(Cond::Not(..), _)
+        RuleClause::Require(c, _) if matches!(**c, Cond::Not(..))
     ));
 }
 
@@ -354,7 +354,7 @@ fn conditions_compare_by_shape() {
                 .clauses
                 .into_iter()
                 .find_map(|c| match c {
-                    RuleClause::Require(c, _) => Some(c),
+                    RuleClause::Require(c, _) => Some(*c),
                     _ => None,
                 })
                 .unwrap(),

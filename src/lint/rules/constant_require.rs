@@ -25,8 +25,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Diagnostic>) {
         let kind = target_kind(rule);
         for c in &rule.clauses {
             let (word, cond) = match c {
-                RuleClause::Require(c, _) => ("require", c),
-                RuleClause::Forbid(c, _) => ("forbid", c),
+                RuleClause::Require(c, _) => ("require", &**c),
+                RuleClause::Forbid(c, _) => ("forbid", &**c),
                 _ => continue,
             };
             if let Cond::Bool(b, span) = cond
