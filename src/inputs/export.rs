@@ -8,6 +8,7 @@
 
 use super::{Origin, Place, Resource, suppress};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Top-level keys of a resource that are not properties (ARM's resource
 /// envelope plus what `az`/PowerShell/Resource Graph add).
@@ -77,31 +78,45 @@ fn is_resource(v: &Value) -> bool {
 
 /// The resources of an export document.
 pub fn load(doc: &Value, file: &str, text: &str) -> Vec<Resource> {
-    let (items, base): (Vec<&Value>, String) = match doc {
-        Value::Array(a) => (a.iter().collect(), String::new()),
-        Value::Object(o) if !is_resource(doc) => {
+    load_owned(doc.clone(), file, text)
+}
+
+/// `load` taking the parsed document: each resource's body is moved out of
+/// it, not copied (a child's body is copied: its parent's body holds it too).
+pub fn load_owned(doc: Value, file: &str, text: &str) -> Vec<Resource> {
+    let is_array = doc.is_array();
+    let listed = doc.is_object() && !is_resource(&doc);
+    let (items, base): (Vec<Value>, String) = match doc {
+        Value::Array(a) => (a, String::new()),
+        Value::Object(mut o) if listed => {
             let key = if o.contains_key("value") {
                 "value"
             } else {
                 "data"
             };
-            let list = o.get(key).and_then(Value::as_array);
-            (
-                list.map(|a| a.iter().collect()).unwrap_or_default(),
-                format!("/{key}"),
-            )
+            let list = match o.remove(key) {
+                Some(Value::Array(a)) => a,
+                _ => Vec::new(),
+            };
+            (list, format!("/{key}"))
         }
-        _ => (vec![doc], String::new()),
+        other => (vec![other], String::new()),
     };
     let mut out = Vec::new();
     let locator = super::locate::Locator::new(text);
     for (i, item) in items.into_iter().enumerate() {
-        let pointer = if base.is_empty() && !doc.is_array() {
+        let pointer = if base.is_empty() && !is_array {
             String::new()
         } else {
             format!("{base}/{i}")
         };
-        collect(item, (file, text, &locator), pointer, None, &mut out);
+        collect(
+            Cow::Owned(item),
+            (file, text, &locator),
+            pointer,
+            None,
+            &mut out,
+        );
     }
     out
 }
@@ -112,30 +127,35 @@ pub fn load(doc: &Value, file: &str, text: &str) -> Vec<Resource> {
 type Source<'s> = (&'s str, &'s str, &'s super::locate::Locator);
 
 fn collect(
-    item: &Value,
+    item: Cow<Value>,
     src: Source,
     pointer: String,
     parent: Option<&str>,
     out: &mut Vec<Resource>,
 ) {
-    let Some(r) = resource(item, src, &pointer, parent) else {
+    let Some(r) = resource(&item, src, &pointer, parent) else {
         return;
     };
     // A child needs only its parent's full name: no copy of the parent's
-    // resource or of the children's values (they are read in place).
+    // resource; children are read in place.
     let full_name = r.full_name.clone();
+    let at = out.len();
     out.push(r);
-    let children = get_ci(item, "resources").and_then(Value::as_array);
+    let children = get_ci(&item, "resources").and_then(Value::as_array);
     for (i, child) in children.into_iter().flatten().enumerate() {
         if is_resource(child) {
             collect(
-                child,
+                Cow::Borrowed(child),
                 src,
                 format!("{pointer}/resources/{i}"),
                 Some(&full_name),
                 out,
             );
         }
+    }
+    if let Some(r) = out.get_mut(at) {
+        r.body = flatten_into_properties(item.into_owned());
+        r.suppressions = suppress::from_tags(&r.body);
     }
 }
 
@@ -157,7 +177,6 @@ fn resource(
         _ => name,
     };
     let (line, column) = locator.line_col(text, pointer);
-    let body = flatten_into_properties(item);
     Some(Resource {
         ty,
         full_name,
@@ -167,9 +186,10 @@ fn resource(
         resource_group: text_ci(item, "resourceGroup")
             .or_else(|| text_ci(item, "resourceGroupName"))
             .or_else(|| parsed.as_ref().and_then(|p| p.resource_group.clone())),
-        suppressions: suppress::from_tags(&body),
+        // Both set by `collect`, which owns the item.
+        suppressions: Vec::new(),
         id,
-        body,
+        body: Value::Null,
         place: Place {
             file: file.to_string(),
             pointer: pointer.to_string(),
@@ -183,21 +203,21 @@ fn resource(
 
 /// `az acr show` prints the properties at the top level; put them back
 /// under `properties` where Azure Policy's aliases read them.
-fn flatten_into_properties(item: &Value) -> Value {
-    let Some(o) = item.as_object() else {
-        return item.clone();
+fn flatten_into_properties(item: Value) -> Value {
+    let Value::Object(o) = item else {
+        return item;
     };
     let has_properties = o.keys().any(|k| k.eq_ignore_ascii_case("properties"));
     if has_properties {
-        return item.clone();
+        return Value::Object(o);
     }
     let mut body = Map::new();
     let mut props = Map::new();
     for (k, v) in o {
-        if ENVELOPE.iter().any(|e| e.eq_ignore_ascii_case(k)) {
-            body.insert(k.clone(), v.clone());
+        if ENVELOPE.iter().any(|e| e.eq_ignore_ascii_case(&k)) {
+            body.insert(k, v);
         } else {
-            props.insert(k.clone(), v.clone());
+            props.insert(k, v);
         }
     }
     let mut props = Value::Object(props);

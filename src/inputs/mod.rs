@@ -151,7 +151,7 @@ pub fn load(file: &str, text: &str, forced: Option<Format>, opts: &arm::ArmOptio
     };
     let (resources, problems) = match format {
         Format::Arm => arm::load(&doc, file, text, opts),
-        Format::Export => (export::load(&doc, file, text), Vec::new()),
+        Format::Export => (export::load_owned(doc, file, text), Vec::new()),
         Format::Terraform => terraform::load(&doc, file, text),
     };
     Loaded {
