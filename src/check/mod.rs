@@ -178,6 +178,8 @@ pub struct Report {
     pub problems: Vec<FileProblem>,
     /// Per input: its text indexed for locating properties (built on first use).
     locators: Vec<std::sync::OnceLock<crate::inputs::locate::Locator>>,
+    /// The rules' texts as the JSON report prints them (built on first use).
+    rule_texts: std::sync::OnceLock<Vec<report::nested::RuleTexts>>,
 }
 
 impl Report {
@@ -186,6 +188,7 @@ impl Report {
     pub fn new(rules: Vec<Rule>, inputs: Vec<Input>) -> Report {
         Report {
             locators: inputs.iter().map(|_| std::sync::OnceLock::new()).collect(),
+            rule_texts: std::sync::OnceLock::new(),
             rules,
             inputs,
             results: Vec::new(),

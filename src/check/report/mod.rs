@@ -6,6 +6,7 @@
 
 pub(crate) mod junit;
 mod markdown;
+pub(super) mod nested;
 mod sarif;
 mod text;
 mod wording;
@@ -19,6 +20,7 @@ pub use wording::describe;
 use super::{CheckResult, FileProblem, Report};
 use crate::eval::{Evidence, Verdict};
 use crate::ir::Severity;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::borrow::Cow;
 
@@ -79,21 +81,26 @@ impl<'w> JsonWriter<'w> {
     /// the pretty printer does inside the document. Pure, so it can run on
     /// any thread ([`Report::each_rendered`]).
     pub fn render(report: &Report, results: &[CheckResult]) -> std::io::Result<Vec<u8>> {
+        use serde::Serialize;
         // Sized for a typical result (≈ 750 bytes printed), so that the
         // block is rarely copied while it grows.
-        let (mut one, mut block) = (Vec::new(), Vec::with_capacity(1024 * results.len()));
+        let mut block = Vec::with_capacity(1024 * results.len());
+        let rules = report
+            .rule_texts
+            .get_or_init(|| report.rules.iter().map(nested::RuleTexts::of).collect());
+        // The results of one call are mostly one resource's.
+        let mut resource: Option<((usize, usize), ResourceTexts)> = None;
         for (i, r) in results.iter().enumerate() {
             if i > 0 {
                 block.extend_from_slice(b",\n    ");
             }
-            one.clear();
-            serde_json::to_writer_pretty(&mut one, &result_json(report, r))?;
-            for (n, line) in one.split(|&b| b == b'\n').enumerate() {
-                if n > 0 {
-                    block.extend_from_slice(b"\n    ");
-                }
-                block.extend_from_slice(line);
-            }
+            let key = (r.input, r.resource);
+            let texts = match resource {
+                Some((k, ref texts)) if k == key => texts,
+                _ => &resource.insert((key, ResourceTexts::of(report, r))).1,
+            };
+            let mut ser = serde_json::Serializer::with_formatter(&mut block, nested::Nested::at(2));
+            result_json(report, r, &rules[r.rule], texts).serialize(&mut ser)?;
         }
         Ok(block)
     }
@@ -224,24 +231,24 @@ impl Summary {
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ResultJson<'a> {
-    rule: &'a str,
-    definition_name: &'a str,
-    title: &'a str,
+    rule: &'a RawValue,
+    definition_name: &'a RawValue,
+    title: &'a RawValue,
     severity: &'static str,
-    file: &'a str,
+    file: &'a RawValue,
     line: usize,
     column: usize,
-    resource: String,
-    resource_type: &'a str,
-    resource_name: Cow<'a, str>,
+    resource: &'a RawValue,
+    resource_type: &'a RawValue,
+    resource_name: &'a RawValue,
     verdict: &'static str,
     effect: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     parameters: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<&'a str>,
+    message: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    remediation: Option<&'a str>,
+    remediation: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -293,27 +300,51 @@ struct SuppressionJson<'a> {
     expired: bool,
 }
 
-fn result_json<'a>(report: &'a Report, r: &'a CheckResult) -> ResultJson<'a> {
+/// The texts of a result's resource, escaped once for all its rules.
+struct ResourceTexts {
+    file: Box<RawValue>,
+    label: Box<RawValue>,
+    ty: Box<RawValue>,
+    name: Box<RawValue>,
+}
+
+impl ResourceTexts {
+    fn of(report: &Report, r: &CheckResult) -> ResourceTexts {
+        let res = report.resource(r);
+        ResourceTexts {
+            file: nested::escaped(&res.place.file),
+            label: nested::escaped(&res.label()),
+            ty: nested::escaped(&res.ty),
+            name: nested::escaped(&displayed(&res.full_name)),
+        }
+    }
+}
+
+fn result_json<'a>(
+    report: &'a Report,
+    r: &'a CheckResult,
+    texts: &'a nested::RuleTexts,
+    resource: &'a ResourceTexts,
+) -> ResultJson<'a> {
     let rule = report.rule(r);
-    let res = report.resource(r);
     let (line, column) = location(report, r);
     let failed = r.verdict == Verdict::NonCompliant;
     ResultJson {
-        rule: &rule.id,
-        definition_name: &rule.name,
-        title: &rule.title,
+        rule: &texts.id,
+        definition_name: &texts.name,
+        title: &texts.title,
         severity: rule.severity.as_str(),
-        file: &res.place.file,
+        file: &resource.file,
         line,
         column,
-        resource: res.label(),
-        resource_type: &res.ty,
-        resource_name: displayed(&res.full_name),
+        resource: &resource.label,
+        resource_type: &resource.ty,
+        resource_name: &resource.name,
         verdict: r.verdict.as_str(),
         effect: &r.outcome.effect,
         parameters: report.inputs[r.input].parameters.as_deref(),
-        message: failed.then_some(rule.message.as_str()),
-        remediation: rule.remediation.as_deref().filter(|_| failed),
+        message: failed.then_some(&*texts.message),
+        remediation: texts.remediation.as_deref().filter(|_| failed),
         reason: r.outcome.reason.as_deref(),
         related_type: r.outcome.related_type.as_deref(),
         at_deploy: r.phases.as_ref().map(|p| p.at_deploy.as_str()),
