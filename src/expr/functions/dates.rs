@@ -91,9 +91,15 @@ fn split_zone(time: &str) -> Option<(&str, i64)> {
         Some(i) => {
             let (t, zone) = time.split_at(i);
             let sign = if zone.starts_with('-') { -1 } else { 1 };
-            let (h, m) = zone[1..].split_once(':')?;
-            let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-            (h <= 14 && m < 60).then_some((t, sign * (h * 3600 + m * 60)))
+            let (h, m) = zone.get(1..)?.split_once(':')?;
+            // Two digits each (ISO 8601): a longer number must not reach the
+            // arithmetic (a fuzz finding: `+333333333333333302:00` overflowed
+            // `h * 3600`, evaluated before the range check).
+            if h.len() != 2 || m.len() != 2 {
+                return None;
+            }
+            let (h, m) = (digits(h)?, digits(m)?);
+            (h <= 14 && m < 60).then(|| (t, sign * (h * 3600 + m * 60)))
         }
         None => Some((time, 0)),
     }
