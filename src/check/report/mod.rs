@@ -37,8 +37,12 @@ pub fn write_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Res
     // Buffered: a result is several small writes.
     let mut out = std::io::BufWriter::new(out);
     let mut w = JsonWriter::start(report, &mut out)?;
-    for r in &report.results {
-        w.result(report, r)?;
+    // A resource's results at a time, as the streamed report renders them
+    // (its texts are escaped once for all of them).
+    let same_resource =
+        |a: &CheckResult, b: &CheckResult| (a.input, a.resource) == (b.input, b.resource);
+    for results in report.results.chunk_by(same_resource) {
+        w.rendered(&JsonWriter::render(report, results)?)?;
     }
     w.finish(&summary(report))?;
     std::io::Write::flush(&mut out)
@@ -70,16 +74,10 @@ impl<'w> JsonWriter<'w> {
         Ok(JsonWriter { out, any: false })
     }
 
-    /// One result.
-    pub fn result(&mut self, report: &Report, r: &CheckResult) -> std::io::Result<()> {
-        let block = Self::render(report, std::slice::from_ref(r))?;
-        self.rendered(&block)
-    }
-
-    /// Results as [`JsonWriter::rendered`] takes them, `,`-separated:
-    /// each printed, then copied with every line indented two levels, as
-    /// the pretty printer does inside the document. Pure, so it can run on
-    /// any thread ([`Report::each_rendered`]).
+    /// Results as [`JsonWriter::rendered`] takes them, `,`-separated, each
+    /// printed two levels in (`nested::Nested`), as the pretty printer lays
+    /// it out inside the document. Pure, so it can run on any thread
+    /// ([`Report::each_rendered`]).
     pub fn render(report: &Report, results: &[CheckResult]) -> std::io::Result<Vec<u8>> {
         use serde::Serialize;
         // Sized for a typical result (≈ 750 bytes printed), so that the
